@@ -1,0 +1,61 @@
+// Reads records in the pinned CSV layout (LANGUAGE.md §6) as a stream of
+// batches. Errors name file, line and column, never a cell's value (PHI).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/schema.h"
+#include "runtime/batch.h"
+
+namespace cohort {
+
+/// A malformed input: where and what, never the offending value.
+struct DataError {
+  std::string file;     ///< path as opened
+  int64_t line = 0;     ///< 1-based physical line where the record starts (0: whole file)
+  std::string column;   ///< header name of the column, "" if not column-specific
+  int64_t column_index = 0;  ///< 1-based column number, 0 if none
+  std::string message;  ///< e.g. "invalid date; expected YYYY-MM-DD"
+  /// `file:line: column `c` (3): message`.
+  std::string ToString() const;
+};
+
+/// Counters a loader keeps for the run summary.
+struct LoadStats {
+  int64_t records = 0;
+  int64_t list_rows = 0;             ///< rows read from list files (events)
+  int64_t list_rows_unmatched = 0;   ///< list rows whose parent key matches no record
+};
+
+/// Streams batches of records from a data directory: the schema's records
+/// file (patients.csv) plus one file per list field (events.csv). List files
+/// are read first and grouped by parent key (they may be in any order); the
+/// records file is then streamed.
+class RecordReader {
+ public:
+  virtual ~RecordReader() = default;
+  /// Fills `out` with up to `max_rows` records; false at the end or on error.
+  virtual bool Next(Batch* out, int64_t max_rows) = 0;
+  /// Errors so far (reading stops after the first few).
+  virtual const std::vector<DataError>& errors() const = 0;
+  virtual const LoadStats& stats() const = 0;
+};
+
+/// Opens `dir` for `schema`. On failure returns nullptr with `errors` filled.
+std::unique_ptr<RecordReader> OpenRecordReader(std::shared_ptr<const Schema> schema, const std::string& dir,
+                                               std::vector<DataError>* errors);
+
+/// Options of the synthetic data generator.
+struct GenOptions {
+  int64_t patients = 1000;
+  uint64_t seed = 1;
+  int32_t today = 0;     ///< dates are generated around this day
+};
+/// Writes patients.csv and events.csv for the standard Patient schema into
+/// `dir` (created if needed), atomically. Returns "" or an error message.
+std::string GenerateData(const GenOptions& options, const std::string& dir);
+
+}  // namespace cohort
