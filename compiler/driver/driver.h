@@ -31,6 +31,9 @@ struct CompileResult {
   std::unique_ptr<ast::Module> ast;
   std::shared_ptr<const Schema> schema;
   std::shared_ptr<ir::Program> program;
+  /// Non-empty when the IR verifier rejected the checker's output: a bug in
+  /// Cohort, not in the user's file (the CLI reports it and exits 4).
+  std::string internal_error;
   bool ok() const { return program != nullptr && !diags.has_errors(); }
 };
 
