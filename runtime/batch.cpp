@@ -1,0 +1,161 @@
+// Columnar batches in Arrow layout: appends and the C view kernels read.
+#include "runtime/batch.h"
+
+#include <cstring>
+
+namespace cohort {
+
+namespace {
+
+/// Appends one bit to a bitmap whose logical length is `length` before the call.
+inline void PushBit(std::vector<uint8_t>& bits, int64_t length, bool v) {
+  if ((length & 7) == 0) bits.push_back(0);
+  if (v) bits.back() |= uint8_t(1u << (length & 7));
+}
+
+template <typename T>
+inline void PushValue(std::vector<uint8_t>& values, T v) {
+  size_t at = values.size();
+  values.resize(at + sizeof(T));
+  std::memcpy(values.data() + at, &v, sizeof(T));
+}
+
+/// Width in bytes of a fixed-width value of `kind` (0 for bitmaps and variable width).
+size_t ValueWidth(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::kInt:
+    case TypeKind::kTimestamp: return sizeof(int64_t);
+    case TypeKind::kDecimal: return sizeof(double);
+    case TypeKind::kDate: return sizeof(int32_t);
+    case TypeKind::kEnum: return sizeof(uint8_t);
+    default: return 0;
+  }
+}
+
+/// An empty column (with children) for a field of type `type`.
+ColumnData MakeColumn(const Type& type) {
+  ColumnData c;
+  c.kind = type.kind;
+  if (type.kind == TypeKind::kStringSet) {
+    ColumnData child;
+    child.kind = TypeKind::kString;
+    c.children.push_back(std::move(child));
+  } else if ((type.kind == TypeKind::kList || type.kind == TypeKind::kRecord) && type.record_def) {
+    for (const FieldDef& f : type.record_def->fields) c.children.push_back(MakeColumn(f.type));
+  }
+  return c;
+}
+
+}  // namespace
+
+void ColumnData::AppendNull() {
+  PushBit(validity, length, false);
+  has_nulls = true;
+  switch (kind) {
+    case TypeKind::kBool: PushBit(values, length, false); break;
+    case TypeKind::kString:
+    case TypeKind::kStringSet:
+    case TypeKind::kList: offsets.push_back(offsets.back()); break;
+    default: {
+      size_t w = ValueWidth(kind);
+      values.resize(values.size() + w, 0);
+      break;
+    }
+  }
+  ++length;
+}
+
+void ColumnData::AppendBool(bool v) {
+  PushBit(validity, length, true);
+  PushBit(values, length, v);
+  ++length;
+}
+
+void ColumnData::AppendInt(int64_t v) {
+  PushBit(validity, length, true);
+  PushValue(values, v);
+  ++length;
+}
+
+void ColumnData::AppendDecimal(double v) {
+  PushBit(validity, length, true);
+  PushValue(values, v);
+  ++length;
+}
+
+void ColumnData::AppendDate(int32_t v) {
+  PushBit(validity, length, true);
+  PushValue(values, v);
+  ++length;
+}
+
+void ColumnData::AppendEnum(uint8_t code) {
+  PushBit(validity, length, true);
+  values.push_back(code);
+  ++length;
+}
+
+void ColumnData::AppendString(std::string_view s) {
+  PushBit(validity, length, true);
+  data.insert(data.end(), s.begin(), s.end());
+  offsets.push_back(static_cast<int32_t>(data.size()));
+  ++length;
+}
+
+void ColumnData::AppendListEnd(int64_t child_length) {
+  PushBit(validity, length, true);
+  offsets.push_back(static_cast<int32_t>(child_length));
+  ++length;
+}
+
+void ColumnData::Reserve(int64_t rows) {
+  if (rows <= 0) return;
+  size_t n = static_cast<size_t>(rows);
+  validity.reserve((n + 7) / 8);
+  switch (kind) {
+    case TypeKind::kBool: values.reserve((n + 7) / 8); break;
+    case TypeKind::kString: offsets.reserve(n + 1); data.reserve(n * 8); break;
+    case TypeKind::kStringSet:
+    case TypeKind::kList: offsets.reserve(n + 1); break;
+    default: values.reserve(n * ValueWidth(kind)); break;
+  }
+}
+
+Batch::Batch(const Schema& schema) {
+  columns_.reserve(schema.columns.size());
+  for (const ColumnDef& def : schema.columns) columns_.push_back(MakeColumn(def.type));
+}
+
+namespace {
+
+/// Fills `out` for `c`; children views go into `store` (one vector per column
+/// that has children; moving the outer vector keeps inner buffers in place).
+void FillView(const ColumnData& c, CohortColumn* out, std::vector<std::vector<CohortColumn>>* store) {
+  out->validity = c.has_nulls ? c.validity.data() : nullptr;
+  out->values = c.values.empty() ? nullptr : c.values.data();
+  bool has_offsets = c.kind == TypeKind::kString || c.kind == TypeKind::kStringSet || c.kind == TypeKind::kList;
+  out->offsets = has_offsets ? c.offsets.data() : nullptr;
+  out->data = c.data.data();
+  out->length = c.length;
+  out->num_children = static_cast<uint32_t>(c.children.size());
+  out->children = nullptr;
+  if (c.children.empty()) return;
+  std::vector<CohortColumn> kids(c.children.size());
+  for (size_t i = 0; i < c.children.size(); ++i) FillView(c.children[i], &kids[i], store);
+  store->push_back(std::move(kids));
+  out->children = store->back().data();
+}
+
+}  // namespace
+
+const CohortBatchView& Batch::View() {
+  views_.assign(columns_.size(), CohortColumn{});
+  child_views_.clear();
+  for (size_t i = 0; i < columns_.size(); ++i) FillView(columns_[i], &views_[i], &child_views_);
+  view_.num_rows = num_rows_;
+  view_.columns = views_.data();
+  view_.num_columns = static_cast<uint32_t>(columns_.size());
+  return view_;
+}
+
+}  // namespace cohort
