@@ -1,1 +1,113 @@
-int main() { return 0; }
+// `cohort`: check, run and generate data for segment files.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "core/dates.h"
+#include "tools/cohort/cli.h"
+
+namespace cohort::cli {
+
+static const char kUsage[] =
+    "usage: cohort <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  check FILES...            parse and type-check segment files\n"
+    "        [--format text|json] [--emit ast|ir|llvm] [--today YYYY-MM-DD] [--no-warnings]\n"
+    "  run FILE --data DIR --out DIR\n"
+    "        [--today YYYY-MM-DD] [--engine jit|interp] [--threads N] [--batch-rows N] [--quiet]\n"
+    "                            write one list per segment and channel, holdout lists, summary.json\n"
+    "  gen --patients N --out DIR [--seed S] [--today YYYY-MM-DD]\n"
+    "                            write realistic synthetic patients.csv and events.csv\n"
+    "  repl, fmt, test, lsp      not available yet (see README)\n"
+    "\n"
+    "exit codes: 0 ok, 1 errors in a segment file, 2 usage, 3 data error, 4 internal or output error\n";
+
+std::optional<std::string> Args::Value(const std::string& name) {
+  for (size_t i = 0; i < argv_.size(); ++i) {
+    const std::string& a = argv_[i];
+    if (a == name) {
+      if (i + 1 >= argv_.size() || (argv_[i + 1].size() > 1 && argv_[i + 1].rfind("--", 0) == 0)) {
+        error_ = name + " needs a value";
+        argv_.erase(argv_.begin() + static_cast<long>(i));
+        return std::nullopt;
+      }
+      std::string v = argv_[i + 1];
+      argv_.erase(argv_.begin() + static_cast<long>(i), argv_.begin() + static_cast<long>(i) + 2);
+      return v;
+    }
+    if (a.rfind(name + "=", 0) == 0) {
+      std::string v = a.substr(name.size() + 1);
+      argv_.erase(argv_.begin() + static_cast<long>(i));
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+bool Args::Flag(const std::string& name) {
+  for (size_t i = 0; i < argv_.size(); ++i) {
+    if (argv_[i] == name) {
+      argv_.erase(argv_.begin() + static_cast<long>(i));
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> Args::Positionals() {
+  std::vector<std::string> out;
+  for (const auto& a : argv_) {
+    if (a.size() > 1 && a[0] == '-' && error_.empty()) {
+      error_ = "unknown option `" + a + "`";
+      continue;
+    }
+    out.push_back(a);
+  }
+  return out;
+}
+
+int UsageError(const std::string& message, const std::string& command) {
+  std::fprintf(stderr, "cohort%s%s: error: %s\n", command.empty() ? "" : " ", command.c_str(), message.c_str());
+  std::fprintf(stderr, "run `cohort --help` for usage\n");
+  return kExitUsage;
+}
+
+std::optional<int32_t> ParseDay(const std::string& s) { return ParseDate(s); }
+
+bool UseColor() { return ::isatty(2) && std::getenv("NO_COLOR") == nullptr; }
+
+}  // namespace cohort::cli
+
+int main(int argc, char** argv) {
+  using namespace cohort::cli;
+  std::vector<std::string> rest(argv + 1, argv + argc);
+  if (rest.empty()) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  std::string cmd = rest.front();
+  rest.erase(rest.begin());
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  if (cmd == "--version") {
+    std::puts("cohort 0.1.0");
+    return kExitOk;
+  }
+  Args args(rest);
+  try {
+    if (cmd == "check") return CmdCheck(args);
+    if (cmd == "run") return CmdRun(args);
+    if (cmd == "gen") return CmdGen(args);
+    if (cmd == "repl" || cmd == "fmt" || cmd == "test" || cmd == "lsp")
+      return UsageError("`" + cmd + "` is not available in this build yet", cmd);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cohort: internal error: %s\n", e.what());
+    return kExitInternal;
+  }
+  return UsageError("unknown command `" + cmd + "`");
+}

@@ -1,0 +1,433 @@
+#include "runtime/run/run.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/dates.h"
+#include "core/md5.h"
+
+namespace cohort {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+/// One output row: the sort key and the full CSV line (without newline).
+struct OutRow {
+  std::string key;
+  std::string line;
+};
+
+void AppendCsvField(std::string& out, std::string_view v) {
+  bool quote = v.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) {
+    out.append(v);
+    return;
+  }
+  out.push_back('"');
+  for (char c : v) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+/// Formats one scalar cell for an `export` column ("" when missing).
+std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row) {
+  if (!IsValid(c, row)) return {};
+  switch (def.type.kind) {
+    case TypeKind::kBool: return GetBit(static_cast<const uint8_t*>(c.values), row) ? "true" : "false";
+    case TypeKind::kInt: return std::to_string(static_cast<const int64_t*>(c.values)[row]);
+    case TypeKind::kDecimal: return fmt::format("{}", static_cast<const double*>(c.values)[row]);
+    case TypeKind::kString: return std::string(StringAt(c, row));
+    case TypeKind::kDate: return FormatDate(static_cast<const int32_t*>(c.values)[row]);
+    case TypeKind::kTimestamp: return FormatTimestamp(static_cast<const int64_t*>(c.values)[row]);
+    case TypeKind::kEnum: {
+      uint8_t code = static_cast<const uint8_t*>(c.values)[row];
+      const auto& labels = def.type.enum_def->labels;
+      return code < labels.size() ? labels[code] : std::string();
+    }
+    default: return {};
+  }
+}
+
+bool ConsentTrue(const CohortColumn& c, int64_t row) {
+  return IsValid(c, row) && GetBit(static_cast<const uint8_t*>(c.values), row);
+}
+
+/// Writes `content` to `path` and flushes it to disk.
+bool WriteFileDurable(const fs::path& path, const std::string& content, std::string* error) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *error = fmt::format("cannot create `{}`: {}", path.string(), std::strerror(errno));
+    return false;
+  }
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *error = fmt::format("cannot write `{}`: {}", path.string(), std::strerror(errno));
+      ::close(fd);
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    *error = fmt::format("cannot flush `{}`: {}", path.string(), std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+/// Accumulates lists and counters over batches.
+class Assembler {
+ public:
+  Assembler(const ir::Program& p, const RunOptions& o, RunReport* report) : p_(p), options_(o), report_(report) {
+    const Schema& schema = *p.schema;
+    key_column_ = schema.key_column();
+    lists_.resize(p.segments.size());
+    holdouts_.resize(p.segments.size());
+    report_->segments.resize(p.segments.size());
+    for (size_t s = 0; s < p.segments.size(); ++s) {
+      const ir::Segment& seg = p.segments[s];
+      SegmentStats& st = report_->segments[s];
+      st.name = seg.name;
+      st.exclude_removed.assign(seg.excludes.size(), 0);
+      lists_[s].resize(seg.channels.size());
+      for (const ir::Channel& ch : seg.channels) {
+        ChannelStats cs;
+        cs.name = ch.name;
+        cs.step = ch.step;
+        cs.send_on = FormatDate(AddDuration(o.today, ch.after, +1));
+        st.channels.push_back(cs);
+      }
+    }
+    for (const ir::Campaign& c : p.campaigns) {
+      CampaignStats cs;
+      cs.name = c.name;
+      for (uint32_t s : c.segments) cs.priority.push_back(p.segments[s].name);
+      report_->campaigns.push_back(std::move(cs));
+    }
+  }
+
+  void Add(const CohortBatchView& view, const BatchResult& res) {
+    const int64_t n = view.num_rows;
+    const CohortColumn& keys = view.columns[key_column_];
+    // Campaign priority: a member of an earlier segment leaves every list of
+    // each later segment of the same campaign, holdout included.
+    std::vector<std::vector<uint8_t>> taken(p_.segments.size());
+    for (size_t c = 0; c < p_.campaigns.size(); ++c) {
+      const ir::Campaign& camp = p_.campaigns[c];
+      for (uint32_t s : camp.segments) taken[s].assign(n, 0);
+      for (int64_t r = 0; r < n; ++r) {
+        int owner = -1;
+        for (uint32_t s : camp.segments) {
+          if (!res.segments[s].member[r]) continue;
+          if (owner < 0) {
+            owner = static_cast<int>(s);
+          } else {
+            taken[s][r] = 1;
+            ++report_->campaigns[c].taken[{p_.segments[owner].name, p_.segments[s].name}];
+          }
+        }
+      }
+    }
+    for (size_t s = 0; s < p_.segments.size(); ++s) {
+      const ir::Segment& seg = p_.segments[s];
+      const SegmentResult& sr = res.segments[s];
+      SegmentStats& st = report_->segments[s];
+      st.records += n;
+      for (int64_t r = 0; r < n; ++r) {
+        if (!sr.where[r]) continue;
+        ++st.where_matched;
+        bool excluded = false;
+        for (size_t k = 0; k < seg.excludes.size(); ++k) {
+          if (sr.excludes[k][r]) {
+            ++st.exclude_removed[k];
+            excluded = true;
+            break;
+          }
+        }
+        if (excluded) continue;
+        ++st.members;
+        if (!taken[s].empty() && taken[s][r]) {
+          ++st.taken_by_campaign;
+          continue;
+        }
+        std::string_view key = StringAt(keys, r);
+        if (seg.holdout_bp && IsHeldOut(key, seg.name, seg.holdout_bp)) {
+          ++st.held_out;
+          holdouts_[s].push_back(std::string(key));
+          continue;
+        }
+        for (size_t c = 0; c < seg.channels.size(); ++c) {
+          const ir::Channel& ch = seg.channels[c];
+          ChannelStats& cs = st.channels[c];
+          ++cs.eligible;
+          // Defense in depth: whatever the engine said, no consent, no list.
+          if (!ConsentTrue(view.columns[ch.consent_column], r)) {
+            ++cs.lacked_consent;
+            continue;
+          }
+          if (!sr.channels[c][r]) {
+            ++cs.condition_false;
+            continue;
+          }
+          ++cs.listed;
+          OutRow row;
+          row.key = std::string(key);
+          AppendCsvField(row.line, key);
+          row.line.push_back(',');
+          row.line += cs.send_on;
+          row.line.push_back(',');
+          AppendCsvField(row.line, seg.message);
+          row.line.push_back(',');
+          AppendCsvField(row.line, seg.cta);
+          for (ColumnId col : seg.exports) {
+            row.line.push_back(',');
+            AppendCsvField(row.line, FormatCell(view.columns[col], p_.schema->columns[col], r));
+          }
+          lists_[s][c].push_back(std::move(row));
+        }
+      }
+    }
+  }
+
+  /// Writes every list into a staging directory inside out_dir, then renames
+  /// each file into place; summary.json goes last.
+  bool Write(std::string* error) {
+    fs::path out(options_.out_dir);
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    if (ec) {
+      *error = fmt::format("cannot create `{}`: {}", out.string(), ec.message());
+      return false;
+    }
+    std::random_device rd;
+    fs::path staging = out / fmt::format(".cohort-staging-{}-{:08x}", ::getpid(), rd());
+    fs::create_directories(staging, ec);
+    if (ec) {
+      *error = fmt::format("cannot create `{}`: {}", staging.string(), ec.message());
+      return false;
+    }
+    std::vector<std::pair<fs::path, fs::path>> moves;  // staged -> final
+    bool ok = true;
+    for (size_t s = 0; s < p_.segments.size() && ok; ++s) {
+      const ir::Segment& seg = p_.segments[s];
+      fs::create_directories(staging / seg.name, ec);
+      std::string header = "key,send_on,message,cta";
+      for (ColumnId col : seg.exports) header += "," + p_.schema->columns[col].path;
+      for (size_t c = 0; c < seg.channels.size() && ok; ++c) {
+        auto& rows = lists_[s][c];
+        std::sort(rows.begin(), rows.end(), [](const OutRow& a, const OutRow& b) { return a.key < b.key; });
+        std::string content = header + "\n";
+        for (const auto& r : rows) content += r.line + "\n";
+        fs::path staged = staging / seg.name / (seg.channels[c].name + ".csv");
+        ok = WriteFileDurable(staged, content, error);
+        moves.push_back({staged, out / seg.name / (seg.channels[c].name + ".csv")});
+      }
+      if (!ok) break;
+      auto& held = holdouts_[s];
+      std::sort(held.begin(), held.end());
+      std::string content = "key\n";
+      for (const auto& k : held) {
+        AppendCsvField(content, k);
+        content.push_back('\n');
+      }
+      fs::path staged = staging / seg.name / "holdout.csv";
+      ok = WriteFileDurable(staged, content, error);
+      moves.push_back({staged, out / seg.name / "holdout.csv"});
+    }
+    if (ok) {
+      fs::path staged = staging / "summary.json";
+      ok = WriteFileDurable(staged, ReportToJson(*report_), error);
+      moves.push_back({staged, out / "summary.json"});
+    }
+    if (ok) {
+      for (const auto& [from, to] : moves) {
+        fs::create_directories(to.parent_path(), ec);
+        fs::rename(from, to, ec);
+        if (ec) {
+          *error = fmt::format("cannot move `{}` into place: {}", to.string(), ec.message());
+          ok = false;
+          break;
+        }
+      }
+    }
+    if (ok) RemoveStaleLists(out);
+    fs::remove_all(staging, ec);
+    return ok;
+  }
+
+ private:
+  // Lists of channels that no longer exist in a segment are removed so the
+  // directory describes this run only.
+  void RemoveStaleLists(const fs::path& out) {
+    std::error_code ec;
+    for (const ir::Segment& seg : p_.segments) {
+      fs::path dir = out / seg.name;
+      for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        std::string name = entry.path().filename().string();
+        if (entry.path().extension() != ".csv" || name == "holdout.csv") continue;
+        std::string channel = entry.path().stem().string();
+        bool keep = std::any_of(seg.channels.begin(), seg.channels.end(),
+                                [&](const ir::Channel& c) { return c.name == channel; });
+        if (!keep) fs::remove(entry.path(), ec);
+      }
+    }
+  }
+
+  const ir::Program& p_;
+  const RunOptions& options_;
+  RunReport* report_;
+  ColumnId key_column_;
+  std::vector<std::vector<std::vector<OutRow>>> lists_;  // [segment][channel]
+  std::vector<std::vector<std::string>> holdouts_;
+};
+
+}  // namespace
+
+RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions& options, RunReport* report) {
+  RunStatus status;
+  auto t0 = Clock::now();
+  *report = RunReport{};
+  report->engine = std::string(engine.name());
+  report->today = FormatDate(options.today);
+  auto reader = OpenRecordReader(program.schema, options.data_dir, &status.data_errors);
+  if (!reader) {
+    status.code = 3;
+    return status;
+  }
+  auto t1 = Clock::now();
+  Assembler assembler(program, options, report);
+  ExecContext ctx;
+  ctx.today = options.today;
+  ctx.now = int64_t{options.today} * kMicrosPerDay;
+  const int threads = std::max(1, options.threads);
+  double eval_seconds = 0;
+  bool more = true;
+  while (more) {
+    // Read up to `threads` batches, evaluate them in parallel, assemble in order.
+    std::vector<Batch> batches;
+    for (int i = 0; i < threads; ++i) {
+      Batch b(*program.schema);
+      if (!reader->Next(&b, options.batch_rows)) {
+        more = false;
+        break;
+      }
+      batches.push_back(std::move(b));
+    }
+    if (!reader->errors().empty()) break;
+    std::vector<BatchResult> results(batches.size());
+    auto e0 = Clock::now();
+    if (batches.size() == 1) {
+      engine.Evaluate(batches[0].View(), ctx, &results[0]);
+    } else {
+      std::vector<std::thread> pool;
+      for (size_t i = 0; i < batches.size(); ++i)
+        pool.emplace_back([&, i] { engine.Evaluate(batches[i].View(), ctx, &results[i]); });
+      for (auto& t : pool) t.join();
+    }
+    eval_seconds += Seconds(e0, Clock::now());
+    for (size_t i = 0; i < batches.size(); ++i) assembler.Add(batches[i].View(), results[i]);
+  }
+  if (!reader->errors().empty()) {
+    status.code = 3;
+    status.data_errors = reader->errors();
+    return status;
+  }
+  report->records = reader->stats().records;
+  report->list_rows = reader->stats().list_rows;
+  report->list_rows_unmatched = reader->stats().list_rows_unmatched;
+  report->eval_seconds = eval_seconds;
+  report->load_seconds = Seconds(t1, Clock::now()) - eval_seconds + Seconds(t0, t1);
+  report->total_seconds = Seconds(t0, Clock::now());
+  std::string error;
+  if (!assembler.Write(&error)) {
+    status.code = 4;
+    status.message = error;
+  }
+  return status;
+}
+
+std::string ReportToJson(const RunReport& r) {
+  nlohmann::ordered_json j;
+  j["today"] = r.today;
+  j["engine"] = r.engine;
+  j["records"] = r.records;
+  j["events"] = {{"rows", r.list_rows}, {"unmatched", r.list_rows_unmatched}};
+  j["segments"] = nlohmann::ordered_json::array();
+  for (const SegmentStats& s : r.segments) {
+    nlohmann::ordered_json sj;
+    sj["name"] = s.name;
+    sj["records"] = s.records;
+    sj["where_matched"] = s.where_matched;
+    sj["exclude_removed"] = s.exclude_removed;
+    sj["members"] = s.members;
+    sj["taken_by_campaign"] = s.taken_by_campaign;
+    sj["held_out"] = s.held_out;
+    sj["channels"] = nlohmann::ordered_json::array();
+    for (const ChannelStats& c : s.channels) {
+      sj["channels"].push_back({{"channel", c.name},
+                                {"step", c.step},
+                                {"send_on", c.send_on},
+                                {"eligible", c.eligible},
+                                {"listed", c.listed},
+                                {"lacked_consent", c.lacked_consent},
+                                {"condition_false", c.condition_false}});
+    }
+    j["segments"].push_back(std::move(sj));
+  }
+  j["campaigns"] = nlohmann::ordered_json::array();
+  for (const CampaignStats& c : r.campaigns) {
+    nlohmann::ordered_json cj;
+    cj["name"] = c.name;
+    cj["priority"] = c.priority;
+    cj["taken"] = nlohmann::ordered_json::array();
+    for (const auto& [pair, count] : c.taken) cj["taken"].push_back({{"by", pair.first}, {"from", pair.second}, {"records", count}});
+    j["campaigns"].push_back(std::move(cj));
+  }
+  return j.dump(2) + "\n";
+}
+
+std::string FormatReportTable(const RunReport& r) {
+  std::string out = fmt::format("{} records, {} events ({} unmatched), today {}, engine {}\n\n", r.records, r.list_rows,
+                                r.list_rows_unmatched, r.today, r.engine);
+  out += fmt::format("{:<26} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", "segment", "where", "excluded", "members", "campaign", "holdout",
+                     "channels (listed / no consent)");
+  for (const SegmentStats& s : r.segments) {
+    int64_t excluded = 0;
+    for (int64_t e : s.exclude_removed) excluded += e;
+    std::string chans;
+    for (const ChannelStats& c : s.channels) {
+      if (!chans.empty()) chans += "  ";
+      chans += fmt::format("{}#{} {}/{}", c.name, c.step, c.listed, c.lacked_consent);
+    }
+    out += fmt::format("{:<26} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", s.name, s.where_matched, excluded, s.members,
+                       s.taken_by_campaign, s.held_out, chans);
+  }
+  for (const CampaignStats& c : r.campaigns) {
+    out += fmt::format("\ncampaign {}: {}\n", c.name, fmt::join(c.priority, " > "));
+    for (const auto& [pair, count] : c.taken) out += fmt::format("  {} took {} from {}\n", pair.first, count, pair.second);
+  }
+  out += fmt::format("\n{:.2f}s total ({:.2f}s evaluating)\n", r.total_seconds, r.eval_seconds);
+  return out;
+}
+
+}  // namespace cohort

@@ -1,0 +1,88 @@
+// The run pipeline shared by every engine: stream batches, let the engine
+// compute clause masks, then apply what must be identical everywhere —
+// consent enforcement, holdout, campaign priority — and write the lists and
+// summary.json atomically. Engines never decide who is contacted; this does.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/ir.h"
+#include "runtime/engine.h"
+#include "runtime/loader.h"
+
+namespace cohort {
+
+/// Options of one run.
+struct RunOptions {
+  std::string data_dir;
+  std::string out_dir;
+  int32_t today = 0;            ///< days since epoch
+  int threads = 1;              ///< batches evaluated in parallel
+  int64_t batch_rows = 16384;
+};
+
+/// Counters of one channel step.
+struct ChannelStats {
+  std::string name;
+  uint32_t step = 1;
+  std::string send_on;          ///< YYYY-MM-DD
+  int64_t eligible = 0;         ///< members, not held out, not taken by a campaign
+  int64_t listed = 0;           ///< rows written to the list
+  int64_t lacked_consent = 0;   ///< eligible but consent flag not TRUE
+  int64_t condition_false = 0;  ///< consent TRUE but the rest of the condition not TRUE
+};
+
+/// Counters of one segment (attrition in clause order).
+struct SegmentStats {
+  std::string name;
+  int64_t records = 0;
+  int64_t where_matched = 0;
+  std::vector<int64_t> exclude_removed;  ///< removed by exclude k (after earlier excludes)
+  int64_t members = 0;
+  int64_t taken_by_campaign = 0;         ///< members removed by an earlier campaign segment
+  int64_t held_out = 0;
+  std::vector<ChannelStats> channels;
+};
+
+/// Per campaign: how many members each earlier segment took from each later one.
+struct CampaignStats {
+  std::string name;
+  /// (earlier segment, later segment) -> records taken.
+  std::map<std::pair<std::string, std::string>, int64_t> taken;
+  std::vector<std::string> priority;
+};
+
+/// Everything a run reports.
+struct RunReport {
+  std::string engine;
+  std::string today;
+  int64_t records = 0;
+  int64_t list_rows = 0;
+  int64_t list_rows_unmatched = 0;
+  std::vector<SegmentStats> segments;
+  std::vector<CampaignStats> campaigns;
+  double load_seconds = 0;
+  double eval_seconds = 0;
+  double total_seconds = 0;
+};
+
+/// Outcome of Run: 0 ok, 3 data error (`data_errors` filled), 4 output error.
+struct RunStatus {
+  int code = 0;
+  std::vector<DataError> data_errors;
+  std::string message;  ///< for code 4
+};
+
+/// Runs `program` with `engine` over `options.data_dir`, writing lists and
+/// summary.json into `options.out_dir` (complete or untouched).
+RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions& options, RunReport* report);
+
+/// The human summary table printed by `cohort run` and the REPL's `.run`.
+std::string FormatReportTable(const RunReport& report);
+/// summary.json text.
+std::string ReportToJson(const RunReport& report);
+
+}  // namespace cohort

@@ -1,0 +1,46 @@
+// Shared pieces of the `cohort` command-line tool. Exit codes (stable): 0 ok,
+// 1 diagnostics (errors in a segment file), 2 usage, 3 data error, 4 internal
+// or output error.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cohort::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitDiagnostics = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitData = 3;
+inline constexpr int kExitInternal = 4;
+
+/// Minimal option parser: `--name value`, `--name=value`, flags, positionals.
+class Args {
+ public:
+  Args(std::vector<std::string> argv) : argv_(std::move(argv)) {}
+  /// Consumes `--name V` / `--name=V`; returns V. Sets `error_` when V is missing.
+  std::optional<std::string> Value(const std::string& name);
+  /// Consumes a flag `--name`.
+  bool Flag(const std::string& name);
+  /// Remaining arguments; an unknown `--option` among them is a usage error.
+  std::vector<std::string> Positionals();
+  const std::string& error() const { return error_; }
+
+ private:
+  std::vector<std::string> argv_;
+  std::string error_;
+};
+
+/// Prints `cohort: error: msg` and a hint to stderr; returns kExitUsage.
+int UsageError(const std::string& message, const std::string& command = "");
+/// Parses YYYY-MM-DD into days since epoch.
+std::optional<int32_t> ParseDay(const std::string& s);
+/// True when stderr is a terminal and NO_COLOR is not set.
+bool UseColor();
+
+int CmdCheck(Args& args);
+int CmdRun(Args& args);
+int CmdGen(Args& args);
+
+}  // namespace cohort::cli
