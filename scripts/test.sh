@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Command 2: install what is missing, build everything with AddressSanitizer
+# and UBSan, and run the whole test suite (unit, golden, end-to-end).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+BUILD=${COHORT_TEST_BUILD:-build-test}
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DCOHORT_SANITIZE=ON -DCMAKE_CXX_FLAGS="-O1" > /dev/null
+cmake --build "$BUILD" -j2
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd "$BUILD"
+ctest --output-on-failure -j2
