@@ -1,0 +1,169 @@
+// The shared run pipeline: consent enforcement independent of the engine,
+// holdout by the MD5 rule, campaign priority, outputs and summary.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "compiler/driver/driver.h"
+#include "core/dates.h"
+#include "core/md5.h"
+#include "runtime/run/run.h"
+
+namespace fs = std::filesystem;
+using namespace cohort;
+
+namespace {
+
+fs::path TempDir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("cohort-run-test-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+void Write(const fs::path& p, const std::string& s) {
+  std::ofstream out(p, std::ios::binary);
+  out << s;
+}
+
+std::string Read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const char* kProgram = R"(use Patient
+segment A "a"
+  where language == "es"
+  channel sms if consent
+  channel email after 2 days if consent
+  message "m-a" cta "c-a"
+  purpose operations
+segment B "b"
+  where language == "es" or language == "en"
+  channel sms if consent
+  message "m-b" cta "c-b"
+  holdout 50%
+  purpose operations
+campaign C
+  priority A, B
+)";
+
+// P1 es sms=true email missing; P2 es sms=false; P3..P8 en with sms true,
+// except P6 (missing) and P7 (false); P9 fr.
+const char* kPatients =
+    "id,birth_date,sex,language,telehealth_visits,in_person_visits,no_show_count,portal_active,conditions,consent.sms,consent.email\n"
+    "P1,1980-01-01,female,es,0,1,0,true,,true,\n"
+    "P2,1980-01-01,male,es,0,1,0,false,,false,true\n"
+    "P3,1980-01-01,female,en,0,1,0,true,,true,true\n"
+    "P4,1980-01-01,female,en,0,1,0,true,,true,true\n"
+    "P5,1980-01-01,female,en,0,1,0,true,,true,true\n"
+    "P6,1980-01-01,female,en,0,1,0,true,,,true\n"
+    "P7,1980-01-01,female,en,0,1,0,true,,false,true\n"
+    "P8,1980-01-01,female,en,0,1,0,true,,true,true\n"
+    "P9,1980-01-01,female,fr,0,1,0,true,,true,true\n";
+
+/// An engine that claims every channel condition is TRUE for every row: the
+/// pipeline must still list only records whose consent flag is TRUE.
+class LyingEngine : public Engine {
+ public:
+  explicit LyingEngine(std::unique_ptr<Engine> inner) : inner_(std::move(inner)) {}
+  std::string_view name() const override { return "lying"; }
+  void Evaluate(const CohortBatchView& batch, const ExecContext& ctx, BatchResult* out) const override {
+    inner_->Evaluate(batch, ctx, out);
+    for (auto& s : out->segments)
+      for (auto& c : s.channels) std::fill(c.begin(), c.end(), 1);
+  }
+
+ private:
+  std::unique_ptr<Engine> inner_;
+};
+
+std::vector<std::string> Keys(const std::string& csv) {
+  std::vector<std::string> keys;
+  std::istringstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) keys.push_back(line.substr(0, line.find(',')));
+  return keys;
+}
+
+}  // namespace
+
+TEST_CASE("run pipeline: consent, holdout, campaign priority, outputs") {
+  CompileOptions co;
+  co.today = ParseDate("2026-11-23");
+  CompileResult r = Compile(kProgram, co);
+  for (const auto& d : r.diags.all()) INFO(RenderText(d, *r.sources));
+  REQUIRE(r.ok());
+  fs::path dir = TempDir("data");
+  Write(dir / "patients.csv", kPatients);
+
+  for (int lying = 0; lying < 2; ++lying) {
+    CAPTURE(lying);
+    fs::path out = TempDir(lying ? "out-lying" : "out");
+    std::unique_ptr<Engine> engine = MakeInterpreter(r.program);
+    if (lying) engine = std::make_unique<LyingEngine>(std::move(engine));
+    RunOptions ro;
+    ro.data_dir = dir.string();
+    ro.out_dir = out.string();
+    ro.today = *co.today;
+    ro.batch_rows = 4;  // several batches
+    RunReport report;
+    RunStatus st = Run(*r.program, *engine, ro, &report);
+    for (const auto& e : st.data_errors) INFO(e.ToString());
+    REQUIRE(st.code == 0);
+
+    // A: members P1, P2; sms only P1 (P2's is false); email only P2 (P1's is missing).
+    CHECK(Read(out / "A" / "sms.csv") == "key,send_on,message,cta\nP1,2026-11-23,m-a,c-a\n");
+    CHECK(Read(out / "A" / "email.csv") == "key,send_on,message,cta\nP2,2026-11-25,m-a,c-a\n");
+    CHECK(Read(out / "A" / "holdout.csv") == "key\n");
+
+    // B: members P1..P8 but P1, P2 taken by A; the rest split by MD5 holdout.
+    std::vector<std::string> held, listed;
+    for (std::string k : {"P3", "P4", "P5", "P6", "P7", "P8"}) {
+      if (IsHeldOut(k, "B", 5000)) held.push_back(k);
+      else if (k != "P6" && k != "P7") listed.push_back(k);
+    }
+    CHECK(Keys(Read(out / "B" / "holdout.csv")) == held);
+    CHECK(Keys(Read(out / "B" / "sms.csv")) == listed);
+
+    REQUIRE(report.segments.size() == 2);
+    CHECK(report.records == 9);
+    CHECK(report.segments[0].members == 2);
+    CHECK(report.segments[1].members == 8);
+    CHECK(report.segments[1].taken_by_campaign == 2);
+    CHECK(report.segments[1].held_out == static_cast<int64_t>(held.size()));
+    CHECK(report.segments[0].channels[0].lacked_consent == 1);
+    CHECK(report.segments[0].channels[1].lacked_consent == 1);
+    CHECK(report.segments[0].channels[1].listed == 1);
+    REQUIRE(report.campaigns.size() == 1);
+    CHECK(report.campaigns[0].taken.at({"A", "B"}) == 2);
+    CHECK(fs::exists(out / "summary.json"));
+  }
+}
+
+TEST_CASE("run pipeline: a data error writes nothing") {
+  CompileResult r = Compile(kProgram, CompileOptions{});
+  REQUIRE(r.ok());
+  fs::path dir = TempDir("bad");
+  Write(dir / "patients.csv", std::string(kPatients) + "P10,1980-02-30,female,fr,0,1,0,true,,true,true\n");
+  fs::path out = TempDir("bad-out") / "lists";
+  auto engine = MakeInterpreter(r.program);
+  RunOptions ro;
+  ro.data_dir = dir.string();
+  ro.out_dir = out.string();
+  RunReport report;
+  RunStatus st = Run(*r.program, *engine, ro, &report);
+  CHECK(st.code == 3);
+  REQUIRE(!st.data_errors.empty());
+  CHECK(st.data_errors[0].line == 11);
+  CHECK(st.data_errors[0].column == "birth_date");
+  CHECK(st.data_errors[0].ToString().find("1980-02-30") == std::string::npos);
+  CHECK(!fs::exists(out));
+}
