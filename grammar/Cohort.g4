@@ -1,0 +1,200 @@
+// The Cohort grammar (LANGUAGE.md §1-3). ANTLR 4.7.2 generates C++ for the
+// 4.9 runtime; compiler/parse/parser.cpp turns the parse tree into ast::Module
+// at once, so nothing outside compiler/parse/ sees these rules.
+//
+// Newlines are insignificant: keywords delimit declarations and clauses.
+// Expressions are written as explicit precedence levels (no left recursion)
+// so that operator chains are loops, not recursion, inside ANTLR.
+grammar Cohort;
+
+// ---- Declarations -------------------------------------------------------------
+
+file_ : decl* EOF ;
+
+decl
+  : useDecl
+  | constDecl
+  | defineDecl
+  | segmentDecl
+  | campaignDecl
+  ;
+
+useDecl : USE (IDENT | string_) ;
+
+constDecl : CONST IDENT ASSIGN expr ;
+
+defineDecl : DEFINE IDENT ASSIGN expr ;
+
+// `where` comes first; later clauses in any order. A second `where` is a
+// duplicate clause (recorded for sema), not a syntax error.
+segmentDecl : SEGMENT IDENT string_? whereClause segmentClause* ;
+
+segmentClause
+  : whereClause
+  | excludeClause
+  | channelClause
+  | messageClause
+  | ctaClause
+  | purposeClause
+  | holdoutClause
+  | exportClause
+  ;
+
+whereClause   : WHERE expr ;
+excludeClause : EXCLUDE expr ;
+channelClause : CHANNEL IDENT (AFTER additive)? (IF expr)? ;
+messageClause : MESSAGE string_ ;
+ctaClause     : CTA string_ ;
+purposeClause : PURPOSE IDENT ;
+holdoutClause : HOLDOUT (INT | DECIMAL) PERCENT ;
+exportClause  : EXPORT path (COMMA path)* ;
+
+path : IDENT (DOT fieldName)* ;
+
+campaignDecl : CAMPAIGN IDENT string_? PRIORITY IDENT (COMMA IDENT)* ;
+
+// An unterminated string is accepted here so the parse goes on; the AST
+// builder reports it (E0003).
+string_ : STRING | UNTERMINATED_STRING ;
+
+// ---- Expressions, lowest precedence first ---------------------------------------
+
+expr    : andExpr (OR andExpr)* ;
+andExpr : notExpr (AND notExpr)* ;
+
+notExpr
+  : NOT notExpr     # notOp
+  | quantifier      # quantOp
+  | comparison      # compareOp
+  ;
+
+// The body extends as far right as possible, like a lambda.
+quantifier : q=(ANY | ALL | NO) IDENT IN additive WHERE expr ;
+
+comparison : additive compTail? ;
+
+compTail
+  : op=(EQ | NE | LT | LE | GT | GE | BEFORE | AFTER) additive   # binaryTail
+  | NOT? IN additive                                         # inTail
+  | IS NOT? (MISSING | PRESENT)                              # isTail
+  | WITHIN (LAST | NEXT) additive                            # withinTail
+  ;
+
+additive       : multiplicative (addOp multiplicative)* ;
+addOp          : PLUS | MINUS ;
+multiplicative : unary (mulOp unary)* ;
+mulOp          : STAR | SLASH ;
+
+unary
+  : MINUS unary   # negOp
+  | postfix       # postfixOp
+  ;
+
+postfix : primary (DOT fieldName)* ;
+
+// After `.`, a keyword is a field name (`e.channel`).
+fieldName
+  : IDENT | USE | CONST | DEFINE | SEGMENT | WHERE | EXCLUDE | CHANNEL | AFTER
+  | IF | MESSAGE | CTA | PURPOSE | HOLDOUT | EXPORT | CAMPAIGN | PRIORITY | AND
+  | OR | NOT | ANY | ALL | NO | IN | IS | MISSING | PRESENT | WITHIN | LAST
+  | NEXT | BEFORE | COUNT | MIN | MAX | FOR | TODAY | NOW | TRUE | FALSE
+  ;
+
+primary
+  : TRUE                                                          # trueLit
+  | FALSE                                                         # falseLit
+  | INT IDENT                                                     # durationLit
+  | INT                                                           # intLit
+  | DECIMAL                                                       # decimalLit
+  | string_                                                       # stringLit
+  | DATE                                                          # dateLit
+  | TIMESTAMP                                                     # timestampLit
+  | TODAY                                                         # todayLit
+  | NOW                                                           # nowLit
+  | LPAREN expr RPAREN                                            # parenExpr
+  | LBRACK (expr (COMMA expr)*)? RBRACK                           # listLit
+  | COUNT LPAREN IDENT IN additive (WHERE expr)? RPAREN           # countExpr
+  | mm=(MIN | MAX) LPAREN expr FOR IDENT IN additive (WHERE expr)? RPAREN  # minMaxExpr
+  | IN SEGMENT IDENT                                              # inSegment
+  | IDENT LPAREN (expr (COMMA expr)*)? RPAREN                     # callExpr
+  | IDENT                                                         # nameExpr
+  ;
+
+// ---- Lexer ----------------------------------------------------------------------
+
+USE      : 'use' ;
+CONST    : 'const' ;
+DEFINE   : 'define' ;
+SEGMENT  : 'segment' ;
+WHERE    : 'where' ;
+EXCLUDE  : 'exclude' ;
+CHANNEL  : 'channel' ;
+AFTER    : 'after' ;
+IF       : 'if' ;
+MESSAGE  : 'message' ;
+CTA      : 'cta' ;
+PURPOSE  : 'purpose' ;
+HOLDOUT  : 'holdout' ;
+EXPORT   : 'export' ;
+CAMPAIGN : 'campaign' ;
+PRIORITY : 'priority' ;
+AND      : 'and' ;
+OR       : 'or' ;
+NOT      : 'not' ;
+ANY      : 'any' ;
+ALL      : 'all' ;
+NO       : 'no' ;
+IN       : 'in' ;
+IS       : 'is' ;
+MISSING  : 'missing' ;
+PRESENT  : 'present' ;
+WITHIN   : 'within' ;
+LAST     : 'last' ;
+NEXT     : 'next' ;
+BEFORE   : 'before' ;
+COUNT    : 'count' ;
+MIN      : 'min' ;
+MAX      : 'max' ;
+FOR      : 'for' ;
+TODAY    : 'today' ;
+NOW      : 'now' ;
+TRUE     : 'true' ;
+FALSE    : 'false' ;
+
+EQ      : '==' ;
+NE      : '!=' ;
+LE      : '<=' ;
+GE      : '>=' ;
+LT      : '<' ;
+GT      : '>' ;
+ASSIGN  : '=' ;
+PLUS    : '+' ;
+MINUS   : '-' ;
+STAR    : '*' ;
+SLASH   : '/' ;
+PERCENT : '%' ;
+LPAREN  : '(' ;
+RPAREN  : ')' ;
+LBRACK  : '[' ;
+RBRACK  : ']' ;
+COMMA   : ',' ;
+DOT     : '.' ;
+
+// Shape only; the checker validates the calendar.
+TIMESTAMP : D4 '-' D2 '-' D2 'T' D2 ':' D2 ':' D2 ('.' [0-9]+)? ('Z' | [+-] D2 ':' D2) ;
+DATE      : D4 '-' D2 '-' D2 ;
+DECIMAL   : [0-9]+ '.' [0-9]+ ;
+INT       : [0-9]+ ;
+IDENT     : [a-zA-Z_] [a-zA-Z_0-9]* ;
+
+STRING              : '"' ( '\\' ~[\r\n] | ~["\\\r\n] )* '"' ;
+UNTERMINATED_STRING : '"' ( '\\' ~[\r\n] | ~["\\\r\n] )* '\\'? ;
+
+COMMENT : '#' ~[\r\n]* -> channel(HIDDEN) ;
+WS      : [ \t\r\n\f\uFEFF]+ -> skip ;
+
+// Anything else: reported by the AST builder (E0004), invisible to the parser.
+ERROR_CHAR : . -> channel(HIDDEN) ;
+
+fragment D2 : [0-9] [0-9] ;
+fragment D4 : [0-9] [0-9] [0-9] [0-9] ;
