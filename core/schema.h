@@ -76,6 +76,11 @@ std::shared_ptr<Schema> ParseSchema(const SourceManager& sm, FileId file, Diagno
 /// Returns nullptr (no diagnostic) when there is no such schema.
 std::shared_ptr<Schema> LoadStdlibSchema(std::string_view name, SourceManager& sm, DiagnosticBag& diags);
 
+/// Reads and parses a schema file (`use "schemas/provider.schema"`). A file
+/// that cannot be read gives E0406 at `use_range`; nullptr on any error.
+std::shared_ptr<Schema> LoadSchemaFile(const std::string& path, SourceManager& sm, DiagnosticBag& diags,
+                                       SourceRange use_range = {});
+
 /// Names of the standard schemas (for "did you mean").
 std::vector<std::string> StdlibSchemaNames();
 
