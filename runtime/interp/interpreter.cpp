@@ -1,0 +1,343 @@
+// Orchestration of the interpreter: the plan, node dispatch and frames,
+// leaves (columns, quantifier variables), define/segment references with
+// their per-batch caches, segments, the Engine and the Session API.
+#include "runtime/interp/interpreter.h"
+
+#include <algorithm>
+
+#include "runtime/interp/eval.h"
+
+namespace cohort::interp {
+
+// ---- Plan ----------------------------------------------------------------------
+
+Plan::Plan(std::shared_ptr<const ir::Program> program) : program_(std::move(program)) {
+  const ir::Program& p = *program_;
+  in_lists_.resize(p.exprs.size());
+  for (ir::ExprId id = 0; id < p.exprs.size(); ++id) {
+    const ir::Expr& e = p.exprs[id];
+    if (e.kind != ir::ExprKind::kInList) continue;
+    InListTable& t = in_lists_[id];
+    t.bools.assign(2, 0);
+    // Re-sorted here (not trusting the checker's order) so lookups are
+    // binary searches under exactly the comparison the interpreter uses.
+    for (const ir::Value& v : e.list) {
+      if (v.is_null) continue;  // a missing item can never equal a present value
+      switch (StorageOf(v.kind)) {
+        case Storage::kBool: t.bools[v.i != 0 ? 1 : 0] = 1; break;
+        case Storage::kInt: t.ints.push_back(v.i); break;
+        case Storage::kDouble: t.dbls.push_back(v.d); break;
+        case Storage::kString: t.strs.push_back(v.s); break;
+        default: break;
+      }
+    }
+    std::sort(t.ints.begin(), t.ints.end());
+    std::sort(t.dbls.begin(), t.dbls.end());
+    std::sort(t.strs.begin(), t.strs.end());
+  }
+}
+
+// ---- Evaluator -------------------------------------------------------------------
+
+Evaluator::Evaluator(const Plan& plan, const CohortBatchView& batch, const ExecContext& ctx)
+    : plan_(plan), p_(plan.program()), batch_(batch), ctx_(ctx) {
+  rows_.n = batch.num_rows > 0 ? static_cast<size_t>(batch.num_rows) : 0;
+  defines_.resize(p_.defines.size());
+  members_.resize(p_.segments.size());
+  member_state_.assign(p_.segments.size(), 0);
+}
+
+Sel Evaluator::AllRows() const {
+  Sel s(rows_.n);
+  for (size_t r = 0; r < rows_.n; ++r) s[r] = static_cast<uint32_t>(r);
+  return s;
+}
+
+Vec Evaluator::Eval(ir::ExprId id, const Frame& f, const Sel& sel) {
+  const ir::Expr& e = p_.exprs[id];
+  if (f.is_element() && e.level == 0) {
+    // Constants need no per-row work.
+    if (e.kind == ir::ExprKind::kLiteral || e.kind == ir::ExprKind::kToday || e.kind == ir::ExprKind::kNow)
+      return Dispatch(id, e, rows_, sel);
+    // A row-level sub-expression of a quantifier body: once per row that owns
+    // a selected element, then broadcast through the parent index.
+    Sel rows;
+    rows.reserve(sel.size());
+    const std::vector<uint32_t>& parent = *f.parent;
+    for (uint32_t el : sel)
+      if (rows.empty() || rows.back() != parent[el]) rows.push_back(parent[el]);
+    Vec rv = Dispatch(id, e, rows_, rows);
+    return Gather(rv, parent, sel, f.n);
+  }
+  return Dispatch(id, e, f, sel);
+}
+
+Vec Evaluator::Dispatch(ir::ExprId id, const ir::Expr& e, const Frame& f, const Sel& sel) {
+  using K = ir::ExprKind;
+  switch (e.kind) {
+    case K::kLiteral: return MakeConst(e.literal);
+    case K::kColumn: return EvalColumn(e, f, sel);
+    case K::kVarItem: return EvalVarItem(e, f, sel);
+    case K::kVarField: return EvalVarField(e, f, sel);
+    case K::kToday: return EvalToday(e);
+    case K::kNow: return EvalNow(e);
+    case K::kNot: return EvalNot(e, f, sel);
+    case K::kAnd:
+    case K::kOr: return EvalAndOr(e, f, sel);
+    case K::kCompare: return EvalCompare(e, f, sel);
+    case K::kArith: return EvalArith(e, f, sel);
+    case K::kNeg: return EvalNeg(e, f, sel);
+    case K::kCast: return EvalCast(e, f, sel);
+    case K::kAddDuration: return EvalAddDuration(e, f, sel);
+    case K::kInList: return EvalInList(id, e, f, sel);
+    case K::kInSet: return EvalInSet(e, f, sel);
+    case K::kIsMissing: return EvalIsMissing(e, f, sel);
+    case K::kCoalesce: return EvalCoalesce(e, f, sel);
+    case K::kCall: return EvalCall(e, f, sel);
+    case K::kQuantifier: return EvalQuantifier(e, f, sel);
+    case K::kAggregate: return EvalAggregate(e, f, sel);
+    case K::kDefineRef: return EvalDefineRef(e, f, sel);
+    case K::kSegmentRef: return EvalSegmentRef(e, f, sel);
+  }
+  return MakeMissingConst(e.type.kind);
+}
+
+// ---- Leaves ----------------------------------------------------------------------
+
+Vec Evaluator::EvalColumn(const ir::Expr& e, const Frame& f, const Sel& sel) {
+  if (e.column >= batch_.num_columns) return MakeMissingConst(e.type.kind);
+  return ReadColumn(batch_.columns[e.column], e.type.kind, sel, f.n);
+}
+
+Vec Evaluator::EvalVarItem(const ir::Expr& e, const Frame& f, const Sel& sel) {
+  // The verifier guarantees an enclosing quantifier over a set; stay total anyway.
+  if (!f.is_element() || f.list->num_children < 1) return MakeMissingConst(e.type.kind);
+  return ReadColumn(f.list->children[0], TypeKind::kString, sel, f.n);
+}
+
+Vec Evaluator::EvalVarField(const ir::Expr& e, const Frame& f, const Sel& sel) {
+  if (!f.is_element() || e.index >= f.list->num_children) return MakeMissingConst(e.type.kind);
+  return ReadColumn(f.list->children[e.index], e.type.kind, sel, f.n);
+}
+
+Frame Evaluator::ElementFrame(ColumnId column, const Sel& rows, std::vector<uint32_t>* parent, Sel* elems) const {
+  Frame ef;
+  if (column >= batch_.num_columns) return ef;
+  const CohortColumn& c = batch_.columns[column];
+  if (!c.offsets || rows_.n == 0) return ef;
+  ef.list = &c;
+  ef.n = static_cast<size_t>(std::max<int32_t>(c.offsets[rows_.n], 0));
+  ef.parent = parent;
+  parent->assign(ef.n, 0);
+  size_t total = 0;
+  for (uint32_t r : rows)
+    if (IsValid(c, r)) total += static_cast<size_t>(std::max(0, c.offsets[r + 1] - c.offsets[r]));
+  elems->clear();
+  elems->reserve(total);
+  for (uint32_t r : rows) {
+    if (!IsValid(c, r)) continue;  // a missing list is an empty list
+    for (int32_t k = c.offsets[r]; k < c.offsets[r + 1]; ++k) {
+      elems->push_back(static_cast<uint32_t>(k));
+      (*parent)[k] = r;
+    }
+  }
+  return ef;
+}
+
+// ---- References --------------------------------------------------------------------
+
+Vec Evaluator::EvalDefineRef(const ir::Expr& e, const Frame& f, const Sel& sel) {
+  if (e.index >= p_.defines.size()) return MakeMissingConst(e.type.kind);
+  const ir::ExprId body = p_.defines[e.index].body;
+  DefineCache& c = defines_[e.index];
+  if (!c.started) {
+    c.vec = MakeVec(e.type.kind, rows_.n);
+    c.done.assign(rows_.n, 0);
+    c.started = true;
+  }
+  Sel todo;
+  for (uint32_t r : sel)
+    if (!c.done[r]) todo.push_back(r);
+  if (!todo.empty()) {
+    // Only the rows not computed yet: a define used by several clauses under
+    // different selections is evaluated at most once per row and batch.
+    Vec v = Eval(body, rows_, todo);
+    DefineCache& c2 = defines_[e.index];  // same slot; defines_ never resizes
+    CopyAt(v, &c2.vec, todo);
+    for (uint32_t r : todo) c2.done[r] = 1;
+  }
+  return defines_[e.index].vec;
+}
+
+Vec Evaluator::EvalSegmentRef(const ir::Expr& e, const Frame& f, const Sel& sel) {
+  Vec out = MakeVec(TypeKind::kBool, f.n);
+  if (e.index >= p_.segments.size()) {
+    for (uint32_t r : sel) out.SetTruth(r, kFalse);
+    return out;
+  }
+  const std::vector<uint8_t>& m = Member(e.index);
+  for (uint32_t r : sel) out.SetTruth(r, m[r] ? kTrue : kFalse);
+  return out;
+}
+
+// ---- Segments ----------------------------------------------------------------------
+
+const std::vector<uint8_t>& Evaluator::Member(uint32_t index) {
+  if (member_state_[index] == 2) return members_[index];
+  if (member_state_[index] == 1) {
+    // A reference cycle (the checker rejects these): treat as not a member.
+    members_[index].assign(rows_.n, 0);
+    return members_[index];
+  }
+  SegmentResult r;
+  const ir::Segment& seg = p_.segments[index];
+  r.where.assign(rows_.n, 0);
+  r.member.assign(rows_.n, 0);
+  r.excludes.assign(seg.excludes.size(), std::vector<uint8_t>(rows_.n, 0));
+  ComputeSegment(index, &r, /*with_channels=*/false);
+  return members_[index];
+}
+
+void Evaluator::ComputeSegment(uint32_t index, SegmentResult* out, bool with_channels) {
+  const ir::Segment& seg = p_.segments[index];
+  member_state_[index] = 1;
+  Sel all = AllRows();
+  Sel where_sel;
+  if (seg.where == ir::kNoExpr) {
+    where_sel = all;
+  } else {
+    Vec w = EvalRows(seg.where, all);
+    for (uint32_t r : all)
+      if (w.Truth(r) == kTrue) where_sel.push_back(r);
+  }
+  for (uint32_t r : where_sel) out->where[r] = 1;
+
+  // Each exclude over every `where` row (not only those earlier excludes
+  // kept), so per-clause attrition counts are independent of clause order.
+  std::vector<uint8_t> excluded(rows_.n, 0);
+  for (size_t k = 0; k < seg.excludes.size(); ++k) {
+    if (where_sel.empty()) break;
+    Vec x = EvalRows(seg.excludes[k], where_sel);
+    for (uint32_t r : where_sel) {
+      if (x.Truth(r) == kTrue) {
+        out->excludes[k][r] = 1;
+        excluded[r] = 1;
+      }
+    }
+  }
+  Sel member_sel;
+  for (uint32_t r : where_sel)
+    if (!excluded[r]) member_sel.push_back(r);
+  for (uint32_t r : member_sel) out->member[r] = 1;
+  members_[index] = out->member;
+  member_state_[index] = 2;
+
+  if (!with_channels) return;
+  for (size_t c = 0; c < seg.channels.size(); ++c) {
+    if (member_sel.empty()) break;
+    const ir::Channel& ch = seg.channels[c];
+    if (ch.condition == ir::kNoExpr) continue;  // no condition: never admitted
+    Vec v = EvalRows(ch.condition, member_sel);
+    for (uint32_t r : member_sel)
+      if (v.Truth(r) == kTrue) out->channels[c][r] = 1;
+  }
+}
+
+// ---- Engine and Session ------------------------------------------------------------
+
+Interpreter::Interpreter(std::shared_ptr<const ir::Program> program)
+    : plan_(std::make_shared<const Plan>(std::move(program))) {}
+
+Interpreter::~Interpreter() = default;
+
+const ir::Program& Interpreter::program() const { return plan_->program(); }
+
+void Interpreter::Evaluate(const CohortBatchView& batch, const ExecContext& ctx, BatchResult* out) const {
+  const ir::Program& p = plan_->program();
+  out->Reset(p, batch.num_rows);
+  Evaluator ev(*plan_, batch, ctx);
+  std::vector<uint8_t> done(p.segments.size(), 0);
+  for (uint32_t s : p.segment_order) {
+    if (s >= p.segments.size() || done[s]) continue;
+    ev.ComputeSegment(s, &out->segments[s], true);
+    done[s] = 1;
+  }
+  // Segments missing from segment_order (hand-built programs): their
+  // references are computed lazily, so any order is still correct.
+  for (uint32_t s = 0; s < p.segments.size(); ++s)
+    if (!done[s]) ev.ComputeSegment(s, &out->segments[s], true);
+}
+
+std::vector<uint8_t> Interpreter::EvaluateTruth(ir::ExprId id, const CohortBatchView& batch,
+                                                const ExecContext& ctx) const {
+  Session s(*this, batch, ctx);
+  return s.Truth(id);
+}
+
+std::vector<ir::Value> Interpreter::EvaluateValues(ir::ExprId id, const CohortBatchView& batch,
+                                                   const ExecContext& ctx) const {
+  Session s(*this, batch, ctx);
+  return s.Values(id);
+}
+
+Session::Session(const Interpreter& interp, const CohortBatchView& batch, const ExecContext& ctx)
+    : ev_(std::make_unique<Evaluator>(*interp.plan_, batch, ctx)) {}
+
+Session::~Session() = default;
+
+std::vector<uint8_t> Session::Truth(ir::ExprId id) {
+  const Frame& f = ev_->row_frame();
+  std::vector<uint8_t> out(f.n, kUnknown);
+  if (id >= ev_->program().exprs.size() || ev_->program().exprs[id].level != 0) return out;
+  Sel all = ev_->AllRows();
+  Vec v = ev_->EvalRows(id, all);
+  if (v.kind == TypeKind::kBool) {
+    for (uint32_t r : all) out[r] = v.Truth(r);
+  } else {
+    for (uint32_t r : all) out[r] = v.Valid(r) ? kTrue : kUnknown;
+  }
+  return out;
+}
+
+std::vector<ir::Value> Session::Values(ir::ExprId id) {
+  const Frame& f = ev_->row_frame();
+  std::vector<ir::Value> out(f.n);
+  if (id >= ev_->program().exprs.size() || ev_->program().exprs[id].level != 0) {
+    for (auto& v : out) v.is_null = true;
+    return out;
+  }
+  Sel all = ev_->AllRows();
+  Vec v = ev_->EvalRows(id, all);
+  for (uint32_t r : all) out[r] = ToValue(v, r);
+  return out;
+}
+
+const std::vector<uint8_t>& Session::Member(uint32_t index) {
+  static const std::vector<uint8_t> kEmpty;
+  if (index >= ev_->program().segments.size()) return kEmpty;
+  return ev_->Member(index);
+}
+
+SegmentResult Session::Segment(uint32_t index) {
+  SegmentResult r;
+  const ir::Program& p = ev_->program();
+  if (index >= p.segments.size()) return r;
+  const size_t n = ev_->row_frame().n;
+  const ir::Segment& seg = p.segments[index];
+  r.where.assign(n, 0);
+  r.member.assign(n, 0);
+  r.excludes.assign(seg.excludes.size(), std::vector<uint8_t>(n, 0));
+  r.channels.assign(seg.channels.size(), std::vector<uint8_t>(n, 0));
+  ev_->ComputeSegment(index, &r, true);
+  return r;
+}
+
+}  // namespace cohort::interp
+
+namespace cohort {
+
+std::unique_ptr<Engine> MakeInterpreter(std::shared_ptr<const ir::Program> program) {
+  return std::make_unique<interp::Interpreter>(std::move(program));
+}
+
+}  // namespace cohort
