@@ -227,6 +227,9 @@ bool FinalizeSchema(Schema& schema, DiagnosticBag& diags, const SchemaRanges& ra
   const std::string default_parent = (schema.name.empty() ? std::string("parent") : SnakeCase(schema.name)) + "_id";
   for (ListSource& ls : schema.list_sources) {
     ColumnId col = schema.FindColumn(ls.field);
+    const int fi = schema.root->Find(ls.field);
+    if (col == kNoColumn && fi >= 0 && schema.root->fields[fi].type.kind == TypeKind::kList)
+      continue;  // the list field itself was rejected above
     if (col == kNoColumn || schema.columns[col].type.kind != TypeKind::kList) {
       diags.Emit(DiagKind::SchemaSyntax, ranges.fallback,
                  fmt::format("list source for `{}`, which is not a list field", ls.field));

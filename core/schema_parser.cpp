@@ -77,6 +77,7 @@ class SchemaParser {
  private:
   // ---- Lexing ----
   void Advance();
+  bool LexOne();
   SourceRange Range(uint32_t b, uint32_t e) const { return SourceRange{file_, b, e}; }
   SourceRange TokRange() const { return Range(tok_.begin, tok_.end); }
   bool IsPunct(char c) const { return tok_.kind == Tok::kPunct && tok_.text.size() == 1 && tok_.text[0] == c; }
@@ -136,7 +137,9 @@ class SchemaParser {
   std::map<std::string, SourceRange> list_ranges_;
 };
 
-void SchemaParser::Advance() {
+// Lexes one token into tok_; false when it skipped an invalid character
+// (the caller loops, so a long run of junk cannot recurse deeply).
+bool SchemaParser::LexOne() {
   tok_ = Token{};
   const uint32_t n = static_cast<uint32_t>(text_.size());
   for (;;) {
@@ -153,21 +156,21 @@ void SchemaParser::Advance() {
   if (pos_ >= n) {
     tok_.kind = Tok::kEof;
     tok_.end = pos_;
-    return;
+    return true;
   }
   const char c = text_[pos_];
   if (c == '\n') {
     tok_.kind = Tok::kNewline;
     tok_.end = ++pos_;
     tok_.text = text_.substr(tok_.begin, 1);
-    return;
+    return true;
   }
   if (IsIdentStart(c)) {
     while (pos_ < n && IsIdentChar(text_[pos_])) ++pos_;
     tok_.kind = Tok::kIdent;
     tok_.end = pos_;
     tok_.text = text_.substr(tok_.begin, pos_ - tok_.begin);
-    return;
+    return true;
   }
   if (c == '"') {
     ++pos_;
@@ -204,13 +207,13 @@ void SchemaParser::Advance() {
     tok_.end = pos_;
     tok_.text = text_.substr(tok_.begin, pos_ - tok_.begin);
     tok_.value = std::move(value);
-    return;
+    return true;
   }
   if (std::string_view(":,()<>{}?.;").find(c) != std::string_view::npos) {
     tok_.kind = Tok::kPunct;
     tok_.end = ++pos_;
     tok_.text = text_.substr(tok_.begin, 1);
-    return;
+    return true;
   }
   // Anything else: report and skip the character (a whole UTF-8 sequence).
   uint32_t e = pos_ + 1;
@@ -222,7 +225,12 @@ void SchemaParser::Advance() {
                                                                    : fmt::format("\\x{:02x}", static_cast<unsigned char>(c)));
   Error(DiagKind::SchemaSyntax, Range(pos_, e), fmt::format("invalid character `{}`", shown));
   pos_ = e;
-  Advance();
+  return false;
+}
+
+void SchemaParser::Advance() {
+  while (!LexOne()) {
+  }
 }
 
 std::string SchemaParser::Describe(const Token& t) const {
@@ -387,7 +395,14 @@ void SchemaParser::ParseChannel() {
     Expected(fmt::format("`consent` and the channel's consent field (e.g. `channel {0} consent consent.{0}`)", ch.name));
     return SkipLine();
   }
+  SourceRange consent_kw = TokRange();
   Advance();
+  if (IsPunct('.')) {  // `channel sms consent.sms`: the keyword is missing
+    Error(DiagKind::SchemaSyntax, consent_kw,
+          fmt::format("expected `consent` and the channel's consent field, e.g. `channel {0} consent consent.{0}`",
+                      ch.name));
+    return SkipLine();
+  }
   if (tok_.kind != Tok::kIdent) {
     Expected("a field path after `consent`");
     return SkipLine();
