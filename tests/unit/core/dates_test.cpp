@@ -1,0 +1,133 @@
+// Civil-calendar arithmetic (core/dates.h): parsing, clamping, ages, and
+// days before the epoch.
+#include <doctest/doctest.h>
+
+#include "core/dates.h"
+
+using namespace cohort;
+
+namespace {
+
+int32_t D(const char* s) {
+  auto d = ParseDate(s);
+  REQUIRE_MESSAGE(d.has_value(), s);
+  return *d;
+}
+int64_t T(const char* s) {
+  auto t = ParseTimestamp(s);
+  REQUIRE_MESSAGE(t.has_value(), s);
+  return *t;
+}
+ir::Duration Months(int32_t m) { return ir::Duration{m, 0, 0}; }
+ir::Duration Days(int32_t d) { return ir::Duration{0, d, 0}; }
+
+}  // namespace
+
+TEST_CASE("civil days round-trip, including before 1970") {
+  CHECK(DaysFromCivil(1970, 1, 1) == 0);
+  CHECK(DaysFromCivil(1969, 12, 31) == -1);
+  CHECK(DaysFromCivil(2000, 3, 1) == 11017);
+  CHECK(DaysFromCivil(1900, 1, 1) == -25567);
+  for (int32_t z = -800000; z <= 800000; z += 97) {
+    int32_t y;
+    uint32_t m, d;
+    CivilFromDays(z, &y, &m, &d);
+    REQUIRE(DaysFromCivil(y, m, d) == z);
+    REQUIRE(d <= DaysInMonth(y, m));
+  }
+  CHECK(FormatDate(-1) == "1969-12-31");
+  CHECK(FormatDate(D("1850-07-04")) == "1850-07-04");
+  CHECK(DaysInMonth(2024, 2) == 29);
+  CHECK(DaysInMonth(2026, 2) == 28);
+  CHECK(DaysInMonth(1900, 2) == 28);
+  CHECK(DaysInMonth(2000, 2) == 29);
+  CHECK(DaysInMonth(2026, 4) == 30);
+  CHECK(DaysInMonth(2026, 12) == 31);
+}
+
+TEST_CASE("ParseDate: strict YYYY-MM-DD with real calendar days") {
+  CHECK(ParseDate("2026-11-23") == DaysFromCivil(2026, 11, 23));
+  CHECK(ParseDate("2024-02-29").has_value());
+  CHECK(ParseDate("2000-02-29").has_value());
+  CHECK(ParseDate("1969-12-31") == -1);
+  CHECK(ParseDate("0001-01-01").has_value());
+  for (const char* bad : {"2026-02-29", "1900-02-29", "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-00",
+                          "2026-01-32", "2026-1-01", "26-01-01", "2026/01/01", "2026-01-01x", " 2026-01-01",
+                          "2026-01-0a", "", "2026-01-01T00:00Z", "20260101", "-026-01-01"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseDate(bad).has_value());
+  }
+}
+
+TEST_CASE("ParseTimestamp: ISO 8601 in UTC only") {
+  const int64_t day = int64_t{D("2026-11-20")} * kMicrosPerDay;
+  CHECK(T("2026-11-20T14:03:00Z") == day + (14 * 3600 + 3 * 60) * 1'000'000LL);
+  CHECK(T("2026-11-20T14:03Z") == day + (14 * 3600 + 3 * 60) * 1'000'000LL);
+  CHECK(T("2026-11-20T14:03:07.5Z") == day + (14 * 3600 + 3 * 60 + 7) * 1'000'000LL + 500'000);
+  CHECK(T("2026-11-20T14:03:07.123456Z") == day + (14 * 3600 + 3 * 60 + 7) * 1'000'000LL + 123'456);
+  CHECK(T("2026-11-20T14:03:00+00:00") == T("2026-11-20T14:03:00Z"));
+  CHECK(T("2026-11-20") == day);  // a bare date is midnight UTC
+  CHECK(T("1969-12-31T23:59:59Z") == -1'000'000);
+  CHECK(FormatTimestamp(T("2026-11-20T14:03:00Z")) == "2026-11-20T14:03:00Z");
+  CHECK(FormatTimestamp(-1) == "1969-12-31T23:59:59.999999Z");
+  for (const char* bad : {"2026-11-20T14:03:00", "2026-11-20T14:03:00+01:00", "2026-11-20T24:00:00Z",
+                          "2026-11-20T14:60Z", "2026-02-29T10:00:00Z", "2026-11-20T14:03:00.Z", "2026-11-20X14:03Z",
+                          "2026-11-20T1:03Z", "", "2026-11-2", "2026-11-20T14:03:00ZZ"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseTimestamp(bad).has_value());
+  }
+}
+
+TEST_CASE("AddDuration clamps month ends, months first then days") {
+  CHECK(AddDuration(D("2026-03-31"), Months(1), -1) == D("2026-02-28"));
+  CHECK(AddDuration(D("2024-02-29"), Months(12), +1) == D("2025-02-28"));  // + 1 year
+  CHECK(AddDuration(D("2024-02-29"), Months(48), +1) == D("2028-02-29"));
+  CHECK(AddDuration(D("2026-01-31"), Months(1), +1) == D("2026-02-28"));
+  CHECK(AddDuration(D("2024-01-31"), Months(1), +1) == D("2024-02-29"));
+  CHECK(AddDuration(D("2026-05-31"), Months(6), -1) == D("2025-11-30"));
+  CHECK(AddDuration(D("2026-01-15"), Months(18), -1) == D("2024-07-15"));
+  CHECK(AddDuration(D("2026-01-31"), ir::Duration{1, 1, 0}, +1) == D("2026-03-01"));  // clamp to 02-28, then +1 day
+  // days, including negative days and across the epoch
+  CHECK(AddDuration(D("2026-03-01"), Days(1), -1) == D("2026-02-28"));
+  CHECK(AddDuration(D("2026-11-23"), Days(14), +1) == D("2026-12-07"));
+  CHECK(AddDuration(D("1970-01-01"), Days(1), -1) == -1);
+  CHECK(AddDuration(D("1970-01-05"), Days(-10), +1) == D("1969-12-26"));
+  CHECK(AddDuration(D("1969-12-31"), Months(2), -1) == D("1969-10-31"));
+  CHECK(AddDuration(D("1960-03-31"), Months(1), -1) == D("1960-02-29"));
+}
+
+TEST_CASE("AddDuration on timestamps keeps the time of day") {
+  CHECK(AddDuration(T("2026-03-31T10:30:00Z"), Months(1), -1) == T("2026-02-28T10:30:00Z"));
+  CHECK(AddDuration(T("2026-11-20T14:00:00Z"), ir::Duration{0, 0, 36 * 3600 * 1'000'000LL}, +1) ==
+        T("2026-11-22T02:00:00Z"));
+  CHECK(AddDuration(T("1970-01-01T01:00:00Z"), ir::Duration{0, 0, 2 * 3600 * 1'000'000LL}, -1) ==
+        T("1969-12-31T23:00:00Z"));
+  CHECK(AddDuration(T("1970-01-01T06:00:00Z"), Days(1), -1) == T("1969-12-31T06:00:00Z"));
+  CHECK(DayOfTimestamp(-1) == -1);
+  CHECK(DayOfTimestamp(-kMicrosPerDay) == -1);
+  CHECK(DayOfTimestamp(-kMicrosPerDay - 1) == -2);
+  CHECK(DayOfTimestamp(T("2026-11-20T23:59:59Z")) == D("2026-11-20"));
+}
+
+TEST_CASE("AgeInYears: largest N with birth + N years <= today") {
+  CHECK(AgeInYears(D("1990-06-15"), D("2026-06-14")) == 35);
+  CHECK(AgeInYears(D("1990-06-15"), D("2026-06-15")) == 36);
+  // A 29 February birthday counts on 28 February in common years...
+  CHECK(AgeInYears(D("2000-02-29"), D("2026-02-28")) == 26);
+  CHECK(AgeInYears(D("2000-02-29"), D("2026-02-27")) == 25);
+  CHECK(AgeInYears(D("2000-02-29"), D("2026-03-01")) == 26);
+  // ...and on 29 February in leap years.
+  CHECK(AgeInYears(D("2000-02-29"), D("2024-02-28")) == 23);
+  CHECK(AgeInYears(D("2000-02-29"), D("2024-02-29")) == 24);
+  CHECK(AgeInYears(D("1950-01-01"), D("1969-12-31")) == 19);  // both before the epoch
+  CHECK(AgeInYears(D("2026-11-23"), D("2026-11-23")) == 0);
+  CHECK(AgeInYears(D("2027-01-01"), D("2026-12-31")) == -1);  // born "in the future": data error upstream
+  // Cross-check against the definition with AddDuration for many pairs.
+  for (int32_t b = D("1996-01-01"); b < D("2004-12-31"); b += 37) {
+    for (int32_t t = D("2020-01-01"); t < D("2028-12-31"); t += 53) {
+      int64_t n = AgeInYears(b, t);
+      REQUIRE(AddDuration(b, Months(static_cast<int32_t>(12 * n)), +1) <= t);
+      REQUIRE(AddDuration(b, Months(static_cast<int32_t>(12 * (n + 1))), +1) > t);
+    }
+  }
+}
