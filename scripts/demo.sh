@@ -15,3 +15,6 @@ for f in examples/telehealth.cohort examples/primary_care.cohort; do
   echo "== cohort run $f --data examples/data --out out/$name --today $TODAY"
   ./build/cohort run "$f" --data examples/data --out "out/$name" --today "$TODAY"
 done
+echo
+echo "== cohort run examples/referrals.cohort --data examples/data-providers --out out/referrals --today $TODAY"
+./build/cohort run examples/referrals.cohort --data examples/data-providers --out out/referrals --today "$TODAY"
