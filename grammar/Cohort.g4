@@ -25,9 +25,11 @@ constDecl : CONST IDENT ASSIGN expr ;
 
 defineDecl : DEFINE IDENT ASSIGN expr ;
 
-// `where` comes first; later clauses in any order. A second `where` is a
-// duplicate clause (recorded for sema), not a syntax error.
-segmentDecl : SEGMENT IDENT string_? whereClause segmentClause* ;
+// Clauses in any order (`where` is conventionally first). The AST builder
+// reports a missing `where` ("expected `where` after segment name") so the
+// rest of the segment still parses; a second `where` is a duplicate clause
+// (recorded for sema), not a syntax error.
+segmentDecl : SEGMENT IDENT string_? segmentClause* ;
 
 segmentClause
   : whereClause

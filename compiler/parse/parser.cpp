@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <exception>
+#include <set>
 #include <shared_mutex>
 #include <string_view>
 
@@ -42,8 +43,9 @@ class CodePointStream : public antlr4::ANTLRInputStream {
 
 /// Units accepted after an integer in a duration literal.
 const std::vector<std::string>& DurationUnits() {
-  static const std::vector<std::string> units = {"day",   "days",  "week", "weeks",  "month",  "months",
-                                                 "year",  "years", "hour", "hours", "minute", "minutes"};
+  // Plurals first: on a tie, "did you mean" suggests the more common spelling.
+  static const std::vector<std::string> units = {"days", "weeks", "months", "years", "hours", "minutes",
+                                                 "day",  "week",  "month",  "year",  "hour",  "minute"};
   return units;
 }
 
@@ -58,6 +60,8 @@ struct ParseState {
   const ParseLimits& limits;
   uint32_t reported = 0;
   bool stopped = false;
+  /// Begin offsets of reported E0002s, so that one spot is not reported twice.
+  std::set<uint32_t> error_offsets;
 
   ParseState(FileId f, std::string_view t, DiagnosticBag& d, const ParseLimits& l)
       : file(f), text(t), map(parse::DecodeUtf8(t)), diags(d), limits(l) {}
@@ -107,6 +111,37 @@ SourceRange Join(SourceRange a, SourceRange b) {
 }
 
 bool IsConjured(const Token* t) { return t == nullptr || t->getTokenIndex() == INVALID_INDEX; }
+
+/// `found` wording for a token: its text in backticks, or "end of file".
+std::string FoundText(const ParseState& st, const Token* t) {
+  if (t == nullptr || t->getType() == Token::EOF) return "end of file";
+  std::string text(st.TokText(t));
+  if (text.size() > 24) text = text.substr(0, 21) + "...";
+  return fmt::format("`{}`", parse::EscapeString(text));
+}
+
+/// The nearest default-channel token after token index `idx`.
+const Token* NextToken(antlr4::BufferedTokenStream& stream, size_t idx) {
+  if (idx == INVALID_INDEX) return nullptr;
+  for (size_t i = idx + 1; i < stream.size(); ++i) {
+    Token* t = stream.get(i);
+    if (t->getChannel() == Token::DEFAULT_CHANNEL) return t;
+  }
+  return nullptr;
+}
+
+/// Tokens that start a declaration or a segment clause: error recovery never
+/// deletes them (they are where the user's next intent begins).
+bool IsSyncKeyword(size_t type) {
+  switch (type) {
+    case P::USE: case P::CONST: case P::DEFINE: case P::SEGMENT: case P::CAMPAIGN: case P::EXCLUDE:
+    case P::CHANNEL: case P::MESSAGE: case P::CTA: case P::PURPOSE: case P::HOLDOUT: case P::EXPORT:
+    case P::PRIORITY: case P::IF:
+      return true;
+    default:
+      return false;
+  }
+}
 
 // ---- Lexical pre-pass ------------------------------------------------------------
 
@@ -270,6 +305,11 @@ class ErrorPhraser {
     if (prev_type == P::DOT) return "a field name after `.`";
 
     std::vector<std::string> parts;
+    // `define x = a b`: the expression ended, but the user meant to go on.
+    if (!has(P::PLUS) && EndsOperand(prev_type) && offending != nullptr && StartsOperand(offending->getType())) {
+      const Token* before = PrevToken(prev);
+      if (before == nullptr || before->getType() != P::USE) parts.push_back("an operator");
+    }
     if (has(P::IDENT) && has(P::LPAREN) && has(P::INT)) {
       parts.push_back("an expression");
       drop({P::NOT, P::ANY, P::ALL, P::NO, P::MINUS, P::TRUE, P::FALSE, P::INT, P::DECIMAL, P::STRING,
@@ -310,11 +350,17 @@ class ErrorPhraser {
   }
 
   /// `found` wording for the offending token.
-  std::string Found(const Token* t) const {
-    if (t == nullptr || t->getType() == Token::EOF) return "end of file";
-    std::string text(st_.TokText(t));
-    if (text.size() > 24) text = text.substr(0, 21) + "...";
-    return fmt::format("`{}`", parse::EscapeString(text));
+  std::string Found(const Token* t) const { return FoundText(st_, t); }
+
+  static bool EndsOperand(size_t t) {
+    return t == P::IDENT || t == P::INT || t == P::DECIMAL || t == P::STRING || t == P::DATE ||
+           t == P::TIMESTAMP || t == P::TODAY || t == P::NOW || t == P::TRUE || t == P::FALSE ||
+           t == P::RPAREN || t == P::RBRACK;
+  }
+  static bool StartsOperand(size_t t) {
+    return t == P::IDENT || t == P::INT || t == P::DECIMAL || t == P::STRING || t == P::DATE ||
+           t == P::TIMESTAMP || t == P::TODAY || t == P::NOW || t == P::TRUE || t == P::FALSE ||
+           t == P::LPAREN || t == P::LBRACK;
   }
 
   /// The nearest default-channel token before `t`.
@@ -389,6 +435,11 @@ class CohortErrorStrategy : public antlr4::DefaultErrorStrategy {
     return DefaultErrorStrategy::recoverInline(recognizer);
   }
 
+  Token* singleTokenDeletion(antlr4::Parser* recognizer) override {
+    if (IsSyncKeyword(recognizer->getInputStream()->LA(1))) return nullptr;
+    return DefaultErrorStrategy::singleTokenDeletion(recognizer);
+  }
+
  protected:
   void reportNoViableAlternative(antlr4::Parser* recognizer, const antlr4::NoViableAltException& e) override {
     Report(recognizer, e.getOffendingToken(), e.getExpectedTokens());
@@ -423,6 +474,7 @@ class CohortErrorStrategy : public antlr4::DefaultErrorStrategy {
       }
     }
     if (!st_.CanReport(r)) return;
+    st_.error_offsets.insert(r.begin);
     std::string want = phraser.Describe(expected, offending, recognizer->getContext());
     st_.diags.Emit(DiagKind::UnexpectedToken, r, want, phraser.Found(offending));
   }
@@ -455,7 +507,7 @@ class FallbackListener : public antlr4::BaseErrorListener {
 
 class AstBuilder {
  public:
-  explicit AstBuilder(ParseState& st) : st_(st) {}
+  AstBuilder(ParseState& st, antlr4::BufferedTokenStream& tokens) : st_(st), tokens_(tokens) {}
 
   void BuildFile(P::File_Context* ctx, ast::Module& m) {
     if (ctx == nullptr) return;
@@ -589,7 +641,6 @@ class AstBuilder {
       if (s.where != nullptr) return duplicate("where", w);
       s.where = w->expr() ? BuildExpr(w->expr()) : Missing(CtxRange(w));
     };
-    if (ctx->whereClause() != nullptr) where(ctx->whereClause());
     for (P::SegmentClauseContext* c : ctx->segmentClause()) {
       if (c == nullptr) continue;
       if (auto* w = c->whereClause()) {
@@ -626,8 +677,29 @@ class AstBuilder {
         }
       }
     }
+    if (s.where == nullptr) ReportMissingWhere(ctx);
     m.order.emplace_back(ast::Module::DeclKind::kSegment, m.segments.size());
     m.segments.push_back(std::move(s));
+  }
+
+  /// The grammar lets clauses come in any order so that a segment without
+  /// `where` still parses whole; the missing clause is reported here.
+  void ReportMissingWhere(P::SegmentDeclContext* ctx) {
+    const Token* header_end = ctx->string_() ? ctx->string_()->getStop()
+                              : ctx->IDENT() ? ctx->IDENT()->getSymbol()
+                                             : ctx->getStart();
+    if (header_end == nullptr || IsConjured(header_end)) return;  // already reported
+    const Token* next = NextToken(tokens_, header_end->getTokenIndex());
+    SourceRange r = next ? st_.TokRange(next) : st_.TokRange(header_end);
+    if (next != nullptr && next->getType() == Token::EOF) {
+      uint32_t e = st_.TokRange(header_end).end;
+      r = st_.Range(e, e);
+    }
+    if (st_.error_offsets.count(r.begin) != 0 || !st_.CanReport(r)) return;
+    st_.error_offsets.insert(r.begin);
+    st_.diags.Emit(DiagKind::UnexpectedToken, r,
+                   ctx->string_() ? "`where` after the segment description" : "`where` after segment name",
+                   FoundText(st_, next));
   }
 
   ast::ChannelClause BuildChannel(P::ChannelClauseContext* ctx) {
@@ -965,6 +1037,7 @@ class AstBuilder {
   }
 
   ParseState& st_;
+  antlr4::BufferedTokenStream& tokens_;
 };
 
 }  // namespace
@@ -997,7 +1070,7 @@ std::unique_ptr<ast::Module> Parse(const SourceManager& sm, FileId file, Diagnos
     parser.setErrorHandler(std::make_shared<CohortErrorStrategy>(st));
     P::File_Context* tree = parser.file_();
 
-    AstBuilder builder(st);
+    AstBuilder builder(st, tokens);
     builder.BuildFile(tree, *module);
   } catch (const std::exception& e) {
     // ANTLR failed internally: report rather than crash on user input.
