@@ -20,6 +20,21 @@
 #include "runtime/batch.h"
 #include "runtime/engine.h"
 
+/// Truth/mask vectors print as e.g. `{T, F, U}` (masks as `{1, 0}`) in failures.
+namespace doctest {
+template <>
+struct StringMaker<std::vector<uint8_t>> {
+  static String convert(const std::vector<uint8_t>& v) {
+    std::string s = "{";
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i) s += ", ";
+      s += v[i] == 0 ? "F/0" : v[i] == 1 ? "T/1" : v[i] == 2 ? "U" : std::to_string(v[i]);
+    }
+    return String((s + "}").c_str());
+  }
+};
+}  // namespace doctest
+
 namespace cohort::interp_test {
 
 /// The stdlib Patient schema (loaded once).
