@@ -69,6 +69,7 @@ class SchemaParser {
     schema_ = std::make_shared<Schema>();
     schema_->file_path = src.name();
     schema_->root = std::make_shared<RecordDef>();
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // a UTF-8 byte-order mark from Windows editors
     Advance();
   }
 
@@ -278,13 +279,19 @@ std::shared_ptr<Schema> SchemaParser::Parse() {
   if (!have_header_ && !stopped_)
     Error(DiagKind::SchemaSyntax, Range(0, 0), "missing `schema` header; a schema file starts with `schema Name \"description\"`");
   ResolvePending();
-  if (diags_.error_count() > errors_before_) return nullptr;
-  if (!have_key_) {
+  bool ok = diags_.error_count() == errors_before_;
+  if (ok && !have_key_) {
     diags_.Emit(DiagKind::SchemaSyntax, ranges_.fallback,
                 "missing `key` declaration; name the field that identifies a record, e.g. `key id`");
+    ok = false;
+  }
+  ok = ok && detail::FinalizeSchema(*schema_, diags_, ranges_);
+  if (!ok) {
+    // A recursive record (`record R { a: R }`) owns itself through a
+    // shared_ptr; clearing the fields of every named record breaks the cycle.
+    for (auto& [name, rec] : named_) rec->fields.clear();
     return nullptr;
   }
-  if (!detail::FinalizeSchema(*schema_, diags_, ranges_)) return nullptr;
   return schema_;
 }
 

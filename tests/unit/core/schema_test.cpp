@@ -244,6 +244,14 @@ channel fax consent r.x
   CHECK(s.channels[0].consent_column == 4);
 }
 
+TEST_CASE("BOM and CRLF line endings are accepted") {
+  Parsed p("\xEF\xBB\xBFschema S\r\nkey id\r\nid: string \"the key\"\r\nn: int?\r\n");
+  INFO(p.Rendered());
+  REQUIRE(p.schema != nullptr);
+  CHECK(p.schema->columns.size() == 2);
+  CHECK(p.schema->columns[0].field->description == "the key");
+}
+
 TEST_CASE("Fingerprint is stable and structural") {
   const char* text = "schema S\nkey id\nid: string\nn: int?\nk: enum(a, b)\n";
   Parsed a(text), b(text);
@@ -476,4 +484,38 @@ TEST_CASE("deeply nested records are bounded") {
   std::string junk(20000, '@');
   Parsed q(std::string(kHead) + junk);
   CHECK(q.diags.all().size() <= 51);
+}
+
+TEST_CASE("token soup never crashes and always explains a failure") {
+  const char* pieces[] = {"schema S", "key id", "id: string", "\n", "\n", " ", "record E", "{", "}", "list<E>",
+                          "list<", ">", "enum(", "a", ",", ")", "?", "from", "\"c\"", "by", "p", ":", "x", "y",
+                          "sensitive", "set<string>", "record", "channel", "consent", "x.y", ".", ";", "#c\n",
+                          "file", "\"f.csv\"", "E", "int", "bool", "\"", "\\", "\t", "\r\n"};
+  uint64_t state = 0x9e3779b97f4a7c15ULL;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  size_t ok = 0;
+  for (int iter = 0; iter < 3000; ++iter) {
+    std::string text = iter % 2 ? "schema S\nkey id\nid: string\n" : "";
+    const int n = static_cast<int>(next() % 40);
+    for (int i = 0; i < n; ++i) {
+      text += pieces[next() % std::size(pieces)];
+      if (next() % 3 == 0) text += ' ';
+    }
+    Parsed p(text);
+    if (p.schema) {
+      ++ok;
+      CHECK_FALSE(p.diags.has_errors());
+      CHECK(p.schema->key_column() != kNoColumn);
+      for (const auto& ch : p.schema->channels) CHECK(ch.consent_column < p.schema->columns.size());
+    } else {
+      INFO(text);
+      CHECK(p.diags.has_errors());
+    }
+  }
+  CHECK(ok > 0);
 }
