@@ -134,8 +134,6 @@ class SchemaParser {
   bool have_file_ = false;
   std::map<std::string, std::shared_ptr<RecordDef>> named_;
   std::vector<PendingRef> pending_;
-  /// List fields of the root and their `from`/`by` clauses (field name -> range).
-  std::map<std::string, SourceRange> list_ranges_;
 };
 
 // Lexes one token into tok_; false when it skipped an invalid character
@@ -594,7 +592,6 @@ void SchemaParser::ParseField(const std::shared_ptr<RecordDef>& owner, int depth
   // Each branch below consumes the whole type.
   if (t == "enum") {
     if (!ParseEnum(&proto.type)) return SkipLine();
-    type_range.end = tok_.begin;
   } else if (t == "set" || t == "list") {
     const bool set = t == "set";
     Advance();
@@ -717,10 +714,8 @@ void SchemaParser::ParseField(const std::shared_ptr<RecordDef>& owner, int depth
   }
 
   if (!AtLineEnd()) {
-    if (tok_.kind == Tok::kIdent && !proto.description.empty())
-      Expected("end of line");
-    else
-      Expected("`?`, `from \"column\"`, a description in quotes, or end of line");
+    Expected(proto.description.empty() ? "`?`, `from \"column\"`, a description in quotes, or end of line"
+                                       : "end of line after the description");
     return SkipLine();
   }
   if (IsPunct(';')) Advance();
