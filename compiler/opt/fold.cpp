@@ -109,7 +109,8 @@ class Folder {
     for (ExprId a : args) level = std::max(level, p_.exprs[a].level);
     Expr& e = p_.exprs[id];
     e.args = std::move(args);
-    if (e.kind != ExprKind::kQuantifier && e.kind != ExprKind::kAggregate) e.level = level;
+    // Leaves keep their level (variables are level 1); quantifiers are row-level.
+    if (!e.args.empty() && e.kind != ExprKind::kQuantifier && e.kind != ExprKind::kAggregate) e.level = level;
     return id;
   }
 

@@ -18,7 +18,28 @@ std::shared_ptr<ir::Program> Check(const ast::Module& module, std::shared_ptr<co
 
 namespace sema {
 
-std::string OpText(ast::Op op) { return ast::OpSpelling(op); }
+// Own spelling table: cohort_sema does not link the parser library.
+std::string OpText(ast::Op op) {
+  switch (op) {
+    case ast::Op::kNot: return "not";
+    case ast::Op::kNeg: return "-";
+    case ast::Op::kAnd: return "and";
+    case ast::Op::kOr: return "or";
+    case ast::Op::kEq: return "==";
+    case ast::Op::kNe: return "!=";
+    case ast::Op::kLt: return "<";
+    case ast::Op::kLe: return "<=";
+    case ast::Op::kGt: return ">";
+    case ast::Op::kGe: return ">=";
+    case ast::Op::kAdd: return "+";
+    case ast::Op::kSub: return "-";
+    case ast::Op::kMul: return "*";
+    case ast::Op::kDiv: return "/";
+    case ast::Op::kBefore: return "before";
+    case ast::Op::kAfter: return "after";
+  }
+  return "?";
+}
 
 const ast::Expr& Unparen(const ast::Expr& e) {
   const ast::Expr* x = &e;
