@@ -97,7 +97,11 @@ void ColumnData::AppendEnum(uint8_t code) {
 
 void ColumnData::AppendString(std::string_view s) {
   PushBit(validity, length, true);
-  data.insert(data.end(), s.begin(), s.end());
+  if (!s.empty()) {
+    size_t at = data.size();
+    data.resize(at + s.size());
+    std::memcpy(data.data() + at, s.data(), s.size());
+  }
   offsets.push_back(static_cast<int32_t>(data.size()));
   ++length;
 }
