@@ -117,7 +117,13 @@ std::string FoundText(const ParseState& st, const Token* t) {
   if (t == nullptr || t->getType() == Token::EOF) return "end of file";
   std::string text(st.TokText(t));
   if (text.size() > 24) text = text.substr(0, 21) + "...";
-  return fmt::format("`{}`", parse::EscapeString(text));
+  std::string shown;
+  for (unsigned char c : text) {
+    if (c == '\n') shown += "\\n";
+    else if (c < 0x20 || c == 0x7F) shown += fmt::format("\\x{:02X}", c);
+    else shown += static_cast<char>(c);
+  }
+  return fmt::format("`{}`", shown);
 }
 
 /// The nearest default-channel token after token index `idx`.
@@ -306,9 +312,15 @@ class ErrorPhraser {
 
     std::vector<std::string> parts;
     // `define x = a b`: the expression ended, but the user meant to go on.
-    if (!has(P::PLUS) && EndsOperand(prev_type) && offending != nullptr && StartsOperand(offending->getType())) {
+    if (!has(P::PLUS) && EndsOperand(prev_type) && offending != nullptr && StartsOperand(offending->getType()) &&
+        rule != P::RuleCampaignDecl) {
       const Token* before = PrevToken(prev);
-      if (before == nullptr || before->getType() != P::USE) parts.push_back("an operator");
+      size_t bt = before ? before->getType() : 0;
+      // Not after a declared name (`segment S x`, `use Patient x`).
+      if (bt != P::USE && bt != P::SEGMENT && bt != P::CAMPAIGN && bt != P::CHANNEL && bt != P::DEFINE &&
+          bt != P::CONST && bt != P::PURPOSE) {
+        parts.push_back("an operator");
+      }
     }
     if (has(P::IDENT) && has(P::LPAREN) && has(P::INT)) {
       parts.push_back("an expression");
@@ -475,6 +487,15 @@ class CohortErrorStrategy : public antlr4::DefaultErrorStrategy {
     }
     if (!st_.CanReport(r)) return;
     st_.error_offsets.insert(r.begin);
+    const Token* prev = phraser.PrevToken(offending);
+    if (prev != nullptr && prev->getType() == P::DECIMAL && offending->getType() == P::IDENT) {
+      const auto& units = DurationUnits();
+      if (std::find(units.begin(), units.end(), st_.TokText(offending)) != units.end()) {
+        st_.diags.Emit(DiagKind::SyntaxError, Join(st_.TokRange(prev), r),
+                       "a duration takes a whole number; use a smaller unit (`36 hours`, not `1.5 days`)");
+        return;
+      }
+    }
     std::string want = phraser.Describe(expected, offending, recognizer->getContext());
     st_.diags.Emit(DiagKind::UnexpectedToken, r, want, phraser.Found(offending));
   }
@@ -695,11 +716,20 @@ class AstBuilder {
       uint32_t e = st_.TokRange(header_end).end;
       r = st_.Range(e, e);
     }
-    if (st_.error_offsets.count(r.begin) != 0 || !st_.CanReport(r)) return;
+    const char* want = ctx->string_() ? "`where` after the segment description" : "`where` after segment name";
+    if (st_.error_offsets.count(r.begin) != 0) {
+      // The parser already complained here ("expected a declaration"): say
+      // what is actually missing instead.
+      for (Diagnostic& d : st_.diags.all()) {
+        if (d.kind == DiagKind::UnexpectedToken && d.range.file == r.file && d.range.begin == r.begin) {
+          d.message = fmt::format(fmt::runtime(GetDiagInfo(d.kind).format), want, FoundText(st_, next));
+        }
+      }
+      return;
+    }
+    if (!st_.CanReport(r)) return;
     st_.error_offsets.insert(r.begin);
-    st_.diags.Emit(DiagKind::UnexpectedToken, r,
-                   ctx->string_() ? "`where` after the segment description" : "`where` after segment name",
-                   FoundText(st_, next));
+    st_.diags.Emit(DiagKind::UnexpectedToken, r, want, FoundText(st_, next));
   }
 
   ast::ChannelClause BuildChannel(P::ChannelClauseContext* ctx) {

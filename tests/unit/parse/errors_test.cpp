@@ -60,6 +60,19 @@ TEST_CASE("wording of common mistakes") {
   REQUIRE(e->diags.all().size() >= 1);
   CHECK(e->diags.all()[0].message == "expected a declaration, found `channel`");
 
+  auto g = ParseText("segment S x == 1");
+  REQUIRE(g->diags.all().size() == 1);
+  CHECK(g->diags.all()[0].message == "expected `where` after segment name, found `x`");
+
+  auto h = ParseText("campaign C A, B");
+  REQUIRE(h->diags.all().size() >= 1);
+  CHECK(h->diags.all()[0].message == "expected `priority` or a string, found `A`");
+
+  auto i = ParseText("segment S where a purpose \"marketing\"");
+  REQUIRE(i->diags.all().size() == 1);
+  CHECK(i->diags.all()[0].message ==
+        "expected a purpose (`marketing`, `operations` or `treatment`) after `purpose`, found `\"marketing\"`");
+
   auto f = ParseText("define x = a.");
   REQUIRE(f->diags.all().size() == 1);
   CHECK(f->diags.all()[0].message == "expected a field name after `.`, found end of file");

@@ -146,7 +146,9 @@ TEST_CASE("duration units") {
   DumpExprOf("3 fortnights", &codes);
   CHECK(codes == "E0008");
   DumpExprOf("1.5 days", &codes);
-  CHECK(codes == "E0002");
+  CHECK(codes == "E0001");  // "a duration takes a whole number"
+  DumpExprOf("1.5 weeks", &codes);
+  CHECK(codes == "E0001");
 }
 
 TEST_CASE("numbers out of range are reported") {
