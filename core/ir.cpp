@@ -233,7 +233,9 @@ class Dumper {
 
  private:
   static std::string TypeSuffix(const ir::Expr& e) {
-    std::string s = ":" + e.type.ToString();
+    // Enum labels already show in literals; the full label list is noise.
+    bool anon_enum = e.type.kind == TypeKind::kEnum && (!e.type.enum_def || e.type.enum_def->name.empty());
+    std::string s = ":" + (anon_enum ? std::string("enum") : e.type.ToString());
     if (e.nullable) s += "?";
     if (e.level != 0) s += fmt::format("@{}", e.level);
     return s;

@@ -224,10 +224,12 @@ void Checker::CollectDeclarations() {
 
 void Checker::ReportUnused() {
   if (!options_.warn_unused) return;
+  // Declarations that failed to check already have an error; no more noise.
   for (const ConstInfo& c : consts_)
-    if (!c.used) diags_.Emit(DiagKind::UnusedConst, c.decl->name_range, c.decl->name);
+    if (!c.used && c.ir_index < p_->consts.size() && p_->consts[c.ir_index].name == c.decl->name)
+      diags_.Emit(DiagKind::UnusedConst, c.decl->name_range, c.decl->name);
   for (const DefineInfo& d : defines_)
-    if (!d.used) diags_.Emit(DiagKind::UnusedDefine, d.decl->name_range, d.decl->name);
+    if (!d.used && d.result.ok()) diags_.Emit(DiagKind::UnusedDefine, d.decl->name_range, d.decl->name);
 }
 
 }  // namespace sema

@@ -241,8 +241,9 @@ Checked Checker::CheckCompare(const ast::Expr& e, const Ctx& ctx) {
   const ast::Expr& rhs = *e.args[1];
   bool l_label = IsPureLabel(lhs, ctx), r_label = IsPureLabel(rhs, ctx);
   Checked a, b;
-  bool eq = e.op == ast::Op::kEq || e.op == ast::Op::kNe;
-  if (eq && l_label != r_label) {
+  // Labels resolve for every comparison, so `payer_type < medicare` is
+  // reported as an enum ordering error rather than an unknown name.
+  if (l_label != r_label) {
     // Resolve the label against the other operand's enum type.
     const ast::Expr& label_side = l_label ? lhs : rhs;
     const ast::Expr& other_side = l_label ? rhs : lhs;
@@ -747,11 +748,12 @@ bool Checker::BindQuantifier(const ast::Expr& list, const std::string& var, Sour
                 fmt::format("a quantifier ranges over a field of the record; `{}` is not one", Text(list.range)));
     return false;
   }
-  // A variable may not hide anything visible: that would silently change meaning.
+  // A variable may not hide a declared name: that would silently change
+  // meaning. Hiding an enclosing quantifier's variable is allowed: the inner
+  // quantifier then cannot see the outer element, so `any e in L where A and
+  // any e in L where B` means what it reads like.
   std::string hidden;
-  for (const VarScope& v : ctx.vars)
-    if (v.name == var) hidden = fmt::format("the variable of the enclosing quantifier over `{}`", v.list_name);
-  if (hidden.empty()) {
+  {
     if (const_index_.count(var)) hidden = fmt::format("const `{}`", var);
     else if (define_index_.count(var)) hidden = fmt::format("define `{}`", var);
     else if (schema_->root && schema_->root->Find(var) >= 0) hidden = fmt::format("field `{}`", var);
