@@ -31,7 +31,7 @@ segment A "no consent guard"
   channel sms
 X
 expect_exit "missing consent is a compile error" 1 "$COHORT" check "$T/noconsent.cohort"
-grep -q 'noconsent.cohort:3:3: error\[E0301\]' "$T/stderr" && ok "E0301 rendered with file:line:col and code" || { bad "E0301 rendering"; cat "$T/stderr"; }
+grep -q 'noconsent.cohort:3:11: error\[E0301\]' "$T/stderr" && ok "E0301 rendered with file:line:col and code" || { bad "E0301 rendering"; cat "$T/stderr"; }
 grep -q 'if consent' "$T/stderr" && ok "fix-it offered" || bad "fix-it missing"
 expect_exit "json diagnostics" 1 "$COHORT" check --format json "$T/noconsent.cohort"
 grep -q '"code": "E0301"' "$T/stdout" && ok "json has the code" || bad "json output"
