@@ -330,7 +330,7 @@ Checked Checker::CheckName(const ast::Expr& e, const Ctx& ctx) {
       return Error();
     }
     if (!v.over_set) {
-      auto& d = diags_.Emit(DiagKind::NotAValue, e.range, name, fmt::format("`{}` element (a record)", v.list_name));
+      auto& d = diags_.Emit(DiagKind::NotAValue, e.range, name, fmt::format("record (an element of `{}`)", v.list_name));
       if (v.record && !v.record->fields.empty())
         d.message += fmt::format("; use one of its fields, e.g. `{}.{}`", name, v.record->fields[0].name);
       return Error();

@@ -152,8 +152,8 @@ void Checker::CheckConsentRule(const ast::ChannelClause& c, const ChannelDef& de
     if (is_own(*x)) return;
   for (const ast::Expr* x : conj) {
     if (const ChannelDef* other = other_channel(*x)) {
-      auto& d = diags_.Emit(DiagKind::WrongChannelConsent, Unparen(*x).range, def.name, other->consent_path,
-                            fmt::format("consent` (or `{}", def.consent_path));
+      auto& d = diags_.Emit(DiagKind::WrongChannelConsent, Unparen(*x).range, def.name, other->consent_path, "consent");
+      d.message += fmt::format(" (or `{}`)", def.consent_path);
       d.fixits.push_back(FixIt{Unparen(*x).range, "consent", "use \"consent\""});
       return;
     }

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -132,20 +133,25 @@ bool IsInside(const fs::path& file, const fs::path& dir) {
 }
 
 /// Rewrites the expectation comments of `text` from the actual diagnostics.
-std::string RewriteExpectations(const std::string& text, const std::map<uint32_t, std::vector<const Diagnostic*>>& by_line) {
+/// Lines whose expectations already match are kept as written (hand-picked
+/// substrings survive), unless `all` asks to rewrite every line.
+std::string RewriteExpectations(const std::string& text, const std::map<uint32_t, std::vector<const Diagnostic*>>& by_line,
+                                const std::set<uint32_t>& bad_lines, bool all) {
   std::vector<std::string> lines = SplitLines(text);
   std::string out;
   for (size_t i = 0; i < lines.size(); ++i) {
     std::string line = lines[i];
+    if (!all && !bad_lines.count(static_cast<uint32_t>(i + 1))) {
+      out += line + "\n";
+      continue;
+    }
     size_t at = line.find("# expect-");
     if (at != std::string::npos) line = Trim(line.substr(0, at)).empty() ? line.substr(0, 0) : line.substr(0, at);
     while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
     auto it = by_line.find(static_cast<uint32_t>(i + 1));
     if (it != by_line.end()) {
       for (const Diagnostic* d : it->second) {
-        std::string msg = d->message;
-        size_t semi = msg.find(';');
-        if (semi != std::string::npos) msg = msg.substr(0, semi);
+        const std::string& msg = d->message;
         line += std::string(line.empty() ? "" : "  ") + "# expect-" + std::string(SeverityName(d->severity)) + "[" +
                 std::string(d->code()) + "]: " + msg;
       }
@@ -164,7 +170,10 @@ int main(int argc, char** argv) {
   }
   fs::path dir = argv[1];
   std::string filter = argc > 2 ? argv[2] : "";
-  bool update = std::getenv("COHORT_UPDATE_GOLDEN") && std::string(std::getenv("COHORT_UPDATE_GOLDEN")) == "1";
+  // COHORT_UPDATE_GOLDEN=1 rewrites what differs; =all rewrites every expectation.
+  const char* env = std::getenv("COHORT_UPDATE_GOLDEN");
+  bool update = env && (std::string(env) == "1" || std::string(env) == "all");
+  bool update_all = env && std::string(env) == "all";
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec))
@@ -195,6 +204,7 @@ int main(int argc, char** argv) {
       file_text[sf.name()] = sf.text();
     }
     std::map<std::string, std::map<uint32_t, std::vector<const Diagnostic*>>> actual_by_line;
+    std::map<std::string, std::set<uint32_t>> bad_lines;  // lines whose expectations do not match
     for (const Diagnostic& d : r.diags.all()) {
       if (d.severity == Severity::Note) continue;
       std::string fname = "<none>";
@@ -218,10 +228,15 @@ int main(int argc, char** argv) {
           }
         }
       }
+      if (!ok) bad_lines[fname].insert(line);
       if (!ok)
         problems.push_back(fmt::format("{}:{}: unexpected {}[{}]: {}", fname, line, SeverityName(d.severity), d.code(),
                                        d.message));
     }
+    for (const auto& [fname, lines] : expected)
+      for (const auto& [line, exps] : lines)
+        for (const Expectation& e : exps)
+          if (!e.matched) bad_lines[fname].insert(line);
     for (const auto& [fname, lines] : expected)
       for (const auto& [line, exps] : lines)
         for (const Expectation& e : exps)
@@ -252,7 +267,7 @@ int main(int argc, char** argv) {
     }
     if (update) {
       for (const auto& [fname, text] : file_text) {
-        std::string rewritten = RewriteExpectations(text, actual_by_line[fname]);
+        std::string rewritten = RewriteExpectations(text, actual_by_line[fname], bad_lines[fname], update_all);
         if (rewritten != text) WriteAll(fname, rewritten);
       }
       problems.erase(std::remove_if(problems.begin(), problems.end(),
