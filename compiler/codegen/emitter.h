@@ -1,0 +1,219 @@
+// The IR -> LLVM IR emitter shared by the emit_*.cpp files (one per node
+// family). Internal to compiler/codegen.
+//
+// Value model: every expression yields a Val = (value, valid) where `valid`
+// is an i1 (the constant true when the IR node is not nullable). Booleans are
+// Kleene tri-states as (i1 value, i1 valid); a value is meaningless when
+// `valid` is false. Strings are (ptr, i32 length). Dates are i32 days, ints and
+// timestamps i64, decimals double, enums i8 codes.
+//
+// Cheap nodes are emitted branch-free (selects and bit operations) so row
+// loops made only of cheap nodes auto-vectorize; expensive nodes (quantifier
+// loops, calls, string comparisons) may branch. Clause evaluation is split:
+// a branch-free pass over all rows for the cheap conjuncts, then a pass that
+// evaluates the expensive conjuncts only on surviving rows (emit_segment.cpp).
+#pragma once
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/ir.h"
+
+namespace cohort::codegen {
+
+/// Whether stdlib function `fn` is computed inline (cheap, branch-free).
+bool IsInlineFunction(uint32_t fn);
+
+/// An emitted expression value: see the file comment for the encoding.
+struct Val {
+  llvm::Value* v = nullptr;      ///< the value (strings: pointer to the bytes)
+  llvm::Value* len = nullptr;    ///< strings only: i32 byte length
+  llvm::Value* valid = nullptr;  ///< i1: present (or known, for booleans)
+};
+
+/// Pointers of one column, loaded once in the kernel's entry block.
+struct ColumnPtrs {
+  llvm::Value* col = nullptr;      ///< const CohortColumn*
+  llvm::Value* values = nullptr;
+  llvm::Value* offsets = nullptr;  ///< const int32_t*
+  llvm::Value* data = nullptr;
+  /// Validity read as base[(i >> 3) & vmask]: base is the bitmap and vmask -1,
+  /// or, when the column has no bitmap, a 0xFF byte and vmask 0 (branch-free).
+  llvm::Value* vbase = nullptr;
+  llvm::Value* vmask = nullptr;
+};
+
+/// The current element of the innermost quantifier or aggregate.
+struct Element {
+  ColumnId column = kNoColumn;  ///< the list or set column iterated over
+  bool is_set = false;
+  llvm::Value* index = nullptr;  ///< i64 index into the column's children
+};
+
+/// Lowers one checked program to the `cohort_program` kernel.
+class Emitter {
+ public:
+  Emitter(const ir::Program& program, llvm::Module& module);
+  /// Emits the kernel; false (with `error`) if something is not supported.
+  bool Run(std::string* error);
+
+  // ---- Dispatch (emitter.cpp) ----------------------------------------------
+  /// The tri-state value of expression `id` at the current row/element.
+  Val Emit(ir::ExprId id);
+  /// i1: expression `id` (a bool) is TRUE. Short-circuits expensive parts.
+  llvm::Value* EmitTruth(ir::ExprId id);
+  /// i1: expression `id` (a bool) is FALSE (valid and false).
+  llvm::Value* EmitFalsity(ir::ExprId id);
+  /// Whether evaluating `id` may branch, loop or call (memoized).
+  bool IsExpensive(ir::ExprId id);
+
+ private:
+  // ---- Node families ---------------------------------------------------------
+  Val EmitLiteral(const ir::Value& v, const Type& type);          // emitter.cpp
+  Val EmitColumn(const ir::Expr& e);                              // emitter.cpp
+  Val EmitNot(const ir::Expr& e);                                 // emit_logic.cpp
+  Val EmitAndOr(const ir::Expr& e);                               // emit_logic.cpp
+  Val EmitIsMissing(const ir::Expr& e);                           // emit_logic.cpp
+  Val EmitCoalesce(const ir::Expr& e);                            // emit_logic.cpp
+  Val EmitCompare(const ir::Expr& e);                             // emit_compare.cpp
+  Val EmitInList(const ir::Expr& e);                              // emit_compare.cpp
+  Val EmitInSet(const ir::Expr& e);                               // emit_compare.cpp
+  Val EmitArith(const ir::Expr& e);                               // emit_arith.cpp
+  Val EmitNeg(const ir::Expr& e);                                 // emit_arith.cpp
+  Val EmitCast(const ir::Expr& e);                                // emit_arith.cpp
+  Val EmitToday(const ir::Expr& e);                               // emit_time.cpp
+  Val EmitNow(const ir::Expr& e);                                 // emit_time.cpp
+  Val EmitAddDuration(const ir::Expr& e);                         // emit_time.cpp
+  Val EmitQuantifier(const ir::Expr& e);                          // emit_list.cpp
+  Val EmitAggregate(const ir::Expr& e);                           // emit_list.cpp
+  Val EmitVarItem(const ir::Expr& e);                             // emit_list.cpp
+  Val EmitVarField(const ir::Expr& e);                            // emit_list.cpp
+  Val EmitCall(const ir::Expr& e);                                // emit_call.cpp
+  Val EmitSegmentRef(const ir::Expr& e);                          // emit_segment.cpp
+  void EmitSegment(uint32_t seg);                                 // emit_segment.cpp
+  void EmitClause(ir::ExprId expr, llvm::Value* gate, llvm::Value* out);  // emit_segment.cpp
+
+  /// Truth of a conjunction: cheap conjuncts branch-free, then the expensive
+  /// ones in order, each only while the result can still be TRUE.
+  llvm::Value* EmitAllTrue(const std::vector<ir::ExprId>& conjuncts);      // emit_logic.cpp
+  /// Top-level conjuncts of `id`, looking through `and` and define references.
+  void Conjuncts(ir::ExprId id, std::vector<ir::ExprId>* out);             // emit_logic.cpp
+  /// Three-way string comparison (i32 <0, 0, >0) or equality (i1).
+  llvm::Value* StringEquals(const Val& a, const Val& b);                   // emit_compare.cpp
+  llvm::Value* StringCompare(const Val& a, const Val& b);                  // emit_compare.cpp
+  /// Civil (year, month, day) of an i32 day number, inline and branch-free
+  /// (the same arithmetic as core/dates.cpp CivilFromDays), as i32 values.
+  struct Civil {
+    llvm::Value* y;
+    llvm::Value* m;
+    llvm::Value* d;
+  };
+  Civil CivilFromDays(llvm::Value* days);                                  // emit_time.cpp
+  /// Whole years from `birth` to `today` (core/dates.cpp AgeInYears), i64.
+  llvm::Value* AgeInYears(llvm::Value* birth, llvm::Value* today);          // emit_time.cpp
+  /// A stdlib call computed inline (no C call), or nullptr if not inlined.
+  llvm::Value* InlineCall(uint32_t fn, const std::vector<Val>& args);       // emit_call.cpp
+  /// i1 comparison of two present scalars of kind `kind`.
+  llvm::Value* CompareScalars(ir::CmpOp op, TypeKind kind, const Val& a, const Val& b);  // emit_compare.cpp
+
+  // ---- Infrastructure (emitter.cpp) -------------------------------------------
+ public:
+  /// Records the first unsupported construct; emission continues with dummies.
+  void Fail(std::string message);
+  bool failed() const { return !error_.empty(); }
+
+  llvm::IRBuilder<>& b() { return builder_; }
+  llvm::LLVMContext& ctx() { return ctx_; }
+  llvm::Module& module() { return module_; }
+  const ir::Program& program() const { return program_; }
+  const ir::Expr& expr(ir::ExprId id) const { return program_.expr(id); }
+
+  llvm::Type* ScalarType(TypeKind kind);
+  llvm::Value* True() { return builder_.getTrue(); }
+  llvm::Value* False() { return builder_.getFalse(); }
+  /// A dummy value of `type` (used after a failure to keep emitting).
+  Val Dummy(const Type& type);
+
+  /// Pointers of top-level column `c` / child `k` of column `c` (entry block).
+  const ColumnPtrs& Column(ColumnId c);
+  const ColumnPtrs& Child(ColumnId c, uint32_t k);
+  /// Reads element `idx` (i64) of a column holding `kind`; validity only when
+  /// `nullable` (the IR's promise; a non-nullable node never reads the bitmap).
+  Val ReadColumn(const ColumnPtrs& cols, TypeKind kind, bool nullable, llvm::Value* idx);
+  llvm::Value* ReadBit(llvm::Value* base, llvm::Value* idx);
+  llvm::Value* ReadValidity(const ColumnPtrs& cols, llvm::Value* idx);
+  /// offsets[idx] and offsets[idx + 1] as i64.
+  std::pair<llvm::Value*, llvm::Value*> ReadRange(const ColumnPtrs& cols, llvm::Value* idx);
+
+  /// An i1/i8/... stack slot in the entry block (promoted to SSA by mem2reg).
+  llvm::AllocaInst* Slot(llvm::Type* type, const char* name);
+  /// A private constant byte string; returns a pointer to its first byte.
+  llvm::Value* ConstBytes(const std::string& bytes);
+  /// Declares (once) an external C function of the kernel ABI.
+  llvm::FunctionCallee Extern(const std::string& name, llvm::Type* ret, std::vector<llvm::Type*> params,
+                              bool reads_memory, bool writes_memory);
+
+  /// Runs `then` only when `cond` holds; otherwise the value is `otherwise`.
+  /// Both values must have the same shape (same kinds of fields set).
+  Val Guarded(llvm::Value* cond, const std::function<Val()>& then, const Val& otherwise);
+  /// Counted loop over [begin, end) (i64). When `keep_going` is given, it is
+  /// evaluated before each iteration and the loop stops when it is false.
+  void Loop(llvm::Value* begin, llvm::Value* end, const std::function<void(llvm::Value*)>& body,
+            const std::function<llvm::Value*()>& keep_going = nullptr);
+
+  llvm::Value* today() { return today_; }
+  llvm::Value* now() { return now_; }
+  llvm::Value* runtime() { return rt_; }
+  llvm::Value* row() { return row_; }
+  llvm::Value* num_rows() { return num_rows_; }
+  int NextScratchSlot() { return scratch_slots_++; }
+
+ private:
+  const ir::Program& program_;
+  llvm::Module& module_;
+  llvm::LLVMContext& ctx_;
+  llvm::IRBuilder<> builder_;
+  llvm::IRBuilder<> entry_builder_;  // appends to the entry block (loads, allocas)
+  std::string error_;
+
+  llvm::StructType* column_ty_ = nullptr;
+  llvm::StructType* view_ty_ = nullptr;
+  llvm::StructType* ctx_ty_ = nullptr;
+  llvm::Function* fn_ = nullptr;
+  llvm::Value* batch_ = nullptr;
+  llvm::Value* columns_ = nullptr;  // const CohortColumn*
+  llvm::Value* masks_ = nullptr;    // uint8_t* const*
+  llvm::Value* rt_ = nullptr;
+  llvm::Value* today_ = nullptr;    // i32
+  llvm::Value* now_ = nullptr;      // i64
+  llvm::Value* num_rows_ = nullptr; // i64
+  llvm::Value* ones_ = nullptr;     // a 0xFF byte (validity of bitmap-less columns)
+  llvm::Value* row_ = nullptr;      // i64 current row
+
+  std::vector<uint32_t> mask_bases_;
+  std::vector<llvm::Value*> mask_ptrs_;  // loaded in the entry block
+  std::map<ColumnId, ColumnPtrs> columns_cache_;
+  std::map<std::pair<ColumnId, uint32_t>, ColumnPtrs> children_cache_;
+  std::map<std::string, llvm::Value*> const_bytes_;
+  std::unordered_map<ir::ExprId, int> expensive_;  // -1 unknown, 0/1
+  int scratch_slots_ = 0;
+  std::vector<bool> segment_done_;  // member masks already written
+
+  /// Inside a quantifier body: the element, and row-level values computed
+  /// before the loop (every level-0 node of the body is evaluated once per row).
+  std::vector<Element> elements_;
+  std::unordered_map<ir::ExprId, Val> hoisted_;
+  void Hoist(ir::ExprId id);
+  int depth_ = 0;
+
+  ColumnPtrs LoadColumnPtrs(llvm::Value* colptr);
+  llvm::Value* MaskPtr(uint32_t index);
+};
+
+}  // namespace cohort::codegen

@@ -1,0 +1,58 @@
+// The C ABI between JIT-compiled kernels and the process: the kernel entry
+// signature, the per-call runtime state, and the small helpers kernels call
+// for calendar arithmetic, string ordering and scratch buffers. Codegen emits
+// calls to these by name; the engine binds every name to its address as an
+// absolute symbol (no process symbol lookup), so a missing binding is a link
+// error at engine creation, never a silent lookup of an unrelated symbol.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/batch.h"
+#include "runtime/engine.h"
+
+namespace cohort::jit {
+
+/// Per-Evaluate state handed to the kernel: scratch buffers for string
+/// functions that produce strings (lower/upper), one per call site, so nested
+/// calls never overwrite each other's result. Owned by one call: thread-safe.
+struct KernelRuntime {
+  std::vector<std::string> scratch;
+};
+
+/// The program kernel. `masks` holds, per segment in Program::segments order,
+/// where, excludes..., member, channels... (num_rows bytes each, 0/1).
+using ProgramKernel = void (*)(const CohortBatchView* batch, const ExecContext* ctx, uint8_t* const* masks,
+                               KernelRuntime* rt);
+
+/// Name of the single exported kernel of a compiled program.
+inline constexpr const char* kProgramKernelName = "cohort_program";
+
+/// Index of each segment's first mask in the `masks` array (size = segments + 1;
+/// the last entry is the total number of masks).
+std::vector<uint32_t> MaskBases(const ir::Program& program);
+
+/// A C symbol generated kernels may call, with its address in this process.
+struct KernelSymbol {
+  const char* name;
+  const void* address;
+};
+/// Every symbol kernels may reference: the stdlib functions, the helpers
+/// below, and the C library routines LLVM may emit (memcmp, bcmp, memcpy...).
+const std::vector<KernelSymbol>& KernelSymbols();
+
+}  // namespace cohort::jit
+
+extern "C" {
+/// date + sign × (months, days) with month-end clamping (core/dates.h).
+int32_t cohort_jit_add_duration_date(int32_t date, int32_t months, int32_t days, int32_t sign);
+/// timestamp + sign × (months, days, micros) (core/dates.h).
+int64_t cohort_jit_add_duration_ts(int64_t ts, int32_t months, int32_t days, int64_t micros, int32_t sign);
+/// Bytewise three-way comparison of two strings (like std::string_view::compare).
+int32_t cohort_jit_strcmp(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb);
+/// A scratch buffer of at least `n` bytes for call site `slot` (valid until the
+/// same slot is requested again within the call).
+uint8_t* cohort_jit_scratch(cohort::jit::KernelRuntime* rt, int32_t slot, int32_t n);
+}
