@@ -42,5 +42,8 @@ bool UseColor();
 int CmdCheck(Args& args);
 int CmdRun(Args& args);
 int CmdGen(Args& args);
+int CmdRepl(Args& args);  ///< tools/cohort/cmd_repl.cpp (issue 4)
+int CmdFmt(Args& args);   ///< tools/cohort/cmd_fmt.cpp (issue 5)
+int CmdLsp(Args& args);   ///< tools/cohort/cmd_lsp.cpp (issue 5)
 
 }  // namespace cohort::cli

@@ -103,7 +103,10 @@ int main(int argc, char** argv) {
     if (cmd == "check") return CmdCheck(args);
     if (cmd == "run") return CmdRun(args);
     if (cmd == "gen") return CmdGen(args);
-    if (cmd == "repl" || cmd == "fmt" || cmd == "test" || cmd == "lsp")
+    if (cmd == "repl") return CmdRepl(args);
+    if (cmd == "fmt") return CmdFmt(args);
+    if (cmd == "lsp") return CmdLsp(args);
+    if (cmd == "test")
       return UsageError("`" + cmd + "` is not available in this build yet", cmd);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: internal error: %s\n", e.what());
