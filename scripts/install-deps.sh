@@ -9,6 +9,8 @@ PKGS=(
   llvm-19-dev                    # the JIT (ORC LLJIT), linked as a shared library
   libfmt-dev doctest-dev nlohmann-json3-dev libfast-float-dev
   libedit-dev                    # REPL line editing (BSD licence)
+  tmux                           # drives the REPL in a real terminal in tests
+  neovim                         # a real LSP client for the language-server tests
 )
 missing=()
 for p in "${PKGS[@]}"; do
