@@ -66,6 +66,17 @@ std::shared_ptr<ir::Program> Checker::Run() {
   CheckGovernance();
   ReportUnused();
   if (diags_.error_count() > errors_before) return nullptr;
+  // Placeholders of a syntax error check silently; they must never leave
+  // a hole in the program.
+  for (const ir::Define& d : p_->defines)
+    if (d.body == ir::kNoExpr) return nullptr;
+  for (const ir::Segment& s : p_->segments) {
+    if (s.where == ir::kNoExpr) return nullptr;
+    for (ir::ExprId x : s.excludes)
+      if (x == ir::kNoExpr) return nullptr;
+    for (const ir::Channel& c : s.channels)
+      if (c.condition == ir::kNoExpr) return nullptr;
+  }
   OrderSegments();
   return p_;
 }
