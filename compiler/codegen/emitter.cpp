@@ -277,6 +277,9 @@ Val Emitter::EmitColumn(const ir::Expr& e) {
 void Emitter::Hoist(ir::ExprId id) {
   const ir::Expr& e = expr(id);
   if (e.level == 0) {
+    // Sets and lists are not values (only `in`/quantifiers read them), and
+    // literals are constants already: neither needs precomputing.
+    if (!e.type.is_scalar() || e.kind == ir::ExprKind::kLiteral) return;
     if (!hoisted_.count(id)) {
       Val v = Emit(id);
       hoisted_[id] = v;

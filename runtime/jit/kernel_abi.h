@@ -19,7 +19,9 @@ namespace cohort::jit {
 /// functions that produce strings (lower/upper), one per call site, so nested
 /// calls never overwrite each other's result. Owned by one call: thread-safe.
 struct KernelRuntime {
-  std::vector<std::string> scratch;
+  /// Heap buffers (never std::string: a short string's bytes live inside the
+  /// object and would move when this vector grows).
+  std::vector<std::vector<uint8_t>> scratch;
 };
 
 /// The program kernel. `masks` holds, per segment in Program::segments order,

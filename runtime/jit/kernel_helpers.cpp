@@ -67,10 +67,10 @@ int32_t cohort_jit_strcmp(const uint8_t* a, int32_t na, const uint8_t* b, int32_
 
 uint8_t* cohort_jit_scratch(cohort::jit::KernelRuntime* rt, int32_t slot, int32_t n) {
   if (rt->scratch.size() <= static_cast<size_t>(slot)) rt->scratch.resize(static_cast<size_t>(slot) + 1);
-  std::string& buf = rt->scratch[static_cast<size_t>(slot)];
+  std::vector<uint8_t>& buf = rt->scratch[static_cast<size_t>(slot)];
   // +1 so that even an empty result has a valid, non-null address.
   if (buf.size() < static_cast<size_t>(n) + 1) buf.resize(static_cast<size_t>(n) + 1);
-  return reinterpret_cast<uint8_t*>(buf.data());
+  return buf.data();
 }
 
 }  // extern "C"
