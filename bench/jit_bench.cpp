@@ -1,0 +1,366 @@
+// JIT benchmark: rows/s of the JIT, the interpreter and a hand-written
+// branch-free C++ loop over the same in-memory columns, for the filters of
+// issue 3, plus compile time (cold and cache hit) and 1 vs 2 threads.
+//
+//   cohort_bench [--rows N] [--batch N] [--reps N] [--dump-ir FILTER-PREFIX]
+//
+// Data: synthetic Patient rows generated in memory (deterministic seed),
+// split into batches like the run pipeline does. Every engine's member count
+// is checked against the hand-written loop's, so a fast wrong answer fails.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "compiler/driver/driver.h"
+#include "core/dates.h"
+#include "runtime/batch.h"
+#include "runtime/engine.h"
+#include "runtime/jit/jit_engine.h"
+
+using namespace cohort;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+uint64_t SplitMix(uint64_t& s) {
+  uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+const int32_t kToday = *ParseDate("2026-11-23");
+
+/// Synthetic patients with plausible distributions (languages, states, zips,
+/// optional dates missing ~30%, 0-6 events in the last 120 days).
+std::unique_ptr<Batch> MakeBatch(const Schema& schema, int64_t rows, uint64_t seed) {
+  static const char* langs[] = {"en", "en", "en", "en", "es", "es", "vi", "zh", "fr", "ar"};
+  static const char* states[] = {"MA", "NY", "CA", "TX", "WA", "FL"};
+  static const char* lines[] = {"primary_care", "cardiology", "oncology", "pediatrics"};
+  static const char* codes[] = {"E11.9", "I10", "E78.5", "J45.909", "F32.1", "M54.5"};
+  auto batch = std::make_unique<Batch>(schema);
+  for (ColumnId c = 0; c < schema.columns.size(); ++c) batch->column(c).Reserve(rows);
+  uint64_t s = seed;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (ColumnId c = 0; c < schema.columns.size(); ++c) {
+      const ColumnDef& def = schema.columns[c];
+      ColumnData& col = batch->column(c);
+      uint64_t x = SplitMix(s);
+      const std::string& p = def.path;
+      if (def.type.kind == TypeKind::kList) {
+        int n = static_cast<int>(x % 7);
+        for (int k = 0; k < n; ++k) {
+          uint64_t y = SplitMix(s);
+          col.children[0].AppendEnum(static_cast<uint8_t>(y % def.type.record_def->fields[0].type.enum_def->labels.size()));
+          col.children[1].AppendInt((int64_t{kToday} - static_cast<int64_t>(y % 120)) * kMicrosPerDay +
+                                    static_cast<int64_t>((y >> 20) % kMicrosPerDay));
+          if ((y >> 40) % 3 == 0) col.children[2].AppendNull();
+          else col.children[2].AppendString((y >> 42) % 2 ? "sms" : "email");
+        }
+        col.AppendListEnd(col.children[0].length);
+        continue;
+      }
+      if (def.type.kind == TypeKind::kStringSet) {
+        int n = static_cast<int>(x % 3);
+        for (int k = 0; k < n; ++k) col.children[0].AppendString(codes[(x >> (8 + 4 * k)) % 6 + 0]);
+        col.AppendListEnd(col.children[0].length);
+        continue;
+      }
+      if (def.optional && (x >> 60) < 5) {  // ~30% missing
+        col.AppendNull();
+        continue;
+      }
+      switch (def.type.kind) {
+        case TypeKind::kBool: col.AppendBool((x >> 7) & 1); break;
+        case TypeKind::kInt: col.AppendInt(static_cast<int64_t>(x % (p == "telehealth_visits" ? 4 : 6))); break;
+        case TypeKind::kDate:
+          if (p == "birth_date") col.AppendDate(kToday - static_cast<int32_t>(x % (95 * 365)));
+          else col.AppendDate(kToday + static_cast<int32_t>(x % 1500) - 1000);
+          break;
+        case TypeKind::kEnum: col.AppendEnum(static_cast<uint8_t>(x % def.type.enum_def->labels.size())); break;
+        case TypeKind::kString:
+          if (p == "language") col.AppendString(langs[x % 10]);
+          else if (p == "state") col.AppendString(states[x % 6]);
+          else if (p == "service_line") col.AppendString(lines[x % 4]);
+          else if (p == "zip") col.AppendString(fmt::format("{:05}", 1000 + x % 60));
+          else col.AppendString(fmt::format("p{:08}", r + static_cast<int64_t>(seed % 1000) * 100000000));
+          break;
+        default: col.AppendNull(); break;
+      }
+    }
+  }
+  batch->set_num_rows(rows);
+  return batch;
+}
+
+struct Cols {
+  const CohortColumn* c;
+  explicit Cols(const CohortBatchView& v) : c(v.columns) {}
+};
+
+inline bool Bit(const uint8_t* bits, int64_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
+inline bool Valid(const CohortColumn& c, int64_t i) { return !c.validity || Bit(c.validity, i); }
+inline bool StrEq(const CohortColumn& c, int64_t i, const char* s, int32_t n) {
+  int32_t lo = c.offsets[i], hi = c.offsets[i + 1];
+  return hi - lo == n && std::memcmp(c.data + lo, s, static_cast<size_t>(n)) == 0;
+}
+
+/// One benchmarked filter: its Cohort source and the hand-written loop that
+/// counts the members of its (only) segment.
+struct Filter {
+  std::string name;
+  std::string source;
+  std::function<int64_t(const Schema&, const CohortBatchView&)> hand;
+};
+
+std::vector<Filter> Filters() {
+  std::vector<Filter> f;
+  // Birth-date threshold: age >= 65 <=> birth_date <= today - 65 years.
+  const int32_t born65 = AddDuration(kToday, ir::Duration{65 * 12, 0, 0}, -1);
+  const int32_t born18 = AddDuration(kToday, ir::Duration{18 * 12, 0, 0}, -1);
+  const int32_t born40 = AddDuration(kToday, ir::Duration{40 * 12, 0, 0}, -1);
+  const int32_t born75 = AddDuration(kToday, ir::Duration{75 * 12, 0, 0}, -1);
+  f.push_back({"age >= 65", "use Patient\nsegment A \"\" where age >= 65\n",
+               [=](const Schema& s, const CohortBatchView& v) {
+                 const int32_t* b = static_cast<const int32_t*>(v.columns[s.FindColumn("birth_date")].values);
+                 int64_t n = 0;
+                 for (int64_t i = 0; i < v.num_rows; ++i) n += b[i] <= born65;
+                 return n;
+               }});
+  f.push_back({"FirstTimeSpanish",
+               "use Patient\nsegment F \"\"\n  where telehealth_visits == 0 and language == \"es\"\n"
+               "  exclude next_appointment within next 14 days\n  channel sms if consent\n",
+               [=](const Schema& s, const CohortBatchView& v) {
+                 const auto& tv = v.columns[s.FindColumn("telehealth_visits")];
+                 const auto& lang = v.columns[s.FindColumn("language")];
+                 const auto& next = v.columns[s.FindColumn("next_appointment")];
+                 const auto& sms = v.columns[s.FindColumn("consent.sms")];
+                 const int64_t* t = static_cast<const int64_t*>(tv.values);
+                 const int32_t* na = static_cast<const int32_t*>(next.values);
+                 int64_t n = 0;
+                 for (int64_t i = 0; i < v.num_rows; ++i) {
+                   if (t[i] != 0 || !StrEq(lang, i, "es", 2)) continue;
+                   bool ex = Valid(next, i) && na[i] >= kToday && na[i] <= kToday + 14;
+                   bool ch = Valid(sms, i) && Bit(static_cast<const uint8_t*>(sms.values), i);
+                   n += !ex && ch;
+                 }
+                 return n;
+               }});
+  f.push_back({"5-predicate outreach",
+               "use Patient\nsegment O \"\"\n  where age >= 18 and (consent.sms or consent.email)\n"
+               "    and last_visit before 2025-11-23 and portal_active and no_show_count < 3\n",
+               [=](const Schema& s, const CohortBatchView& v) {
+                 const int32_t* b = static_cast<const int32_t*>(v.columns[s.FindColumn("birth_date")].values);
+                 const auto& sms = v.columns[s.FindColumn("consent.sms")];
+                 const auto& email = v.columns[s.FindColumn("consent.email")];
+                 const auto& lv = v.columns[s.FindColumn("last_visit")];
+                 const auto& pa = v.columns[s.FindColumn("portal_active")];
+                 const int64_t* ns = static_cast<const int64_t*>(v.columns[s.FindColumn("no_show_count")].values);
+                 const int32_t* lvv = static_cast<const int32_t*>(lv.values);
+                 const int32_t cutoff = *ParseDate("2025-11-23");
+                 int64_t n = 0;
+                 for (int64_t i = 0; i < v.num_rows; ++i) {
+                   bool c1 = Valid(sms, i) & Bit(static_cast<const uint8_t*>(sms.values), i);
+                   bool c2 = Valid(email, i) & Bit(static_cast<const uint8_t*>(email.values), i);
+                   bool lvok = Valid(lv, i) & (lvv[i] < cutoff);
+                   n += (b[i] <= born18) & (c1 | c2) & lvok & Bit(static_cast<const uint8_t*>(pa.values), i) & (ns[i] < 3);
+                 }
+                 return n;
+               }});
+  f.push_back({"in-lists + missing + age range",
+               "use Patient\nsegment L \"\"\n  where language in [\"en\", \"es\", \"vi\", \"zh\"]\n"
+               "    and zip in [\"01000\", \"01001\", \"01002\", \"01003\", \"01004\", \"01005\", \"01006\", \"01007\",\n"
+               "                \"01008\", \"01009\", \"01010\", \"01011\", \"01012\", \"01013\", \"01014\", \"01015\",\n"
+               "                \"01016\", \"01017\", \"01018\", \"01019\"]\n"
+               "    and last_visit is missing and age >= 40 and age < 75\n",
+               [=](const Schema& s, const CohortBatchView& v) {
+                 const auto& lang = v.columns[s.FindColumn("language")];
+                 const auto& zip = v.columns[s.FindColumn("zip")];
+                 const auto& lv = v.columns[s.FindColumn("last_visit")];
+                 const int32_t* b = static_cast<const int32_t*>(v.columns[s.FindColumn("birth_date")].values);
+                 int64_t n = 0;
+                 for (int64_t i = 0; i < v.num_rows; ++i) {
+                   if (Valid(lv, i) || b[i] > born40 || b[i] <= born75) continue;
+                   int32_t ll = lang.offsets[i + 1] - lang.offsets[i];
+                   const uint8_t* lp = lang.data + lang.offsets[i];
+                   bool l = ll == 2 && (!std::memcmp(lp, "en", 2) || !std::memcmp(lp, "es", 2) ||
+                                        !std::memcmp(lp, "vi", 2) || !std::memcmp(lp, "zh", 2));
+                   if (!l || !Valid(zip, i)) continue;
+                   int32_t zl = zip.offsets[i + 1] - zip.offsets[i];
+                   const uint8_t* zp = zip.data + zip.offsets[i];
+                   // "01000".."01019": one prefix test and a range on the last two digits.
+                   n += zl == 5 && !std::memcmp(zp, "010", 3) && (zp[3] == '0' || zp[3] == '1') && zp[4] >= '0' &&
+                        zp[4] <= '9';
+                 }
+                 return n;
+               }});
+  f.push_back({"quantifier over events",
+               "use Patient\nsegment Q \"\"\n  where any e in events where e.kind == email_opened and e.at within last 30 days\n",
+               [=](const Schema& s, const CohortBatchView& v) {
+                 const auto& ev = v.columns[s.FindColumn("events")];
+                 const uint8_t* kind = static_cast<const uint8_t*>(ev.children[0].values);
+                 const int64_t* at = static_cast<const int64_t*>(ev.children[1].values);
+                 const uint8_t code = static_cast<uint8_t>(
+                     s.columns[s.FindColumn("events")].type.record_def->fields[0].type.enum_def->Find("email_opened"));
+                 const int64_t lo = int64_t{kToday - 30} * kMicrosPerDay, hi = int64_t{kToday + 1} * kMicrosPerDay;
+                 int64_t n = 0;
+                 for (int64_t i = 0; i < v.num_rows; ++i) {
+                   bool any = false;
+                   for (int32_t j = ev.offsets[i]; j < ev.offsets[i + 1] && !any; ++j)
+                     any = kind[j] == code && at[j] >= lo && at[j] < hi;
+                   n += any;
+                 }
+                 return n;
+               }});
+  return f;
+}
+
+int64_t Members(const BatchResult& r) {
+  int64_t n = 0;
+  for (uint8_t m : r.segments.at(0).member) n += m;
+  return n;
+}
+
+int64_t Channel0(const BatchResult& r) {
+  const auto& s = r.segments.at(0);
+  int64_t n = 0;
+  for (size_t i = 0; i < s.member.size(); ++i) n += s.member[i] && (s.channels.empty() || s.channels[0][i]);
+  return n;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int64_t rows = 2'000'000, batch_rows = 1 << 16;
+  int reps = 3;
+  std::string dump;  // --dump-ir <filter name prefix>: print that filter's optimized IR
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--dump-ir") dump = argv[i + 1];
+    if (a == "--rows") rows = std::stoll(argv[i + 1]);
+    else if (a == "--batch") batch_rows = std::stoll(argv[i + 1]);
+    else if (a == "--reps") reps = std::stoi(argv[i + 1]);
+  }
+  CompileOptions copts;
+  copts.today = kToday;
+  CompileResult probe = Compile("use Patient\nsegment X \"\" where true\n", copts);
+  if (!probe.ok()) {
+    fmt::print(stderr, "cannot compile a probe program (driver not ready?)\n");
+    return 1;
+  }
+  const Schema& schema = *probe.program->schema;
+  auto t0 = Clock::now();
+  std::vector<std::unique_ptr<Batch>> batches;
+  for (int64_t at = 0, k = 0; at < rows; at += batch_rows, ++k)
+    batches.push_back(MakeBatch(schema, std::min(batch_rows, rows - at), 1234 + static_cast<uint64_t>(k)));
+  std::vector<CohortBatchView> views;
+  for (auto& b : batches) views.push_back(b->View());
+  fmt::print("{} rows in {} batches generated in {:.2f}s\n\n", rows, batches.size(), Seconds(t0, Clock::now()));
+  ExecContext ctx;
+  ctx.today = kToday;
+  ctx.now = int64_t{kToday} * kMicrosPerDay;
+
+  fmt::print("{:<32} {:>12} {:>12} {:>12} {:>9} {:>9} {:>10} {:>10} {:>9}\n", "filter", "hand rows/s", "jit rows/s",
+             "interp rows/s", "jit/hand", "jit/int", "cold ms", "hit us", "2thr x");
+  for (const Filter& f : Filters()) {
+    CompileResult cr = Compile(f.source, copts);
+    if (!cr.ok()) {
+      fmt::print("{:<32} does not compile\n", f.name);
+      continue;
+    }
+    std::shared_ptr<const ir::Program> program = cr.program;
+    if (!dump.empty() && f.name.rfind(dump, 0) == 0) {
+      std::string err;
+      fmt::print("{}\n", EmitLlvmIr(*program, &err));
+    }
+    ClearJitCache();
+    std::string error;
+    auto c0 = Clock::now();
+    auto jit = MakeJitEngine(program, JitOptions{}, &error);
+    auto c1 = Clock::now();
+    if (!jit) {
+      fmt::print("{:<32} JIT failed: {}\n", f.name, error);
+      continue;
+    }
+    auto jit2 = MakeJitEngine(program, JitOptions{}, &error);
+    auto c2 = Clock::now();
+    auto interp = MakeInterpreter(program);
+
+    auto time_best = [&](const std::function<int64_t()>& run, int64_t* count) {
+      double best = 1e30;
+      for (int r = 0; r < reps; ++r) {
+        auto a = Clock::now();
+        *count = run();
+        best = std::min(best, Seconds(a, Clock::now()));
+      }
+      return best;
+    };
+    int64_t n_hand = 0, n_jit = 0, n_int = 0, n_jit2 = 0;
+    double t_hand = time_best(
+        [&] {
+          int64_t n = 0;
+          for (auto& v : views) n += f.hand(schema, v);
+          return n;
+        },
+        &n_hand);
+    BatchResult out;
+    double t_jit = time_best(
+        [&] {
+          int64_t n = 0;
+          for (auto& v : views) {
+            jit->Evaluate(v, ctx, &out);
+            n += Channel0(out);
+          }
+          return n;
+        },
+        &n_jit);
+    double t_int = time_best(
+        [&] {
+          int64_t n = 0;
+          for (auto& v : views) {
+            interp->Evaluate(v, ctx, &out);
+            n += Channel0(out);
+          }
+          return n;
+        },
+        &n_int);
+    double t_jit2 = time_best(
+        [&] {
+          std::atomic<int64_t> total{0};
+          std::atomic<size_t> next{0};
+          auto worker = [&] {
+            BatchResult local;
+            int64_t n = 0;
+            for (size_t k; (k = next.fetch_add(1)) < views.size();) {
+              jit->Evaluate(views[k], ctx, &local);
+              n += Channel0(local);
+            }
+            total += n;
+          };
+          std::thread a(worker), b(worker);
+          a.join();
+          b.join();
+          return total.load();
+        },
+        &n_jit2);
+    (void)Members;
+    const double r = static_cast<double>(rows);
+    fmt::print("{:<32} {:>12.3g} {:>12.3g} {:>12.3g} {:>8.0f}% {:>8.1f}x {:>10.2f} {:>10.1f} {:>8.2f}x\n", f.name,
+               r / t_hand, r / t_jit, r / t_int, 100.0 * t_hand / t_jit, t_int / t_jit, Seconds(c0, c1) * 1e3,
+               Seconds(c1, c2) * 1e6, t_jit / t_jit2);
+    if (n_hand != n_jit || n_jit != n_int || n_jit2 != n_jit)
+      fmt::print("  MISMATCH: hand {} jit {} interp {} jit(2 threads) {}\n", n_hand, n_jit, n_int, n_jit2);
+  }
+  return 0;
+}
