@@ -1,8 +1,23 @@
-// `cohort repl`: placeholder until its issue lands; says so and exits 2.
+// `cohort repl [--data DIR] [--today DATE] [FILE...]`: the interactive
+// session of tools/repl/ (issue 4).
 #include "tools/cohort/cli.h"
+#include "tools/repl/repl.h"
 
 namespace cohort::cli {
 
-int CmdRepl(Args& args) { return UsageError("`repl` is not available in this build yet", "repl"); }
+int CmdRepl(Args& args) {
+  auto data = args.Value("--data");
+  auto today_s = args.Value("--today");
+  std::vector<std::string> files = args.Positionals();
+  if (!args.error().empty()) return UsageError(args.error(), "repl");
+  repl::ReplOptions options;
+  options.data_dir = data.value_or("");
+  options.files = files;
+  if (today_s) {
+    options.today = ParseDay(*today_s);
+    if (!options.today) return UsageError("--today must be a date `YYYY-MM-DD`", "repl");
+  }
+  return repl::RunRepl(options);
+}
 
 }  // namespace cohort::cli

@@ -1,0 +1,828 @@
+// The REPL's dot-commands: help, schema, segments, run, explain, why, sample,
+// engine, timer, today, save.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/dates.h"
+#include "core/md5.h"
+#include "runtime/interp/interpreter.h"
+#include "tools/repl/session_internal.h"
+#if defined(COHORT_HAVE_JIT) && __has_include("runtime/jit/jit_engine.h")
+#include "runtime/jit/jit_engine.h"
+#define COHORT_REPL_JIT 1
+#endif
+
+namespace cohort::repl {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> SplitWords(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+const char* TruthName(uint8_t t) { return t == 1 ? "TRUE" : t == 2 ? "UNKNOWN" : "FALSE"; }
+
+bool ConsentTrue(const CohortColumn& c, int64_t row) {
+  return IsValid(c, row) && GetBit(static_cast<const uint8_t*>(c.values), row);
+}
+
+/// One scalar cell as text ("" when missing).
+std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row) {
+  if (!IsValid(c, row)) return "";
+  switch (def.type.kind) {
+    case TypeKind::kBool: return GetBit(static_cast<const uint8_t*>(c.values), row) ? "true" : "false";
+    case TypeKind::kInt: return std::to_string(static_cast<const int64_t*>(c.values)[row]);
+    case TypeKind::kDecimal: return fmt::format("{}", static_cast<const double*>(c.values)[row]);
+    case TypeKind::kString: return std::string(StringAt(c, row));
+    case TypeKind::kDate: return FormatDate(static_cast<const int32_t*>(c.values)[row]);
+    case TypeKind::kTimestamp: return FormatTimestamp(static_cast<const int64_t*>(c.values)[row]);
+    case TypeKind::kEnum: {
+      uint8_t code = static_cast<const uint8_t*>(c.values)[row];
+      const auto& labels = def.type.enum_def->labels;
+      return code < labels.size() ? labels[code] : std::string();
+    }
+    default: return "";
+  }
+}
+
+/// Counts of one segment's clauses, as `cohort run` keeps them (in memory).
+void Tally(const ir::Program& p, const CohortBatchView& view, const BatchResult& res, RunReport* report) {
+  const int64_t n = view.num_rows;
+  const CohortColumn& keys = view.columns[p.schema->key_column()];
+  std::vector<std::vector<uint8_t>> taken(p.segments.size());
+  for (size_t c = 0; c < p.campaigns.size(); ++c) {
+    const ir::Campaign& camp = p.campaigns[c];
+    for (uint32_t s : camp.segments) taken[s].assign(n, 0);
+    for (int64_t r = 0; r < n; ++r) {
+      int owner = -1;
+      for (uint32_t s : camp.segments) {
+        if (!res.segments[s].member[r]) continue;
+        if (owner < 0) {
+          owner = static_cast<int>(s);
+        } else {
+          taken[s][r] = 1;
+          ++report->campaigns[c].taken[{p.segments[owner].name, p.segments[s].name}];
+        }
+      }
+    }
+  }
+  for (size_t s = 0; s < p.segments.size(); ++s) {
+    const ir::Segment& seg = p.segments[s];
+    const SegmentResult& sr = res.segments[s];
+    SegmentStats& st = report->segments[s];
+    st.records += n;
+    for (int64_t r = 0; r < n; ++r) {
+      if (!sr.where[r]) continue;
+      ++st.where_matched;
+      bool excluded = false;
+      for (size_t k = 0; k < seg.excludes.size() && !excluded; ++k) {
+        if (sr.excludes[k][r]) {
+          ++st.exclude_removed[k];
+          excluded = true;
+        }
+      }
+      if (excluded) continue;
+      ++st.members;
+      if (!taken[s].empty() && taken[s][r]) {
+        ++st.taken_by_campaign;
+        continue;
+      }
+      if (seg.holdout_bp && IsHeldOut(StringAt(keys, r), seg.name, seg.holdout_bp)) {
+        ++st.held_out;
+        continue;
+      }
+      for (size_t c = 0; c < seg.channels.size(); ++c) {
+        ChannelStats& cs = st.channels[c];
+        ++cs.eligible;
+        if (!ConsentTrue(view.columns[seg.channels[c].consent_column], r)) {
+          ++cs.lacked_consent;
+        } else if (!sr.channels[c][r]) {
+          ++cs.condition_false;
+        } else {
+          ++cs.listed;
+        }
+      }
+    }
+  }
+}
+
+/// Top-level conjuncts of an `and` (the clause itself otherwise).
+std::vector<ir::ExprId> Conjuncts(const ir::Program& p, ir::ExprId id) {
+  if (id == ir::kNoExpr) return {};
+  const ir::Expr& e = p.expr(id);
+  if (e.kind != ir::ExprKind::kAnd) return {id};
+  std::vector<ir::ExprId> out;
+  for (ir::ExprId a : e.args) {
+    auto sub = Conjuncts(p, a);
+    out.insert(out.end(), sub.begin(), sub.end());
+  }
+  return out;
+}
+
+std::string Fit(std::string s, size_t width) {
+  if (s.size() <= width) return s;
+  return s.substr(0, width - 3) + "...";
+}
+
+}  // namespace
+
+std::string Session::ClauseText(uint32_t begin, uint32_t end) const {
+  if (!compiled_ || end <= begin || end > compiled_->text.size()) return "(expression)";
+  std::string out;
+  bool space = false;
+  for (uint32_t i = begin; i < end; ++i) {
+    char c = compiled_->text[i];
+    if (c == '#') {  // a comment inside a clause: skip to its line end
+      while (i < end && compiled_->text[i] != '\n') ++i;
+      space = true;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+const Engine& Session::CurrentEngine() {
+  if (!engine_) {
+#ifdef COHORT_REPL_JIT
+    if (engine_name_ == "jit") {
+      std::string error;
+      engine_ = MakeJitEngine(compiled_->result.program, JitOptions{}, &error);
+      if (!engine_) Note(fmt::format("the JIT cannot compile this session ({}); using the interpreter", error));
+    }
+#endif
+    if (!engine_) engine_ = MakeInterpreter(compiled_->result.program);
+  }
+  return *engine_;
+}
+
+int Session::FindSegmentOrReport(const std::string& name) {
+  if (name.empty()) {
+    Error("expected a segment name");
+    return -1;
+  }
+  int k = compiled_->program().FindSegment(name);
+  if (k >= 0) return k;
+  std::vector<std::string> names;
+  for (const auto& s : compiled_->program().segments) names.push_back(s.name);
+  Error(fmt::format("unknown segment `{}`{}", name, DidYouMean(name, names)));
+  return -1;
+}
+
+bool Session::Command(const std::string& line) {
+  std::vector<std::string> words = SplitWords(line);
+  if (words.empty()) return true;
+  const std::string cmd = words[0];
+  std::vector<std::string> args(words.begin() + 1, words.end());
+  std::string rest = args.empty() ? "" : line.substr(line.find(args[0]));
+  while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back()))) rest.pop_back();
+  auto at_most = [&](size_t n) {
+    if (args.size() <= n) return true;
+    Error(fmt::format("too many arguments to `{}`; see `.help`", cmd));
+    return false;
+  };
+  if (cmd == ".help") return CmdHelp();
+  if (cmd == ".quit" || cmd == ".exit") {
+    quit_ = true;
+    return true;
+  }
+  if (cmd == ".schema") return at_most(1) && CmdSchema(rest);
+  if (cmd == ".segments") return at_most(0) && CmdSegments();
+  if (cmd == ".load") {
+    if (args.empty()) {
+      Error("usage: .load FILE");
+      return false;
+    }
+    return LoadFile(rest);
+  }
+  if (cmd == ".run") return at_most(1) && CmdRun(rest);
+  if (cmd == ".explain") return at_most(1) && CmdExplain(rest);
+  if (cmd == ".why") return CmdWhy(args);
+  if (cmd == ".sample") return CmdSample(args);
+  if (cmd == ".engine") return at_most(1) && CmdEngine(rest);
+  if (cmd == ".timer") return at_most(1) && CmdTimer(rest);
+  if (cmd == ".today") return at_most(1) && CmdToday(rest);
+  if (cmd == ".save") {
+    if (args.empty()) {
+      Error("usage: .save FILE");
+      return false;
+    }
+    return CmdSave(rest);
+  }
+  static const std::vector<std::string> kCommands = {".help", ".schema", ".load", ".segments", ".run", ".explain", ".why",
+                                                     ".sample", ".engine", ".timer", ".today", ".save", ".quit"};
+  Error(fmt::format("unknown command `{}`{}; see `.help`", cmd, DidYouMean(cmd, kCommands)));
+  return false;
+}
+
+bool Session::CmdHelp() {
+  Out(R"(Type an expression to count the records it holds for, e.g.
+  language == "es" and next_appointment is missing
+or a declaration (const, define, segment, campaign) to add it to the session;
+declaring a name again replaces it.
+
+Input rules: a `segment` continues until a blank line (or a line starting with
+`.` or a declaration keyword). Anything else continues while brackets are open,
+the line ends with an operator or keyword (`and`, `==`, `,`, `where`, ...), or a
+const/define has no `= value` yet. A blank line ends any input; Ctrl-C cancels
+it (or the running evaluation). Ctrl-D or .quit exits.
+
+Commands:
+  .help                     this text
+  .schema [FIELD]           the record schema, or one field (dotted path)
+  .load FILE                add the declarations of a segment file
+  .segments                 the session's segments, defines and consts
+  .run [SEGMENT]            the `cohort run` summary (in memory, no files)
+  .explain SEGMENT          attrition per clause
+  .why KEY SEGMENT          each clause's value for one record
+  .sample SEGMENT [N] [F,G] N member keys (default 10), with non-sensitive fields
+  .engine interp|jit        engine for .run, .explain and .sample
+  .timer on|off             print evaluation times
+  .today [DATE]             show or set the run date (YYYY-MM-DD)
+  .save FILE                write the session's declarations as a segment file
+  .quit                     exit
+)");
+  return true;
+}
+
+namespace {
+
+void SchemaTree(const RecordDef& rec, const std::string& indent, std::string& out, int depth) {
+  for (const FieldDef& f : rec.fields) {
+    std::string type = f.type.kind == TypeKind::kRecord ? "record" : f.type.ToString();
+    if (f.optional) type += "?";
+    std::string flags = f.sensitive ? "  sensitive" : "";
+    std::string name = indent + f.name;
+    out += fmt::format("  {:<26} {}{}\n", name, type, flags);
+    if (depth < 4 && f.type.record_def) SchemaTree(*f.type.record_def, indent + "  ", out, depth + 1);
+  }
+}
+
+}  // namespace
+
+bool Session::CmdSchema(const std::string& arg) {
+  const Schema& s = *schema_;
+  if (arg.empty()) {
+    std::string out = fmt::format("schema {} (key `{}`){}\n", s.name, s.key_field,
+                                  s.description.empty() ? "" : ": " + s.description);
+    SchemaTree(*s.root, "", out, 0);
+    if (!s.channels.empty()) {
+      out += "channels:";
+      for (const auto& c : s.channels) out += fmt::format(" {} ({})", c.name, c.consent_path);
+      out += "\n";
+    }
+    Out(out);
+    return true;
+  }
+  // A dotted path: walk records and list elements.
+  const RecordDef* rec = s.root.get();
+  const FieldDef* field = nullptr;
+  std::string path;
+  size_t pos = 0;
+  while (pos <= arg.size()) {
+    size_t dot = arg.find('.', pos);
+    std::string part = arg.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+    if (!rec) {
+      Error(fmt::format("`{}` has no fields", path));
+      return false;
+    }
+    int i = rec->Find(part);
+    if (i < 0) {
+      std::vector<std::string> names;
+      for (const auto& f : rec->fields) names.push_back(f.name);
+      Error(fmt::format("unknown field `{}`{}", path.empty() ? part : path + "." + part, DidYouMean(part, names)));
+      return false;
+    }
+    field = &rec->fields[i];
+    path = path.empty() ? part : path + "." + part;
+    rec = field->type.record_def.get();
+    if (dot == std::string::npos) break;
+    pos = dot + 1;
+  }
+  std::string type = field->type.kind == TypeKind::kRecord ? "record" : field->type.ToString();
+  std::string out = fmt::format("{}: {}{}{}\n", path, type, field->optional ? " (optional)" : "",
+                                field->sensitive ? " (sensitive: only segments with purpose operations or treatment may read it)" : "");
+  if (!field->description.empty()) out += "  " + field->description + "\n";
+  if (!field->source.empty() && field->source != field->name) out += fmt::format("  read from column `{}`\n", field->source);
+  if (field->type.kind == TypeKind::kEnum) out += fmt::format("  labels: {}\n", fmt::join(field->type.enum_def->labels, ", "));
+  if (field->type.record_def) {
+    std::string sub;
+    SchemaTree(*field->type.record_def, "", sub, 1);
+    out += sub;
+  }
+  Out(out);
+  return true;
+}
+
+bool Session::CmdSegments() {
+  const ir::Program& p = compiled_->program();
+  std::string out;
+  if (p.segments.empty()) out += "no segments; declare one with `segment NAME where ...` or `.load FILE`\n";
+  for (const ir::Segment& s : p.segments) {
+    out += fmt::format("{}{}\n", s.name, s.description.empty() ? "" : fmt::format(" \"{}\"", s.description));
+    std::vector<std::string> parts;
+    parts.push_back(fmt::format("{} exclude{}", s.excludes.size(), s.excludes.size() == 1 ? "" : "s"));
+    std::vector<std::string> chans;
+    for (const auto& c : s.channels) chans.push_back(c.name);
+    parts.push_back(chans.empty() ? "no channels" : "channels " + fmt::format("{}", fmt::join(chans, ", ")));
+    parts.push_back(std::string("purpose ") + ir::PurposeName(s.purpose));
+    if (s.holdout_bp) parts.push_back(fmt::format("holdout {}%", s.holdout_bp / 100.0));
+    if (s.campaign >= 0) parts.push_back("campaign " + p.campaigns[s.campaign].name);
+    out += fmt::format("  {}\n", fmt::join(parts, ", "));
+  }
+  SessionNames n = Names();
+  if (!n.defines.empty()) out += fmt::format("defines: {}\n", fmt::join(n.defines, ", "));
+  if (!n.consts.empty()) out += fmt::format("consts: {}\n", fmt::join(n.consts, ", "));
+  std::vector<std::string> camps;
+  for (const auto& c : p.campaigns) camps.push_back(c.name);
+  if (!camps.empty()) out += fmt::format("campaigns: {}\n", fmt::join(camps, ", "));
+  Out(out);
+  return true;
+}
+
+bool Session::ComputeReport(RunReport* report) {
+  const ir::Program& p = compiled_->program();
+  auto t0 = std::chrono::steady_clock::now();
+  *report = RunReport{};
+  const Engine& engine = CurrentEngine();
+  report->engine = std::string(engine.name());
+  report->today = FormatDate(options_.today);
+  report->segments.resize(p.segments.size());
+  for (size_t s = 0; s < p.segments.size(); ++s) {
+    const ir::Segment& seg = p.segments[s];
+    SegmentStats& st = report->segments[s];
+    st.name = seg.name;
+    st.exclude_removed.assign(seg.excludes.size(), 0);
+    for (const ir::Channel& ch : seg.channels) {
+      ChannelStats cs;
+      cs.name = ch.name;
+      cs.step = ch.step;
+      cs.send_on = FormatDate(AddDuration(options_.today, ch.after, +1));
+      st.channels.push_back(cs);
+    }
+  }
+  for (const ir::Campaign& c : p.campaigns) {
+    CampaignStats cs;
+    cs.name = c.name;
+    for (uint32_t s : c.segments) cs.priority.push_back(p.segments[s].name);
+    report->campaigns.push_back(std::move(cs));
+  }
+  double eval = 0;
+  for (const auto& view : data_->views) {
+    if (g_interrupted) {
+      Error("cancelled");
+      return false;
+    }
+    BatchResult res;
+    auto e0 = std::chrono::steady_clock::now();
+    engine.Evaluate(view, Context(), &res);
+    eval += SecondsSince(e0);
+    Tally(p, view, res, report);
+  }
+  report->records = data_->records;
+  report->list_rows = data_->stats.list_rows;
+  report->list_rows_unmatched = data_->stats.list_rows_unmatched;
+  report->eval_seconds = eval;
+  report->total_seconds = SecondsSince(t0);
+  return true;
+}
+
+bool Session::CmdRun(const std::string& arg) {
+  if (!NeedData()) return false;
+  int only = -1;
+  if (!arg.empty() && (only = FindSegmentOrReport(arg)) < 0) return false;
+  RunReport report;
+  if (!ComputeReport(&report)) return false;
+  if (only >= 0) {
+    std::string name = report.segments[only].name;
+    report.segments = {report.segments[only]};
+    std::vector<CampaignStats> camps;
+    for (auto& c : report.campaigns)
+      if (std::find(c.priority.begin(), c.priority.end(), name) != c.priority.end()) camps.push_back(c);
+    report.campaigns = camps;
+  }
+  std::string table = FormatReportTable(report);
+  if (!timer_) {
+    // The last line holds the timings: only with `.timer on`, so scripted
+    // output stays reproducible.
+    size_t cut = table.rfind("\n\n");
+    if (cut != std::string::npos && table.find("s total", cut) != std::string::npos) table = table.substr(0, cut + 1);
+  }
+  Out(table);
+  return true;
+}
+
+bool Session::CmdExplain(const std::string& arg) {
+  if (!NeedData()) return false;
+  int k = FindSegmentOrReport(arg);
+  if (k < 0) return false;
+  auto t0 = std::chrono::steady_clock::now();
+  const ir::Program& p = compiled_->program();
+  const ir::Segment& seg = p.segments[k];
+  std::vector<ir::ExprId> conj = Conjuncts(p, seg.where);
+  std::vector<int64_t> conj_removed(conj.size(), 0), conj_unknown(conj.size(), 0);
+  std::vector<int64_t> excl_removed(seg.excludes.size(), 0), excl_unknown(seg.excludes.size(), 0);
+  int64_t members = 0, taken = 0, held = 0;
+  std::vector<int64_t> eligible(seg.channels.size(), 0), listed(seg.channels.size(), 0), no_consent(seg.channels.size(), 0),
+      cond_false(seg.channels.size(), 0);
+  std::vector<uint32_t> earlier;
+  if (seg.campaign >= 0) {
+    for (uint32_t s : p.campaigns[seg.campaign].segments) {
+      if (s == static_cast<uint32_t>(k)) break;
+      earlier.push_back(s);
+    }
+  }
+  const ColumnId key_col = schema_->key_column();
+  for (const auto& view : data_->views) {
+    if (g_interrupted) {
+      Error("cancelled");
+      return false;
+    }
+    interp::Session s(*compiled_->interp, view, Context());
+    std::vector<std::vector<uint8_t>> ct;
+    for (ir::ExprId c : conj) ct.push_back(s.Truth(c));
+    std::vector<std::vector<uint8_t>> xt;
+    for (ir::ExprId x : seg.excludes) xt.push_back(s.Truth(x));
+    SegmentResult sr = s.Segment(static_cast<uint32_t>(k));
+    std::vector<const std::vector<uint8_t>*> earlier_members;
+    for (uint32_t e : earlier) earlier_members.push_back(&s.Member(e));
+    for (int64_t r = 0; r < view.num_rows; ++r) {
+      bool alive = true;
+      for (size_t i = 0; i < conj.size() && alive; ++i) {
+        if (ct[i][r] != 1) {
+          ++conj_removed[i];
+          if (ct[i][r] == 2) ++conj_unknown[i];
+          alive = false;
+        }
+      }
+      if (!alive) continue;
+      for (size_t i = 0; i < xt.size() && alive; ++i) {
+        if (xt[i][r] == 1) {
+          ++excl_removed[i];
+          alive = false;
+        } else if (xt[i][r] == 2) {
+          ++excl_unknown[i];
+        }
+      }
+      if (!alive) continue;
+      ++members;
+      bool is_taken = false;
+      for (auto* m : earlier_members) is_taken = is_taken || (*m)[r];
+      if (is_taken) {
+        ++taken;
+        continue;
+      }
+      if (seg.holdout_bp && IsHeldOut(StringAt(view.columns[key_col], r), seg.name, seg.holdout_bp)) {
+        ++held;
+        continue;
+      }
+      for (size_t c = 0; c < seg.channels.size(); ++c) {
+        ++eligible[c];
+        if (!ConsentTrue(view.columns[seg.channels[c].consent_column], r))
+          ++no_consent[c];
+        else if (!sr.channels[c][r])
+          ++cond_false[c];
+        else
+          ++listed[c];
+      }
+    }
+  }
+  const int64_t total = data_->records;
+  constexpr size_t kW = 52;
+  std::string out = fmt::format("{}: {} records\n", seg.name, Thousands(total));
+  out += fmt::format("  {:<{}} {:>10} {:>10}\n", "clause", kW, "removed", "remaining");
+  int64_t remaining = total;
+  auto row = [&](const std::string& label, int64_t removed, int64_t unknown, const std::string& unknown_word) {
+    remaining -= removed;
+    out += fmt::format("  {:<{}} {:>10} {:>10}", Fit(label, kW), kW, Thousands(removed), Thousands(remaining));
+    if (unknown) out += fmt::format("   ({} {})", Thousands(unknown), unknown_word);
+    out += "\n";
+  };
+  if (conj.empty()) out += fmt::format("  {:<{}} {:>10} {:>10}\n", "(no where)", kW, "0", Thousands(total));
+  for (size_t i = 0; i < conj.size(); ++i) {
+    const ir::Expr& e = p.expr(conj[i]);
+    std::string text = ClauseText(e.range.begin, e.range.end);
+    row((i == 0 ? "where " : "  and ") + text, conj_removed[i], conj_unknown[i], "of them unknown");
+  }
+  for (size_t i = 0; i < seg.excludes.size(); ++i) {
+    const ir::Expr& e = p.expr(seg.excludes[i]);
+    row("exclude " + ClauseText(e.range.begin, e.range.end), excl_removed[i], excl_unknown[i], "unknown, kept");
+  }
+  out += fmt::format("  {:<{}} {:>10} {:>10}\n", "= members", kW, "", Thousands(members));
+  if (seg.campaign >= 0) row(fmt::format("campaign {}: earlier segments", p.campaigns[seg.campaign].name), taken, 0, "");
+  if (seg.holdout_bp) row(fmt::format("holdout {}%", seg.holdout_bp / 100.0), held, 0, "");
+  for (size_t c = 0; c < seg.channels.size(); ++c) {
+    const ir::Channel& ch = seg.channels[c];
+    out += fmt::format("  channel {}#{}: listed {}, no consent {}, condition not TRUE {}\n", ch.name, ch.step,
+                       Thousands(listed[c]), Thousands(no_consent[c]), Thousands(cond_false[c]));
+  }
+  Out(out);
+  Timer(SecondsSince(t0));
+  return true;
+}
+
+bool Session::CmdWhy(const std::vector<std::string>& args) {
+  if (args.size() != 2) {
+    Error("usage: .why KEY SEGMENT");
+    return false;
+  }
+  if (!NeedData()) return false;
+  int k = FindSegmentOrReport(args[1]);
+  if (k < 0) return false;
+  const ColumnId key_col = schema_->key_column();
+  if (key_index_.empty()) {
+    for (uint32_t b = 0; b < data_->views.size(); ++b) {
+      const CohortColumn& keys = data_->views[b].columns[key_col];
+      for (int64_t r = 0; r < data_->views[b].num_rows; ++r)
+        key_index_.emplace(std::string(StringAt(keys, r)), std::make_pair(b, static_cast<uint32_t>(r)));
+    }
+  }
+  auto it = key_index_.find(args[0]);
+  if (it == key_index_.end()) {
+    Error(fmt::format("no record has key `{}`", args[0]));
+    return false;
+  }
+  const auto [b, r] = it->second;
+  const CohortBatchView& view = data_->views[b];
+  const ir::Program& p = compiled_->program();
+  const ir::Segment& seg = p.segments[k];
+  interp::Session s(*compiled_->interp, view, Context());
+  std::string body;
+  auto line = [&](const std::string& label, const std::string& value, const std::string& text) {
+    body += fmt::format("  {:<9} {:<8} {}\n", label, value, text);
+  };
+  uint8_t where = 1;
+  if (seg.where != ir::kNoExpr) {
+    where = s.Truth(seg.where)[r];
+    std::vector<ir::ExprId> conj = Conjuncts(p, seg.where);
+    if (conj.size() > 1) {
+      for (size_t i = 0; i < conj.size(); ++i) {
+        const ir::Expr& e = p.expr(conj[i]);
+        line(i == 0 ? "where" : "  and", TruthName(s.Truth(conj[i])[r]), ClauseText(e.range.begin, e.range.end));
+      }
+      line("where", TruthName(where), "(all of the above)");
+    } else {
+      const ir::Expr& e = p.expr(seg.where);
+      line("where", TruthName(where), ClauseText(e.range.begin, e.range.end));
+    }
+  }
+  bool excluded = false;
+  for (ir::ExprId x : seg.excludes) {
+    uint8_t t = s.Truth(x)[r];
+    if (t == 1) excluded = true;
+    const ir::Expr& e = p.expr(x);
+    line("exclude", TruthName(t), ClauseText(e.range.begin, e.range.end));
+  }
+  const bool member = s.Member(static_cast<uint32_t>(k))[r] != 0;
+  std::string verdict;
+  if (!member) {
+    verdict = where != 1 ? fmt::format("not a member: `where` is {}", TruthName(where)) : "not a member: an `exclude` is TRUE";
+    (void)excluded;
+  } else {
+    verdict = "a member";
+    std::string why_not;
+    if (seg.campaign >= 0) {
+      for (uint32_t e : p.campaigns[seg.campaign].segments) {
+        if (e == static_cast<uint32_t>(k)) break;
+        if (s.Member(e)[r]) {
+          why_not = fmt::format("taken by {} (earlier in campaign {})", p.segments[e].name, p.campaigns[seg.campaign].name);
+          break;
+        }
+      }
+    }
+    std::string_view key = StringAt(view.columns[schema_->key_column()], r);
+    if (why_not.empty() && seg.holdout_bp && IsHeldOut(key, seg.name, seg.holdout_bp))
+      why_not = fmt::format("held out (holdout {}%: bucket {} < {})", seg.holdout_bp / 100.0, HoldoutBucket(key, seg.name),
+                            seg.holdout_bp);
+    if (!why_not.empty()) {
+      verdict += ", " + why_not + "; on no channel list";
+    } else {
+      SegmentResult sr = s.Segment(static_cast<uint32_t>(k));
+      for (size_t c = 0; c < seg.channels.size(); ++c) {
+        const ir::Channel& ch = seg.channels[c];
+        const CohortColumn& consent = view.columns[ch.consent_column];
+        std::string state;
+        if (!ConsentTrue(consent, r))
+          state = fmt::format("not listed: `{}` is {}", schema_->columns[ch.consent_column].path,
+                              IsValid(consent, r) ? "false" : "missing");
+        else if (!sr.channels[c][r])
+          state = fmt::format("not listed: condition is {}", TruthName(s.Truth(ch.condition)[r]));
+        else
+          state = fmt::format("listed, send on {}", FormatDate(AddDuration(options_.today, ch.after, +1)));
+        line("channel", fmt::format("{}#{}", ch.name, ch.step), state);
+      }
+    }
+  }
+  Out(fmt::format("{} in {}: {}\n{}", args[0], seg.name, verdict, body));
+  return true;
+}
+
+bool Session::CmdSample(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    Error("usage: .sample SEGMENT [N] [FIELD,FIELD...]");
+    return false;
+  }
+  if (!NeedData()) return false;
+  int k = FindSegmentOrReport(args[0]);
+  if (k < 0) return false;
+  size_t next = 1;
+  int64_t n = 10;
+  if (args.size() > 1 && !args[1].empty() && std::all_of(args[1].begin(), args[1].end(), ::isdigit)) {
+    n = std::stoll(args[1].substr(0, 9));
+    if (n < 1 || n > 10000) {
+      Error("N must be from 1 to 10000");
+      return false;
+    }
+    next = 2;
+  }
+  std::string field_list;
+  for (size_t i = next; i < args.size(); ++i) field_list += args[i];
+  std::vector<ColumnId> cols;
+  std::vector<std::string> all_paths;
+  for (const auto& c : schema_->columns) all_paths.push_back(c.path);
+  size_t pos = 0;
+  while (!field_list.empty() && pos <= field_list.size()) {
+    size_t comma = field_list.find(',', pos);
+    std::string f = field_list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? field_list.size() + 1 : comma + 1;
+    if (f.empty()) continue;
+    ColumnId c = schema_->FindColumn(f);
+    if (c == kNoColumn) {
+      Error(fmt::format("unknown field `{}`{}", f, DidYouMean(f, all_paths)));
+      return false;
+    }
+    const ColumnDef& def = schema_->columns[c];
+    if (def.sensitive) {
+      Error(fmt::format("`{}` is a sensitive field; `.sample` shows only non-sensitive fields", f));
+      return false;
+    }
+    if (!def.type.is_scalar()) {
+      Error(fmt::format("`{}` is a {}; `.sample` shows only single-valued fields", f, def.type.ToString()));
+      return false;
+    }
+    cols.push_back(c);
+  }
+  // A stable pseudo-random choice: members ordered by a hash of their key,
+  // so the same data gives the same sample on every engine and run.
+  struct Pick {
+    uint32_t bucket;
+    std::string key;
+    uint32_t batch;
+    int64_t row;
+  };
+  std::vector<Pick> picks;
+  int64_t members = 0;
+  const Engine& engine = CurrentEngine();
+  const ColumnId key_col = schema_->key_column();
+  for (uint32_t b = 0; b < data_->views.size(); ++b) {
+    if (g_interrupted) {
+      Error("cancelled");
+      return false;
+    }
+    const CohortBatchView& view = data_->views[b];
+    BatchResult res;
+    engine.Evaluate(view, Context(), &res);
+    const auto& member = res.segments[k].member;
+    for (int64_t r = 0; r < view.num_rows; ++r) {
+      if (!member[r]) continue;
+      ++members;
+      std::string_view key = StringAt(view.columns[key_col], r);
+      picks.push_back({HoldoutBucket(key, "cohort-repl-sample"), std::string(key), b, r});
+    }
+  }
+  size_t take = std::min<size_t>(picks.size(), static_cast<size_t>(n));
+  std::partial_sort(picks.begin(), picks.begin() + take, picks.end(),
+                    [](const Pick& a, const Pick& b) { return a.bucket != b.bucket ? a.bucket < b.bucket : a.key < b.key; });
+  picks.resize(take);
+  std::sort(picks.begin(), picks.end(), [](const Pick& a, const Pick& b) { return a.key < b.key; });
+  std::vector<std::vector<std::string>> table;
+  std::vector<std::string> header = {schema_->key_field};
+  for (ColumnId c : cols) header.push_back(schema_->columns[c].path);
+  table.push_back(header);
+  for (const Pick& pk : picks) {
+    std::vector<std::string> row = {pk.key};
+    for (ColumnId c : cols) row.push_back(FormatCell(data_->views[pk.batch].columns[c], schema_->columns[c], pk.row));
+    table.push_back(row);
+  }
+  std::vector<size_t> width(header.size(), 0);
+  for (const auto& row : table)
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  std::string out;
+  for (const auto& row : table) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) line += fmt::format("{:<{}}", row[i], i + 1 < row.size() ? width[i] + 2 : 0);
+    out += line + "\n";
+  }
+  out += fmt::format("({} of {} members)\n", Thousands(static_cast<int64_t>(take)), Thousands(members));
+  Out(out);
+  return true;
+}
+
+bool Session::CmdEngine(const std::string& arg) {
+  if (arg.empty()) {
+    Out(fmt::format("engine {}\n", engine_name_));
+    return true;
+  }
+  if (arg != "interp" && arg != "jit") {
+    Error(fmt::format("unknown engine `{}`; use `interp` or `jit`", arg));
+    return false;
+  }
+#ifndef COHORT_REPL_JIT
+  if (arg == "jit") {
+    Error("this build has no JIT; the engine stays `interp`");
+    return false;
+  }
+#endif
+  engine_name_ = arg;
+  engine_.reset();
+  return true;
+}
+
+bool Session::CmdTimer(const std::string& arg) {
+  if (arg == "on" || arg == "off") {
+    timer_ = arg == "on";
+    return true;
+  }
+  Error("usage: .timer on|off");
+  return false;
+}
+
+bool Session::CmdToday(const std::string& arg) {
+  if (arg.empty()) {
+    Out(fmt::format("today is {}\n", FormatDate(options_.today)));
+    return true;
+  }
+  auto d = ParseDate(arg);
+  if (!d) {
+    Error(fmt::format("`{}` is not a date; expected YYYY-MM-DD", arg));
+    return false;
+  }
+  int32_t old = options_.today;
+  options_.today = *d;
+  if (!Recompile()) {
+    options_.today = old;
+    Recompile();
+    Error("the date was not changed");
+    return false;
+  }
+  return true;
+}
+
+bool Session::CmdSave(const std::string& arg) {
+  std::string text = SaveText(arg);
+  fs::path target(arg);
+  fs::path dir = target.parent_path();
+  if (dir.empty()) dir = ".";
+  std::random_device rd;
+  fs::path tmp = dir / fmt::format(".{}.tmp-{}-{:08x}", target.filename().string(), ::getpid(), rd());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    Error(fmt::format("cannot write `{}`: {}", arg, std::strerror(errno)));
+    return false;
+  }
+  size_t done = 0;
+  bool ok = true;
+  while (done < text.size()) {
+    ssize_t w = ::write(fd, text.data() + done, text.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) {
+      ok = false;
+      break;
+    }
+    done += static_cast<size_t>(w);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  std::error_code ec;
+  if (ok) fs::rename(tmp, target, ec);
+  if (!ok || ec) {
+    Error(fmt::format("cannot write `{}`: {}", arg, ec ? ec.message() : std::strerror(errno)));
+    fs::remove(tmp, ec);
+    return false;
+  }
+  Out(fmt::format("saved {} declaration{} to {}\n", chunks_.size(), chunks_.size() == 1 ? "" : "s", arg));
+  return true;
+}
+
+}  // namespace cohort::repl
