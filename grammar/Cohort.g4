@@ -17,6 +17,7 @@ decl
   | defineDecl
   | segmentDecl
   | campaignDecl
+  | testDecl
   ;
 
 useDecl : USE (IDENT | string_) ;
@@ -54,6 +55,43 @@ exportClause  : EXPORT path (COMMA path)* ;
 path : IDENT (DOT fieldName)* ;
 
 campaignDecl : CAMPAIGN IDENT string_? PRIORITY IDENT (COMMA IDENT)* ;
+
+// ---- Tests (README "Cohort in CI") -----------------------------------------------
+// `test "name" { today D  given {..}  record P {..}  expect ... }`. Only `test`
+// is a keyword; `given`, `record`, `expect` and the words of expectations
+// (`held out of`, `assigns .. to`, `on`, `unknown`) are identifiers checked by
+// the AST builder, so no existing field or segment name becomes reserved.
+testDecl : TEST string_ LBRACE testItem* RBRACE ;
+
+testItem
+  : TODAY DATE                # testToday
+  | IDENT IDENT? fixture      # testFixture
+  | IDENT expectation         # testExpect
+  ;
+
+fixture      : LBRACE (fixtureField (COMMA fixtureField)* COMMA?)? RBRACE ;
+fixtureField : fieldName (DOT fieldName)* COLON fixtureValue ;
+fixtureValue
+  : MINUS? (INT | DECIMAL)
+  | string_
+  | DATE
+  | TIMESTAMP
+  | TRUE
+  | FALSE
+  | MISSING
+  | IDENT
+  | LBRACK (fixtureValue (COMMA fixtureValue)* COMMA?)? RBRACK
+  | fixture
+  ;
+
+// `P in S [channel C [on DATE]]`, `P [not] held out of S`, `C assigns P to S`,
+// `S where|exclude N|channel C for P is true|false|unknown`.
+expectation
+  : IDENT NOT? IN IDENT (CHANNEL IDENT (IDENT DATE)?)?   # expectIn
+  | IDENT NOT? IDENT IDENT IDENT IDENT                   # expectWords
+  | IDENT clauseRef FOR IDENT IS (TRUE | FALSE | IDENT)  # expectClause
+  ;
+clauseRef : WHERE | EXCLUDE INT | CHANNEL IDENT ;
 
 // An unterminated string is accepted here so the parse goes on; the AST
 // builder reports it (E0003).
@@ -99,7 +137,7 @@ fieldName
   : IDENT | USE | CONST | DEFINE | SEGMENT | WHERE | EXCLUDE | CHANNEL | AFTER
   | IF | MESSAGE | CTA | PURPOSE | HOLDOUT | EXPORT | CAMPAIGN | PRIORITY | AND
   | OR | NOT | ANY | ALL | NO | IN | IS | MISSING | PRESENT | WITHIN | LAST
-  | NEXT | BEFORE | COUNT | MIN | MAX | FOR | TODAY | NOW | TRUE | FALSE
+  | NEXT | BEFORE | COUNT | MIN | MAX | FOR | TODAY | NOW | TRUE | FALSE | TEST
   ;
 
 primary
@@ -162,6 +200,7 @@ TODAY    : 'today' ;
 NOW      : 'now' ;
 TRUE     : 'true' ;
 FALSE    : 'false' ;
+TEST     : 'test' ;
 
 EQ      : '==' ;
 NE      : '!=' ;
@@ -181,6 +220,9 @@ LBRACK  : '[' ;
 RBRACK  : ']' ;
 COMMA   : ',' ;
 DOT     : '.' ;
+LBRACE  : '{' ;
+RBRACE  : '}' ;
+COLON   : ':' ;
 
 // Shape only; the checker validates the calendar.
 TIMESTAMP : D4 '-' D2 '-' D2 'T' D2 ':' D2 ':' D2 ('.' [0-9]+)? ('Z' | [+-] D2 ':' D2) ;

@@ -147,6 +147,77 @@ struct Comment {
   SourceRange range;
 };
 
+// ---- Tests (`test "name" { ... }`, README "Cohort in CI") ----
+
+struct FixtureField;
+
+/// A value in a test fixture: a literal, an enum label, `missing`, a list of
+/// values (a set) or of records (a list field), or a nested `{ ... }` record.
+struct FixtureValue {
+  enum class Kind { kError, kBool, kInt, kDecimal, kString, kDate, kTimestamp, kLabel, kMissing, kList, kRecord };
+  Kind kind = Kind::kError;
+  SourceRange range;
+  bool bool_value = false;
+  int64_t int_value = 0;
+  double decimal_value = 0;
+  std::string text;                  ///< string value, label, date/timestamp as written
+  std::vector<FixtureValue> items;   ///< kList
+  std::vector<FixtureField> fields;  ///< kRecord
+};
+
+/// `path: value` in a fixture (`consent.sms: true`).
+struct FixtureField {
+  std::string path;                  ///< dotted, as written
+  SourceRange path_range;
+  FixtureValue value;
+};
+
+/// `given { ... }` (name empty) or `record NAME { ... }`.
+struct Fixture {
+  std::string name;
+  SourceRange name_range;
+  SourceRange range;
+  std::vector<FixtureField> fields;
+};
+
+/// What an `expect` line states.
+enum class ExpectKind {
+  kMember,    ///< `expect P [not] in S`
+  kChannel,   ///< `expect P [not] in S channel C [on DATE]`
+  kHeldOut,   ///< `expect P [not] held out of S`
+  kAssigned,  ///< `expect C assigns P to S` (S = `nothing`: to no segment)
+  kClause,    ///< `expect S where|exclude N|channel C for P is true|false|unknown`
+};
+
+/// Which clause a kClause expectation is about.
+enum class ClauseRef { kWhere, kExclude, kChannel };
+
+/// One `expect` line.
+struct Expectation {
+  ExpectKind kind = ExpectKind::kMember;
+  SourceRange range;
+  bool negated = false;
+  Named record;                 ///< the fixture record
+  Named segment;                ///< segment (kAssigned: target, or `nothing`)
+  Named campaign;               ///< kAssigned
+  Named channel;                ///< kChannel, kClause with ClauseRef::kChannel
+  std::optional<Named> on;      ///< kChannel `on DATE` (name = the date as written)
+  ClauseRef clause = ClauseRef::kWhere;
+  int64_t exclude_number = 0;   ///< 1-based `exclude N`
+  Named truth;                  ///< `true`, `false` or `unknown` as written
+};
+
+/// `test "name" { today D  given {..}  record P {..}  expect ... }`.
+struct Test {
+  std::string name;
+  SourceRange name_range;
+  SourceRange range;
+  std::optional<Named> today;   ///< name = the date as written
+  std::optional<Fixture> given;
+  std::vector<Fixture> records;
+  std::vector<Expectation> expects;
+};
+
 /// One parsed file. Declarations keep source order per kind; `order` records
 /// the interleaving for the formatter and dumps.
 struct Module {
@@ -157,7 +228,8 @@ struct Module {
   std::vector<Segment> segments;
   std::vector<Campaign> campaigns;
   std::vector<Comment> comments;
-  enum class DeclKind { kUse, kConst, kDefine, kSegment, kCampaign };
+  std::vector<Test> tests;
+  enum class DeclKind { kUse, kConst, kDefine, kSegment, kCampaign, kTest };
   std::vector<std::pair<DeclKind, size_t>> order;
 };
 

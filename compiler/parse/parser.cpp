@@ -142,7 +142,7 @@ bool IsSyncKeyword(size_t type) {
   switch (type) {
     case P::USE: case P::CONST: case P::DEFINE: case P::SEGMENT: case P::CAMPAIGN: case P::EXCLUDE:
     case P::CHANNEL: case P::MESSAGE: case P::CTA: case P::PURPOSE: case P::HOLDOUT: case P::EXPORT:
-    case P::PRIORITY: case P::IF:
+    case P::PRIORITY: case P::IF: case P::TEST:
       return true;
     default:
       return false;
@@ -343,7 +343,7 @@ class ErrorPhraser {
     for (size_t t : {P::USE, P::CONST, P::DEFINE, P::SEGMENT, P::CAMPAIGN}) decls += has(t);
     if (decls >= 4) {
       parts.push_back("a declaration");
-      drop({P::USE, P::CONST, P::DEFINE, P::SEGMENT, P::CAMPAIGN, Token::EOF});
+      drop({P::USE, P::CONST, P::DEFINE, P::SEGMENT, P::CAMPAIGN, P::TEST, Token::EOF});
     }
     // Strings are accepted unterminated (reported separately): one entry.
     if (has(P::STRING)) drop({P::UNTERMINATED_STRING});
@@ -539,6 +539,7 @@ class AstBuilder {
       else if (auto* df = d->defineDecl()) BuildDefine(df, m);
       else if (auto* s = d->segmentDecl()) BuildSegment(s, m);
       else if (auto* c2 = d->campaignDecl()) BuildCampaign(c2, m);
+      else if (auto* t = d->testDecl()) BuildTest(t, m);
     }
   }
 
@@ -1038,6 +1039,193 @@ class AstBuilder {
       }
     }
     return e;
+  }
+
+  // ---- tests ----
+
+  /// Reports a contextual word that is not the expected one (`expect`, `held`).
+  bool Word(antlr4::tree::TerminalNode* n, std::string_view want, std::string_view what) {
+    std::string got = Name(n);
+    if (got == want || n == nullptr || IsConjured(n->getSymbol())) return true;
+    SourceRange r = Tok(n);
+    if (st_.CanReport(r)) st_.diags.Emit(DiagKind::UnexpectedToken, r, fmt::format("`{}` {}", want, what), fmt::format("`{}`", got));
+    return false;
+  }
+
+  void BuildTest(P::TestDeclContext* ctx, ast::Module& m) {
+    ast::Test t;
+    t.range = CtxRange(ctx);
+    if (ctx->string_() != nullptr) {
+      t.name = StringValue(ctx->string_());
+      t.name_range = CtxRange(ctx->string_());
+    }
+    for (P::TestItemContext* item : ctx->testItem()) {
+      if (item == nullptr) continue;
+      if (auto* td = dynamic_cast<P::TestTodayContext*>(item)) {
+        if (td->DATE() == nullptr || IsConjured(td->DATE()->getSymbol())) continue;
+        if (t.today) {
+          SourceRange r = Tok(td->TODAY());
+          if (st_.CanReport(r)) st_.diags.Emit(DiagKind::SyntaxError, r, "a test has at most one `today`");
+          continue;
+        }
+        t.today = ast::Named{Name(td->DATE()), Tok(td->DATE())};
+      } else if (auto* fx = dynamic_cast<P::TestFixtureContext*>(item)) {
+        auto ids = fx->IDENT();
+        if (ids.empty() || fx->fixture() == nullptr) continue;
+        ast::Fixture f = BuildFixture(fx->fixture());
+        f.range = CtxRange(fx);
+        if (ids.size() == 1) {
+          if (!Word(ids[0], "given", "or `record NAME` before `{` in a test")) continue;
+          if (t.given) {
+            SourceRange r = Tok(ids[0]);
+            if (st_.CanReport(r)) st_.diags.Emit(DiagKind::SyntaxError, r, "a test has at most one `given` block");
+            continue;
+          }
+          t.given = std::move(f);
+        } else {
+          if (!Word(ids[0], "record", "before a fixture name")) continue;
+          f.name = Name(ids[1]);
+          f.name_range = Tok(ids[1]);
+          t.records.push_back(std::move(f));
+        }
+      } else if (auto* ex = dynamic_cast<P::TestExpectContext*>(item)) {
+        if (!Word(ex->IDENT(), "expect", "(`given`, `record`, `expect` or `today`) in a test")) continue;
+        if (ex->expectation() == nullptr) continue;
+        ast::Expectation e;
+        e.range = CtxRange(ex);
+        if (BuildExpectation(ex->expectation(), e)) t.expects.push_back(std::move(e));
+      }
+    }
+    m.order.emplace_back(ast::Module::DeclKind::kTest, m.tests.size());
+    m.tests.push_back(std::move(t));
+  }
+
+  ast::Named NamedOf(antlr4::tree::TerminalNode* n) { return ast::Named{Name(n), Tok(n)}; }
+
+  bool BuildExpectation(P::ExpectationContext* ctx, ast::Expectation& e) {
+    if (auto* in = dynamic_cast<P::ExpectInContext*>(ctx)) {
+      auto ids = in->IDENT();
+      if (ids.size() < 2) return false;
+      e.negated = in->NOT() != nullptr;
+      e.record = NamedOf(ids[0]);
+      e.segment = NamedOf(ids[1]);
+      e.kind = ast::ExpectKind::kMember;
+      if (in->CHANNEL() != nullptr && ids.size() >= 3) {
+        e.kind = ast::ExpectKind::kChannel;
+        e.channel = NamedOf(ids[2]);
+        if (ids.size() >= 4 && in->DATE() != nullptr) {
+          if (!Word(ids[3], "on", "before the send date")) return false;
+          e.on = NamedOf(in->DATE());
+        }
+      }
+      return true;
+    }
+    if (auto* w = dynamic_cast<P::ExpectWordsContext*>(ctx)) {
+      auto ids = w->IDENT();
+      if (ids.size() < 5) return false;
+      e.negated = w->NOT() != nullptr;
+      if (Name(ids[1]) == "assigns" && !e.negated) {
+        if (!Word(ids[3], "to", "after `assigns RECORD`")) return false;
+        e.kind = ast::ExpectKind::kAssigned;
+        e.campaign = NamedOf(ids[0]);
+        e.record = NamedOf(ids[2]);
+        e.segment = NamedOf(ids[4]);
+        return true;
+      }
+      if (!Word(ids[1], "held", "(`in`, `held out of`, or `assigns`)") || !Word(ids[2], "out", "after `held`") ||
+          !Word(ids[3], "of", "after `held out`")) {
+        return false;
+      }
+      e.kind = ast::ExpectKind::kHeldOut;
+      e.record = NamedOf(ids[0]);
+      e.segment = NamedOf(ids[4]);
+      return true;
+    }
+    if (auto* c = dynamic_cast<P::ExpectClauseContext*>(ctx)) {
+      auto ids = c->IDENT();
+      if (ids.size() < 2 || c->clauseRef() == nullptr) return false;
+      e.kind = ast::ExpectKind::kClause;
+      e.segment = NamedOf(ids[0]);
+      e.record = NamedOf(ids[1]);
+      P::ClauseRefContext* cr = c->clauseRef();
+      if (cr->EXCLUDE() != nullptr) {
+        e.clause = ast::ClauseRef::kExclude;
+        e.exclude_number = ParseInt(cr->INT());
+      } else if (cr->CHANNEL() != nullptr) {
+        e.clause = ast::ClauseRef::kChannel;
+        e.channel = NamedOf(cr->IDENT());
+      }
+      if (c->TRUE() != nullptr) e.truth = NamedOf(c->TRUE());
+      else if (c->FALSE() != nullptr) e.truth = NamedOf(c->FALSE());
+      else if (ids.size() >= 3) {
+        if (!Word(ids[2], "unknown", "(`true`, `false` or `unknown`) after `is`")) return false;
+        e.truth = NamedOf(ids[2]);
+      }
+      return !e.truth.name.empty();
+    }
+    return false;
+  }
+
+  ast::Fixture BuildFixture(P::FixtureContext* ctx) {
+    ast::Fixture f;
+    f.range = CtxRange(ctx);
+    for (P::FixtureFieldContext* fc : ctx->fixtureField()) {
+      if (fc == nullptr || fc->fieldName().empty() || IsConjured(fc->getStart())) continue;
+      ast::FixtureField field;
+      SourceRange pr = Tok(fc->fieldName(0)->getStart());
+      for (P::FieldNameContext* n : fc->fieldName()) {
+        if (n == nullptr || IsConjured(n->getStart())) continue;
+        if (!field.path.empty()) field.path += ".";
+        field.path += st_.TokText(n->getStart());
+        pr = Join(pr, Tok(n->getStart()));
+      }
+      field.path_range = pr;
+      if (fc->fixtureValue() == nullptr) continue;
+      field.value = BuildFixtureValue(fc->fixtureValue());
+      f.fields.push_back(std::move(field));
+    }
+    return f;
+  }
+
+  ast::FixtureValue BuildFixtureValue(P::FixtureValueContext* ctx) {
+    using K = ast::FixtureValue::Kind;
+    ast::FixtureValue v;
+    v.range = CtxRange(ctx);
+    if (ctx->fixture() != nullptr) {
+      v.kind = K::kRecord;
+      v.fields = BuildFixture(ctx->fixture()).fields;
+    } else if (ctx->LBRACK() != nullptr) {
+      v.kind = K::kList;
+      for (P::FixtureValueContext* x : ctx->fixtureValue()) {
+        if (x != nullptr) v.items.push_back(BuildFixtureValue(x));
+      }
+    } else if (ctx->INT() != nullptr) {
+      v.kind = K::kInt;
+      v.int_value = ParseInt(ctx->INT());
+      if (ctx->MINUS() != nullptr) v.int_value = -v.int_value;
+    } else if (ctx->DECIMAL() != nullptr) {
+      v.kind = K::kDecimal;
+      v.decimal_value = ParseDecimal(ctx->DECIMAL());
+      if (ctx->MINUS() != nullptr) v.decimal_value = -v.decimal_value;
+    } else if (ctx->string_() != nullptr) {
+      v.kind = K::kString;
+      v.text = StringValue(ctx->string_());
+    } else if (ctx->DATE() != nullptr) {
+      v.kind = K::kDate;
+      v.text = Name(ctx->DATE());
+    } else if (ctx->TIMESTAMP() != nullptr) {
+      v.kind = K::kTimestamp;
+      v.text = Name(ctx->TIMESTAMP());
+    } else if (ctx->TRUE() != nullptr || ctx->FALSE() != nullptr) {
+      v.kind = K::kBool;
+      v.bool_value = ctx->TRUE() != nullptr;
+    } else if (ctx->MISSING() != nullptr) {
+      v.kind = K::kMissing;
+    } else if (ctx->IDENT() != nullptr) {
+      v.kind = K::kLabel;
+      v.text = Name(ctx->IDENT());
+    }
+    return v;
   }
 
   int64_t ParseInt(antlr4::tree::TerminalNode* n) {

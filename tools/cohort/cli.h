@@ -45,5 +45,6 @@ int CmdGen(Args& args);
 int CmdRepl(Args& args);  ///< tools/cohort/cmd_repl.cpp (issue 4)
 int CmdFmt(Args& args);   ///< tools/cohort/cmd_fmt.cpp (issue 5)
 int CmdLsp(Args& args);   ///< tools/cohort/cmd_lsp.cpp (issue 5)
+int CmdTest(Args& args);  ///< tools/cohort/cmd_test.cpp (issue 6)
 
 }  // namespace cohort::cli

@@ -106,8 +106,7 @@ int main(int argc, char** argv) {
     if (cmd == "repl") return CmdRepl(args);
     if (cmd == "fmt") return CmdFmt(args);
     if (cmd == "lsp") return CmdLsp(args);
-    if (cmd == "test")
-      return UsageError("`" + cmd + "` is not available in this build yet", cmd);
+    if (cmd == "test") return CmdTest(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: internal error: %s\n", e.what());
     return kExitInternal;
