@@ -19,6 +19,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -82,6 +83,7 @@ class Emitter {
   Val EmitIsMissing(const ir::Expr& e);                           // emit_logic.cpp
   Val EmitCoalesce(const ir::Expr& e);                            // emit_logic.cpp
   Val EmitCompare(const ir::Expr& e);                             // emit_compare.cpp
+  std::optional<Val> TryAgeCompare(const ir::Expr& e);            // emit_compare.cpp
   Val EmitInList(const ir::Expr& e);                              // emit_compare.cpp
   Val EmitInSet(const ir::Expr& e);                               // emit_compare.cpp
   Val EmitArith(const ir::Expr& e);                               // emit_arith.cpp

@@ -52,6 +52,9 @@ extern "C" {
 int32_t cohort_jit_add_duration_date(int32_t date, int32_t months, int32_t days, int32_t sign);
 /// timestamp + sign × (months, days, micros) (core/dates.h).
 int64_t cohort_jit_add_duration_ts(int64_t ts, int32_t months, int32_t days, int64_t micros, int32_t sign);
+/// The latest birth date whose age on `today` is at least `years` (age is
+/// non-increasing in the birth date, so `age(b) >= years` <=> `b <= result`).
+int32_t cohort_jit_age_threshold(int32_t today, int64_t years);
 /// Bytewise three-way comparison of two strings (like std::string_view::compare).
 int32_t cohort_jit_strcmp(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb);
 /// A scratch buffer of at least `n` bytes for call site `slot` (valid until the

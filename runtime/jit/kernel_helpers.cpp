@@ -35,6 +35,7 @@ const std::vector<KernelSymbol>& KernelSymbols() {
       {"cohort_fn_date_of", reinterpret_cast<const void*>(&cohort_fn_date_of)},
       {"cohort_jit_add_duration_date", reinterpret_cast<const void*>(&cohort_jit_add_duration_date)},
       {"cohort_jit_add_duration_ts", reinterpret_cast<const void*>(&cohort_jit_add_duration_ts)},
+      {"cohort_jit_age_threshold", reinterpret_cast<const void*>(&cohort_jit_age_threshold)},
       {"cohort_jit_strcmp", reinterpret_cast<const void*>(&cohort_jit_strcmp)},
       {"cohort_jit_scratch", reinterpret_cast<const void*>(&cohort_jit_scratch)},
       {"memcmp", reinterpret_cast<const void*>(static_cast<int (*)(const void*, const void*, size_t)>(&std::memcmp))},
@@ -56,6 +57,16 @@ int32_t cohort_jit_add_duration_date(int32_t date, int32_t months, int32_t days,
 
 int64_t cohort_jit_add_duration_ts(int64_t ts, int32_t months, int32_t days, int64_t micros, int32_t sign) {
   return cohort::AddDuration(ts, cohort::ir::Duration{months, days, micros}, sign);
+}
+
+int32_t cohort_jit_age_threshold(int32_t today, int64_t years) {
+  // today - N years is exact except around 29 February (clamping maps two
+  // birth dates to one anniversary): adjust by at most a few days, checking
+  // with the very function the interpreter calls.
+  int32_t c = cohort::AddDuration(today, cohort::ir::Duration{static_cast<int32_t>(years * 12), 0, 0}, -1);
+  for (int k = 0; k < 4 && cohort::AgeInYears(c + 1, today) >= years; ++k) ++c;
+  for (int k = 0; k < 4 && cohort::AgeInYears(c, today) < years; ++k) --c;
+  return c;
 }
 
 int32_t cohort_jit_strcmp(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb) {

@@ -7,6 +7,7 @@
 
 #include "jit_test_util.h"
 #include "runtime/jit/jit_engine.h"
+#include "stdlib/functions.h"
 #include "unit/interp/interp_test_util.h"
 
 using namespace cohort;
@@ -125,4 +126,37 @@ TEST_CASE("unsupported IR fails engine creation with a message") {
   auto jit = MakeJitEngine(OneSegment(b, c), JitOptions{}, &error);
   CHECK(jit == nullptr);
   CHECK(error.find("function") != std::string::npos);
+}
+
+TEST_CASE("age compared with a constant (threshold form) agrees with age() around 29 February") {
+  const char* todays[] = {"2024-02-28", "2024-02-29", "2024-03-01", "2025-02-28", "2025-03-01", "2026-11-23"};
+  for (const char* today : todays) {
+    // Birth dates: every day of the windows around each anniversary 0-70 years back.
+    std::vector<Row> rows;
+    const int32_t t = *ParseDate(today);
+    for (int years : {0, 1, 3, 4, 17, 18, 64, 65, 70})
+      for (int32_t d = -3; d <= 3; ++d)
+        rows.push_back(Row{{{"birth_date", FormatDate(AddDuration(t, ir::Duration{years * 12, 0, 0}, -1) + d)}}, {}});
+    for (ir::CmpOp op : {ir::CmpOp::kEq, ir::CmpOp::kNe, ir::CmpOp::kLt, ir::CmpOp::kLe, ir::CmpOp::kGt, ir::CmpOp::kGe}) {
+      for (int n : {0, 1, 4, 18, 65}) {
+        for (bool mirrored : {false, true}) {
+          IrBuilder b;
+          ir::Expr call;
+          call.kind = ir::ExprKind::kCall;
+          call.type = Type::Int();
+          call.index = static_cast<uint32_t>(FnId::kAge);
+          call.args = {b.Col("birth_date")};
+          ir::ExprId age = b.Add(call);
+          ir::ExprId cmp = mirrored ? b.Cmp(op, b.Int(n), age) : b.Cmp(op, age, b.Int(n));
+          CAPTURE(today);
+          CAPTURE(n);
+          CAPTURE(static_cast<int>(op));
+          std::vector<uint8_t> got = JitWhere(OneSegment(b, cmp), rows, today);  // checks against the interpreter
+          size_t ones = 0;
+          for (uint8_t v : got) ones += v;
+          CHECK(ones <= rows.size());
+        }
+      }
+    }
+  }
 }
