@@ -390,10 +390,7 @@ bool Session::ComputeReport(RunReport* report) {
   }
   double eval = 0;
   for (const auto& view : data_->views) {
-    if (g_interrupted) {
-      Error("cancelled");
-      return false;
-    }
+    if (Cancelled()) return false;
     BatchResult res;
     auto e0 = std::chrono::steady_clock::now();
     engine.Evaluate(view, Context(), &res);
@@ -455,10 +452,7 @@ bool Session::CmdExplain(const std::string& arg) {
   }
   const ColumnId key_col = schema_->key_column();
   for (const auto& view : data_->views) {
-    if (g_interrupted) {
-      Error("cancelled");
-      return false;
-    }
+    if (Cancelled()) return false;
     interp::Session s(*compiled_->interp, view, Context());
     std::vector<std::vector<uint8_t>> ct;
     for (ir::ExprId c : conj) ct.push_back(s.Truth(c));
@@ -530,7 +524,7 @@ bool Session::CmdExplain(const std::string& arg) {
     row("exclude " + ClauseText(e.range.begin, e.range.end), excl_removed[i], excl_unknown[i], "unknown, kept");
   }
   out += fmt::format("  {:<{}} {:>10} {:>10}\n", "= members", kW, "", Thousands(members));
-  if (seg.campaign >= 0) row(fmt::format("campaign {}: earlier segments", p.campaigns[seg.campaign].name), taken, 0, "");
+  if (!earlier.empty()) row(fmt::format("campaign {}: earlier segments", p.campaigns[seg.campaign].name), taken, 0, "");
   if (seg.holdout_bp) row(fmt::format("holdout {}%", seg.holdout_bp / 100.0), held, 0, "");
   for (size_t c = 0; c < seg.channels.size(); ++c) {
     const ir::Channel& ch = seg.channels[c];
@@ -581,7 +575,6 @@ bool Session::CmdWhy(const std::vector<std::string>& args) {
         const ir::Expr& e = p.expr(conj[i]);
         line(i == 0 ? "where" : "  and", TruthName(s.Truth(conj[i])[r]), ClauseText(e.range.begin, e.range.end));
       }
-      line("where", TruthName(where), "(all of the above)");
     } else {
       const ir::Expr& e = p.expr(seg.where);
       line("where", TruthName(where), ClauseText(e.range.begin, e.range.end));
@@ -696,10 +689,7 @@ bool Session::CmdSample(const std::vector<std::string>& args) {
   const Engine& engine = CurrentEngine();
   const ColumnId key_col = schema_->key_column();
   for (uint32_t b = 0; b < data_->views.size(); ++b) {
-    if (g_interrupted) {
-      Error("cancelled");
-      return false;
-    }
+    if (Cancelled()) return false;
     const CohortBatchView& view = data_->views[b];
     BatchResult res;
     engine.Evaluate(view, Context(), &res);

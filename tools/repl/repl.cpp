@@ -143,11 +143,14 @@ int RunRepl(const ReplOptions& options) {
 
   // Ctrl-C sets a flag (no SA_RESTART, so a blocked read returns) that the
   // evaluation loops poll between batches; it never ends the session.
-  struct sigaction sa {};
-  sa.sa_handler = OnSigint;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;
-  sigaction(SIGINT, &sa, nullptr);
+  // A script keeps the default: Ctrl-C stops it.
+  if (interactive) {
+    struct sigaction sa {};
+    sa.sa_handler = OnSigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(SIGINT, &sa, nullptr);
+  }
 
   if (!session.InitSchema(options.files.empty() ? "" : options.files[0])) return 1;
   if (!options.data_dir.empty() && !session.LoadData(options.data_dir)) return 3;

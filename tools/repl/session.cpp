@@ -11,6 +11,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -106,7 +108,16 @@ class DiagMapper {
 
 // ---- Session --------------------------------------------------------------------------
 
-Session::Session(SessionOptions options) : options_(options) {}
+Session::Session(SessionOptions options) : options_(options) {
+  if (const char* d = std::getenv("COHORT_REPL_TEST_BATCH_DELAY_MS")) test_delay_ms_ = std::atoi(d);
+}
+
+bool Session::Cancelled() {
+  if (test_delay_ms_ > 0 && !g_interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(test_delay_ms_));
+  if (!g_interrupted) return false;
+  Error("cancelled");
+  return true;
+}
 Session::~Session() = default;
 
 void Session::Out(const std::string& text) {
@@ -394,7 +405,7 @@ bool Session::AddChunks(std::vector<Chunk> fresh, const std::string& what) {
       if (k < 0) continue;
       int64_t members = 0;
       for (const auto& view : data_->views) {
-        if (g_interrupted) return true;
+        if (Cancelled()) return true;
         interp::Session s(*compiled_->interp, view, Context());
         for (uint8_t m : s.Member(static_cast<uint32_t>(k))) members += m;
       }
@@ -512,15 +523,10 @@ bool Session::Evaluate(const std::string& text) {
   const ir::Expr& e = p.expr(body);
   auto t0 = std::chrono::steady_clock::now();
   const int64_t total = data_->records;
-  auto cancelled = [&] {
-    if (!g_interrupted) return false;
-    Error("cancelled");
-    return true;
-  };
   if (e.type.kind == TypeKind::kBool) {
     int64_t yes = 0, unknown = 0;
     for (const auto& view : data_->views) {
-      if (cancelled()) return false;
+      if (Cancelled()) return false;
       interp::Session s(*c->interp, view, Context());
       for (uint8_t t : s.Truth(body)) {
         if (t == 1) ++yes;
@@ -542,7 +548,7 @@ bool Session::Evaluate(const std::string& text) {
   bool first = true;
   const TypeKind kind = e.type.kind;
   for (const auto& view : data_->views) {
-    if (cancelled()) return false;
+    if (Cancelled()) return false;
     interp::Session s(*c->interp, view, Context());
     for (const ir::Value& v : s.Values(body)) {
       if (v.is_null) {

@@ -108,6 +108,10 @@ class Session {
                          std::string* use_name);
   bool CheckUse(const std::string& text, const std::string& base_dir, const std::string& origin);
   ExecContext Context() const;
+  /// Polled between batches: true (after printing `cancelled`) once Ctrl-C
+  /// was pressed. COHORT_REPL_TEST_BATCH_DELAY_MS slows each batch down so
+  /// the terminal tests can interrupt an evaluation reliably.
+  bool Cancelled();
   bool Recompile();
   const Engine& CurrentEngine();
   bool NeedData();
@@ -144,6 +148,7 @@ class Session {
   bool timer_ = false;
   bool quit_ = false;
   int input_count_ = 0;
+  int test_delay_ms_ = 0;
 };
 
 /// `12,345`.

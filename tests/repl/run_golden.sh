@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Scripted REPL sessions with golden output: each tests/repl/NAME.repl is fed
+# to `cohort repl` on stdin (no terminal: results only) over a fixed
+# generated dataset; stdout+stderr and the exit code must equal NAME.out.
+# A line `# golden-file: F` in a script appends file F (written by it) to
+# the output. COHORT_UPDATE_GOLDEN=1 rewrites the .out files.
+# usage: run_golden.sh /path/to/cohort /path/to/source-tree
+set -uo pipefail
+COHORT=$1
+DIR=$2/tests/repl
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+"$COHORT" gen --patients 400 --seed 11 --today 2026-11-23 --out "$T/data" > /dev/null || { echo "FAIL - cohort gen"; exit 1; }
+fail=0
+for script in "$DIR"/*.repl; do
+  name=$(basename "$script" .repl)
+  work="$T/$name"
+  mkdir -p "$work"
+  cp "$DIR"/*.cohort "$work"/
+  actual="$T/$name.actual"
+  (cd "$work" && NO_COLOR=1 COHORT_HISTORY=/dev/null "$COHORT" repl --data "$T/data" --today 2026-11-23 < "$script" > "$actual" 2>&1; echo "[exit $?]" >> "$actual")
+  for f in $(sed -n 's/^# golden-file: //p' "$script"); do
+    echo "=== $f" >> "$actual"
+    cat "$work/$f" >> "$actual" 2>&1 || echo "(missing)" >> "$actual"
+  done
+  expected="$DIR/$name.out"
+  if [ "${COHORT_UPDATE_GOLDEN:-}" = 1 ]; then
+    cp "$actual" "$expected"
+    echo "updated $name.out"
+  elif diff -u "$expected" "$actual" > "$T/diff"; then
+    echo "ok   - $name"
+  else
+    echo "FAIL - $name"
+    head -60 "$T/diff"
+    fail=1
+  fi
+done
+exit $fail
