@@ -29,6 +29,7 @@ struct Line {
   uint32_t e = 0;    ///< source offset where its last token ends
   std::vector<size_t> leading;   ///< comment indices, emitted before the line
   std::vector<size_t> trailing;  ///< comment indices, emitted after it
+  bool verbatim = false;         ///< copied from the source, comments included
 };
 
 /// The lines of one declaration.
@@ -307,6 +308,15 @@ class Formatter {
       }
       case K::kSegment: BuildSegment(m_.segments[index], d.lines); break;
       case K::kCampaign: BuildCampaign(m_.campaigns[index], d.lines); break;
+      case K::kTest: {
+        // Test blocks (fixtures and expectations) are kept as written: their
+        // layout carries meaning for readers (tables of records).
+        const auto& t = m_.tests[index];
+        Line l{std::string(Src(t.range)), t.range.begin, t.range.end, {}, {}};
+        l.verbatim = true;
+        d.lines.push_back(std::move(l));
+        break;
+      }
     }
     return d;
   }
@@ -387,6 +397,7 @@ class Formatter {
       Line* target = nullptr;
       for (Line* l : lines)
         if (l->b < c && c < l->e) target = l;  // inside an unbreakable line
+      if (target && target->verbatim) continue;  // already part of its text
       if (target) {
         target->trailing.push_back(i);
         continue;

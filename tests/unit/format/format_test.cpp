@@ -51,7 +51,8 @@ std::vector<std::string> Comments(const std::string& text) {
 std::vector<fs::path> CorpusFiles() {
   std::vector<fs::path> files;
   const fs::path src = COHORT_SOURCE_DIR;
-  for (const fs::path dir : {src / "examples", src / "tests" / "golden", fs::path("/work/shared/examples")}) {
+  for (const fs::path dir : {src / "examples", src / "tests" / "golden", src / "tests" / "cli_ci" / "pass",
+                             src / "tests" / "cli_ci" / "fail", fs::path("/work/shared/examples")}) {
     if (!fs::exists(dir)) continue;
     for (const auto& e : fs::directory_iterator(dir))
       if (e.path().extension() == ".cohort") files.push_back(e.path());
