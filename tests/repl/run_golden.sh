@@ -6,11 +6,11 @@
 # the output. COHORT_UPDATE_GOLDEN=1 rewrites the .out files.
 # usage: run_golden.sh /path/to/cohort /path/to/source-tree
 set -uo pipefail
-COHORT=$1
-DIR=$2/tests/repl
+COHORT=$(realpath "$1")
+DIR=$(cd "$2/tests/repl" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-"$COHORT" gen --patients 400 --seed 11 --today 2026-11-23 --out "$T/data" > /dev/null || { echo "FAIL - cohort gen"; exit 1; }
+"$COHORT" gen --patients 400 --seed 11 --today 2026-11-23 --out "$T/data" > /dev/null 2>&1 || { echo "FAIL - cohort gen"; exit 1; }
 fail=0
 for script in "$DIR"/*.repl; do
   name=$(basename "$script" .repl)

@@ -232,7 +232,8 @@ bool Session::Command(const std::string& line) {
   }
   static const std::vector<std::string> kCommands = {".help", ".schema", ".load", ".segments", ".run", ".explain", ".why",
                                                      ".sample", ".engine", ".timer", ".today", ".save", ".quit"};
-  Error(fmt::format("unknown command `{}`{}; see `.help`", cmd, DidYouMean(cmd, kCommands)));
+  std::string hint = DidYouMean(cmd, kCommands);
+  Error(fmt::format("unknown command `{}`{}", cmd, hint.empty() ? "; see `.help`" : hint));
   return false;
 }
 
@@ -722,6 +723,7 @@ bool Session::CmdSample(const std::vector<std::string>& args) {
   for (const auto& row : table) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) line += fmt::format("{:<{}}", row[i], i + 1 < row.size() ? width[i] + 2 : 0);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
   }
   out += fmt::format("({} of {} members)\n", Thousands(static_cast<int64_t>(take)), Thousands(members));

@@ -458,23 +458,19 @@ bool Session::LoadFile(const std::string& path) {
 }
 
 bool Session::Declare(const std::string& text) {
-  ++input_count_;
   std::vector<Chunk> fresh;
   std::string use_name;
   if (!SplitDeclarations(text, "<input>", &fresh, &use_name)) return false;
-  // Earlier typed text keeps a numbered name, so a later error in it is not
-  // confused with the line just typed.
-  std::string later_name = fmt::format("<input {}>", input_count_);
   if (!use_name.empty() && !CheckUse(text, ".", "<input>")) return false;
   if (fresh.empty()) return true;
   std::string what = fresh.size() == 1 ? fmt::format("{} `{}` was", ChunkKindName(fresh[0].kind), fresh[0].name)
                                        : std::string("the declarations were");
-  bool ok = AddChunks(std::move(fresh), what);
-  if (ok) {
-    for (Chunk& ch : chunks_)
-      if (ch.origin == "<input>") ch.origin = later_name;
-  }
-  return ok;
+  if (!AddChunks(std::move(fresh), what)) return false;
+  // Once accepted, typed text is named after what it declares, so a later
+  // error in it (after a redefinition) is not confused with the line just typed.
+  for (Chunk& ch : chunks_)
+    if (ch.origin == "<input>") ch.origin = fmt::format("<{} {}>", ChunkKindName(ch.kind), ch.name);
+  return true;
 }
 
 // ---- Bare expressions ----------------------------------------------------------------

@@ -147,7 +147,6 @@ class Session {
   std::unique_ptr<Engine> engine_;
   bool timer_ = false;
   bool quit_ = false;
-  int input_count_ = 0;
   int test_delay_ms_ = 0;
 };
 

@@ -145,7 +145,7 @@ TEST_CASE("declarations are added, replaced with a note, and rejected atomically
   // input and the session keeps the previous definition.
   CHECK_FALSE(c.session->Declare("define adult = age"));
   std::string err = c.Err();
-  CHECK(err.find("<input 2>:2:9: error") != std::string::npos);
+  CHECK(err.find("<segment Adults>:2:9: error") != std::string::npos);
   CHECK(err.find("not added; the session is unchanged") != std::string::npos);
   CHECK(c.session->chunks()[0].text == "define adult = age >= 21");
   // A syntax error in a declaration.
