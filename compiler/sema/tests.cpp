@@ -327,7 +327,10 @@ std::vector<test::Case> CheckTests(const ast::Module& module, const ir::Program&
       auto rec = by_name.find(e.record.name);
       if (rec == by_name.end()) {
         diags.Emit(DiagKind::UnknownName, e.record.range, e.record.name,
-                   DidYouMean(e.record.name, record_names) + "; declare it with `record " + e.record.name + " { ... }`");
+                   [&] {
+                     std::string hint = DidYouMean(e.record.name, record_names);
+                     return hint.empty() ? "; declare it with `record " + e.record.name + " { ... }`" : hint;
+                   }());
         ok = false;
       } else {
         x.record = rec->second;

@@ -1,8 +1,16 @@
 // `cohort check`: parse and type-check files; print diagnostics or dumps.
+#include <cctype>
 #include <cstdio>
+#include <map>
+#include <filesystem>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "compiler/driver/driver.h"
+#include "compiler/sema/lints.h"
+#include "compiler/sema/tests.h"
+#include "core/md5.h"
 #include "tools/cohort/cli.h"
 #if defined(COHORT_HAVE_JIT) && __has_include("runtime/jit/jit_engine.h")
 #include "runtime/jit/jit_engine.h"
@@ -11,15 +19,147 @@
 
 namespace cohort::cli {
 
+namespace {
+
+/// Matches `cohort --version` (tools/cohort/main.cpp).
+constexpr const char* COHORT_VERSION_STRING = "0.1.0";
+
+/// `UnknownField` -> `Unknown field`.
+std::string Words(std::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (i > 0 && std::isupper(static_cast<unsigned char>(c))) {
+      out.push_back(' ');
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+const char* SarifLevel(Severity s) { return s == Severity::Error ? "error" : s == Severity::Warning ? "warning" : "note"; }
+
+/// 1-based column in Unicode code points (SARIF columnKind unicodeCodePoints).
+uint32_t CodePointColumn(const SourceFile& f, uint32_t line, uint32_t byte_col) {
+  std::string_view text = f.Line(line);
+  uint32_t col = 1;
+  for (uint32_t i = 0; i + 1 < byte_col && i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++col;
+  }
+  return col;
+}
+
+/// A SARIF 2.1.0 log of every diagnostic (GitHub code scanning and others).
+std::string DiagnosticsToSarif(const std::vector<CompileResult>& results, const std::string& base, bool strict) {
+  namespace fs = std::filesystem;
+  using nlohmann::json;
+  std::error_code ec;
+  fs::path base_abs = fs::weakly_canonical(fs::absolute(base), ec);
+  json rules = json::array();
+  for (const DiagInfo& info : AllDiagInfos()) {
+    std::string full(info.format);
+    size_t at;
+    while ((at = full.find("{}")) != std::string::npos) full.replace(at, 2, "…");
+    rules.push_back({{"id", std::string(info.code)},
+                     {"name", std::string(info.name)},
+                     {"shortDescription", {{"text", Words(info.name)}}},
+                     {"fullDescription", {{"text", full}}},
+                     {"help", {{"text", fmt::format("{} ({}). Run `cohort check` locally for the source excerpt, notes "
+                                                    "and suggested fixes; README \"Cohort in CI\" lists the exit codes.",
+                                                    Words(info.name), info.code)}}},
+                     {"defaultConfiguration", {{"level", SarifLevel(info.severity)}}}});
+  }
+  json artifacts = json::array();
+  std::map<std::string, size_t> artifact_index;
+  auto uri_of = [&](const std::string& name) {
+    fs::path abs = fs::weakly_canonical(fs::absolute(name), ec);
+    fs::path rel = abs.lexically_relative(base_abs);
+    std::string s = rel.empty() || rel.native().rfind("..", 0) == 0 ? abs.generic_string() : rel.generic_string();
+    if (!artifact_index.count(s)) {
+      artifact_index[s] = artifacts.size();
+      json a = {{"location", {{"uri", s}}}};
+      if (s.empty() || s[0] != '/') a["location"]["uriBaseId"] = "SRCROOT";
+      artifacts.push_back(a);
+    }
+    return s;
+  };
+  auto location = [&](const SourceManager& sm, SourceRange r) -> json {
+    if (!r.valid() || r.file > sm.size()) return nullptr;
+    const SourceFile& f = sm.Get(r.file);
+    std::string uri = uri_of(f.name());
+    LineCol b = f.Position(r.begin), e = f.Position(r.end);
+    json loc = {{"uri", uri}, {"index", artifact_index[uri]}};
+    if (uri.empty() || uri[0] != '/') loc["uriBaseId"] = "SRCROOT";
+    json region = {{"startLine", b.line},
+                   {"startColumn", CodePointColumn(f, b.line, b.col)},
+                   {"endLine", e.line},
+                   {"endColumn", CodePointColumn(f, e.line, e.col)}};
+    return {{"physicalLocation", {{"artifactLocation", loc}, {"region", region}}}};
+  };
+  json out = json::array();
+  for (const auto& r : results) {
+    if (!r.sources) continue;
+    for (const auto& d : r.diags.all()) {
+      const DiagInfo& info = GetDiagInfo(d.kind);
+      json res = {{"ruleId", std::string(info.code)},
+                  {"ruleIndex", static_cast<size_t>(d.kind)},
+                  {"level", SarifLevel(d.severity)},
+                  {"message", {{"text", d.message}}}};
+      json loc = location(*r.sources, d.range);
+      std::string line_text, uri;
+      if (!loc.is_null()) {
+        res["locations"] = json::array({loc});
+        const SourceFile& f = r.sources->Get(d.range.file);
+        line_text = std::string(f.Line(f.Position(d.range.begin).line));
+        uri = loc["physicalLocation"]["artifactLocation"]["uri"];
+      }
+      // Stable across unrelated edits that move the line: code, file, message, line text.
+      size_t a = line_text.find_first_not_of(" \t"), z = line_text.find_last_not_of(" \t\r");
+      line_text = a == std::string::npos ? "" : line_text.substr(a, z - a + 1);
+      res["partialFingerprints"] = {{"cohortDiagnostic/v1", Md5Hex(std::string(info.code) + "\n" + uri + "\n" +
+                                                                    d.message + "\n" + line_text)}};
+      json related = json::array();
+      for (const auto& n : d.notes) {
+        json nl = location(*r.sources, n.range);
+        if (nl.is_null()) continue;
+        nl["id"] = related.size();
+        nl["message"] = {{"text", n.message}};
+        related.push_back(nl);
+      }
+      if (!related.empty()) res["relatedLocations"] = related;
+      out.push_back(res);
+    }
+  }
+  json run = {{"tool", {{"driver", {{"name", "cohort"},
+                                    {"version", COHORT_VERSION_STRING},
+                                    {"semanticVersion", COHORT_VERSION_STRING},
+                                    {"informationUri", "https://github.com/cohort-lang/cohort"},
+                                    {"rules", rules}}}}},
+              {"originalUriBaseIds", {{"SRCROOT", {{"uri", "file://" + base_abs.generic_string() + "/"}}}}},
+              {"artifacts", artifacts},
+              {"columnKind", "unicodeCodePoints"},
+              {"results", out}};
+  if (strict) run["properties"] = {{"strict", true}};
+  json log = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"}, {"version", "2.1.0"}, {"runs", json::array({run})}};
+  return log.dump(2);
+}
+
+}  // namespace
+
 int CmdCheck(Args& args) {
   std::string format = args.Value("--format").value_or("text");
   std::string emit = args.Value("--emit").value_or("");
   auto today_s = args.Value("--today");
   bool no_warnings = args.Flag("--no-warnings");
+  bool strict = args.Flag("--strict");
+  std::string sarif_base = args.Value("--sarif-base").value_or(".");
   std::vector<std::string> files = args.Positionals();
   if (!args.error().empty()) return UsageError(args.error(), "check");
   if (files.empty()) return UsageError("no input files", "check");
-  if (format != "text" && format != "json") return UsageError("unknown format `" + format + "`; use `text` or `json`", "check");
+  if (format != "text" && format != "json" && format != "sarif")
+    return UsageError("unknown format `" + format + "`; use `text`, `json` or `sarif`", "check");
+  if (strict && no_warnings) return UsageError("`--strict` and `--no-warnings` contradict each other", "check");
   if (!emit.empty() && emit != "ast" && emit != "ir" && emit != "llvm")
     return UsageError("unknown --emit `" + emit + "`; use `ast`, `ir` or `llvm`", "check");
   CompileOptions options;
@@ -32,6 +172,38 @@ int CmdCheck(Args& args) {
   std::vector<CompileResult> results;
   results.reserve(files.size());
   for (const auto& f : files) results.push_back(CompileFile(f, options));
+  // Test blocks are checked too (fixtures against the schema), so `check` catches them before `test`.
+  for (auto& r : results) {
+    if (!r.ok() || !r.ast) continue;
+    DiagnosticBag extra;
+    if (!r.ast->tests.empty()) CheckTests(*r.ast, *r.program, *r.sources, extra);
+    if (strict) RunStrictLints(*r.ast, *r.program, extra);
+    if (strict) {
+      // Warnings become errors, except W0008, a hint about intent rather than a defect.
+      for (auto& d : extra.all()) {
+        if (d.severity == Severity::Warning && d.kind != DiagKind::OptionalOnlyCompared) d.severity = Severity::Error;
+      }
+    }
+    if (extra.all().empty()) continue;
+    DiagnosticBag merged;
+    merged.Append(r.diags);
+    merged.Append(extra);
+    merged.Sort();
+    r.diags = std::move(merged);
+  }
+  if (strict) {
+    for (auto& r : results) {
+      DiagnosticBag promoted;
+      for (auto d : r.diags.all()) {
+        if (d.severity == Severity::Warning && d.kind != DiagKind::OptionalOnlyCompared) d.severity = Severity::Error;
+        promoted.all().push_back(d);
+      }
+      // Recount errors through Append (it counts by severity).
+      DiagnosticBag counted;
+      counted.Append(promoted);
+      r.diags = std::move(counted);
+    }
+  }
 
   size_t errors = 0, warnings = 0;
   bool internal = false;
@@ -51,6 +223,8 @@ int CmdCheck(Args& args) {
     std::vector<const CompileResult*> ptrs;
     for (const auto& r : results) ptrs.push_back(&r);
     std::cout << DiagnosticsToJson(ptrs) << "\n";
+  } else if (format == "sarif") {
+    std::cout << DiagnosticsToSarif(results, sarif_base, strict) << "\n";
   } else if (errors || warnings) {
     std::fprintf(stderr, "%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
   }

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# CLI goldens for CI features: `cohort test` (summary line, exit codes, JUnit),
+# `cohort check --format sarif|json`, `--strict`. Usage: run_cli_ci.sh COHORT SRC_DIR
+# COHORT_UPDATE_GOLDEN=1 rewrites the expected files.
+set -u
+COHORT=$1
+SRC=$2
+DIR=$SRC/tests/cli_ci
+cd "$SRC" || exit 2
+fails=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check() {  # name expected_exit actual_exit golden_file actual_file
+  local name=$1 want=$2 got=$3 golden=$4 actual=$5
+  if [ "$want" != "$got" ]; then
+    echo "FAIL $name: exit $got, expected $want"; fails=$((fails + 1)); return
+  fi
+  if [ -n "${COHORT_UPDATE_GOLDEN:-}" ]; then cp "$actual" "$golden"; return; fi
+  if ! diff -u "$golden" "$actual"; then echo "FAIL $name: output differs"; fails=$((fails + 1)); return; fi
+  echo "ok   $name"
+}
+
+# cohort test: passing suite.
+"$COHORT" test tests/cli_ci/pass --junit "$tmp/pass.xml" > "$tmp/pass.out" 2>&1; rc=$?
+check "test pass" 0 $rc "$DIR/pass.expected" "$tmp/pass.out"
+[ "$(tail -n 1 "$tmp/pass.out")" = "4 passed, 0 failed" ] || { echo "FAIL summary line (pass)"; fails=$((fails + 1)); }
+
+# cohort test: failing suite, JUnit content (times removed).
+"$COHORT" test tests/cli_ci/fail --junit "$tmp/fail.xml" > "$tmp/fail.out" 2>&1; rc=$?
+check "test fail" 1 $rc "$DIR/fail.expected" "$tmp/fail.out"
+[ "$(tail -n 1 "$tmp/fail.out")" = "1 passed, 1 failed" ] || { echo "FAIL summary line (fail)"; fails=$((fails + 1)); }
+sed -E 's/time="[0-9.]+"/time="T"/g' "$tmp/fail.xml" > "$tmp/fail.junit"
+check "junit" 1 1 "$DIR/fail.junit.expected" "$tmp/fail.junit"
+
+# Coverage report and threshold.
+"$COHORT" test tests/cli_ci/pass --coverage > "$tmp/cov.out" 2>&1; rc=$?
+check "coverage" 0 $rc "$DIR/coverage.expected" "$tmp/cov.out"
+"$COHORT" test tests/cli_ci/pass --min-coverage 100 > "$tmp/mincov.out" 2>&1; rc=$?
+check "min-coverage" 1 $rc "$DIR/mincov.expected" "$tmp/mincov.out"
+
+# Fixture type errors are diagnostics with locations (check and test).
+"$COHORT" check tests/cli_ci/bad_fixture.cohort > "$tmp/bad.out" 2>&1; rc=$?
+check "bad fixture" 1 $rc "$DIR/bad_fixture.expected" "$tmp/bad.out"
+
+# Strict mode.
+"$COHORT" check tests/cli_ci/strict.cohort > "$tmp/nostrict.out" 2>&1; rc=$?
+check "not strict" 0 $rc "$DIR/nostrict.expected" "$tmp/nostrict.out"
+"$COHORT" check --strict tests/cli_ci/strict.cohort > "$tmp/strict.out" 2>&1; rc=$?
+check "strict" 1 $rc "$DIR/strict.expected" "$tmp/strict.out"
+
+# JSON and SARIF.
+"$COHORT" check --strict --format json tests/cli_ci/strict.cohort > "$tmp/strict.json" 2>/dev/null; rc=$?
+check "json" 1 $rc "$DIR/strict.json.expected" "$tmp/strict.json"
+"$COHORT" check --strict --format sarif tests/cli_ci/strict.cohort > "$tmp/strict.sarif" 2>/dev/null; rc=$?
+sed -E 's#"file://[^"]*"#"file://BASE/"#' "$tmp/strict.sarif" > "$tmp/strict.sarif.norm"
+check "sarif" 1 $rc "$DIR/strict.sarif.expected" "$tmp/strict.sarif.norm"
+
+# Structural SARIF validation (always) and sarif-multitool (when installed).
+python3 - "$tmp/strict.sarif" <<'PY' || { echo "FAIL sarif structure"; fails=$((fails + 1)); }
+import json, sys
+log = json.load(open(sys.argv[1]))
+assert log["version"] == "2.1.0" and log["$schema"].endswith("sarif-2.1.0.json")
+run = log["runs"][0]
+drv = run["tool"]["driver"]
+assert drv["name"] == "cohort" and drv["version"]
+ids = [r["id"] for r in drv["rules"]]
+assert len(ids) == len(set(ids))
+for r in drv["rules"]:
+    assert r["shortDescription"]["text"] and r["fullDescription"]["text"] and r["help"]["text"]
+    assert r["defaultConfiguration"]["level"] in ("error", "warning", "note")
+assert run["results"], "no results"
+for res in run["results"]:
+    assert ids[res["ruleIndex"]] == res["ruleId"]
+    assert res["level"] in ("error", "warning", "note") and res["message"]["text"]
+    loc = res["locations"][0]["physicalLocation"]
+    assert not loc["artifactLocation"]["uri"].startswith("/"), "uri must be repo-relative"
+    reg = loc["region"]
+    assert reg["startLine"] >= 1 and reg["startColumn"] >= 1
+    assert (reg["endLine"], reg["endColumn"]) >= (reg["startLine"], reg["startColumn"])
+    assert res["partialFingerprints"]["cohortDiagnostic/v1"]
+print("ok   sarif structure")
+PY
+MT=${SARIF_MULTITOOL:-}
+if [ -n "$MT" ] && [ -x "$MT" ]; then
+  "$MT" validate "$tmp/strict.sarif" -o "$tmp/validation.sarif" --force > "$tmp/mt.out" 2>&1
+  if python3 -c "import json,sys; r=json.load(open('$tmp/validation.sarif'))['runs'][0].get('results',[]); sys.exit(1 if r else 0)"; then
+    echo "ok   sarif-multitool validate"
+  else
+    echo "FAIL sarif-multitool validate"; cat "$tmp/mt.out"; fails=$((fails + 1))
+  fi
+else
+  echo "skip sarif-multitool (set SARIF_MULTITOOL to its binary)"
+fi
+
+echo "cli_ci: $fails failure(s)"
+[ $fails -eq 0 ]
