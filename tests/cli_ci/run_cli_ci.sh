@@ -83,14 +83,15 @@ print("ok   sarif structure")
 PY
 MT=${SARIF_MULTITOOL:-}
 if [ -n "$MT" ] && [ -x "$MT" ]; then
-  "$MT" validate "$tmp/strict.sarif" -o "$tmp/validation.sarif" --force > "$tmp/mt.out" 2>&1
+  rm -f "$tmp/validation.sarif"
+  "$MT" validate --output "$tmp/validation.sarif" "$tmp/strict.sarif" > "$tmp/mt.out" 2>&1
   if python3 -c "import json,sys; r=json.load(open('$tmp/validation.sarif'))['runs'][0].get('results',[]); sys.exit(1 if r else 0)"; then
     echo "ok   sarif-multitool validate"
   else
     echo "FAIL sarif-multitool validate"; cat "$tmp/mt.out"; fails=$((fails + 1))
   fi
 else
-  echo "skip sarif-multitool (set SARIF_MULTITOOL to its binary)"
+  echo "skip sarif-multitool (set SARIF_MULTITOOL to the Sarif.Multitool binary of npm @microsoft/sarif-multitool)"
 fi
 
 echo "cli_ci: $fails failure(s)"

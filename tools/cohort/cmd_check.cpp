@@ -70,18 +70,10 @@ std::string DiagnosticsToSarif(const std::vector<CompileResult>& results, const 
                                                     Words(info.name), info.code)}}},
                      {"defaultConfiguration", {{"level", SarifLevel(info.severity)}}}});
   }
-  json artifacts = json::array();
-  std::map<std::string, size_t> artifact_index;
   auto uri_of = [&](const std::string& name) {
     fs::path abs = fs::weakly_canonical(fs::absolute(name), ec);
     fs::path rel = abs.lexically_relative(base_abs);
     std::string s = rel.empty() || rel.native().rfind("..", 0) == 0 ? abs.generic_string() : rel.generic_string();
-    if (!artifact_index.count(s)) {
-      artifact_index[s] = artifacts.size();
-      json a = {{"location", {{"uri", s}}}};
-      if (s.empty() || s[0] != '/') a["location"]["uriBaseId"] = "SRCROOT";
-      artifacts.push_back(a);
-    }
     return s;
   };
   auto location = [&](const SourceManager& sm, SourceRange r) -> json {
@@ -89,7 +81,7 @@ std::string DiagnosticsToSarif(const std::vector<CompileResult>& results, const 
     const SourceFile& f = sm.Get(r.file);
     std::string uri = uri_of(f.name());
     LineCol b = f.Position(r.begin), e = f.Position(r.end);
-    json loc = {{"uri", uri}, {"index", artifact_index[uri]}};
+    json loc = {{"uri", uri}};
     if (uri.empty() || uri[0] != '/') loc["uriBaseId"] = "SRCROOT";
     json region = {{"startLine", b.line},
                    {"startColumn", CodePointColumn(f, b.line, b.col)},
@@ -137,7 +129,6 @@ std::string DiagnosticsToSarif(const std::vector<CompileResult>& results, const 
                                     {"informationUri", "https://github.com/cohort-lang/cohort"},
                                     {"rules", rules}}}}},
               {"originalUriBaseIds", {{"SRCROOT", {{"uri", "file://" + base_abs.generic_string() + "/"}}}}},
-              {"artifacts", artifacts},
               {"columnKind", "unicodeCodePoints"},
               {"results", out}};
   if (strict) run["properties"] = {{"strict", true}};
