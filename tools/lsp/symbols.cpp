@@ -37,6 +37,17 @@ std::vector<std::string> Split(const std::string& chain) {
   return parts;
 }
 
+/// `consent.sms` for a chain of names and members ("" for anything else).
+std::string ChainText(const ast::Expr* e) {
+  if (e == nullptr) return "";
+  if (e->kind == ast::ExprKind::kName) return e->text;
+  if (e->kind == ast::ExprKind::kMember && !e->args.empty()) {
+    std::string head = ChainText(e->args[0].get());
+    return head.empty() ? "" : head + "." + e->text;
+  }
+  return "";
+}
+
 }  // namespace
 
 SymbolIndex::SymbolIndex(const ast::Module& m, std::shared_ptr<const Schema> schema) : m_(m), schema_(std::move(schema)) {}
@@ -122,7 +133,8 @@ void SymbolIndex::WalkExpr(const ast::Expr* e, Scope& scope, const std::function
       WalkExpr(e->args.empty() ? nullptr : e->args[0].get(), scope, fn);
       Symbol s;
       s.kind = SymKind::kField;
-      s.name = e->text;
+      s.name = ChainText(e);
+      if (s.name.empty()) s.name = e->text;
       s.range = e->text_range;
       s.field = ResolveField(e, scope, nullptr);
       if (s.field == nullptr) s.kind = SymKind::kNone;
