@@ -152,7 +152,7 @@ class Checker {
   Checked CompareChecked(ast::Op op, Checked a, Checked b, const ast::Expr& e, const ast::Expr& lhs,
                          const ast::Expr& rhs);
   Checked CheckArith(const ast::Expr& e, const Ctx& ctx);
-  Checked AddDuration(Checked base, const ir::Duration& d, int sign, SourceRange range, SourceRange dur_range,
+  Checked AddDuration(Checked base, ir::Duration d, int sign, SourceRange range, SourceRange dur_range,
                       const std::string& dur_text);
   Checked CheckIn(const ast::Expr& e, const Ctx& ctx);
   Checked CheckInList(const ast::Expr& e, Checked operand, const std::vector<const ast::Expr*>& items,

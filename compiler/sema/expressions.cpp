@@ -320,7 +320,7 @@ Checked Checker::CompareChecked(ast::Op op, Checked a, Checked b, const ast::Exp
   return r;
 }
 
-Checked Checker::AddDuration(Checked base, const ir::Duration& d, int sign, SourceRange range, SourceRange dur_range,
+Checked Checker::AddDuration(Checked base, ir::Duration d, int sign, SourceRange range, SourceRange dur_range,
                              const std::string& dur_text) {
   if (base.type.kind == TypeKind::kDate && d.micros != 0) {
     diags_.Emit(DiagKind::DurationOnDate, dur_range, dur_text,
