@@ -138,6 +138,7 @@ int RunRepl(const ReplOptions& options) {
   SessionOptions so;
   so.color = interactive && ::isatty(2) && !std::getenv("NO_COLOR");
   so.progress = ::isatty(2);
+  so.interactive = interactive;
   so.today = options.today ? *options.today : TodayUtc();
   Session session(so);
 

@@ -115,6 +115,7 @@ Session::Session(SessionOptions options) : options_(options) {
 bool Session::Cancelled() {
   if (test_delay_ms_ > 0 && !g_interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(test_delay_ms_));
   if (!g_interrupted) return false;
+  if (options_.interactive) std::fputs("\n", options_.err);
   Error("cancelled");
   return true;
 }

@@ -67,6 +67,7 @@ struct SessionOptions {
   std::FILE* err = stderr;     ///< diagnostics, notes, errors
   bool color = false;          ///< colored diagnostics
   bool progress = false;       ///< progress indicator on `err` while loading
+  bool interactive = false;    ///< a terminal: Ctrl-C's echo needs a line break
   int32_t today = 0;           ///< days since epoch
 };
 
