@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/dates.h"
-#include "core/md5.h"
+#include "runtime/run/decide.h"
 
 namespace cohort {
 
@@ -64,10 +64,6 @@ std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row)
     }
     default: return {};
   }
-}
-
-bool ConsentTrue(const CohortColumn& c, int64_t row) {
-  return IsValid(c, row) && GetBit(static_cast<const uint8_t*>(c.values), row);
 }
 
 /// Writes `content` to `path` and flushes it to disk.
@@ -129,22 +125,12 @@ class Assembler {
   void Add(const CohortBatchView& view, const BatchResult& res) {
     const int64_t n = view.num_rows;
     const CohortColumn& keys = view.columns[key_column_];
-    // Campaign priority: a member of an earlier segment leaves every list of
-    // each later segment of the same campaign, holdout included.
-    std::vector<std::vector<uint8_t>> taken(p_.segments.size());
+    Decide(p_, view, res, &decisions_);
+    const Decisions& d = decisions_;
     for (size_t c = 0; c < p_.campaigns.size(); ++c) {
-      const ir::Campaign& camp = p_.campaigns[c];
-      for (uint32_t s : camp.segments) taken[s].assign(n, 0);
-      for (int64_t r = 0; r < n; ++r) {
-        int owner = -1;
-        for (uint32_t s : camp.segments) {
-          if (!res.segments[s].member[r]) continue;
-          if (owner < 0) {
-            owner = static_cast<int>(s);
-          } else {
-            taken[s][r] = 1;
-            ++report_->campaigns[c].taken[{p_.segments[owner].name, p_.segments[s].name}];
-          }
+      for (uint32_t s : p_.campaigns[c].segments) {
+        for (int64_t r = 0; r < n; ++r) {
+          if (d.taken[s][r]) ++report_->campaigns[c].taken[{p_.segments[d.owner[c][r]].name, p_.segments[s].name}];
         }
       }
     }
@@ -156,54 +142,37 @@ class Assembler {
       for (int64_t r = 0; r < n; ++r) {
         if (!sr.where[r]) continue;
         ++st.where_matched;
-        bool excluded = false;
-        for (size_t k = 0; k < seg.excludes.size(); ++k) {
-          if (sr.excludes[k][r]) {
-            ++st.exclude_removed[k];
-            excluded = true;
-            break;
-          }
+        // Attrition: each row is counted by the first exclude that removes it.
+        size_t k = 0;
+        while (k < seg.excludes.size() && !sr.excludes[k][r]) ++k;
+        if (k < seg.excludes.size()) {
+          ++st.exclude_removed[k];
+          continue;
         }
-        if (excluded) continue;
         ++st.members;
-        if (!taken[s].empty() && taken[s][r]) {
+        if (d.taken[s][r]) {
           ++st.taken_by_campaign;
           continue;
         }
         std::string_view key = StringAt(keys, r);
-        if (seg.holdout_bp && IsHeldOut(key, seg.name, seg.holdout_bp)) {
+        if (d.held[s][r]) {
           ++st.held_out;
           holdouts_[s].push_back(std::string(key));
           continue;
         }
         for (size_t c = 0; c < seg.channels.size(); ++c) {
-          const ir::Channel& ch = seg.channels[c];
           ChannelStats& cs = st.channels[c];
           ++cs.eligible;
-          // Defense in depth: whatever the engine said, no consent, no list.
-          if (!ConsentTrue(view.columns[ch.consent_column], r)) {
+          if (d.no_consent[s][c][r]) {
             ++cs.lacked_consent;
             continue;
           }
-          if (!sr.channels[c][r]) {
+          if (!d.listed[s][c][r]) {
             ++cs.condition_false;
             continue;
           }
           ++cs.listed;
-          OutRow row;
-          row.key = std::string(key);
-          AppendCsvField(row.line, key);
-          row.line.push_back(',');
-          row.line += cs.send_on;
-          row.line.push_back(',');
-          AppendCsvField(row.line, seg.message);
-          row.line.push_back(',');
-          AppendCsvField(row.line, seg.cta);
-          for (ColumnId col : seg.exports) {
-            row.line.push_back(',');
-            AppendCsvField(row.line, FormatCell(view.columns[col], p_.schema->columns[col], r));
-          }
-          lists_[s][c].push_back(std::move(row));
+          lists_[s][c].push_back(MakeRow(seg, cs, view, key, r));
         }
       }
     }
@@ -293,8 +262,27 @@ class Assembler {
     }
   }
 
+  OutRow MakeRow(const ir::Segment& seg, const ChannelStats& cs, const CohortBatchView& view, std::string_view key,
+                 int64_t r) const {
+    OutRow row;
+    row.key = std::string(key);
+    AppendCsvField(row.line, key);
+    row.line.push_back(',');
+    row.line += cs.send_on;
+    row.line.push_back(',');
+    AppendCsvField(row.line, seg.message);
+    row.line.push_back(',');
+    AppendCsvField(row.line, seg.cta);
+    for (ColumnId col : seg.exports) {
+      row.line.push_back(',');
+      AppendCsvField(row.line, FormatCell(view.columns[col], p_.schema->columns[col], r));
+    }
+    return row;
+  }
+
   const ir::Program& p_;
   const RunOptions& options_;
+  Decisions decisions_;  // reused across batches
   RunReport* report_;
   ColumnId key_column_;
   std::vector<std::vector<std::vector<OutRow>>> lists_;  // [segment][channel]

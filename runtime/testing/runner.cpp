@@ -15,6 +15,7 @@
 
 #include "core/dates.h"
 #include "core/md5.h"
+#include "runtime/run/decide.h"
 #include "runtime/interp/interpreter.h"
 
 namespace cohort::testing {
@@ -66,58 +67,6 @@ std::string ClauseText(const SourceManager& sm, SourceRange r) {
   }
   if (out.size() > 100) out = out.substr(0, 97) + "...";
   return out;
-}
-
-/// Who each record is contacted by, from one engine's masks. These are the
-/// rules of runtime/run/run.cpp (Assembler::Add), per record: a campaign's
-/// first member segment owns the record; other segments of that campaign
-/// lose it; an owned member is held out by the shared MD5 rule; otherwise it
-/// is listed on a channel when consent is TRUE and the condition is TRUE.
-struct Outcome {
-  std::vector<std::vector<uint8_t>> member;   // [segment][row]
-  std::vector<std::vector<uint8_t>> taken;    // [segment][row]
-  std::vector<std::vector<uint8_t>> held;     // [segment][row]
-  std::vector<std::vector<std::vector<uint8_t>>> listed;  // [segment][channel][row]
-  std::vector<std::vector<int32_t>> owner;    // [campaign][row]: segment index or -1
-};
-
-Outcome Decide(const ir::Program& p, const CohortBatchView& view, const BatchResult& res,
-               const std::vector<test::Record>& records) {
-  const int64_t n = view.num_rows;
-  Outcome o;
-  o.member.resize(p.segments.size());
-  o.taken.assign(p.segments.size(), std::vector<uint8_t>(n, 0));
-  o.held.assign(p.segments.size(), std::vector<uint8_t>(n, 0));
-  o.listed.resize(p.segments.size());
-  for (size_t s = 0; s < p.segments.size(); ++s) o.member[s] = res.segments[s].member;
-  for (const ir::Campaign& camp : p.campaigns) {
-    std::vector<int32_t> owner(n, -1);
-    for (int64_t r = 0; r < n; ++r) {
-      for (uint32_t s : camp.segments) {
-        if (!o.member[s][r]) continue;
-        if (owner[r] < 0) owner[r] = static_cast<int32_t>(s);
-        else o.taken[s][r] = 1;
-      }
-    }
-    o.owner.push_back(std::move(owner));
-  }
-  for (size_t s = 0; s < p.segments.size(); ++s) {
-    const ir::Segment& seg = p.segments[s];
-    o.listed[s].assign(seg.channels.size(), std::vector<uint8_t>(n, 0));
-    for (int64_t r = 0; r < n; ++r) {
-      if (!o.member[s][r] || o.taken[s][r]) continue;
-      if (seg.holdout_bp && IsHeldOut(records[r].key, seg.name, seg.holdout_bp)) {
-        o.held[s][r] = 1;
-        continue;
-      }
-      for (size_t c = 0; c < seg.channels.size(); ++c) {
-        const CohortColumn& consent = view.columns[seg.channels[c].consent_column];
-        bool consent_true = IsValid(consent, r) && GetBit(static_cast<const uint8_t*>(consent.values), r);
-        o.listed[s][c][r] = consent_true && res.segments[s].channels[c][r];
-      }
-    }
-  }
-  return o;
 }
 
 }  // namespace
@@ -217,7 +166,8 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
     for (const EngineRef& eng : engines) {
       BatchResult res;
       eng.engine->Evaluate(view, ctx, &res);
-      Outcome o = Decide(p, view, res, tc.records);
+      Decisions o;  // the shared contact rules (runtime/run/decide.h)
+      Decide(p, view, res, &o);
       for (const test::Expect& x : tc.expects) {
         const test::Record& rec = tc.records[x.record];
         uint32_t r = x.record;
@@ -225,7 +175,7 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
         bool ok = true;
         switch (x.kind) {
           case test::ExpectKind::kMember: {
-            bool m = o.member[x.segment][r];
+            bool m = res.segments[x.segment].member[r];
             ok = m != x.negated;
             const std::string& sn = p.segments[x.segment].name;
             expected = fmt::format("{} {}in `{}`", rec.name, x.negated ? "not " : "", sn);
@@ -243,7 +193,7 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
                                    seg.name, x.send_on ? " sent on " + FormatDate(*x.send_on) : "");
             if (listed) {
               actual = fmt::format("listed, sent on {}", FormatDate(send_on));
-            } else if (!o.member[x.segment][r]) {
+            } else if (!res.segments[x.segment].member[r]) {
               actual = "not listed: not a member (" + explain_member(x.segment, r) + ")";
             } else if (o.taken[x.segment][r]) {
               actual = "not listed: taken by an earlier segment of its campaign";
@@ -263,7 +213,7 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
             expected = fmt::format("{} {}held out of `{}`", rec.name, x.negated ? "not " : "", seg.name);
             if (held) {
               actual = fmt::format("held out (bucket {} < {})", HoldoutBucket(rec.key, seg.name), seg.holdout_bp);
-            } else if (!o.member[x.segment][r]) {
+            } else if (!res.segments[x.segment].member[r]) {
               actual = "not a member (" + explain_member(x.segment, r) + ")";
             } else if (o.taken[x.segment][r]) {
               actual = "taken by an earlier segment of its campaign";

@@ -1,0 +1,39 @@
+// Who is contacted, for one batch: the rules every engine shares, decided in
+// one place (used by `cohort run`, `cohort test` and the REPL). Engines only
+// compute clause masks; this applies campaign priority, holdout and consent.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/ir.h"
+#include "runtime/engine.h"
+
+namespace cohort {
+
+/// The decisions for every row of one batch. Masks are 0/1 bytes per row.
+struct Decisions {
+  /// [campaign][row]: index of the first segment of the campaign the row is a
+  /// member of (the campaign "assigns" the row to it), or -1.
+  std::vector<std::vector<int32_t>> owner;
+  /// [segment][row]: a member removed because an earlier segment of its
+  /// campaign took it (from every list, the holdout list included).
+  std::vector<std::vector<uint8_t>> taken;
+  /// [segment][row]: a member (not taken) held out by the MD5 rule.
+  std::vector<std::vector<uint8_t>> held;
+  /// [segment][channel][row]: eligible (member, not taken, not held out) but
+  /// the channel's consent flag is not TRUE.
+  std::vector<std::vector<std::vector<uint8_t>>> no_consent;
+  /// [segment][channel][row]: on the channel's list: eligible, consent TRUE
+  /// (checked here again, whatever the engine said) and the condition TRUE.
+  std::vector<std::vector<std::vector<uint8_t>>> listed;
+};
+
+/// Is the channel consent flag of `row` TRUE (present and true)?
+bool ConsentTrue(const CohortColumn& consent, int64_t row);
+
+/// Decides every row of `view` from the engine's masks in `result`. Keys are
+/// read from the schema's key column of `view`.
+void Decide(const ir::Program& program, const CohortBatchView& view, const BatchResult& result, Decisions* out);
+
+}  // namespace cohort
