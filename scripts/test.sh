@@ -7,6 +7,15 @@ bash scripts/install-deps.sh
 BUILD=${COHORT_TEST_BUILD:-build-test}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DCOHORT_SANITIZE=ON -DCMAKE_CXX_FLAGS="-O1" > /dev/null
 cmake --build "$BUILD" -j2
+# SARIF validator (npm, tooling only; installed into the build dir, never committed).
+if [ -z "${SARIF_MULTITOOL:-}" ] && command -v npm > /dev/null; then
+  mt="$BUILD/tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+  if [ ! -x "$mt" ]; then
+    npm install --silent --no-audit --no-fund --prefix "$BUILD/tools" @microsoft/sarif-multitool@5.7.0 > /dev/null 2>&1 \
+      || echo "test.sh: note: could not install @microsoft/sarif-multitool; SARIF validation is skipped"
+  fi
+  [ -x "$mt" ] && export SARIF_MULTITOOL="$PWD/$mt"
+fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$BUILD"
