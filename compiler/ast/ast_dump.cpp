@@ -197,6 +197,87 @@ const char* OpSpelling(Op op) {
   return "?";
 }
 
+namespace {
+
+void DumpFixtureValue(const FixtureValue& v, std::string& out);
+
+void DumpFixtureFields(const std::vector<FixtureField>& fields, std::string& out) {
+  for (const FixtureField& f : fields) {
+    out += " (" + f.path + ' ';
+    DumpFixtureValue(f.value, out);
+    out += ')';
+  }
+}
+
+void DumpFixtureValue(const FixtureValue& v, std::string& out) {
+  using K = FixtureValue::Kind;
+  switch (v.kind) {
+    case K::kError: out += "<error>"; break;
+    case K::kBool: out += v.bool_value ? "true" : "false"; break;
+    case K::kInt: out += std::to_string(v.int_value); break;
+    case K::kDecimal: out += fmt::format("{}", v.decimal_value); break;
+    case K::kString: out += Quote(v.text); break;
+    case K::kDate: out += "(date " + v.text + ')'; break;
+    case K::kTimestamp: out += "(timestamp " + v.text + ')'; break;
+    case K::kLabel: out += v.text; break;
+    case K::kMissing: out += "missing"; break;
+    case K::kList:
+      out += "(list";
+      for (const FixtureValue& i : v.items) {
+        out += ' ';
+        DumpFixtureValue(i, out);
+      }
+      out += ')';
+      break;
+    case K::kRecord:
+      out += "(record";
+      DumpFixtureFields(v.fields, out);
+      out += ')';
+      break;
+  }
+}
+
+void DumpTest(const Test& t, std::string& out) {
+  out += "  (test " + Quote(t.name);
+  if (t.today) out += "\n    (today " + t.today->name + ')';
+  if (t.given) {
+    out += "\n    (given";
+    DumpFixtureFields(t.given->fields, out);
+    out += ')';
+  }
+  for (const Fixture& r : t.records) {
+    out += "\n    (record " + r.name;
+    DumpFixtureFields(r.fields, out);
+    out += ')';
+  }
+  for (const Expectation& x : t.expects) {
+    out += "\n    (expect ";
+    if (x.negated) out += "not ";
+    switch (x.kind) {
+      case ExpectKind::kMember: out += fmt::format("in {} {}", x.record.name, x.segment.name); break;
+      case ExpectKind::kChannel:
+        out += fmt::format("channel {} {} {}", x.record.name, x.segment.name, x.channel.name);
+        if (x.on) out += " (on " + x.on->name + ')';
+        break;
+      case ExpectKind::kHeldOut: out += fmt::format("held-out {} {}", x.record.name, x.segment.name); break;
+      case ExpectKind::kAssigned:
+        out += fmt::format("assigns {} {} {}", x.campaign.name, x.record.name, x.segment.name);
+        break;
+      case ExpectKind::kClause: {
+        std::string clause = x.clause == ClauseRef::kWhere     ? "where"
+                             : x.clause == ClauseRef::kExclude ? fmt::format("exclude {}", x.exclude_number)
+                                                               : "channel " + x.channel.name;
+        out += fmt::format("clause {} ({}) {} {}", x.segment.name, clause, x.record.name, x.truth.name);
+        break;
+      }
+    }
+    out += ')';
+  }
+  out += ")\n";
+}
+
+}  // namespace
+
 std::string Dump(const Expr& e) {
   std::string out;
   DumpExpr(&e, out);
@@ -236,6 +317,7 @@ std::string Dump(const Module& m) {
         out += "))\n";
         break;
       }
+      case Module::DeclKind::kTest: DumpTest(m.tests.at(index), out); break;
     }
   }
   out += ")\n";
