@@ -2,6 +2,7 @@
 // deterministic: no pointer values and no hash-map iteration order, so dumps
 // can be golden-tested and fingerprints can key kernel caches across runs.
 #include "core/ir.h"
+#include "core/strings.h"
 
 #include <fmt/format.h>
 
@@ -98,23 +99,6 @@ int Program::FindSegment(std::string_view name) const {
 // ---------------------------------------------------------------------------
 namespace {
 
-std::string QuoteString(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
-        else out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-  return out;
-}
 
 std::string DurationText(const Duration& d) {
   std::vector<std::string> parts;
@@ -145,7 +129,7 @@ std::string ValueText(const Value& v, const Type& type) {
     case TypeKind::kBool: return v.i ? "true" : "false";
     case TypeKind::kInt: return fmt::format("{}", v.i);
     case TypeKind::kDecimal: return DecimalText(v.d);
-    case TypeKind::kString: return QuoteString(v.s);
+    case TypeKind::kString: return QuoteForDump(v.s);
     case TypeKind::kDate: return FormatDate(static_cast<int32_t>(v.i));
     case TypeKind::kTimestamp: return FormatTimestamp(v.i);
     case TypeKind::kDuration: return DurationText(v.dur);
@@ -277,7 +261,7 @@ std::string Dump(const Program& p) {
       out += fmt::format(" campaign={}", cname);
     }
     out += "\n";
-    if (!s.description.empty()) out += fmt::format("  description {}\n", QuoteString(s.description));
+    if (!s.description.empty()) out += fmt::format("  description {}\n", QuoteForDump(s.description));
     if (!s.depends_on.empty()) {
       std::vector<std::string> names;
       for (uint32_t i : s.depends_on) names.push_back(i < p.segments.size() ? p.segments[i].name : "?");
@@ -290,8 +274,8 @@ std::string Dump(const Program& p) {
                          d.ColumnName(c.consent_column),
                          c.condition == kNoExpr ? std::string("<none>") : d.Expr(c.condition));
     }
-    if (!s.message.empty()) out += fmt::format("  message {}\n", QuoteString(s.message));
-    if (!s.cta.empty()) out += fmt::format("  cta {}\n", QuoteString(s.cta));
+    if (!s.message.empty()) out += fmt::format("  message {}\n", QuoteForDump(s.message));
+    if (!s.cta.empty()) out += fmt::format("  cta {}\n", QuoteForDump(s.cta));
     if (!s.exports.empty()) {
       std::vector<std::string> names;
       for (ColumnId c : s.exports) names.push_back(d.ColumnName(c));

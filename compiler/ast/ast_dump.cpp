@@ -3,25 +3,11 @@
 #include <fmt/format.h>
 
 #include "compiler/ast/ast.h"
+#include "core/strings.h"
 
 namespace cohort::ast {
 namespace {
 
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7F) out += fmt::format("\\x{:02x}", c);
-        else out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 const char* QuantName(Quant q) {
   switch (q) {
@@ -52,7 +38,7 @@ void DumpExpr(const Expr* e, std::string& out) {
     case ExprKind::kBoolLit: out += e->bool_value ? "true" : "false"; return;
     case ExprKind::kIntLit: out += fmt::format("{}", e->int_value); return;
     case ExprKind::kDecimalLit: out += fmt::format("(decimal {})", e->decimal_value); return;
-    case ExprKind::kStringLit: out += Quote(e->text); return;
+    case ExprKind::kStringLit: out += QuoteForDump(e->text); return;
     case ExprKind::kDateLit: out += fmt::format("(date {})", e->text); return;
     case ExprKind::kTimestampLit: out += fmt::format("(timestamp {})", e->text); return;
     case ExprKind::kDurationLit: out += fmt::format("(duration {} {})", e->int_value, e->text); return;
@@ -133,7 +119,7 @@ void DumpExpr(const Expr* e, std::string& out) {
 
 void DumpSegment(const Segment& s, std::string& out) {
   out += "  (segment " + s.name;
-  if (!s.description.empty()) out += ' ' + Quote(s.description);
+  if (!s.description.empty()) out += ' ' + QuoteForDump(s.description);
   out += "\n    (where ";
   DumpExpr(s.where.get(), out);
   out += ')';
@@ -156,8 +142,8 @@ void DumpSegment(const Segment& s, std::string& out) {
     }
     out += ')';
   }
-  if (s.message) out += "\n    (message " + Quote(s.message->name) + ")";
-  if (s.cta) out += "\n    (cta " + Quote(s.cta->name) + ")";
+  if (s.message) out += "\n    (message " + QuoteForDump(s.message->name) + ")";
+  if (s.cta) out += "\n    (cta " + QuoteForDump(s.cta->name) + ")";
   if (s.purpose) out += "\n    (purpose " + s.purpose->name + ")";
   if (s.holdout) {
     out += "\n    (holdout ";
@@ -216,7 +202,7 @@ void DumpFixtureValue(const FixtureValue& v, std::string& out) {
     case K::kBool: out += v.bool_value ? "true" : "false"; break;
     case K::kInt: out += std::to_string(v.int_value); break;
     case K::kDecimal: out += fmt::format("{}", v.decimal_value); break;
-    case K::kString: out += Quote(v.text); break;
+    case K::kString: out += QuoteForDump(v.text); break;
     case K::kDate: out += "(date " + v.text + ')'; break;
     case K::kTimestamp: out += "(timestamp " + v.text + ')'; break;
     case K::kLabel: out += v.text; break;
@@ -238,7 +224,7 @@ void DumpFixtureValue(const FixtureValue& v, std::string& out) {
 }
 
 void DumpTest(const Test& t, std::string& out) {
-  out += "  (test " + Quote(t.name);
+  out += "  (test " + QuoteForDump(t.name);
   if (t.today) out += "\n    (today " + t.today->name + ')';
   if (t.given) {
     out += "\n    (given";
@@ -290,7 +276,7 @@ std::string Dump(const Module& m) {
     switch (kind) {
       case Module::DeclKind::kUse: {
         const Use& u = m.uses.at(index);
-        out += "  (use " + (u.is_path ? Quote(u.name) : u.name) + ")\n";
+        out += "  (use " + (u.is_path ? QuoteForDump(u.name) : u.name) + ")\n";
         break;
       }
       case Module::DeclKind::kConst: {
@@ -311,7 +297,7 @@ std::string Dump(const Module& m) {
       case Module::DeclKind::kCampaign: {
         const Campaign& c = m.campaigns.at(index);
         out += "  (campaign " + c.name;
-        if (!c.description.empty()) out += ' ' + Quote(c.description);
+        if (!c.description.empty()) out += ' ' + QuoteForDump(c.description);
         out += " (priority";
         for (const auto& p : c.priority) out += ' ' + p.name;
         out += "))\n";

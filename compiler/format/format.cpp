@@ -15,6 +15,7 @@
 #include <algorithm>
 
 #include "compiler/parse/parser.h"
+#include "core/strings.h"
 
 namespace cohort::format {
 namespace {
@@ -40,20 +41,6 @@ struct Decl {
 
 std::string Indent(size_t n) { return std::string(n, ' '); }
 
-/// Escapes a string value back into a literal body (the escapes the lexer knows).
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default: out += c;
-    }
-  }
-  return out + "\"";
-}
 
 const char* QuantSpelling(ast::Quant q) {
   switch (q) {
@@ -283,7 +270,7 @@ class Formatter {
         if (u.is_path) {
           std::string_view s = Src(u.range);
           size_t q = s.find('"');
-          text = "use " + (q == std::string_view::npos ? Quote(u.name) : std::string(s.substr(q)));
+          text = "use " + (q == std::string_view::npos ? QuoteLiteral(u.name) : std::string(s.substr(q)));
         }
         d.lines.push_back(Line{text, u.range.begin, u.range.end, {}, {}});
         break;
@@ -323,7 +310,7 @@ class Formatter {
 
   void BuildSegment(const ast::Segment& s, std::vector<Line>& out) const {
     std::string head = "segment " + s.name;
-    if (!s.description.empty()) head += " " + Quote(s.description);
+    if (!s.description.empty()) head += " " + QuoteLiteral(s.description);
     out.push_back(Line{head, s.range.begin, s.name_range.end, {}, {}});
     auto clause = [&](const std::string& kw, const Expr* e) {
       Layout("  " + kw + " ", e ? e->range.begin : s.name_range.end, 4, e, out);
@@ -367,7 +354,7 @@ class Formatter {
 
   void BuildCampaign(const ast::Campaign& c, std::vector<Line>& out) const {
     std::string head = "campaign " + c.name;
-    if (!c.description.empty()) head += " " + Quote(c.description);
+    if (!c.description.empty()) head += " " + QuoteLiteral(c.description);
     out.push_back(Line{head, c.range.begin, c.name_range.end, {}, {}});
     if (c.priority.empty()) return;
     Line line{"  priority", c.priority.front().range.begin, c.priority.front().range.begin, {}, {}};

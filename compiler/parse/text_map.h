@@ -39,7 +39,5 @@ struct UnescapeResult {
 /// Unescapes `\"`, `\\`, `\n`, `\t` in a string literal body (quotes removed).
 UnescapeResult UnescapeString(std::string_view body);
 
-/// Escapes a string for display inside double quotes (dumps, messages).
-std::string EscapeString(std::string_view s);
 
 }  // namespace cohort::parse

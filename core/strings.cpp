@@ -1,0 +1,28 @@
+#include "core/strings.h"
+
+#include <fmt/format.h>
+
+namespace cohort {
+
+static std::string Quote(std::string_view s, bool printable) {
+  std::string out = "\"";
+  out.reserve(s.size() + 2);
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (printable && c == '\r') out += "\\r";
+        else if (printable && (c < 0x20 || c == 0x7F)) out += fmt::format("\\x{:02x}", c);
+        else out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string QuoteLiteral(std::string_view s) { return Quote(s, false); }
+std::string QuoteForDump(std::string_view s) { return Quote(s, true); }
+
+}  // namespace cohort

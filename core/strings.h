@@ -1,0 +1,17 @@
+// Quoting of string values, shared by the formatter and the AST/IR dumps.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace cohort {
+
+/// A Cohort string literal the lexer reads back as `s`: escapes `"`, `\`,
+/// newline and tab; every other byte is kept as is (used by `cohort fmt`).
+std::string QuoteLiteral(std::string_view s);
+
+/// A quoted, printable rendering for dumps: like QuoteLiteral, plus `\r` and
+/// `\xNN` for other control bytes, so a dump is always one line per value.
+std::string QuoteForDump(std::string_view s);
+
+}  // namespace cohort
