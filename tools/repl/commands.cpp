@@ -258,7 +258,8 @@ Commands:
   .explain SEGMENT          attrition per clause
   .why KEY SEGMENT          each clause's value for one record
   .sample SEGMENT [N] [F,G] N member keys (default 10), with non-sensitive fields
-  .engine interp|jit        engine for .run, .explain and .sample
+  .engine interp|jit        engine for .run and .sample (expressions, .explain
+                            and .why always use the reference interpreter)
   .timer on|off             print evaluation times
   .today [DATE]             show or set the run date (YYYY-MM-DD)
   .save FILE                write the session's declarations as a segment file

@@ -411,7 +411,8 @@ bool Session::AddChunks(std::vector<Chunk> fresh, const std::string& what) {
         for (uint8_t m : s.Member(static_cast<uint32_t>(k))) members += m;
       }
       double pct = data_->records ? 100.0 * static_cast<double>(members) / static_cast<double>(data_->records) : 0.0;
-      Out(fmt::format("{}: {} members of {} records ({:.1f}%)\n", name, Thousands(members), Thousands(data_->records), pct));
+      Out(fmt::format("{}: {} member{} of {} records ({:.1f}%)\n", name, Thousands(members), members == 1 ? "" : "s",
+                      Thousands(data_->records), pct));
     }
   }
   return true;
@@ -502,7 +503,15 @@ std::string FormatNumber(double v) {
 
 bool Session::Evaluate(const std::string& text) {
   std::unique_ptr<Compiled> c;
-  if (!CompileChunks(chunks_, &text, &c, "<input>")) return false;
+  if (!CompileChunks(chunks_, &text, &c, "<input>")) {
+    // A bare segment name is a common slip: say how to count its members.
+    std::string name = text;
+    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.pop_back();
+    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front()))) name.erase(0, 1);
+    if (compiled_ && compiled_->program().FindSegment(name) >= 0)
+      Note(fmt::format("`{0}` is a segment; count its members with `in segment {0}` (or see `.explain {0}`)", name));
+    return false;
+  }
   const ir::Program& p = c->program();
   if (c->result.ast->order.size() != chunks_.size() + 1) {
     Error("expected one expression; declarations start with `const`, `define`, `segment` or `campaign`");
