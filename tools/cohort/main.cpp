@@ -15,13 +15,20 @@ static const char kUsage[] =
     "\n"
     "commands:\n"
     "  check FILES...            parse and type-check segment files\n"
-    "        [--format text|json] [--emit ast|ir|llvm] [--today YYYY-MM-DD] [--no-warnings]\n"
+    "        [--format text|json|sarif] [--sarif-base DIR] [--strict] [--emit ast|ir|llvm]\n"
+    "        [--today YYYY-MM-DD] [--no-warnings]\n"
     "  run FILE --data DIR --out DIR\n"
     "        [--today YYYY-MM-DD] [--engine jit|interp] [--threads N] [--batch-rows N] [--quiet]\n"
     "                            write one list per segment and channel, holdout lists, summary.json\n"
+    "  test [PATHS...] [--junit FILE] [--coverage] [--min-coverage PCT] [--today YYYY-MM-DD]\n"
+    "                            run the `test` blocks of segment files on every engine\n"
+    "  repl [--data DIR] [--today YYYY-MM-DD] [FILES...]\n"
+    "                            explore data and grow segments interactively (`.help` inside)\n"
+    "  fmt [--check] [--diff] FILES...   (`-` = stdin)\n"
+    "                            rewrite files in the canonical layout\n"
+    "  lsp                       the language server, over stdio\n"
     "  gen --patients N --out DIR [--seed S] [--today YYYY-MM-DD]\n"
     "                            write realistic synthetic patients.csv and events.csv\n"
-    "  repl, fmt, test, lsp      not available yet (see README)\n"
     "\n"
     "exit codes: 0 ok, 1 errors in a segment file, 2 usage, 3 data error, 4 internal or output error\n";
 
@@ -97,6 +104,12 @@ int main(int argc, char** argv) {
   if (cmd == "--version") {
     std::puts("cohort 0.1.0");
     return kExitOk;
+  }
+  for (const auto& a : rest) {
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return kExitOk;
+    }
   }
   Args args(rest);
   try {
