@@ -15,6 +15,7 @@
 #include "core/dates.h"
 #include "core/md5.h"
 #include "runtime/interp/interpreter.h"
+#include "runtime/run/decide.h"
 #include "tools/repl/session_internal.h"
 #if defined(COHORT_HAVE_JIT) && __has_include("runtime/jit/jit_engine.h")
 #include "runtime/jit/jit_engine.h"
@@ -37,10 +38,6 @@ std::vector<std::string> SplitWords(const std::string& s) {
 
 const char* TruthName(uint8_t t) { return t == 1 ? "TRUE" : t == 2 ? "UNKNOWN" : "FALSE"; }
 
-bool ConsentTrue(const CohortColumn& c, int64_t row) {
-  return IsValid(c, row) && GetBit(static_cast<const uint8_t*>(c.values), row);
-}
-
 /// One scalar cell as text ("" when missing).
 std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row) {
   if (!IsValid(c, row)) return "";
@@ -60,24 +57,17 @@ std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row)
   }
 }
 
-/// Counts of one segment's clauses, as `cohort run` keeps them (in memory).
+/// The `cohort run` counters of one batch, in memory; who is taken, held
+/// out or listed comes from the runner's shared rule (runtime/run/decide.h).
 void Tally(const ir::Program& p, const CohortBatchView& view, const BatchResult& res, RunReport* report) {
   const int64_t n = view.num_rows;
-  const CohortColumn& keys = view.columns[p.schema->key_column()];
-  std::vector<std::vector<uint8_t>> taken(p.segments.size());
+  Decisions d;
+  Decide(p, view, res, &d);
   for (size_t c = 0; c < p.campaigns.size(); ++c) {
-    const ir::Campaign& camp = p.campaigns[c];
-    for (uint32_t s : camp.segments) taken[s].assign(n, 0);
-    for (int64_t r = 0; r < n; ++r) {
-      int owner = -1;
-      for (uint32_t s : camp.segments) {
-        if (!res.segments[s].member[r]) continue;
-        if (owner < 0) {
-          owner = static_cast<int>(s);
-        } else {
-          taken[s][r] = 1;
-          ++report->campaigns[c].taken[{p.segments[owner].name, p.segments[s].name}];
-        }
+    for (uint32_t s : p.campaigns[c].segments) {
+      for (int64_t r = 0; r < n; ++r) {
+        if (d.taken[s][r] && d.owner[c][r] >= 0)
+          ++report->campaigns[c].taken[{p.segments[d.owner[c][r]].name, p.segments[s].name}];
       }
     }
   }
@@ -98,24 +88,23 @@ void Tally(const ir::Program& p, const CohortBatchView& view, const BatchResult&
       }
       if (excluded) continue;
       ++st.members;
-      if (!taken[s].empty() && taken[s][r]) {
+      if (d.taken[s][r]) {
         ++st.taken_by_campaign;
         continue;
       }
-      if (seg.holdout_bp && IsHeldOut(StringAt(keys, r), seg.name, seg.holdout_bp)) {
+      if (d.held[s][r]) {
         ++st.held_out;
         continue;
       }
       for (size_t c = 0; c < seg.channels.size(); ++c) {
         ChannelStats& cs = st.channels[c];
         ++cs.eligible;
-        if (!ConsentTrue(view.columns[seg.channels[c].consent_column], r)) {
+        if (d.no_consent[s][c][r])
           ++cs.lacked_consent;
-        } else if (!sr.channels[c][r]) {
-          ++cs.condition_false;
-        } else {
+        else if (d.listed[s][c][r])
           ++cs.listed;
-        }
+        else
+          ++cs.condition_false;
       }
     }
   }
