@@ -35,4 +35,15 @@ for script in "$DIR"/*.repl; do
     fail=1
   fi
 done
+
+# `.run` prints exactly what `cohort run` prints (timings aside).
+norm() { grep -vE 's total \(|: [0-9,]+ members? of ' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; }
+"$COHORT" run "$DIR/outreach.cohort" --data "$T/data" --out "$T/run-out" --today 2026-11-23 --engine interp | norm > "$T/run.txt"
+printf '.run\n' | "$COHORT" repl --data "$T/data" --today 2026-11-23 "$DIR/outreach.cohort" 2>&1 | norm > "$T/repl-run.txt"
+if [ -s "$T/run.txt" ] && diff -u "$T/run.txt" "$T/repl-run.txt"; then
+  echo "ok   - .run matches cohort run"
+else
+  echo "FAIL - .run differs from cohort run"
+  fail=1
+fi
 exit $fail
