@@ -26,5 +26,5 @@ version="$(node -p 'require("./package.json").version')"
 out="${1:-$here/cohort-$version.vsix}"
 # </dev/null: vsce must never wait for an answer (it would only ask about a
 # missing LICENSE/repository, which package.json and the flag settle).
-./node_modules/.bin/vsce package --allow-missing-repository --out "$out" </dev/null
+./node_modules/.bin/vsce package --allow-missing-repository --skip-license --out "$out" </dev/null
 echo "build.sh: wrote $out"
