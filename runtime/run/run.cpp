@@ -94,85 +94,26 @@ bool WriteFileDurable(const fs::path& path, const std::string& content, std::str
 /// Accumulates lists and counters over batches.
 class Assembler {
  public:
-  Assembler(const ir::Program& p, const RunOptions& o, RunReport* report) : p_(p), options_(o), report_(report) {
-    const Schema& schema = *p.schema;
-    key_column_ = schema.key_column();
+  Assembler(const ir::Program& p, const RunOptions& o, RunReport* report)
+      : p_(p), options_(o), report_(report), tally_(p, o.today, report) {
+    key_column_ = p.schema->key_column();
     lists_.resize(p.segments.size());
     holdouts_.resize(p.segments.size());
-    report_->segments.resize(p.segments.size());
-    for (size_t s = 0; s < p.segments.size(); ++s) {
-      const ir::Segment& seg = p.segments[s];
-      SegmentStats& st = report_->segments[s];
-      st.name = seg.name;
-      st.exclude_removed.assign(seg.excludes.size(), 0);
-      lists_[s].resize(seg.channels.size());
-      for (const ir::Channel& ch : seg.channels) {
-        ChannelStats cs;
-        cs.name = ch.name;
-        cs.step = ch.step;
-        cs.send_on = FormatDate(AddDuration(o.today, ch.after, +1));
-        st.channels.push_back(cs);
-      }
-    }
-    for (const ir::Campaign& c : p.campaigns) {
-      CampaignStats cs;
-      cs.name = c.name;
-      for (uint32_t s : c.segments) cs.priority.push_back(p.segments[s].name);
-      report_->campaigns.push_back(std::move(cs));
-    }
+    for (size_t s = 0; s < p.segments.size(); ++s) lists_[s].resize(p.segments[s].channels.size());
   }
 
   void Add(const CohortBatchView& view, const BatchResult& res) {
-    const int64_t n = view.num_rows;
-    const CohortColumn& keys = view.columns[key_column_];
     Decide(p_, view, res, &decisions_);
+    tally_.Add(view, res, decisions_);
     const Decisions& d = decisions_;
-    for (size_t c = 0; c < p_.campaigns.size(); ++c) {
-      for (uint32_t s : p_.campaigns[c].segments) {
-        for (int64_t r = 0; r < n; ++r) {
-          if (d.taken[s][r]) ++report_->campaigns[c].taken[{p_.segments[d.owner[c][r]].name, p_.segments[s].name}];
-        }
-      }
-    }
+    const CohortColumn& keys = view.columns[key_column_];
     for (size_t s = 0; s < p_.segments.size(); ++s) {
       const ir::Segment& seg = p_.segments[s];
-      const SegmentResult& sr = res.segments[s];
-      SegmentStats& st = report_->segments[s];
-      st.records += n;
-      for (int64_t r = 0; r < n; ++r) {
-        if (!sr.where[r]) continue;
-        ++st.where_matched;
-        // Attrition: each row is counted by the first exclude that removes it.
-        size_t k = 0;
-        while (k < seg.excludes.size() && !sr.excludes[k][r]) ++k;
-        if (k < seg.excludes.size()) {
-          ++st.exclude_removed[k];
-          continue;
-        }
-        ++st.members;
-        if (d.taken[s][r]) {
-          ++st.taken_by_campaign;
-          continue;
-        }
-        std::string_view key = StringAt(keys, r);
-        if (d.held[s][r]) {
-          ++st.held_out;
-          holdouts_[s].push_back(std::string(key));
-          continue;
-        }
+      for (int64_t r = 0; r < view.num_rows; ++r) {
+        if (d.held[s][r]) holdouts_[s].push_back(std::string(StringAt(keys, r)));
         for (size_t c = 0; c < seg.channels.size(); ++c) {
-          ChannelStats& cs = st.channels[c];
-          ++cs.eligible;
-          if (d.no_consent[s][c][r]) {
-            ++cs.lacked_consent;
-            continue;
-          }
-          if (!d.listed[s][c][r]) {
-            ++cs.condition_false;
-            continue;
-          }
-          ++cs.listed;
-          lists_[s][c].push_back(MakeRow(seg, cs, view, key, r));
+          if (d.listed[s][c][r])
+            lists_[s][c].push_back(MakeRow(seg, report_->segments[s].channels[c], view, StringAt(keys, r), r));
         }
       }
     }
@@ -284,12 +225,82 @@ class Assembler {
   const RunOptions& options_;
   Decisions decisions_;  // reused across batches
   RunReport* report_;
+  ReportTally tally_;
   ColumnId key_column_;
   std::vector<std::vector<std::vector<OutRow>>> lists_;  // [segment][channel]
   std::vector<std::vector<std::string>> holdouts_;
 };
 
 }  // namespace
+
+ReportTally::ReportTally(const ir::Program& p, int32_t today, RunReport* report) : p_(p), report_(report) {
+  report_->segments.resize(p.segments.size());
+  for (size_t s = 0; s < p.segments.size(); ++s) {
+    const ir::Segment& seg = p.segments[s];
+    SegmentStats& st = report_->segments[s];
+    st.name = seg.name;
+    st.exclude_removed.assign(seg.excludes.size(), 0);
+    st.channels.clear();
+    for (const ir::Channel& ch : seg.channels) {
+      ChannelStats cs;
+      cs.name = ch.name;
+      cs.step = ch.step;
+      cs.send_on = FormatDate(AddDuration(today, ch.after, +1));
+      st.channels.push_back(cs);
+    }
+  }
+  report_->campaigns.clear();
+  for (const ir::Campaign& c : p.campaigns) {
+    CampaignStats cs;
+    cs.name = c.name;
+    for (uint32_t s : c.segments) cs.priority.push_back(p.segments[s].name);
+    report_->campaigns.push_back(std::move(cs));
+  }
+}
+
+void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const Decisions& d) {
+  const int64_t n = view.num_rows;
+  for (size_t c = 0; c < p_.campaigns.size(); ++c) {
+    for (uint32_t s : p_.campaigns[c].segments) {
+      for (int64_t r = 0; r < n; ++r) {
+        if (d.taken[s][r]) ++report_->campaigns[c].taken[{p_.segments[d.owner[c][r]].name, p_.segments[s].name}];
+      }
+    }
+  }
+  for (size_t s = 0; s < p_.segments.size(); ++s) {
+    const ir::Segment& seg = p_.segments[s];
+    const SegmentResult& sr = res.segments[s];
+    SegmentStats& st = report_->segments[s];
+    st.records += n;
+    for (int64_t r = 0; r < n; ++r) {
+      if (!sr.where[r]) continue;
+      ++st.where_matched;
+      // Attrition: each row is counted by the first exclude that removes it.
+      size_t k = 0;
+      while (k < seg.excludes.size() && !sr.excludes[k][r]) ++k;
+      if (k < seg.excludes.size()) {
+        ++st.exclude_removed[k];
+        continue;
+      }
+      ++st.members;
+      if (d.taken[s][r]) {
+        ++st.taken_by_campaign;
+        continue;
+      }
+      if (d.held[s][r]) {
+        ++st.held_out;
+        continue;
+      }
+      for (size_t c = 0; c < seg.channels.size(); ++c) {
+        ChannelStats& cs = st.channels[c];
+        ++cs.eligible;
+        if (d.no_consent[s][c][r]) ++cs.lacked_consent;
+        else if (d.listed[s][c][r]) ++cs.listed;
+        else ++cs.condition_false;
+      }
+    }
+  }
+}
 
 RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions& options, RunReport* report) {
   RunStatus status;

@@ -12,6 +12,7 @@
 #include "core/ir.h"
 #include "runtime/engine.h"
 #include "runtime/loader.h"
+#include "runtime/run/decide.h"
 
 namespace cohort {
 
@@ -67,6 +68,21 @@ struct RunReport {
   double load_seconds = 0;
   double eval_seconds = 0;
   double total_seconds = 0;
+};
+
+/// Counts a run batch by batch: attrition per clause, campaign takes,
+/// holdout and channel outcomes. Shared by `cohort run` and the REPL's `.run`
+/// so both always report the same numbers.
+class ReportTally {
+ public:
+  /// Prepares `report` (segments, channels with send dates, campaigns).
+  ReportTally(const ir::Program& program, int32_t today, RunReport* report);
+  /// Counts one batch from the engine's masks and the shared decisions.
+  void Add(const CohortBatchView& view, const BatchResult& result, const Decisions& decisions);
+
+ private:
+  const ir::Program& p_;
+  RunReport* report_;
 };
 
 /// Outcome of Run: 0 ok, 3 data error (`data_errors` filled), 4 output error.

@@ -57,59 +57,6 @@ std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row)
   }
 }
 
-/// The `cohort run` counters of one batch, in memory; who is taken, held
-/// out or listed comes from the runner's shared rule (runtime/run/decide.h).
-void Tally(const ir::Program& p, const CohortBatchView& view, const BatchResult& res, RunReport* report) {
-  const int64_t n = view.num_rows;
-  Decisions d;
-  Decide(p, view, res, &d);
-  for (size_t c = 0; c < p.campaigns.size(); ++c) {
-    for (uint32_t s : p.campaigns[c].segments) {
-      for (int64_t r = 0; r < n; ++r) {
-        if (d.taken[s][r] && d.owner[c][r] >= 0)
-          ++report->campaigns[c].taken[{p.segments[d.owner[c][r]].name, p.segments[s].name}];
-      }
-    }
-  }
-  for (size_t s = 0; s < p.segments.size(); ++s) {
-    const ir::Segment& seg = p.segments[s];
-    const SegmentResult& sr = res.segments[s];
-    SegmentStats& st = report->segments[s];
-    st.records += n;
-    for (int64_t r = 0; r < n; ++r) {
-      if (!sr.where[r]) continue;
-      ++st.where_matched;
-      bool excluded = false;
-      for (size_t k = 0; k < seg.excludes.size() && !excluded; ++k) {
-        if (sr.excludes[k][r]) {
-          ++st.exclude_removed[k];
-          excluded = true;
-        }
-      }
-      if (excluded) continue;
-      ++st.members;
-      if (d.taken[s][r]) {
-        ++st.taken_by_campaign;
-        continue;
-      }
-      if (d.held[s][r]) {
-        ++st.held_out;
-        continue;
-      }
-      for (size_t c = 0; c < seg.channels.size(); ++c) {
-        ChannelStats& cs = st.channels[c];
-        ++cs.eligible;
-        if (d.no_consent[s][c][r])
-          ++cs.lacked_consent;
-        else if (d.listed[s][c][r])
-          ++cs.listed;
-        else
-          ++cs.condition_false;
-      }
-    }
-  }
-}
-
 /// Top-level conjuncts of an `and` (the clause itself otherwise).
 std::vector<ir::ExprId> Conjuncts(const ir::Program& p, ir::ExprId id) {
   if (id == ir::kNoExpr) return {};
@@ -359,26 +306,8 @@ bool Session::ComputeReport(RunReport* report) {
   const Engine& engine = CurrentEngine();
   report->engine = std::string(engine.name());
   report->today = FormatDate(options_.today);
-  report->segments.resize(p.segments.size());
-  for (size_t s = 0; s < p.segments.size(); ++s) {
-    const ir::Segment& seg = p.segments[s];
-    SegmentStats& st = report->segments[s];
-    st.name = seg.name;
-    st.exclude_removed.assign(seg.excludes.size(), 0);
-    for (const ir::Channel& ch : seg.channels) {
-      ChannelStats cs;
-      cs.name = ch.name;
-      cs.step = ch.step;
-      cs.send_on = FormatDate(AddDuration(options_.today, ch.after, +1));
-      st.channels.push_back(cs);
-    }
-  }
-  for (const ir::Campaign& c : p.campaigns) {
-    CampaignStats cs;
-    cs.name = c.name;
-    for (uint32_t s : c.segments) cs.priority.push_back(p.segments[s].name);
-    report->campaigns.push_back(std::move(cs));
-  }
+  ReportTally tally(p, options_.today, report);
+  Decisions decisions;
   double eval = 0;
   for (const auto& view : data_->views) {
     if (Cancelled()) return false;
@@ -386,7 +315,8 @@ bool Session::ComputeReport(RunReport* report) {
     auto e0 = std::chrono::steady_clock::now();
     engine.Evaluate(view, Context(), &res);
     eval += SecondsSince(e0);
-    Tally(p, view, res, report);
+    Decide(p, view, res, &decisions);
+    tally.Add(view, res, decisions);
   }
   report->records = data_->records;
   report->list_rows = data_->stats.list_rows;
