@@ -15,6 +15,8 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -36,8 +38,20 @@ void InitializeLlvmOnce() {
   });
 }
 
-/// Runs the standard per-module pipeline (O0-O3) with the host's target info,
-/// so the vectorizers see the real vector widths.
+/// The function pipeline of opt_level 2 (the default). The kernel is one
+/// function of straight-line block loops with no calls to inline, so the
+/// full O2 module pipeline (inliner, CGSCC passes, loop rotation and
+/// unswitching, ...) spent ~2/3 of its time on nothing; these passes keep what
+/// the kernels need: clean-up, hoisting the per-batch column loads out of the
+/// row loops (LICM, GVN), and both vectorizers with the host's vector widths.
+constexpr const char* kKernelPipeline =
+    "function(instcombine<no-verify-fixpoint>,simplifycfg,loop-mssa(licm),gvn,loop-vectorize,slp-vectorizer,"
+    "instcombine<no-verify-fixpoint>,simplifycfg)";
+
+/// Optimizes `module` for the host (the vectorizers see the real vector
+/// widths): O0, O1 and O3 are LLVM's standard pipelines, O2 is
+/// kKernelPipeline. COHORT_JIT_PIPELINE (a `opt -passes=` string) replaces
+/// it, for benchmarking pipelines.
 void Optimize(llvm::Module& module, llvm::TargetMachine& tm, int opt_level) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
@@ -53,11 +67,20 @@ void Optimize(llvm::Module& module, llvm::TargetMachine& tm, int opt_level) {
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
   llvm::ModulePassManager mpm;
-  switch (opt_level) {
-    case 0: mpm = pb.buildO0DefaultPipeline(llvm::OptimizationLevel::O0); break;
-    case 1: mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O1); break;
-    case 2: mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2); break;
-    default: mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3); break;
+  const char* custom = std::getenv("COHORT_JIT_PIPELINE");
+  const char* text = custom && *custom ? custom : opt_level == 2 ? kKernelPipeline : nullptr;
+  if (text) {
+    if (auto err = pb.parsePassPipeline(mpm, text)) {
+      // Only an environment override can be malformed: fall back to O2.
+      llvm::consumeError(std::move(err));
+      mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
+    }
+  } else {
+    switch (opt_level) {
+      case 0: mpm = pb.buildO0DefaultPipeline(llvm::OptimizationLevel::O0); break;
+      case 1: mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O1); break;
+      default: mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3); break;
+    }
   }
   mpm.run(module, mam);
 }
@@ -75,22 +98,51 @@ llvm::CodeGenOptLevel CodeGenLevel(int opt_level) {
 struct Lowered {
   std::unique_ptr<llvm::LLVMContext> ctx;
   std::unique_ptr<llvm::Module> module;
-  std::optional<llvm::orc::JITTargetMachineBuilder> jtmb;
 };
 
+/// The host description, detected once (detectHost queries CPU features).
+const llvm::orc::JITTargetMachineBuilder* HostMachine(std::string* error) {
+  static std::string host_error;
+  static const llvm::orc::JITTargetMachineBuilder* host = []() -> const llvm::orc::JITTargetMachineBuilder* {
+    InitializeLlvmOnce();
+    auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!jtmb) {
+      host_error = "JIT: cannot describe the host target: " + ErrorText(jtmb.takeError());
+      return nullptr;
+    }
+    return new llvm::orc::JITTargetMachineBuilder(std::move(*jtmb));
+  }();
+  if (!host) *error = host_error;
+  return host;
+}
+
+/// COHORT_JIT_TIMING=1: print the phases of every compilation to stderr.
+bool TimingEnabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("COHORT_JIT_TIMING");
+    return v && *v && *v != '0';
+  }();
+  return on;
+}
+
+using PhaseClock = std::chrono::steady_clock;
+double Ms(PhaseClock::time_point a, PhaseClock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
 bool Lower(const ir::Program& program, int opt_level, Lowered* out, std::string* error) {
-  InitializeLlvmOnce();
-  auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!jtmb) {
-    *error = "JIT: cannot describe the host target: " + ErrorText(jtmb.takeError());
-    return false;
-  }
-  jtmb->setCodeGenOptLevel(CodeGenLevel(opt_level));
-  auto tm = jtmb->createTargetMachine();
+  const auto t0 = PhaseClock::now();
+  const llvm::orc::JITTargetMachineBuilder* host = HostMachine(error);
+  if (!host) return false;
+  // A target machine per compilation: TargetMachine is not thread-safe.
+  llvm::orc::JITTargetMachineBuilder jtmb = *host;
+  jtmb.setCodeGenOptLevel(CodeGenLevel(opt_level));
+  auto tm = jtmb.createTargetMachine();
   if (!tm) {
     *error = "JIT: cannot create a target machine: " + ErrorText(tm.takeError());
     return false;
   }
+  const auto t1 = PhaseClock::now();
   out->ctx = std::make_unique<llvm::LLVMContext>();
   out->module = codegen::EmitProgram(program, *out->ctx, error);
   if (!out->module) {
@@ -99,54 +151,124 @@ bool Lower(const ir::Program& program, int opt_level, Lowered* out, std::string*
   }
   out->module->setDataLayout((*tm)->createDataLayout());
   out->module->setTargetTriple((*tm)->getTargetTriple().str());
+  const auto t2 = PhaseClock::now();
   Optimize(*out->module, **tm, opt_level);
-  out->jtmb = std::move(*jtmb);
+  if (TimingEnabled()) {
+    fmt::print(stderr, "jit: target machine {:.2f} ms, codegen {:.2f} ms, optimize (O{}) {:.2f} ms\n", Ms(t0, t1),
+               Ms(t1, t2), opt_level, Ms(t2, PhaseClock::now()));
+  }
   return true;
 }
 
-/// A compiled program: the JIT instance owning the code, and the kernel.
-struct CompiledKernel {
+/// The one process-wide LLJIT (created lazily, once): every program gets its
+/// own JITDylib in it, so a cold compile pays for codegen only, not for a new
+/// execution session, target machine and object layer (that was most of the
+/// 30-100 ms cold compile time).
+struct SharedJit {
   std::unique_ptr<llvm::orc::LLJIT> jit;
+  llvm::orc::JITDylib* runtime = nullptr;  ///< KernelSymbols(), linked by every program
+  std::mutex mu;                           ///< guards next_id
+  uint64_t next_id = 0;
+  std::string error;                       ///< why creation failed ("" if it did not)
+};
+
+SharedJit* GetSharedJit(std::string* error) {
+  static SharedJit* shared = [] {
+    auto* s = new SharedJit;  // never destroyed: kernels may outlive statics
+    const llvm::orc::JITTargetMachineBuilder* host = HostMachine(&s->error);
+    if (!host) return s;
+    llvm::orc::JITTargetMachineBuilder jtmb = *host;
+    // One machine-code level for every program: the shared LLJIT's compiler.
+    jtmb.setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
+    auto jit = llvm::orc::LLJITBuilder()
+                   .setJITTargetMachineBuilder(std::move(jtmb))
+                   // Kernels may only call what KernelSymbols() binds: no lookups
+                   // in the process, no platform runtime.
+                   .setLinkProcessSymbolsByDefault(false)
+                   .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
+                   // Programs are compiled from several threads at once: one
+                   // target machine per compilation.
+                   .setSupportConcurrentCompilation(true)
+                   .create();
+    if (!jit) {
+      s->error = "JIT: cannot create LLJIT: " + ErrorText(jit.takeError());
+      return s;
+    }
+    auto rt = (*jit)->getExecutionSession().createJITDylib("cohort_runtime");
+    if (!rt) {
+      s->error = "JIT: cannot create the runtime library: " + ErrorText(rt.takeError());
+      return s;
+    }
+    llvm::orc::SymbolMap symbols;
+    for (const jit::KernelSymbol& k : jit::KernelSymbols()) {
+      symbols[(*jit)->mangleAndIntern(k.name)] = llvm::orc::ExecutorSymbolDef(
+          llvm::orc::ExecutorAddr::fromPtr(k.address), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+    }
+    if (auto err = rt->define(llvm::orc::absoluteSymbols(std::move(symbols)))) {
+      s->error = "JIT: cannot bind runtime symbols: " + ErrorText(std::move(err));
+      return s;
+    }
+    s->runtime = &*rt;
+    s->jit = std::move(*jit);
+    return s;
+  }();
+  if (!shared->jit) {
+    *error = shared->error;
+    return nullptr;
+  }
+  return shared;
+}
+
+/// A compiled program: its JITDylib in the shared LLJIT, and the kernel. The
+/// dylib (and its code memory) is removed when the last engine and the cache
+/// let go of the kernel, so memory stays bounded by the cache size.
+struct CompiledKernel {
+  SharedJit* shared = nullptr;
+  llvm::orc::JITDylib* dylib = nullptr;
   jit::ProgramKernel fn = nullptr;
+  CompiledKernel() = default;
+  CompiledKernel(const CompiledKernel&) = delete;
+  CompiledKernel& operator=(const CompiledKernel&) = delete;
+  ~CompiledKernel() {
+    if (dylib) llvm::consumeError(shared->jit->getExecutionSession().removeJITDylib(*dylib));
+  }
 };
 
 std::shared_ptr<CompiledKernel> Compile(const ir::Program& program, const JitOptions& options, std::string* error) {
+  SharedJit* shared = GetSharedJit(error);
+  if (!shared) return nullptr;
   Lowered lowered;
   if (!Lower(program, options.opt_level, &lowered, error)) return nullptr;
   if (options.dump_ir) lowered.module->print(llvm::errs(), nullptr);
 
-  auto jit = llvm::orc::LLJITBuilder()
-                 .setJITTargetMachineBuilder(std::move(*lowered.jtmb))
-                 // Kernels may only call what KernelSymbols() binds: no lookups
-                 // in the process, no platform runtime.
-                 .setLinkProcessSymbolsByDefault(false)
-                 .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
-                 .create();
-  if (!jit) {
-    *error = "JIT: cannot create LLJIT: " + ErrorText(jit.takeError());
+  const auto t_link = PhaseClock::now();
+  uint64_t id;
+  {
+    std::lock_guard<std::mutex> lock(shared->mu);
+    id = shared->next_id++;
+  }
+  auto kernel = std::make_shared<CompiledKernel>();
+  kernel->shared = shared;
+  llvm::orc::ExecutionSession& es = shared->jit->getExecutionSession();
+  auto jd = es.createJITDylib(fmt::format("cohort_program_{}", id));
+  if (!jd) {
+    *error = "JIT: cannot create a JITDylib: " + ErrorText(jd.takeError());
     return nullptr;
   }
-  llvm::orc::SymbolMap symbols;
-  for (const jit::KernelSymbol& s : jit::KernelSymbols()) {
-    symbols[(*jit)->mangleAndIntern(s.name)] = llvm::orc::ExecutorSymbolDef(
-        llvm::orc::ExecutorAddr::fromPtr(s.address), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
-  }
-  if (auto err = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols)))) {
-    *error = "JIT: cannot bind runtime symbols: " + ErrorText(std::move(err));
-    return nullptr;
-  }
-  if (auto err = (*jit)->addIRModule(llvm::orc::ThreadSafeModule(std::move(lowered.module), std::move(lowered.ctx)))) {
+  kernel->dylib = &*jd;
+  jd->addToLinkOrder(*shared->runtime);
+  if (auto err = shared->jit->addIRModule(*jd, llvm::orc::ThreadSafeModule(std::move(lowered.module),
+                                                                            std::move(lowered.ctx)))) {
     *error = "JIT: cannot add the module: " + ErrorText(std::move(err));
     return nullptr;
   }
-  auto addr = (*jit)->lookup(jit::kProgramKernelName);
+  auto addr = shared->jit->lookup(*jd, jit::kProgramKernelName);
   if (!addr) {
     *error = "JIT: cannot link the kernel: " + ErrorText(addr.takeError());
     return nullptr;
   }
-  auto kernel = std::make_shared<CompiledKernel>();
   kernel->fn = addr->toPtr<jit::ProgramKernel>();
-  kernel->jit = std::move(*jit);
+  if (TimingEnabled()) fmt::print(stderr, "jit: add + machine code + link {:.2f} ms\n", Ms(t_link, PhaseClock::now()));
   return kernel;
 }
 
