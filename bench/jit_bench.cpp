@@ -3,9 +3,14 @@
 // issue 3, plus compile time (cold and cache hit) and 1 vs 2 threads.
 //
 //   cohort_bench [--rows N] [--batch N] [--reps N] [--dump-ir FILTER-PREFIX]
+//                [--data DIR] [--duckdb TIMINGS.tsv]
 //
-// Data: synthetic Patient rows generated in memory (deterministic seed),
-// split into batches like the run pipeline does. Every engine's member count
+// Data: synthetic Patient rows generated in memory (deterministic seed), or
+// with --data the CSV directory of `cohort gen` loaded through the run
+// pipeline's reader (the data DuckDB reads in bench/duckdb/bench.mjs), split
+// into batches like the run pipeline does. --duckdb reads that script's
+// output (filter, best seconds, count per line) so the table shows DuckDB's
+// rows/s and the JIT/DuckDB ratio of the same run; counts must agree. Every engine's member count
 // is checked against the hand-written loop's, so a fast wrong answer fails.
 #include <fmt/format.h>
 
@@ -13,7 +18,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <ctime>
+#include <fstream>
 #include <functional>
+#include <map>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,12 +33,21 @@
 #include "runtime/batch.h"
 #include "runtime/engine.h"
 #include "runtime/jit/jit_engine.h"
+#include "runtime/loader.h"
 
 using namespace cohort;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/// CPU seconds of the process (ORC may compile on a pool thread): compile times on a shared machine are
+/// reported both as wall time and as this (immune to being descheduled).
+double ProcessCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
@@ -93,7 +111,7 @@ std::unique_ptr<Batch> MakeBatch(const Schema& schema, int64_t rows, uint64_t se
           if (p == "language") col.AppendString(langs[x % 10]);
           else if (p == "state") col.AppendString(states[x % 6]);
           else if (p == "service_line") col.AppendString(lines[x % 4]);
-          else if (p == "zip") col.AppendString(fmt::format("{:05}", 1000 + x % 60));
+          else if (p == "zip") col.AppendString(fmt::format("{:05}", 1700 + x % 60));
           else col.AppendString(fmt::format("p{:08}", r + static_cast<int64_t>(seed % 1000) * 100000000));
           break;
         default: col.AppendNull(); break;
@@ -176,9 +194,9 @@ std::vector<Filter> Filters() {
                  }});
   f.push_back({"in-lists + missing + age range",
                "use Patient\nsegment L \"\"\n  where language in [\"en\", \"es\", \"vi\", \"zh\"]\n"
-               "    and zip in [\"01000\", \"01001\", \"01002\", \"01003\", \"01004\", \"01005\", \"01006\", \"01007\",\n"
-               "                \"01008\", \"01009\", \"01010\", \"01011\", \"01012\", \"01013\", \"01014\", \"01015\",\n"
-               "                \"01016\", \"01017\", \"01018\", \"01019\"]\n"
+               "    and zip in [\"01700\", \"01701\", \"01702\", \"01703\", \"01704\", \"01705\", \"01706\", \"01707\",\n"
+               "                \"01708\", \"01709\", \"01710\", \"01711\", \"01712\", \"01713\", \"01714\", \"01715\",\n"
+               "                \"01716\", \"01717\", \"01718\", \"01719\"]\n"
                "    and last_visit is missing and age >= 40 and age < 75\n",
                [=](const Schema& s, const CohortBatchView& v, uint8_t* out) {
                  const auto& lang = v.columns[s.FindColumn("language")];
@@ -195,8 +213,8 @@ std::vector<Filter> Filters() {
                    if (!l || !Valid(zip, i)) continue;
                    int32_t zl = zip.offsets[i + 1] - zip.offsets[i];
                    const uint8_t* zp = zip.data + zip.offsets[i];
-                   // "01000".."01019": one prefix test and a range on the last two digits.
-                   out[i] = zl == 5 && !std::memcmp(zp, "010", 3) && (zp[3] == '0' || zp[3] == '1') && zp[4] >= '0' &&
+                   // "01700".."01719": one prefix test and a range on the last two digits.
+                   out[i] = zl == 5 && !std::memcmp(zp, "017", 3) && (zp[3] == '0' || zp[3] == '1') && zp[4] >= '0' &&
                         zp[4] <= '9';
                  }
                  }});
@@ -231,10 +249,13 @@ int64_t Channel0(const BatchResult& r) {
 int main(int argc, char** argv) {
   int64_t rows = 2'000'000, batch_rows = 1 << 16;
   int reps = 3;
+  std::string data_dir, duckdb_file;
   std::string dump;  // --dump-ir <filter name prefix>: print that filter's optimized IR
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--dump-ir") dump = argv[i + 1];
+    if (a == "--data") data_dir = argv[i + 1];
+    if (a == "--duckdb") duckdb_file = argv[i + 1];
     if (a == "--rows") rows = std::stoll(argv[i + 1]);
     else if (a == "--batch") batch_rows = std::stoll(argv[i + 1]);
     else if (a == "--reps") reps = std::stoi(argv[i + 1]);
@@ -249,17 +270,48 @@ int main(int argc, char** argv) {
   const Schema& schema = *probe.program->schema;
   auto t0 = Clock::now();
   std::vector<std::unique_ptr<Batch>> batches;
-  for (int64_t at = 0, k = 0; at < rows; at += batch_rows, ++k)
-    batches.push_back(MakeBatch(schema, std::min(batch_rows, rows - at), 1234 + static_cast<uint64_t>(k)));
+  if (data_dir.empty()) {
+    for (int64_t at = 0, k = 0; at < rows; at += batch_rows, ++k)
+      batches.push_back(MakeBatch(schema, std::min(batch_rows, rows - at), 1234 + static_cast<uint64_t>(k)));
+  } else {
+    std::vector<DataError> errors;
+    auto reader = OpenRecordReader(probe.program->schema, data_dir, &errors);
+    if (!reader) {
+      for (auto& e : errors) fmt::print(stderr, "{}\n", e.ToString());
+      return 1;
+    }
+    rows = 0;
+    for (;;) {
+      auto b = std::make_unique<Batch>(schema);
+      if (!reader->Next(b.get(), batch_rows) || b->num_rows() == 0) break;
+      rows += b->num_rows();
+      batches.push_back(std::move(b));
+    }
+    for (auto& e : reader->errors()) fmt::print(stderr, "{}\n", e.ToString());
+    if (!reader->errors().empty()) return 1;
+  }
+  // DuckDB timings of the same filters on the same CSV: name -> (seconds, count).
+  std::map<std::string, std::pair<double, int64_t>> duck;
+  if (!duckdb_file.empty()) {
+    std::ifstream in(duckdb_file);
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream ls(line);
+      std::string name, secs, count;
+      if (std::getline(ls, name, '\t') && std::getline(ls, secs, '\t') && std::getline(ls, count, '\t'))
+        duck[name] = {std::stod(secs), std::stoll(count)};
+    }
+  }
   std::vector<CohortBatchView> views;
   for (auto& b : batches) views.push_back(b->View());
-  fmt::print("{} rows in {} batches generated in {:.2f}s\n\n", rows, batches.size(), Seconds(t0, Clock::now()));
+  fmt::print("{} rows in {} batches {} in {:.2f}s\n\n", rows, batches.size(),
+             data_dir.empty() ? "generated" : "loaded from " + data_dir, Seconds(t0, Clock::now()));
   ExecContext ctx;
   ctx.today = kToday;
   ctx.now = int64_t{kToday} * kMicrosPerDay;
 
-  fmt::print("{:<32} {:>12} {:>12} {:>12} {:>9} {:>9} {:>10} {:>10} {:>9}\n", "filter", "hand rows/s", "jit rows/s",
-             "interp rows/s", "jit/hand", "jit/int", "cold ms", "hit us", "2thr x");
+  fmt::print("{:<32} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9} {:>9} {:>10} {:>10} {:>9}\n", "filter", "hand rows/s",
+             "jit rows/s", "interp rows/s", "duckdb rows/s", "jit/hand", "jit/int", "jit/duck", "cold ms", "hit us",
+             "2thr x");
   for (const Filter& f : Filters()) {
     CompileResult cr = Compile(f.source, copts);
     if (!cr.ok()) {
@@ -328,11 +380,58 @@ int main(int argc, char** argv) {
     });
     int64_t n_jit2 = count_results();
     const double r = static_cast<double>(rows);
-    fmt::print("{:<32} {:>12.3g} {:>12.3g} {:>12.3g} {:>8.0f}% {:>8.1f}x {:>10.2f} {:>10.1f} {:>8.2f}x\n", f.name,
-               r / t_hand, r / t_jit, r / t_int, 100.0 * t_hand / t_jit, t_int / t_jit, Seconds(c0, c1) * 1e3,
-               Seconds(c1, c2) * 1e6, t_jit / t_jit2);
+    auto d = duck.find(f.name);
+    std::string duck_rate = "-", duck_ratio = "-";
+    if (d != duck.end()) {
+      duck_rate = fmt::format("{:.3g}", r / d->second.first);
+      duck_ratio = fmt::format("{:.1f}x", d->second.first / t_jit);
+    }
+    fmt::print("{:<32} {:>12.3g} {:>12.3g} {:>12.3g} {:>12} {:>8.0f}% {:>8.1f}x {:>9} {:>10.2f} {:>10.1f} {:>8.2f}x\n",
+               f.name, r / t_hand, r / t_jit, r / t_int, duck_rate, 100.0 * t_hand / t_jit, t_int / t_jit, duck_ratio,
+               Seconds(c0, c1) * 1e3, Seconds(c1, c2) * 1e6, t_jit / t_jit2);
+    if (d != duck.end() && d->second.second != n_jit)
+      fmt::print("  MISMATCH: duckdb {} jit {}\n", d->second.second, n_jit);
     if (n_hand != n_jit || n_jit != n_int || n_jit2 != n_jit)
       fmt::print("  MISMATCH: hand {} jit {} interp {} jit(2 threads) {}\n", n_hand, n_jit, n_int, n_jit2);
   }
+
+  // Compile time of a 10-predicate segment: the median of several cold
+  // compiles (cache cleared each time) and of cache hits.
+  const std::string ten =
+      "use Patient\nsegment T \"\"\n  where age >= 18 and age < 90 and language in [\"en\", \"es\"] and state == \"MA\"\n"
+      "    and telehealth_visits < 3 and no_show_count < 2 and portal_active\n"
+      "    and last_visit after 2024-11-23 and (consent.sms or consent.email)\n"
+      "    and next_appointment is missing\n  channel sms if consent\n";
+  CompileResult tc = Compile(ten, copts);
+  if (!tc.ok()) {
+    fmt::print("10-predicate segment does not compile\n");
+    return 1;
+  }
+  std::vector<double> cold, cold_cpu, hit;
+  for (int k = 0; k < 9; ++k) {
+    ClearJitCache();
+    std::string error;
+    const double cpu0 = ProcessCpuSeconds();
+    auto a = Clock::now();
+    auto e1 = MakeJitEngine(tc.program, JitOptions{}, &error);
+    auto b = Clock::now();
+    cold_cpu.push_back((ProcessCpuSeconds() - cpu0) * 1e3);
+    auto e2 = MakeJitEngine(tc.program, JitOptions{}, &error);
+    auto c = Clock::now();
+    if (!e1 || !e2) {
+      fmt::print("10-predicate segment: JIT failed: {}\n", error);
+      return 1;
+    }
+    cold.push_back(Seconds(a, b) * 1e3);
+    hit.push_back(Seconds(b, c) * 1e6);
+  }
+  std::sort(cold.begin(), cold.end());
+  std::sort(cold_cpu.begin(), cold_cpu.end());
+  std::sort(hit.begin(), hit.end());
+  fmt::print(
+      "\n10-predicate segment compile: cold median {:.2f} ms wall (min {:.2f}, max {:.2f}), {:.2f} ms process CPU "
+      "(min {:.2f}); cache hit median {:.1f} us\n",
+      cold[cold.size() / 2], cold.front(), cold.back(), cold_cpu[cold_cpu.size() / 2], cold_cpu.front(),
+      hit[hit.size() / 2]);
   return 0;
 }
