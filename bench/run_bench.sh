@@ -24,7 +24,10 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCOHORT_BUILD_BENCH=ON 
 cmake --build "$build" --target cohort_bench -j"$jobs" >/dev/null
 cohort="${COHORT:-}"
 if [[ -z "$cohort" ]]; then
-  cmake --build "$build" --target cohort -j"$jobs" >/dev/null
+  if ! cmake --build "$build" --target cohort -j"$jobs" >/dev/null; then
+    echo "cannot build cohort (for \`cohort gen\`); set COHORT=/path/to/cohort" >&2
+    exit 1
+  fi
   cohort="$build/cohort"
 fi
 
