@@ -17,6 +17,7 @@ if [ -z "${SARIF_MULTITOOL:-}" ] && command -v npm > /dev/null; then
   [ -x "$mt" ] && export SARIF_MULTITOOL="$PWD/$mt"
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$BUILD"
 ctest --output-on-failure -j2

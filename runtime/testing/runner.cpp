@@ -131,6 +131,14 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
     ctx.now = static_cast<int64_t>(ctx.today) * 86400LL * 1000000LL;
     interp::Session session(interp, view, ctx);
     auto truth = [&](ir::ExprId id) { return session.Truth(id); };
+    // A failure that several engines produce identically is reported once,
+    // tagged with every engine (`[interp, jit]`); engines that disagree are
+    // reported separately, which is what a reader needs to see.
+    struct Failure {
+      std::string where, text, expected, actual;
+      std::vector<std::string> engines;
+    };
+    std::vector<Failure> failures;
 
     if (coverage) {
       size_t i = 0;
@@ -257,10 +265,18 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
           }
         }
         if (!ok) {
-          tr.failures.push_back(fmt::format("{}: [{}] {}\n    expected: {}\n    actual:   {}", Where(sm, x.range),
-                                            eng.name, x.text, expected, actual));
+          Failure f{Where(sm, x.range), x.text, expected, actual, {std::string(eng.name)}};
+          auto same = std::find_if(failures.begin(), failures.end(), [&](const Failure& g) {
+            return g.where == f.where && g.text == f.text && g.expected == f.expected && g.actual == f.actual;
+          });
+          if (same != failures.end()) same->engines.push_back(f.engines[0]);
+          else failures.push_back(std::move(f));
         }
       }
+    }
+    for (const Failure& f : failures) {
+      tr.failures.push_back(fmt::format("{}: [{}] {}\n    expected: {}\n    actual:   {}", f.where,
+                                        fmt::join(f.engines, ", "), f.text, f.expected, f.actual));
     }
     tr.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     results.push_back(std::move(tr));

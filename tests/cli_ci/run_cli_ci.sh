@@ -27,10 +27,17 @@ check "test pass" 0 $rc "$DIR/pass.expected" "$tmp/pass.out"
 [ "$(tail -n 1 "$tmp/pass.out")" = "4 passed, 0 failed" ] || { echo "FAIL summary line (pass)"; fails=$((fails + 1)); }
 
 # cohort test: failing suite, JUnit content (times removed).
-"$COHORT" test tests/cli_ci/fail --junit "$tmp/fail.xml" > "$tmp/fail.out" 2>&1; rc=$?
+# Failures every engine agrees on are reported once, tagged with all engines
+# this build has (`[interp, jit]` with the JIT); goldens say [ENGINES].
+engines="interp"
+printf 'use Patient\n' > "$tmp/probe.cohort"
+"$COHORT" check --emit llvm "$tmp/probe.cohort" > /dev/null 2>&1 && engines="interp, jit"
+"$COHORT" test tests/cli_ci/fail --junit "$tmp/fail.xml" > "$tmp/fail.raw" 2>&1; rc=$?
+grep -q "\[$engines\] expect" "$tmp/fail.raw" || { echo "FAIL failures not tagged [$engines]"; fails=$((fails + 1)); }
+sed "s/\[$engines\]/[ENGINES]/g" "$tmp/fail.raw" > "$tmp/fail.out"
 check "test fail" 1 $rc "$DIR/fail.expected" "$tmp/fail.out"
 [ "$(tail -n 1 "$tmp/fail.out")" = "1 passed, 1 failed" ] || { echo "FAIL summary line (fail)"; fails=$((fails + 1)); }
-sed -E 's/time="[0-9.]+"/time="T"/g' "$tmp/fail.xml" > "$tmp/fail.junit"
+sed -E -e 's/time="[0-9.]+"/time="T"/g' -e "s/\[$engines\]/[ENGINES]/g" "$tmp/fail.xml" > "$tmp/fail.junit"
 check "junit" 1 1 "$DIR/fail.junit.expected" "$tmp/fail.junit"
 
 # Coverage report and threshold.
