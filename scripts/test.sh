@@ -16,6 +16,17 @@ if [ -z "${SARIF_MULTITOOL:-}" ] && command -v npm > /dev/null; then
   fi
   [ -x "$mt" ] && export SARIF_MULTITOOL="$PWD/$mt"
 fi
+# VS Code extension: install its npm devDependencies (tooling only, gitignored)
+# so ctest's vscode_grammar test runs, and package the .vsix offline.
+if command -v npm > /dev/null && [ ! -x editors/vscode/node_modules/.bin/vsce ]; then
+  (cd editors/vscode && npm ci --silent --no-audit --no-fund > /dev/null 2>&1) \
+    || echo "test.sh: note: could not install the VS Code extension's npm tools; its tests are skipped"
+fi
+if [ -x editors/vscode/node_modules/.bin/vsce ]; then
+  bash editors/vscode/build.sh "$PWD/$BUILD/cohort.vsix" > "$BUILD/vsix.log" 2>&1 \
+    && echo "test.sh: packaged $BUILD/cohort.vsix" \
+    || { echo "test.sh: packaging the VS Code extension failed:"; cat "$BUILD/vsix.log"; exit 1; }
+fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
