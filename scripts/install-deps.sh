@@ -11,7 +11,16 @@ PKGS=(
   libedit-dev                    # REPL line editing (BSD licence)
   tmux                           # drives the REPL in a real terminal in tests
   neovim                         # a real LSP client for the language-server tests
+  ccache                         # cached compiles (the build uses it when present)
+  libssl-dev                     # SHA-256 (OpenSSL libcrypto) for the audit log
+  libflatbuffers-dev flatbuffers-compiler   # Arrow IPC (Schema.fbs/Message.fbs/File.fbs)
+  libpq-dev postgresql           # PostgreSQL source/target; tests start throwaway clusters
+  clang-19 libclang-rt-19-dev    # libFuzzer targets (ctest -L fuzz)
+  chromium                       # headless browser test of the HTML report
 )
+# Test tooling only (DuckDB, apache-arrow, SARIF validator) comes from npm; the
+# machine image ships Node.js with npm; elsewhere Debian's packages provide them.
+command -v npm > /dev/null || PKGS+=(nodejs npm)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
