@@ -11,6 +11,7 @@
 
 #include "core/ir.h"
 #include "core/source.h"
+#include "core/truth.h"
 
 namespace cohort::test {
 
@@ -50,7 +51,7 @@ struct Expect {
   std::optional<int32_t> send_on;  ///< kChannel `on DATE`
   ClauseKind clause = ClauseKind::kWhere;
   uint32_t exclude = 0;          ///< 0-based
-  uint8_t truth = 1;             ///< 0 FALSE, 1 TRUE, 2 UNKNOWN
+  Truth truth = Truth::kTrue;
   ir::ExprId clause_expr = ir::kNoExpr;
 };
 

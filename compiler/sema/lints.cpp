@@ -7,19 +7,13 @@
 #include <map>
 #include <set>
 
+#include "core/conjuncts.h"
+
 namespace cohort {
 
 namespace {
 
-/// The top-level `and` conjuncts of a condition.
-void Conjuncts(const ir::Program& p, ir::ExprId id, std::vector<ir::ExprId>* out) {
-  const ir::Expr& e = p.expr(id);
-  if (e.kind == ir::ExprKind::kAnd) {
-    for (ir::ExprId a : e.args) Conjuncts(p, a, out);
-  } else {
-    out->push_back(id);
-  }
-}
+using ir::Conjuncts;
 
 bool ContainsAll(const ir::Program& p, const std::vector<ir::ExprId>& big, const std::vector<ir::ExprId>& small) {
   for (ir::ExprId s : small) {

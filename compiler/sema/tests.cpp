@@ -396,7 +396,7 @@ std::vector<test::Case> CheckTests(const ast::Module& module, const ir::Program&
       }
       if (e.kind == ast::ExpectKind::kClause && seg) {
         x.clause = static_cast<test::ClauseKind>(e.clause);
-        x.truth = e.truth.name == "true" ? 1 : e.truth.name == "false" ? 0 : 2;
+        x.truth = e.truth.name == "true" ? Truth::kTrue : e.truth.name == "false" ? Truth::kFalse : Truth::kUnknown;
         if (e.clause == ast::ClauseRef::kWhere) {
           x.clause_expr = seg->where;
         } else if (e.clause == ast::ClauseRef::kExclude) {

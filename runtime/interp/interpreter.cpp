@@ -268,8 +268,8 @@ void Interpreter::Evaluate(const CohortBatchView& batch, const ExecContext& ctx,
     if (!done[s]) ev.ComputeSegment(s, &out->segments[s], true);
 }
 
-std::vector<uint8_t> Interpreter::EvaluateTruth(ir::ExprId id, const CohortBatchView& batch,
-                                                const ExecContext& ctx) const {
+std::vector<cohort::Truth> Interpreter::EvaluateTruth(ir::ExprId id, const CohortBatchView& batch,
+                                                      const ExecContext& ctx) const {
   Session s(*this, batch, ctx);
   return s.Truth(id);
 }
@@ -285,16 +285,16 @@ Session::Session(const Interpreter& interp, const CohortBatchView& batch, const 
 
 Session::~Session() = default;
 
-std::vector<uint8_t> Session::Truth(ir::ExprId id) {
+std::vector<cohort::Truth> Session::Truth(ir::ExprId id) {
   const Frame& f = ev_->row_frame();
-  std::vector<uint8_t> out(f.n, kUnknown);
+  std::vector<cohort::Truth> out(f.n, cohort::Truth::kUnknown);
   if (id >= ev_->program().exprs.size() || ev_->program().exprs[id].level != 0) return out;
   Sel all = ev_->AllRows();
   Vec v = ev_->EvalRows(id, all);
   if (v.kind == TypeKind::kBool) {
-    for (uint32_t r : all) out[r] = v.Truth(r);
+    for (uint32_t r : all) out[r] = static_cast<cohort::Truth>(v.Truth(r));
   } else {
-    for (uint32_t r : all) out[r] = v.Valid(r) ? kTrue : kUnknown;
+    for (uint32_t r : all) out[r] = v.Valid(r) ? cohort::Truth::kTrue : cohort::Truth::kUnknown;
   }
   return out;
 }

@@ -9,7 +9,7 @@
 //
 //   Interpreter interp(program);                 // program: shared_ptr<const ir::Program>
 //   interp::Session s(interp, batch.View(), ctx);  // one batch; caches defines/segments
-//   std::vector<uint8_t> t = s.Truth(seg.where);   // per row: 0 FALSE, 1 TRUE, 2 UNKNOWN
+//   std::vector<Truth> t = s.Truth(seg.where);     // per row: TRUE, FALSE or UNKNOWN
 //   std::vector<ir::Value> v = s.Values(expr);     // per row: typed value, is_null = missing
 //   const std::vector<uint8_t>& m = s.Member(k);   // membership of segment k (0/1)
 //
@@ -23,15 +23,13 @@
 #include <vector>
 
 #include "core/ir.h"
+#include "core/truth.h"
 #include "runtime/engine.h"
 
 namespace cohort::interp {
 
 class Plan;
 class Evaluator;
-
-/// Truth values in the vectors Session::Truth returns.
-enum class Truth : uint8_t { kFalse = 0, kTrue = 1, kUnknown = 2 };
 
 /// The reference engine for one program. Immutable after construction, so
 /// Evaluate may run on several threads at once (all scratch state is per call).
@@ -43,7 +41,7 @@ class Interpreter final : public Engine {
   /// Fills `out` (reset to the batch's size) with every segment's masks.
   void Evaluate(const CohortBatchView& batch, const ExecContext& ctx, BatchResult* out) const override;
   /// Shorthand for Session(...).Truth(id) on a single expression.
-  std::vector<uint8_t> EvaluateTruth(ir::ExprId id, const CohortBatchView& batch, const ExecContext& ctx) const;
+  std::vector<cohort::Truth> EvaluateTruth(ir::ExprId id, const CohortBatchView& batch, const ExecContext& ctx) const;
   /// Shorthand for Session(...).Values(id) on a single expression.
   std::vector<ir::Value> EvaluateValues(ir::ExprId id, const CohortBatchView& batch, const ExecContext& ctx) const;
   const ir::Program& program() const;
@@ -62,9 +60,9 @@ class Session {
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
-  /// Per row: 0 FALSE, 1 TRUE, 2 UNKNOWN (see Truth). `id` must be a bool
-  /// expression; any other type gives 2 for missing values and 1 otherwise.
-  std::vector<uint8_t> Truth(ir::ExprId id);
+  /// Per row: TRUE, FALSE or UNKNOWN. `id` must be a bool expression; any
+  /// other type gives UNKNOWN for missing values and TRUE otherwise.
+  std::vector<cohort::Truth> Truth(ir::ExprId id);
   /// Per row: the value (kind = the expression's type kind, is_null when
   /// missing; bools in `i`; set<string> as its items joined by ';' in `s`;
   /// list<Record> as its element count in `i`).

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/ir.h"
+#include "core/truth.h"
 #include "runtime/batch.h"
 
 namespace cohort::interp {
@@ -19,10 +20,10 @@ namespace cohort::interp {
 /// Ascending positions to evaluate (DuckDB-style selection vector).
 using Sel = std::vector<uint32_t>;
 
-/// Tri-state truth values, as stored in truth vectors.
-inline constexpr uint8_t kFalse = 0;
-inline constexpr uint8_t kTrue = 1;
-inline constexpr uint8_t kUnknown = 2;
+/// Truth values (core/truth.h) as bytes, as stored in truth vectors.
+inline constexpr uint8_t kFalse = static_cast<uint8_t>(cohort::Truth::kFalse);
+inline constexpr uint8_t kTrue = static_cast<uint8_t>(cohort::Truth::kTrue);
+inline constexpr uint8_t kUnknown = static_cast<uint8_t>(cohort::Truth::kUnknown);
 
 /// Which buffer of a Vec holds the values of a type kind.
 enum class Storage : uint8_t {

@@ -47,25 +47,6 @@ void AppendCsvField(std::string& out, std::string_view v) {
   out.push_back('"');
 }
 
-/// Formats one scalar cell for an `export` column ("" when missing).
-std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row) {
-  if (!IsValid(c, row)) return {};
-  switch (def.type.kind) {
-    case TypeKind::kBool: return GetBit(static_cast<const uint8_t*>(c.values), row) ? "true" : "false";
-    case TypeKind::kInt: return std::to_string(static_cast<const int64_t*>(c.values)[row]);
-    case TypeKind::kDecimal: return fmt::format("{}", static_cast<const double*>(c.values)[row]);
-    case TypeKind::kString: return std::string(StringAt(c, row));
-    case TypeKind::kDate: return FormatDate(static_cast<const int32_t*>(c.values)[row]);
-    case TypeKind::kTimestamp: return FormatTimestamp(static_cast<const int64_t*>(c.values)[row]);
-    case TypeKind::kEnum: {
-      uint8_t code = static_cast<const uint8_t*>(c.values)[row];
-      const auto& labels = def.type.enum_def->labels;
-      return code < labels.size() ? labels[code] : std::string();
-    }
-    default: return {};
-  }
-}
-
 /// Writes `content` to `path` and flushes it to disk.
 bool WriteFileDurable(const fs::path& path, const std::string& content, std::string* error) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -232,6 +213,24 @@ class Assembler {
 };
 
 }  // namespace
+
+std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row) {
+  if (!IsValid(c, row)) return {};
+  switch (def.type.kind) {
+    case TypeKind::kBool: return GetBit(static_cast<const uint8_t*>(c.values), row) ? "true" : "false";
+    case TypeKind::kInt: return std::to_string(static_cast<const int64_t*>(c.values)[row]);
+    case TypeKind::kDecimal: return fmt::format("{}", static_cast<const double*>(c.values)[row]);
+    case TypeKind::kString: return std::string(StringAt(c, row));
+    case TypeKind::kDate: return FormatDate(static_cast<const int32_t*>(c.values)[row]);
+    case TypeKind::kTimestamp: return FormatTimestamp(static_cast<const int64_t*>(c.values)[row]);
+    case TypeKind::kEnum: {
+      uint8_t code = static_cast<const uint8_t*>(c.values)[row];
+      const auto& labels = def.type.enum_def->labels;
+      return code < labels.size() ? labels[code] : std::string();
+    }
+    default: return {};
+  }
+}
 
 ReportTally::ReportTally(const ir::Program& p, int32_t today, RunReport* report) : p_(p), report_(report) {
   report_->segments.resize(p.segments.size());

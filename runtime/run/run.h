@@ -96,6 +96,10 @@ struct RunStatus {
 /// summary.json into `options.out_dir` (complete or untouched).
 RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions& options, RunReport* report);
 
+/// One scalar cell as text, as lists (`export` columns) and the REPL's
+/// `.sample` show it ("" when missing).
+std::string FormatCell(const CohortColumn& column, const ColumnDef& def, int64_t row);
+
 /// The human summary table printed by `cohort run` and the REPL's `.run`.
 std::string FormatReportTable(const RunReport& report);
 /// summary.json text.

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <random>
 
 #include <fmt/format.h>
@@ -16,11 +17,15 @@
 #include "core/dates.h"
 #include "core/md5.h"
 #include "runtime/run/decide.h"
+#include "runtime/run/explain.h"
 #include "runtime/interp/interpreter.h"
 
 namespace cohort::testing {
 
 namespace {
+
+/// Clause text in failure messages is cut to this many characters.
+constexpr size_t kClauseWidth = 100;
 
 void AppendValue(ColumnData& col, const ir::Value& v) {
   if (v.is_null) {
@@ -39,34 +44,11 @@ void AppendValue(ColumnData& col, const ir::Value& v) {
   }
 }
 
-std::string TruthName(uint8_t t) { return t == 1 ? "TRUE" : t == 0 ? "FALSE" : "UNKNOWN"; }
-
 std::string Where(const SourceManager& sm, SourceRange r) {
   if (!r.valid() || r.file > sm.size()) return "?";
   const SourceFile& f = sm.Get(r.file);
   LineCol lc = f.Position(r.begin);
   return fmt::format("{}:{}:{}", f.name(), lc.line, lc.col);
-}
-
-/// The clause's source text, on one line and shortened for reports.
-std::string ClauseText(const SourceManager& sm, SourceRange r) {
-  if (!r.valid() || r.file > sm.size()) return "";
-  const std::string& text = sm.Get(r.file).text();
-  if (r.begin > r.end || r.end > text.size()) return "";
-  std::string out;
-  bool space = false;
-  for (size_t i = r.begin; i < r.end; ++i) {
-    char c = text[i];
-    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  if (out.size() > 100) out = out.substr(0, 97) + "...";
-  return out;
 }
 
 }  // namespace
@@ -129,8 +111,20 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
     ExecContext ctx;
     ctx.today = tc.today.value_or(default_today);
     ctx.now = static_cast<int64_t>(ctx.today) * 86400LL * 1000000LL;
+    // Why each record is (not) listed: the interpreter's clause values and
+    // the shared decisions on its result (runtime/run/explain.h), computed
+    // once per segment and test.
     interp::Session session(interp, view, ctx);
-    auto truth = [&](ir::ExprId id) { return session.Truth(id); };
+    BatchResult reference;
+    interp.Evaluate(view, ctx, &reference);
+    Decisions reference_decisions;
+    Decide(p, view, reference, &reference_decisions);
+    std::vector<std::optional<SegmentExplanation>> explained(p.segments.size());
+    auto explain = [&](uint32_t s) -> const SegmentExplanation& {
+      if (!explained[s]) explained[s] = ExplainSegment(p, s, view, session, reference_decisions, ctx.today);
+      return *explained[s];
+    };
+    auto text = [&](ir::ExprId id) { return Shorten(ClauseText(sm, p.expr(id).range), kClauseWidth); };
     // A failure that several engines produce identically is reported once,
     // tagged with every engine (`[interp, jit]`); engines that disagree are
     // reported separately, which is what a reader needs to see.
@@ -142,33 +136,40 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
 
     if (coverage) {
       size_t i = 0;
-      for (const ir::Segment& seg : p.segments) {
-        auto mark = [&](ir::ExprId id) {
-          auto t = truth(id);
-          for (uint8_t v : t) {
-            coverage->clauses[i].seen_true |= v == 1;
-            coverage->clauses[i].seen_false |= v == 0;
+      for (uint32_t s = 0; s < p.segments.size(); ++s) {
+        const SegmentExplanation& e = explain(s);
+        auto mark = [&](auto truth_of_row) {
+          for (int64_t r = 0; r < e.num_rows; ++r) {
+            Truth t = truth_of_row(r);
+            coverage->clauses[i].seen_true |= t == Truth::kTrue;
+            coverage->clauses[i].seen_false |= t == Truth::kFalse;
           }
           ++i;
         };
-        mark(seg.where);
-        for (ir::ExprId e : seg.excludes) mark(e);
-        for (const ir::Channel& ch : seg.channels) mark(ch.condition);
+        mark([&](int64_t r) { return e.where[r]; });
+        for (uint32_t k = 0; k < p.segments[s].excludes.size(); ++k) mark([&](int64_t r) { return e.Exclude(k, r); });
+        for (const auto& ch : e.channels) mark([&](int64_t r) { return ch[r].condition; });
       }
     }
 
-    // Why a record is (not) a member, from the interpreter's clause values.
+    // Why a record is (not) a member.
     auto explain_member = [&](uint32_t s, uint32_t r) {
       const ir::Segment& seg = p.segments[s];
-      uint8_t w = truth(seg.where)[r];
-      if (w != 1) return fmt::format("`where` is {}: {}", TruthName(w), ClauseText(sm, p.expr(seg.where).range));
-      for (size_t k = 0; k < seg.excludes.size(); ++k) {
-        if (truth(seg.excludes[k])[r] == 1) {
-          return fmt::format("`exclude {}` is TRUE: {}", k + 1, ClauseText(sm, p.expr(seg.excludes[k]).range));
-        }
+      const SegmentExplanation& e = explain(s);
+      if (e.where[r] != Truth::kTrue) return fmt::format("`where` is {}: {}", TruthName(e.where[r]), text(seg.where));
+      for (uint32_t k = 0; k < seg.excludes.size(); ++k) {
+        if (e.Exclude(k, r) == Truth::kTrue) return fmt::format("`exclude {}` is TRUE: {}", k + 1, text(seg.excludes[k]));
       }
-      std::string out = "`where` is TRUE and no `exclude` is TRUE";
-      return out;
+      return std::string("`where` is TRUE and no `exclude` is TRUE");
+    };
+    // The clause an expectation names, for one record.
+    auto clause_truth = [&](const test::Expect& x, uint32_t r) {
+      const SegmentExplanation& e = explain(x.segment);
+      switch (x.clause) {
+        case test::ClauseKind::kWhere: return e.where[r];
+        case test::ClauseKind::kExclude: return e.Exclude(x.exclude, r);
+        default: return e.channels[x.channel][r].condition;
+      }
     };
 
     for (const EngineRef& eng : engines) {
@@ -208,9 +209,9 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
             } else if (o.held[x.segment][r]) {
               actual = "not listed: held out";
             } else {
-              uint8_t t = truth(ch.condition)[r];
+              Truth t = explain(x.segment).channels[x.channel][r].condition;
               actual = fmt::format("not listed: `channel {}` condition is {} (consent must be TRUE): {}", ch.name,
-                                   TruthName(t), ClauseText(sm, p.expr(ch.condition).range));
+                                   TruthName(t), text(ch.condition));
             }
             break;
           }
@@ -241,14 +242,14 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
             break;
           }
           case test::ExpectKind::kClause: {
-            uint8_t t = truth(x.clause_expr)[r];
+            Truth t = clause_truth(x, r);
             const ir::Segment& seg = p.segments[x.segment];
             std::string clause = x.clause == test::ClauseKind::kWhere     ? "where"
                                  : x.clause == test::ClauseKind::kExclude ? fmt::format("exclude {}", x.exclude + 1)
                                                                           : "channel " + seg.channels[x.channel].name;
             expected = fmt::format("`{}` of `{}` is {} for {}", clause, seg.name, TruthName(x.truth), rec.name);
             ok = t == x.truth;
-            actual = fmt::format("{} ({})", TruthName(t), ClauseText(sm, p.expr(x.clause_expr).range));
+            actual = fmt::format("{} ({})", TruthName(t), text(x.clause_expr));
             // Every engine's TRUE mask must agree with the interpreter where it is defined.
             const SegmentResult& sr = res.segments[x.segment];
             bool defined = true;
@@ -256,7 +257,7 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
             if (x.clause == test::ClauseKind::kWhere) mask = sr.where[r];
             else if (x.clause == test::ClauseKind::kExclude) defined = sr.where[r], mask = sr.excludes[x.exclude][r];
             else defined = sr.member[r], mask = sr.channels[x.channel][r];
-            if (ok && defined && (mask == 1) != (x.truth == 1)) {
+            if (ok && defined && (mask == 1) != (x.truth == Truth::kTrue)) {
               ok = false;
               actual = fmt::format("{} in the interpreter but the engine's mask says {}", TruthName(t),
                                    mask ? "TRUE" : "not TRUE");

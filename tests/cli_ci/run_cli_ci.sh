@@ -1,30 +1,32 @@
 #!/usr/bin/env bash
 # CLI goldens for CI features: `cohort test` (summary line, exit codes, JUnit),
-# `cohort check --format sarif|json`, `--strict`. Usage: run_cli_ci.sh COHORT SRC_DIR
-# COHORT_UPDATE_GOLDEN=1 rewrites the expected files.
+# `cohort check --format sarif|json`, `--strict`, and CLI diagnostics that
+# only the CLI produces (unreadable file, invalid tests). Runs on the
+# file-test harness (tests/file_test/file_test.sh): COHORT_UPDATE_GOLDEN=1
+# rewrites the expected files that differ.
+# Usage: run_cli_ci.sh COHORT SRC_DIR
 set -u
 COHORT=$1
 SRC=$2
 DIR=$SRC/tests/cli_ci
 cd "$SRC" || exit 2
-fails=0
+source "$SRC/tests/file_test/file_test.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 check() {  # name expected_exit actual_exit golden_file actual_file
   local name=$1 want=$2 got=$3 golden=$4 actual=$5
   if [ "$want" != "$got" ]; then
-    echo "FAIL $name: exit $got, expected $want"; fails=$((fails + 1)); return
+    ft_fail "$name: exit $got, expected $want" "$(head -20 "$actual")"
+    return
   fi
-  if [ -n "${COHORT_UPDATE_GOLDEN:-}" ]; then cp "$actual" "$golden"; return; fi
-  if ! diff -u "$golden" "$actual"; then echo "FAIL $name: output differs"; fails=$((fails + 1)); return; fi
-  echo "ok   $name"
+  ft_expect "$name" "$golden" "$actual"
 }
 
 # cohort test: passing suite.
 "$COHORT" test tests/cli_ci/pass --junit "$tmp/pass.xml" > "$tmp/pass.out" 2>&1; rc=$?
 check "test pass" 0 $rc "$DIR/pass.expected" "$tmp/pass.out"
-[ "$(tail -n 1 "$tmp/pass.out")" = "4 passed, 0 failed" ] || { echo "FAIL summary line (pass)"; fails=$((fails + 1)); }
+[ "$(tail -n 1 "$tmp/pass.out")" = "4 passed, 0 failed" ] || ft_fail "summary line (pass)"
 
 # cohort test: failing suite, JUnit content (times removed).
 # Failures every engine agrees on are reported once, tagged with all engines
@@ -33,10 +35,10 @@ engines="interp"
 printf 'use Patient\n' > "$tmp/probe.cohort"
 "$COHORT" check --emit llvm "$tmp/probe.cohort" > /dev/null 2>&1 && engines="interp, jit"
 "$COHORT" test tests/cli_ci/fail --junit "$tmp/fail.xml" > "$tmp/fail.raw" 2>&1; rc=$?
-grep -q "\[$engines\] expect" "$tmp/fail.raw" || { echo "FAIL failures not tagged [$engines]"; fails=$((fails + 1)); }
+grep -q "\[$engines\] expect" "$tmp/fail.raw" || ft_fail "failures not tagged [$engines]"
 sed "s/\[$engines\]/[ENGINES]/g" "$tmp/fail.raw" > "$tmp/fail.out"
 check "test fail" 1 $rc "$DIR/fail.expected" "$tmp/fail.out"
-[ "$(tail -n 1 "$tmp/fail.out")" = "1 passed, 1 failed" ] || { echo "FAIL summary line (fail)"; fails=$((fails + 1)); }
+[ "$(tail -n 1 "$tmp/fail.out")" = "1 passed, 1 failed" ] || ft_fail "summary line (fail)"
 sed -E -e 's/time="[0-9.]+"/time="T"/g' -e "s/\[$engines\]/[ENGINES]/g" "$tmp/fail.xml" > "$tmp/fail.junit"
 check "junit" 1 1 "$DIR/fail.junit.expected" "$tmp/fail.junit"
 
@@ -56,6 +58,13 @@ check "not strict" 0 $rc "$DIR/nostrict.expected" "$tmp/nostrict.out"
 "$COHORT" check --strict tests/cli_ci/strict.cohort > "$tmp/strict.out" 2>&1; rc=$?
 check "strict" 1 $rc "$DIR/strict.expected" "$tmp/strict.out"
 
+# Diagnostics only the CLI produces: a file that cannot be read (E0501) and
+# an invalid test block (E0312).
+"$COHORT" check tests/cli_ci/does_not_exist.cohort > "$tmp/unreadable.out" 2>&1; rc=$?
+check "unreadable file" 1 $rc "$DIR/unreadable.expected" "$tmp/unreadable.out"
+"$COHORT" check tests/cli_ci/invalid_test.cohort > "$tmp/invalid_test.out" 2>&1; rc=$?
+check "invalid test" 1 $rc "$DIR/invalid_test.expected" "$tmp/invalid_test.out"
+
 # JSON and SARIF.
 "$COHORT" check --strict --format json tests/cli_ci/strict.cohort > "$tmp/strict.json" 2>/dev/null; rc=$?
 check "json" 1 $rc "$DIR/strict.json.expected" "$tmp/strict.json"
@@ -64,7 +73,7 @@ sed -E 's#"file://[^"]*"#"file://BASE/"#' "$tmp/strict.sarif" > "$tmp/strict.sar
 check "sarif" 1 $rc "$DIR/strict.sarif.expected" "$tmp/strict.sarif.norm"
 
 # Structural SARIF validation (always) and sarif-multitool (when installed).
-python3 - "$tmp/strict.sarif" <<'PY' || { echo "FAIL sarif structure"; fails=$((fails + 1)); }
+python3 - "$tmp/strict.sarif" <<'PY' && ft_ok "sarif structure" || ft_fail "sarif structure"
 import json, sys
 log = json.load(open(sys.argv[1]))
 assert log["version"] == "2.1.0" and log["$schema"].endswith("sarif-2.1.0.json")
@@ -86,20 +95,18 @@ for res in run["results"]:
     assert reg["startLine"] >= 1 and reg["startColumn"] >= 1
     assert (reg["endLine"], reg["endColumn"]) >= (reg["startLine"], reg["startColumn"])
     assert res["partialFingerprints"]["cohortDiagnostic/v1"]
-print("ok   sarif structure")
 PY
 MT=${SARIF_MULTITOOL:-}
 if [ -n "$MT" ] && [ -x "$MT" ]; then
   rm -f "$tmp/validation.sarif"
   "$MT" validate --output "$tmp/validation.sarif" "$tmp/strict.sarif" > "$tmp/mt.out" 2>&1
   if python3 -c "import json,sys; r=json.load(open('$tmp/validation.sarif'))['runs'][0].get('results',[]); sys.exit(1 if r else 0)"; then
-    echo "ok   sarif-multitool validate"
+    ft_ok "sarif-multitool validate"
   else
-    echo "FAIL sarif-multitool validate"; cat "$tmp/mt.out"; fails=$((fails + 1))
+    ft_fail "sarif-multitool validate" "$(cat "$tmp/mt.out")"
   fi
 else
   echo "skip sarif-multitool (set SARIF_MULTITOOL to the Sarif.Multitool binary of npm @microsoft/sarif-multitool)"
 fi
 
-echo "cli_ci: $fails failure(s)"
-[ $fails -eq 0 ]
+ft_finish cli_ci

@@ -8,10 +8,12 @@
 // message). Diagnostics in other files of the directory (a `use`d schema) are
 // matched against expectations written in those files. `fail_*` files must
 // have errors and no other file may. An `ok_*.cohort` with a `*.ir` beside it
-// must dump exactly that IR. COHORT_UPDATE_GOLDEN=1 rewrites the `.ir` files
-// and the expectation comments from the actual output.
+// must dump exactly that IR. The update rule is the file-test harness's
+// (tests/file_test/file_test.h): COHORT_UPDATE_GOLDEN=1 rewrites the `.ir`
+// files and the expectation comments that differ from the actual output;
+// with --rewrite-all as well, every expectation comment is rewritten.
 //
-// Usage: golden_runner DIR [FILTER]   (exit 0 when every file matches)
+// Usage: golden_runner DIR [FILTER] [--rewrite-all]   (exit 0 when every file matches)
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +28,7 @@
 #include "compiler/driver/driver.h"
 #include "core/dates.h"
 #include "core/ir.h"
+#include "tests/file_test/file_test.h"
 
 namespace fs = std::filesystem;
 using namespace cohort;
@@ -164,16 +167,20 @@ std::string RewriteExpectations(const std::string& text, const std::map<uint32_t
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: golden_runner DIR [FILTER]\n");
+  std::vector<std::string> args;
+  bool rewrite_all = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--rewrite-all") rewrite_all = true;
+    else args.push_back(argv[i]);
+  }
+  if (args.empty() || args.size() > 2) {
+    std::fprintf(stderr, "usage: golden_runner DIR [FILTER] [--rewrite-all]\n");
     return 2;
   }
-  fs::path dir = argv[1];
-  std::string filter = argc > 2 ? argv[2] : "";
-  // COHORT_UPDATE_GOLDEN=1 rewrites what differs; =all rewrites every expectation.
-  const char* env = std::getenv("COHORT_UPDATE_GOLDEN");
-  bool update = env && (std::string(env) == "1" || std::string(env) == "all");
-  bool update_all = env && std::string(env) == "all";
+  fs::path dir = args[0];
+  std::string filter = args.size() > 1 ? args[1] : "";
+  const bool update = file_test::UpdateRequested();
+  const bool update_all = update && rewrite_all;
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec))

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Scripted REPL sessions with golden output: each tests/repl/NAME.repl is fed
-# to `cohort repl` on stdin (no terminal: results only) over a fixed
-# generated dataset; stdout+stderr and the exit code must equal NAME.out.
-# A line `# golden-file: F` in a script appends file F (written by it) to
-# the output. COHORT_UPDATE_GOLDEN=1 rewrites the .out files.
+# Scripted REPL sessions with golden output (file-test harness,
+# tests/file_test/file_test.sh): each tests/repl/NAME.repl is fed to
+# `cohort repl` on stdin (no terminal: results only) over a fixed generated
+# dataset; stdout+stderr and the exit code must equal NAME.out. A line
+# `# golden-file: F` in a script appends file F (written by it) to the
+# output. COHORT_UPDATE_GOLDEN=1 rewrites the .out files that differ.
 # usage: run_golden.sh /path/to/cohort /path/to/source-tree
 set -uo pipefail
 COHORT=$(realpath "$1")
 DIR=$(cd "$2/tests/repl" && pwd)
+source "$2/tests/file_test/file_test.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 "$COHORT" gen --patients 400 --seed 11 --today 2026-11-23 --out "$T/data" > /dev/null 2>&1 || { echo "FAIL - cohort gen"; exit 1; }
-fail=0
 for script in "$DIR"/*.repl; do
   name=$(basename "$script" .repl)
   work="$T/$name"
@@ -23,27 +24,16 @@ for script in "$DIR"/*.repl; do
     echo "=== $f" >> "$actual"
     cat "$work/$f" >> "$actual" 2>&1 || echo "(missing)" >> "$actual"
   done
-  expected="$DIR/$name.out"
-  if [ "${COHORT_UPDATE_GOLDEN:-}" = 1 ]; then
-    cp "$actual" "$expected"
-    echo "updated $name.out"
-  elif diff -u "$expected" "$actual" > "$T/diff"; then
-    echo "ok   - $name"
-  else
-    echo "FAIL - $name"
-    head -60 "$T/diff"
-    fail=1
-  fi
+  ft_expect "$name" "$DIR/$name.out" "$actual"
 done
 
 # `.run` prints exactly what `cohort run` prints (timings aside).
 norm() { grep -vE 's total \(|: [0-9,]+ members? of ' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; }
 "$COHORT" run "$DIR/outreach.cohort" --data "$T/data" --out "$T/run-out" --today 2026-11-23 --engine interp | norm > "$T/run.txt"
 printf '.run\n' | "$COHORT" repl --data "$T/data" --today 2026-11-23 "$DIR/outreach.cohort" 2>&1 | norm > "$T/repl-run.txt"
-if [ -s "$T/run.txt" ] && diff -u "$T/run.txt" "$T/repl-run.txt"; then
-  echo "ok   - .run matches cohort run"
+if [ -s "$T/run.txt" ] && diff -u "$T/run.txt" "$T/repl-run.txt" > "$T/run.diff"; then
+  ft_ok ".run matches cohort run"
 else
-  echo "FAIL - .run differs from cohort run"
-  fail=1
+  ft_fail ".run differs from cohort run" "$(cat "$T/run.diff")"
 fi
-exit $fail
+ft_finish repl_golden

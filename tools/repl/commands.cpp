@@ -14,8 +14,9 @@
 
 #include "core/dates.h"
 #include "core/md5.h"
+#include "core/truth.h"
 #include "runtime/interp/interpreter.h"
-#include "runtime/run/decide.h"
+#include "runtime/run/explain.h"
 #include "tools/repl/session_internal.h"
 #if defined(COHORT_HAVE_JIT) && __has_include("runtime/jit/jit_engine.h")
 #include "runtime/jit/jit_engine.h"
@@ -36,68 +37,7 @@ std::vector<std::string> SplitWords(const std::string& s) {
   return out;
 }
 
-const char* TruthName(uint8_t t) { return t == 1 ? "TRUE" : t == 2 ? "UNKNOWN" : "FALSE"; }
-
-/// One scalar cell as text ("" when missing).
-std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row) {
-  if (!IsValid(c, row)) return "";
-  switch (def.type.kind) {
-    case TypeKind::kBool: return GetBit(static_cast<const uint8_t*>(c.values), row) ? "true" : "false";
-    case TypeKind::kInt: return std::to_string(static_cast<const int64_t*>(c.values)[row]);
-    case TypeKind::kDecimal: return fmt::format("{}", static_cast<const double*>(c.values)[row]);
-    case TypeKind::kString: return std::string(StringAt(c, row));
-    case TypeKind::kDate: return FormatDate(static_cast<const int32_t*>(c.values)[row]);
-    case TypeKind::kTimestamp: return FormatTimestamp(static_cast<const int64_t*>(c.values)[row]);
-    case TypeKind::kEnum: {
-      uint8_t code = static_cast<const uint8_t*>(c.values)[row];
-      const auto& labels = def.type.enum_def->labels;
-      return code < labels.size() ? labels[code] : std::string();
-    }
-    default: return "";
-  }
-}
-
-/// Top-level conjuncts of an `and` (the clause itself otherwise).
-std::vector<ir::ExprId> Conjuncts(const ir::Program& p, ir::ExprId id) {
-  if (id == ir::kNoExpr) return {};
-  const ir::Expr& e = p.expr(id);
-  if (e.kind != ir::ExprKind::kAnd) return {id};
-  std::vector<ir::ExprId> out;
-  for (ir::ExprId a : e.args) {
-    auto sub = Conjuncts(p, a);
-    out.insert(out.end(), sub.begin(), sub.end());
-  }
-  return out;
-}
-
-std::string Fit(std::string s, size_t width) {
-  if (s.size() <= width) return s;
-  return s.substr(0, width - 3) + "...";
-}
-
 }  // namespace
-
-std::string Session::ClauseText(uint32_t begin, uint32_t end) const {
-  if (!compiled_ || end <= begin || end > compiled_->text.size()) return "(expression)";
-  std::string out;
-  bool space = false;
-  for (uint32_t i = begin; i < end; ++i) {
-    char c = compiled_->text[i];
-    if (c == '#') {  // a comment inside a clause: skip to its line end
-      while (i < end && compiled_->text[i] != '\n') ++i;
-      space = true;
-      continue;
-    }
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
-}
 
 const Engine& Session::CurrentEngine() {
   if (!engine_) {
@@ -358,99 +298,50 @@ bool Session::CmdExplain(const std::string& arg) {
   auto t0 = std::chrono::steady_clock::now();
   const ir::Program& p = compiled_->program();
   const ir::Segment& seg = p.segments[k];
-  std::vector<ir::ExprId> conj = Conjuncts(p, seg.where);
-  std::vector<int64_t> conj_removed(conj.size(), 0), conj_unknown(conj.size(), 0);
-  std::vector<int64_t> excl_removed(seg.excludes.size(), 0), excl_unknown(seg.excludes.size(), 0);
-  int64_t members = 0, taken = 0, held = 0;
-  std::vector<int64_t> eligible(seg.channels.size(), 0), listed(seg.channels.size(), 0), no_consent(seg.channels.size(), 0),
-      cond_false(seg.channels.size(), 0);
-  std::vector<uint32_t> earlier;
-  if (seg.campaign >= 0) {
-    for (uint32_t s : p.campaigns[seg.campaign].segments) {
-      if (s == static_cast<uint32_t>(k)) break;
-      earlier.push_back(s);
-    }
-  }
-  const ColumnId key_col = schema_->key_column();
+  const std::vector<Step> steps = SegmentSteps(p, static_cast<uint32_t>(k));
+  Attrition tally(steps.size(), seg.channels.size());
   for (const auto& view : data_->views) {
     if (Cancelled()) return false;
-    interp::Session s(*compiled_->interp, view, Context());
-    std::vector<std::vector<uint8_t>> ct;
-    for (ir::ExprId c : conj) ct.push_back(s.Truth(c));
-    std::vector<std::vector<uint8_t>> xt;
-    for (ir::ExprId x : seg.excludes) xt.push_back(s.Truth(x));
-    SegmentResult sr = s.Segment(static_cast<uint32_t>(k));
-    std::vector<const std::vector<uint8_t>*> earlier_members;
-    for (uint32_t e : earlier) earlier_members.push_back(&s.Member(e));
-    for (int64_t r = 0; r < view.num_rows; ++r) {
-      bool alive = true;
-      for (size_t i = 0; i < conj.size() && alive; ++i) {
-        if (ct[i][r] != 1) {
-          ++conj_removed[i];
-          if (ct[i][r] == 2) ++conj_unknown[i];
-          alive = false;
-        }
-      }
-      if (!alive) continue;
-      for (size_t i = 0; i < xt.size() && alive; ++i) {
-        if (xt[i][r] == 1) {
-          ++excl_removed[i];
-          alive = false;
-        } else if (xt[i][r] == 2) {
-          ++excl_unknown[i];
-        }
-      }
-      if (!alive) continue;
-      ++members;
-      bool is_taken = false;
-      for (auto* m : earlier_members) is_taken = is_taken || (*m)[r];
-      if (is_taken) {
-        ++taken;
-        continue;
-      }
-      if (seg.holdout_bp && IsHeldOut(StringAt(view.columns[key_col], r), seg.name, seg.holdout_bp)) {
-        ++held;
-        continue;
-      }
-      for (size_t c = 0; c < seg.channels.size(); ++c) {
-        ++eligible[c];
-        if (!ConsentTrue(view.columns[seg.channels[c].consent_column], r))
-          ++no_consent[c];
-        else if (!sr.channels[c][r])
-          ++cond_false[c];
-        else
-          ++listed[c];
-      }
-    }
+    tally.Add(ExplainWithInterpreter(*compiled_->interp, static_cast<uint32_t>(k), view, Context()));
   }
-  const int64_t total = data_->records;
   constexpr size_t kW = 52;
-  std::string out = fmt::format("{}: {} records\n", seg.name, Thousands(total));
+  std::string out = fmt::format("{}: {} records\n", seg.name, Thousands(tally.records));
   out += fmt::format("  {:<{}} {:>10} {:>10}\n", "clause", kW, "removed", "remaining");
-  int64_t remaining = total;
-  auto row = [&](const std::string& label, int64_t removed, int64_t unknown, const std::string& unknown_word) {
-    remaining -= removed;
-    out += fmt::format("  {:<{}} {:>10} {:>10}", Fit(label, kW), kW, Thousands(removed), Thousands(remaining));
-    if (unknown) out += fmt::format("   ({} {})", Thousands(unknown), unknown_word);
+  auto members = [&] { out += fmt::format("  {:<{}} {:>10} {:>10}\n", "= members", kW, "", Thousands(tally.members)); };
+  if (steps.empty() || steps[0].kind != StepKind::kWhere)
+    out += fmt::format("  {:<{}} {:>10} {:>10}\n", "(no where)", kW, "0", Thousands(tally.records));
+  bool members_shown = false;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const Step& step = steps[i];
+    std::string label, unknown_word;
+    switch (step.kind) {
+      case StepKind::kWhere:
+        label = (step.index == 0 ? "where " : "  and ") + ClauseText(*compiled_->result.sources, p.expr(step.expr).range);
+        unknown_word = "of them unknown";
+        break;
+      case StepKind::kExclude:
+        label = "exclude " + ClauseText(*compiled_->result.sources, p.expr(step.expr).range);
+        unknown_word = "unknown, kept";
+        break;
+      case StepKind::kCampaign: label = fmt::format("campaign {}: earlier segments", p.campaigns[seg.campaign].name); break;
+      case StepKind::kHoldout: label = fmt::format("holdout {}%", seg.holdout_bp / 100.0); break;
+    }
+    if (!members_shown && (step.kind == StepKind::kCampaign || step.kind == StepKind::kHoldout)) {
+      members();
+      members_shown = true;
+    }
+    const StepCount& count = tally.steps[i];
+    out += fmt::format("  {:<{}} {:>10} {:>10}", Shorten(label, kW), kW, Thousands(count.removed),
+                       Thousands(tally.Remaining(i)));
+    if (count.unknown) out += fmt::format("   ({} {})", Thousands(count.unknown), unknown_word);
     out += "\n";
-  };
-  if (conj.empty()) out += fmt::format("  {:<{}} {:>10} {:>10}\n", "(no where)", kW, "0", Thousands(total));
-  for (size_t i = 0; i < conj.size(); ++i) {
-    const ir::Expr& e = p.expr(conj[i]);
-    std::string text = ClauseText(e.range.begin, e.range.end);
-    row((i == 0 ? "where " : "  and ") + text, conj_removed[i], conj_unknown[i], "of them unknown");
   }
-  for (size_t i = 0; i < seg.excludes.size(); ++i) {
-    const ir::Expr& e = p.expr(seg.excludes[i]);
-    row("exclude " + ClauseText(e.range.begin, e.range.end), excl_removed[i], excl_unknown[i], "unknown, kept");
-  }
-  out += fmt::format("  {:<{}} {:>10} {:>10}\n", "= members", kW, "", Thousands(members));
-  if (!earlier.empty()) row(fmt::format("campaign {}: earlier segments", p.campaigns[seg.campaign].name), taken, 0, "");
-  if (seg.holdout_bp) row(fmt::format("holdout {}%", seg.holdout_bp / 100.0), held, 0, "");
+  if (!members_shown) members();
   for (size_t c = 0; c < seg.channels.size(); ++c) {
     const ir::Channel& ch = seg.channels[c];
+    const ChannelCount& count = tally.channels[c];
     out += fmt::format("  channel {}#{}: listed {}, no consent {}, condition not TRUE {}\n", ch.name, ch.step,
-                       Thousands(listed[c]), Thousands(no_consent[c]), Thousands(cond_false[c]));
+                       Thousands(count.listed), Thousands(count.no_consent), Thousands(count.condition_not_true));
   }
   Out(out);
   Timer(SecondsSince(t0));
@@ -479,74 +370,51 @@ bool Session::CmdWhy(const std::vector<std::string>& args) {
     return false;
   }
   const auto [b, r] = it->second;
-  const CohortBatchView& view = data_->views[b];
   const ir::Program& p = compiled_->program();
   const ir::Segment& seg = p.segments[k];
-  interp::Session s(*compiled_->interp, view, Context());
+  const SegmentExplanation e =
+      ExplainWithInterpreter(*compiled_->interp, static_cast<uint32_t>(k), data_->views[b], Context());
+  const RecordExplanation x = e.Record(r);
   std::string body;
   auto line = [&](const std::string& label, const std::string& value, const std::string& text) {
     body += fmt::format("  {:<9} {:<8} {}\n", label, value, text);
   };
-  uint8_t where = 1;
-  if (seg.where != ir::kNoExpr) {
-    where = s.Truth(seg.where)[r];
-    std::vector<ir::ExprId> conj = Conjuncts(p, seg.where);
-    if (conj.size() > 1) {
-      for (size_t i = 0; i < conj.size(); ++i) {
-        const ir::Expr& e = p.expr(conj[i]);
-        line(i == 0 ? "where" : "  and", TruthName(s.Truth(conj[i])[r]), ClauseText(e.range.begin, e.range.end));
-      }
-    } else {
-      const ir::Expr& e = p.expr(seg.where);
-      line("where", TruthName(where), ClauseText(e.range.begin, e.range.end));
-    }
+  for (size_t i = 0; i < e.steps.size(); ++i) {
+    const Step& step = e.steps[i];
+    if (step.kind != StepKind::kWhere && step.kind != StepKind::kExclude) continue;
+    const char* label = step.kind == StepKind::kExclude ? "exclude" : step.index == 0 ? "where" : "  and";
+    line(label, TruthName(x.steps[i]), ClauseText(*compiled_->result.sources, p.expr(step.expr).range));
   }
-  bool excluded = false;
-  for (ir::ExprId x : seg.excludes) {
-    uint8_t t = s.Truth(x)[r];
-    if (t == 1) excluded = true;
-    const ir::Expr& e = p.expr(x);
-    line("exclude", TruthName(t), ClauseText(e.range.begin, e.range.end));
-  }
-  const bool member = s.Member(static_cast<uint32_t>(k))[r] != 0;
   std::string verdict;
-  if (!member) {
-    verdict = where != 1 ? fmt::format("not a member: `where` is {}", TruthName(where)) : "not a member: an `exclude` is TRUE";
-    (void)excluded;
-  } else {
-    verdict = "a member";
-    std::string why_not;
-    if (seg.campaign >= 0) {
-      for (uint32_t e : p.campaigns[seg.campaign].segments) {
-        if (e == static_cast<uint32_t>(k)) break;
-        if (s.Member(e)[r]) {
-          why_not = fmt::format("taken by {} (earlier in campaign {})", p.segments[e].name, p.campaigns[seg.campaign].name);
-          break;
-        }
-      }
-    }
-    std::string_view key = StringAt(view.columns[schema_->key_column()], r);
-    if (why_not.empty() && seg.holdout_bp && IsHeldOut(key, seg.name, seg.holdout_bp))
-      why_not = fmt::format("held out (holdout {}%: bucket {} < {})", seg.holdout_bp / 100.0, HoldoutBucket(key, seg.name),
-                            seg.holdout_bp);
-    if (!why_not.empty()) {
-      verdict += ", " + why_not + "; on no channel list";
-    } else {
-      SegmentResult sr = s.Segment(static_cast<uint32_t>(k));
+  switch (x.verdict) {
+    case Verdict::kNotMember:
+      verdict = x.where != Truth::kTrue ? fmt::format("not a member: `where` is {}", TruthName(x.where))
+                                        : "not a member: an `exclude` is TRUE";
+      break;
+    case Verdict::kTaken:
+      verdict = fmt::format("a member, taken by {} (earlier in campaign {}); on no channel list",
+                            p.segments[x.taken_by].name, p.campaigns[seg.campaign].name);
+      break;
+    case Verdict::kHeldOut:
+      verdict = fmt::format("a member, held out (holdout {}%: bucket {} < {}); on no channel list",
+                            seg.holdout_bp / 100.0, x.holdout_bucket, seg.holdout_bp);
+      break;
+    case Verdict::kEligible:
+      verdict = "a member";
       for (size_t c = 0; c < seg.channels.size(); ++c) {
         const ir::Channel& ch = seg.channels[c];
-        const CohortColumn& consent = view.columns[ch.consent_column];
+        const ChannelExplanationRow& cr = x.channels[c];
         std::string state;
-        if (!ConsentTrue(consent, r))
+        if (cr.outcome == ChannelOutcome::kNoConsent)
           state = fmt::format("not listed: `{}` is {}", schema_->columns[ch.consent_column].path,
-                              IsValid(consent, r) ? "false" : "missing");
-        else if (!sr.channels[c][r])
-          state = fmt::format("not listed: condition is {}", TruthName(s.Truth(ch.condition)[r]));
+                              cr.consent == Truth::kFalse ? "false" : "missing");
+        else if (cr.outcome == ChannelOutcome::kConditionNotTrue)
+          state = fmt::format("not listed: condition is {}", TruthName(cr.condition));
         else
-          state = fmt::format("listed, send on {}", FormatDate(AddDuration(options_.today, ch.after, +1)));
+          state = fmt::format("listed, send on {}", FormatDate(cr.send_on));
         line("channel", fmt::format("{}#{}", ch.name, ch.step), state);
       }
-    }
+      break;
   }
   Out(fmt::format("{} in {}: {}\n{}", args[0], seg.name, verdict, body));
   return true;

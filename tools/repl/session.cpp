@@ -534,9 +534,9 @@ bool Session::Evaluate(const std::string& text) {
     for (const auto& view : data_->views) {
       if (Cancelled()) return false;
       interp::Session s(*c->interp, view, Context());
-      for (uint8_t t : s.Truth(body)) {
-        if (t == 1) ++yes;
-        if (t == 2) ++unknown;
+      for (Truth t : s.Truth(body)) {
+        if (t == Truth::kTrue) ++yes;
+        if (t == Truth::kUnknown) ++unknown;
       }
     }
     std::string line = CountOf(yes, total);

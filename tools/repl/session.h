@@ -117,7 +117,6 @@ class Session {
   const Engine& CurrentEngine();
   bool NeedData();
   int FindSegmentOrReport(const std::string& name);
-  std::string ClauseText(uint32_t begin, uint32_t end) const;
   void Error(const std::string& message);
   void Note(const std::string& message);
   void Out(const std::string& text);

@@ -18,7 +18,7 @@ using cohort::interp::Session;
 
 namespace {
 
-constexpr uint8_t F = 0, T = 1, U = 2;
+constexpr Truth F = Truth::kFalse, T = Truth::kTrue, U = Truth::kUnknown;
 
 /// The 9 combinations of (consent.sms, consent.email) in {F, T, U}².
 std::vector<Row> PairRows() {
@@ -29,7 +29,7 @@ std::vector<Row> PairRows() {
   return rows;
 }
 
-std::vector<uint8_t> TruthOver(const IrBuilder& b, ir::ExprId id, const std::vector<Row>& rows,
+std::vector<Truth> TruthOver(const IrBuilder& b, ir::ExprId id, const std::vector<Row>& rows,
                                const char* today = "2026-06-15") {
   Interpreter interp(b.program());
   auto batch = MakeBatch(rows);
@@ -53,9 +53,9 @@ TEST_CASE("Kleene and/or/not truth tables") {
   ir::ExprId or_ = b.Node(ir::ExprKind::kOr, Type::Bool(), {x, y});
   ir::ExprId not_ = b.Node(ir::ExprKind::kNot, Type::Bool(), {x});
   auto rows = PairRows();  // order: (F,F) (F,T) (F,U) (T,F) (T,T) (T,U) (U,F) (U,T) (U,U)
-  CHECK(TruthOver(b, and_, rows) == std::vector<uint8_t>{F, F, F, F, T, U, F, U, U});
-  CHECK(TruthOver(b, or_, rows) == std::vector<uint8_t>{F, T, U, T, T, T, U, T, U});
-  CHECK(TruthOver(b, not_, rows) == std::vector<uint8_t>{T, T, T, F, F, F, U, U, U});
+  CHECK(TruthOver(b, and_, rows) == std::vector<Truth>{F, F, F, F, T, U, F, U, U});
+  CHECK(TruthOver(b, or_, rows) == std::vector<Truth>{F, T, U, T, T, T, U, T, U});
+  CHECK(TruthOver(b, not_, rows) == std::vector<Truth>{T, T, T, F, F, F, U, U, U});
 }
 
 TEST_CASE("and/or with three operands: a later decisive operand overrides unknown") {
@@ -70,8 +70,8 @@ TEST_CASE("and/or with three operands: a later decisive operand overrides unknow
       {{{"consent.sms", "true"}, {"consent.email", "true"}, {"consent.phone", "true"}}, {}},
       {{{"consent.sms", "false"}, {"consent.email", ""}, {"consent.phone", "false"}}, {}},
   };
-  CHECK(TruthOver(b, and3, rows) == std::vector<uint8_t>{F, U, F, T, F});
-  CHECK(TruthOver(b, or3, rows) == std::vector<uint8_t>{T, T, T, T, U});
+  CHECK(TruthOver(b, and3, rows) == std::vector<Truth>{F, U, F, T, F});
+  CHECK(TruthOver(b, or3, rows) == std::vector<Truth>{T, T, T, T, U});
 }
 
 TEST_CASE("checked int arithmetic: overflow, negation and division by zero give missing") {
@@ -142,9 +142,9 @@ TEST_CASE("quantifier body mixes element fields with broadcast row-level parts")
       {{{"telehealth_visits", "3"}}, {}},
       {{{"telehealth_visits", "2"}}, {{"opted_out", "2026-01-01T10:00:00Z", ""}, {"booked", "2026-01-03T00:00:00Z", ""}}},
   };
-  CHECK(TruthOver(b, any, rows) == std::vector<uint8_t>{T, F, F, T});
-  CHECK(TruthOver(b, all, rows) == std::vector<uint8_t>{T, F, T, F});  // all over empty = TRUE
-  CHECK(TruthOver(b, no, rows) == std::vector<uint8_t>{F, T, T, F});
+  CHECK(TruthOver(b, any, rows) == std::vector<Truth>{T, F, F, T});
+  CHECK(TruthOver(b, all, rows) == std::vector<Truth>{T, F, T, F});  // all over empty = TRUE
+  CHECK(TruthOver(b, no, rows) == std::vector<Truth>{F, T, T, F});
   Interpreter interp(b.program());
   auto batch = MakeBatch(rows);
   auto counts = interp.EvaluateValues(cnt, batch->View(), Ctx("2026-01-01"));
@@ -179,9 +179,9 @@ TEST_CASE("a define used under different selections is computed for every row it
   Interpreter interp(b.program());
   auto batch = MakeBatch(rows);
   Session s(interp, batch->View(), Ctx("2026-01-01"));
-  CHECK(s.Truth(or_) == std::vector<uint8_t>{T, F, T});
-  CHECK(s.Truth(and_) == std::vector<uint8_t>{T, F, U});
-  CHECK(s.Truth(d) == std::vector<uint8_t>{T, F, T});
+  CHECK(s.Truth(or_) == std::vector<Truth>{T, F, T});
+  CHECK(s.Truth(and_) == std::vector<Truth>{T, F, U});
+  CHECK(s.Truth(d) == std::vector<Truth>{T, F, T});
 }
 
 TEST_CASE("segments: where/exclude masks, membership, channels and `in segment`") {

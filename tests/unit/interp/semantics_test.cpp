@@ -17,7 +17,7 @@ using cohort::interp::Session;
 
 namespace {
 
-constexpr uint8_t F = 0, T = 1, U = 2;
+constexpr Truth F = Truth::kFalse, T = Truth::kTrue, U = Truth::kUnknown;
 constexpr const char* kToday = "2026-06-15";
 
 std::shared_ptr<ir::Program> CompileOk(const std::string& text, const char* today, bool fold) {
@@ -42,11 +42,11 @@ ir::ExprId DefineBody(const ir::Program& p, const std::string& name) {
 }
 
 /// Truth per row of `define q = <expr>` (folded and unfolded must agree).
-std::vector<uint8_t> Q(const std::string& expr, const std::vector<Row>& rows, const char* today = kToday,
+std::vector<Truth> Q(const std::string& expr, const std::vector<Row>& rows, const char* today = kToday,
                        const std::string& decls = "") {
   const std::string text = decls + "\ndefine q = " + expr + "\n";
   auto batch = MakeBatch(rows);
-  std::vector<uint8_t> results[2];
+  std::vector<Truth> results[2];
   for (int fold = 0; fold < 2; ++fold) {
     auto p = CompileOk(text, today, fold == 1);
     Interpreter interp(p);
@@ -92,13 +92,13 @@ TEST_CASE("text: Kleene logic with missing values") {
   std::vector<Row> rows = {R({{"consent.sms", "true"}, {"consent.email", ""}}),
                            R({{"consent.sms", "false"}, {"consent.email", ""}}),
                            R({{"consent.sms", ""}, {"consent.email", ""}})};
-  CHECK(Q("consent.sms and consent.email", rows) == std::vector<uint8_t>{U, F, U});
-  CHECK(Q("consent.sms or consent.email", rows) == std::vector<uint8_t>{T, U, U});
-  CHECK(Q("not consent.email", rows) == std::vector<uint8_t>{U, U, U});
-  CHECK(Q("not (consent.sms and consent.email)", rows) == std::vector<uint8_t>{U, T, U});
+  CHECK(Q("consent.sms and consent.email", rows) == std::vector<Truth>{U, F, U});
+  CHECK(Q("consent.sms or consent.email", rows) == std::vector<Truth>{T, U, U});
+  CHECK(Q("not consent.email", rows) == std::vector<Truth>{U, U, U});
+  CHECK(Q("not (consent.sms and consent.email)", rows) == std::vector<Truth>{U, T, U});
   // `is missing` / `is present` are never unknown.
-  CHECK(Q("consent.email is missing", rows) == std::vector<uint8_t>{T, T, T});
-  CHECK(Q("consent.sms is present", rows) == std::vector<uint8_t>{T, T, F});
+  CHECK(Q("consent.email is missing", rows) == std::vector<Truth>{T, T, T});
+  CHECK(Q("consent.sms is present", rows) == std::vector<Truth>{T, T, F});
 }
 
 TEST_CASE("text: where keeps only TRUE, exclude removes only TRUE") {
@@ -121,11 +121,11 @@ TEST_CASE("text: `within last/next` on dates has inclusive ends") {
                            R({{"next_appointment", "2026-06-15"}}), R({{"next_appointment", "2026-06-16"}}),
                            R({{"next_appointment", "2026-06-22"}}), R({{"next_appointment", "2026-06-23"}}),
                            R({{"next_appointment", ""}})};
-  CHECK(Q("next_appointment within last 7 days", rows) == std::vector<uint8_t>{F, T, T, F, F, F, U});
-  CHECK(Q("next_appointment within next 7 days", rows) == std::vector<uint8_t>{F, F, T, T, T, F, U});
-  CHECK(Q("next_appointment within next 1 week", rows) == std::vector<uint8_t>{F, F, T, T, T, F, U});
-  CHECK(Q("next_appointment before today", rows) == std::vector<uint8_t>{T, T, F, F, F, F, U});
-  CHECK(Q("next_appointment after 2026-06-22", rows) == std::vector<uint8_t>{F, F, F, F, F, T, U});
+  CHECK(Q("next_appointment within last 7 days", rows) == std::vector<Truth>{F, T, T, F, F, F, U});
+  CHECK(Q("next_appointment within next 7 days", rows) == std::vector<Truth>{F, F, T, T, T, F, U});
+  CHECK(Q("next_appointment within next 1 week", rows) == std::vector<Truth>{F, F, T, T, T, F, U});
+  CHECK(Q("next_appointment before today", rows) == std::vector<Truth>{T, T, F, F, F, F, U});
+  CHECK(Q("next_appointment after 2026-06-22", rows) == std::vector<Truth>{F, F, F, F, F, T, U});
 }
 
 TEST_CASE("text: `within` on timestamps covers whole UTC days, upper end exclusive") {
@@ -134,9 +134,9 @@ TEST_CASE("text: `within` on timestamps covers whole UTC days, upper end exclusi
                            one("2026-06-15T23:59:59.999999Z"), one("2026-06-16T00:00:00Z"),
                            one("2026-06-18T23:59:59Z"), one("2026-06-19T00:00:00Z"),
                            one("2026-06-14T23:59:59Z")};
-  CHECK(Q("any e in events where e.at within last 2 days", rows) == std::vector<uint8_t>{F, T, T, F, F, F, T});
-  CHECK(Q("any e in events where e.at within next 3 days", rows) == std::vector<uint8_t>{F, F, T, T, T, F, F});
-  CHECK(Q("any e in events where e.at before now", rows) == std::vector<uint8_t>{T, T, F, F, F, F, T});
+  CHECK(Q("any e in events where e.at within last 2 days", rows) == std::vector<Truth>{F, T, T, F, F, F, T});
+  CHECK(Q("any e in events where e.at within next 3 days", rows) == std::vector<Truth>{F, F, T, T, T, F, F});
+  CHECK(Q("any e in events where e.at before now", rows) == std::vector<Truth>{T, T, F, F, F, F, T});
 }
 
 TEST_CASE("text: calendar arithmetic clamps month ends") {
@@ -155,7 +155,7 @@ TEST_CASE("text: calendar arithmetic clamps month ends") {
   CHECK(weeks[0].i == Day("2026-04-14"));
   // `before today - 1 month` with today = 2026-03-31: the bound is 2026-02-28.
   std::vector<Row> v2 = {R({{"last_visit", "2026-02-27"}}), R({{"last_visit", "2026-02-28"}})};
-  CHECK(Q("last_visit before today - 1 month", v2, "2026-03-31") == std::vector<uint8_t>{T, F});
+  CHECK(Q("last_visit before today - 1 month", v2, "2026-03-31") == std::vector<Truth>{T, F});
 }
 
 TEST_CASE("text: age counts a 29 February birthday on 28 February") {
@@ -164,8 +164,8 @@ TEST_CASE("text: age counts a 29 February birthday on 28 February") {
   CHECK(V("age", rows, "2026-02-27")[0].i == 17);
   CHECK(V("age(birth_date)", rows, "2028-02-28")[0].i == 19);
   CHECK(V("age", rows, "2028-02-29")[0].i == 20);
-  CHECK(Q("age >= 18", rows, "2026-02-28") == std::vector<uint8_t>{T});
-  CHECK(Q("age >= 18", rows, "2026-02-27") == std::vector<uint8_t>{F});
+  CHECK(Q("age >= 18", rows, "2026-02-28") == std::vector<Truth>{T});
+  CHECK(Q("age >= 18", rows, "2026-02-27") == std::vector<Truth>{F});
 }
 
 TEST_CASE("text: days_since, days_until, year, month") {
@@ -185,9 +185,9 @@ TEST_CASE("text: quantifiers over empty lists and bodies with unknown") {
       R({}, {Ev{"booked", "2026-06-01T00:00:00Z", "sms"}, Ev{"booked", "2026-06-02T00:00:00Z", ""}}),
       R({}, {Ev{"booked", "2026-06-01T00:00:00Z", "sms"}}),
   };
-  CHECK(Q("any e in events where e.channel == \"sms\"", rows) == std::vector<uint8_t>{F, F, T, T});
-  CHECK(Q("all e in events where e.channel == \"sms\"", rows) == std::vector<uint8_t>{T, F, F, T});
-  CHECK(Q("no e in events where e.channel == \"sms\"", rows) == std::vector<uint8_t>{T, T, F, F});
+  CHECK(Q("any e in events where e.channel == \"sms\"", rows) == std::vector<Truth>{F, F, T, T});
+  CHECK(Q("all e in events where e.channel == \"sms\"", rows) == std::vector<Truth>{T, F, F, T});
+  CHECK(Q("no e in events where e.channel == \"sms\"", rows) == std::vector<Truth>{T, T, F, F});
   auto c = V("count(e in events where e.channel == \"sms\")", rows);
   CHECK(c[0].i == 0);
   CHECK(c[1].i == 0);
@@ -197,7 +197,7 @@ TEST_CASE("text: quantifiers over empty lists and bodies with unknown") {
   auto all = V("count(e in events)", rows);
   CHECK(all[2].i == 2);
   // Negated unknown bodies still do not count.
-  CHECK(Q("any e in events where not (e.channel == \"sms\")", rows) == std::vector<uint8_t>{F, F, F, F});
+  CHECK(Q("any e in events where not (e.channel == \"sms\")", rows) == std::vector<Truth>{F, F, F, F});
 }
 
 TEST_CASE("text: min/max over lists; empty or all-filtered gives missing") {
@@ -221,33 +221,33 @@ TEST_CASE("text: min/max over lists; empty or all-filtered gives missing") {
   CHECK(V("min(e.channel for e in events)", ch)[0].s == "email");
   CHECK(V("max(e.channel for e in events)", ch)[0].s == "sms");
   // A comparison with a missing aggregate is unknown.
-  CHECK(Q("max(e.at for e in events where e.kind == booked) before now", rows) == std::vector<uint8_t>{U, U, T});
+  CHECK(Q("max(e.at for e in events where e.kind == booked) before now", rows) == std::vector<Truth>{U, U, T});
 }
 
 TEST_CASE("text: sets: quantifiers over items and `in`") {
   std::vector<Row> rows = {R({{"conditions", "E11.9;I10"}, {"state", "I10"}}), R({{"conditions", "E119"}}),
                            R({{"conditions", ""}}), R({{"conditions", "J45;E1"}, {"state", "E1"}})};
-  CHECK(Q("any c in conditions where starts_with(c, \"E11\")", rows) == std::vector<uint8_t>{T, T, F, F});
-  CHECK(Q("all c in conditions where starts_with(c, \"E11\")", rows) == std::vector<uint8_t>{F, T, T, F});
-  CHECK(Q("\"I10\" in conditions", rows) == std::vector<uint8_t>{T, F, F, F});
-  CHECK(Q("\"I10\" not in conditions", rows) == std::vector<uint8_t>{F, T, T, T});
+  CHECK(Q("any c in conditions where starts_with(c, \"E11\")", rows) == std::vector<Truth>{T, T, F, F});
+  CHECK(Q("all c in conditions where starts_with(c, \"E11\")", rows) == std::vector<Truth>{F, T, T, F});
+  CHECK(Q("\"I10\" in conditions", rows) == std::vector<Truth>{T, F, F, F});
+  CHECK(Q("\"I10\" not in conditions", rows) == std::vector<Truth>{F, T, T, T});
   CHECK(V("count(c in conditions)", rows)[0].i == 2);
   // A missing item is unknown, whatever the set.
-  CHECK(Q("state in conditions", rows) == std::vector<uint8_t>{T, U, U, T});
-  CHECK(Q("conditions is missing", rows) == std::vector<uint8_t>{F, F, F, F});
+  CHECK(Q("state in conditions", rows) == std::vector<Truth>{T, U, U, T});
+  CHECK(Q("conditions is missing", rows) == std::vector<Truth>{F, F, F, F});
 }
 
 TEST_CASE("text: in-list with enums and strings; not in with missing") {
   std::vector<Row> rows = {R({{"payer_type", "medicare"}, {"language", "es"}}),
                            R({{"payer_type", "commercial"}, {"language", "ES"}}),
                            R({{"payer_type", ""}, {"language", "en"}})};
-  CHECK(Q("payer_type in [medicare, medicaid]", rows) == std::vector<uint8_t>{T, F, U});
-  CHECK(Q("payer_type not in [medicare, medicaid]", rows) == std::vector<uint8_t>{F, T, U});
-  CHECK(Q("language in [\"es\", \"en\"]", rows) == std::vector<uint8_t>{T, F, T});
-  CHECK(Q("language not in [\"es\"]", rows) == std::vector<uint8_t>{F, T, T});
-  CHECK(Q("payer_type == medicare", rows) == std::vector<uint8_t>{T, F, U});
-  CHECK(Q("payer_type != medicare", rows) == std::vector<uint8_t>{F, T, U});
-  CHECK(Q("language in langs", rows, kToday, "const langs = [\"en\", \"vi\"]") == std::vector<uint8_t>{F, F, T});
+  CHECK(Q("payer_type in [medicare, medicaid]", rows) == std::vector<Truth>{T, F, U});
+  CHECK(Q("payer_type not in [medicare, medicaid]", rows) == std::vector<Truth>{F, T, U});
+  CHECK(Q("language in [\"es\", \"en\"]", rows) == std::vector<Truth>{T, F, T});
+  CHECK(Q("language not in [\"es\"]", rows) == std::vector<Truth>{F, T, T});
+  CHECK(Q("payer_type == medicare", rows) == std::vector<Truth>{T, F, U});
+  CHECK(Q("payer_type != medicare", rows) == std::vector<Truth>{F, T, U});
+  CHECK(Q("language in langs", rows, kToday, "const langs = [\"en\", \"vi\"]") == std::vector<Truth>{F, F, T});
 }
 
 TEST_CASE("text: coalesce takes the first present value") {
@@ -257,9 +257,9 @@ TEST_CASE("text: coalesce takes the first present value") {
   CHECK(c[0].s == "MA");
   CHECK(c[1].s == "10001");
   CHECK(c[2].is_null);
-  CHECK(Q("coalesce(state, zip, \"none\") == \"none\"", rows) == std::vector<uint8_t>{F, F, T});
+  CHECK(Q("coalesce(state, zip, \"none\") == \"none\"", rows) == std::vector<Truth>{F, F, T});
   CHECK(Q("coalesce(consent.sms, false)", {R({{"consent.sms", ""}}), R({{"consent.sms", "true"}})}) ==
-        std::vector<uint8_t>{F, T});
+        std::vector<Truth>{F, T});
 }
 
 TEST_CASE("text: arithmetic: `/` is decimal, division by zero and overflow give missing") {
@@ -273,10 +273,10 @@ TEST_CASE("text: arithmetic: `/` is decimal, division by zero and overflow give 
   auto s = V("no_show_count + telehealth_visits", rows);
   CHECK(s[0].i == 5);
   CHECK(s[2].is_null);
-  CHECK(Q("no_show_count * 2 > 0", rows) == std::vector<uint8_t>{T, T, U});
-  CHECK(Q("(no_show_count + telehealth_visits) is missing", rows) == std::vector<uint8_t>{F, F, T});
-  CHECK(Q("no_show_count / telehealth_visits > 1", rows) == std::vector<uint8_t>{T, U, T});
-  CHECK(Q("no_show_count > 2.5", rows) == std::vector<uint8_t>{T, T, T});
+  CHECK(Q("no_show_count * 2 > 0", rows) == std::vector<Truth>{T, T, U});
+  CHECK(Q("(no_show_count + telehealth_visits) is missing", rows) == std::vector<Truth>{F, F, T});
+  CHECK(Q("no_show_count / telehealth_visits > 1", rows) == std::vector<Truth>{T, U, T});
+  CHECK(Q("no_show_count > 2.5", rows) == std::vector<Truth>{T, T, T});
   auto neg = V("-no_show_count", rows);
   CHECK(neg[0].i == -3);
 }
@@ -293,16 +293,16 @@ TEST_CASE("text: string functions and comparisons on non-ASCII text") {
   CHECK(low[0].s == "josé");
   CHECK(low[2].s == "École straße");  // ASCII-only case mapping
   CHECK(V("upper(language)", rows)[2].s == "ÉCOLE STRAßE");
-  CHECK(Q("starts_with(language, \"Jo\")", rows) == std::vector<uint8_t>{T, F, F, U});
-  CHECK(Q("ends_with(language, \"本語\")", rows) == std::vector<uint8_t>{F, T, F, U});
-  CHECK(Q("contains(language, \"é\")", rows) == std::vector<uint8_t>{T, F, F, U});
-  CHECK(Q("contains(language, \"\")", rows) == std::vector<uint8_t>{T, T, T, U});
-  CHECK(Q("contains(state, \"M\")", rows) == std::vector<uint8_t>{U, U, U, U});
-  CHECK(Q("length(state) > 0", rows) == std::vector<uint8_t>{U, U, U, U});
+  CHECK(Q("starts_with(language, \"Jo\")", rows) == std::vector<Truth>{T, F, F, U});
+  CHECK(Q("ends_with(language, \"本語\")", rows) == std::vector<Truth>{F, T, F, U});
+  CHECK(Q("contains(language, \"é\")", rows) == std::vector<Truth>{T, F, F, U});
+  CHECK(Q("contains(language, \"\")", rows) == std::vector<Truth>{T, T, T, U});
+  CHECK(Q("contains(state, \"M\")", rows) == std::vector<Truth>{U, U, U, U});
+  CHECK(Q("length(state) > 0", rows) == std::vector<Truth>{U, U, U, U});
   // Bytewise, case-sensitive: "É" (0xC3 0x89) sorts after every ASCII letter.
-  CHECK(Q("language > \"z\"", rows) == std::vector<uint8_t>{F, T, T, U});
-  CHECK(Q("language == \"josé\"", rows) == std::vector<uint8_t>{F, F, F, U});
-  CHECK(Q("lower(language) == \"josé\"", rows) == std::vector<uint8_t>{T, F, F, U});
+  CHECK(Q("language > \"z\"", rows) == std::vector<Truth>{F, T, T, U});
+  CHECK(Q("language == \"josé\"", rows) == std::vector<Truth>{F, F, F, U});
+  CHECK(Q("lower(language) == \"josé\"", rows) == std::vector<Truth>{T, F, F, U});
 }
 
 TEST_CASE("text: `in segment` tests membership, which ignores holdout") {
