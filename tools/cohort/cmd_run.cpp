@@ -1,11 +1,14 @@
 // `cohort run`: compile one file and run it over a data directory.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "compiler/driver/driver.h"
 #include "core/dates.h"
+#include "runtime/audit/audit.h"
 #include "runtime/run/run.h"
+#include "tools/cohort/audit_cli.h"
 #include "tools/cohort/cli.h"
 #if defined(COHORT_HAVE_JIT) && __has_include("runtime/jit/jit_engine.h")
 #include "runtime/jit/jit_engine.h"
@@ -33,6 +36,7 @@ int CmdRun(Args& args) {
   auto threads_s = args.Value("--threads");
   auto batch_s = args.Value("--batch-rows");
   bool quiet = args.Flag("--quiet");
+  auto audit_path = AuditPath(args);
   std::vector<std::string> files = args.Positionals();
   if (!args.error().empty()) return UsageError(args.error(), "run");
   if (files.size() != 1) return UsageError("expected exactly one segment file", "run");
@@ -91,19 +95,42 @@ int CmdRun(Args& args) {
   }
   if (!engine) engine = MakeInterpreter(r.program);
 
+  nlohmann::json entry = AuditEntry("run", &r);
+  entry["today"] = FormatDate(ro.today);
+  entry["engine"] = std::string(engine->name());
+  if (audit_path) AuditDataInputs(entry, *r.program->schema, ro.data_dir);
   RunReport report;
   RunStatus st = Run(*r.program, *engine, ro, &report);
   if (st.code == 3) {
     for (const auto& e : st.data_errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
     std::fprintf(stderr, "cohort run: data errors; no output was written\n");
-    return kExitData;
+    return FinishAudit(audit_path, std::move(entry), kExitData);
   }
   if (st.code != 0) {
     std::fprintf(stderr, "cohort run: error: %s; the previous outputs are unchanged\n", st.message.c_str());
-    return kExitInternal;
+    return FinishAudit(audit_path, std::move(entry), kExitInternal);
   }
   if (!quiet) std::cout << FormatReportTable(report);
-  return kExitOk;
+  if (audit_path) {
+    // Per list: rows and the SHA-256 of the file as written (never a key).
+    namespace fs = std::filesystem;
+    entry["lists"] = nlohmann::json::array();
+    for (const SegmentStats& s : report.segments) {
+      auto add = [&](const std::string& list, int64_t rows) {
+        fs::path p = fs::path(ro.out_dir) / s.name / (list + ".csv");
+        std::string error;
+        std::string h = audit::Sha256File(p.string(), &error);
+        entry["lists"].push_back({{"segment", s.name}, {"list", list}, {"rows", rows},
+                                  {"sha256", h.empty() ? nlohmann::json(nullptr) : nlohmann::json(h)}});
+      };
+      for (const ChannelStats& c : s.channels) add(c.name, c.listed);
+      add("holdout", s.held_out);
+    }
+    std::string error;
+    std::string h = audit::Sha256File((fs::path(ro.out_dir) / "summary.json").string(), &error);
+    entry["summary_sha256"] = h;
+  }
+  return FinishAudit(audit_path, std::move(entry), kExitOk);
 }
 
 }  // namespace cohort::cli
