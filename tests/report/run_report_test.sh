@@ -98,4 +98,20 @@ set +e
 set -e
 [ $code -eq 1 ] || fail "a tampered log must exit 1 (got $code)"
 grep -q "audit.jsonl:2:" "$T/verify" || fail "verify should name line 2: $(cat "$T/verify")"
+echo "== the contact ledger"
+"$COHORT" run "$F" --data "$T/data" --out "$T/lout" --today $TODAY --quiet --ledger "$T/ledger"
+"$COHORT" run "$F" --data "$T/data" --out "$T/lout" --today $TODAY --quiet --ledger "$T/ledger" 2> "$T/err"
+grep -q "already in the ledger" "$T/err" || fail "a re-run with the same inputs should be recognised"
+[ "$(ls "$T/ledger" | wc -l)" -eq 1 ] || fail "a re-run must not add a ledger file"
+rows=$(cat "$T"/lout/*/*.csv | grep -vc '^key')
+lrows=$(tail -n +2 "$T"/ledger/run-*.csv | wc -l)
+[ "$rows" -eq "$lrows" ] || fail "ledger rows $lrows != list rows $rows"
+# Every list row is in the ledger with its list and send date.
+for f in "$T"/lout/*/*.csv; do
+  seg=$(basename "$(dirname "$f")"); list=$(basename "$f" .csv)
+  n=$(grep -c ",$seg,$list," "$T"/ledger/run-*.csv || true)
+  [ "$n" -eq "$(tail -n +2 "$f" | wc -l)" ] || fail "ledger rows of $seg/$list"
+done
+"$COHORT" run "$F" --data "$T/data" --out "$T/lout" --today 2026-11-24 --quiet --ledger "$T/ledger"
+[ "$(ls "$T/ledger" | wc -l)" -eq 2 ] || fail "another day is another ledger file"
 echo "report tests passed"

@@ -21,6 +21,7 @@ static const char kUsage[] =
     "        [--today YYYY-MM-DD] [--no-warnings]\n"
     "  run FILE --data DIR --out DIR\n"
     "        [--today YYYY-MM-DD] [--engine jit|interp] [--threads N] [--batch-rows N] [--quiet] [--audit FILE]\n"
+    "        [--ledger DIR]       record every list row in the contact ledger\n"
     "                            write one list per segment and channel, holdout lists, summary.json\n"
     "  test [PATHS...] [--junit FILE] [--coverage] [--min-coverage PCT] [--today YYYY-MM-DD]\n"
     "                            run the `test` blocks of segment files on every engine\n"
