@@ -86,6 +86,8 @@ class Assembler {
   void Add(const CohortBatchView& view, const BatchResult& res) {
     Decide(p_, view, res, &decisions_);
     tally_.Add(view, res, decisions_);
+    if (options_.on_batch) options_.on_batch(view, res, decisions_);
+    if (!options_.write_outputs) return;
     const Decisions& d = decisions_;
     const CohortColumn& keys = view.columns[key_column_];
     for (size_t s = 0; s < p_.segments.size(); ++s) {
@@ -357,7 +359,7 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   report->load_seconds = Seconds(t1, Clock::now()) - eval_seconds + Seconds(t0, t1);
   report->total_seconds = Seconds(t0, Clock::now());
   std::string error;
-  if (!assembler.Write(&error)) {
+  if (options.write_outputs && !assembler.Write(&error)) {
     status.code = 4;
     status.message = error;
   }

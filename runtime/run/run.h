@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,6 +24,12 @@ struct RunOptions {
   int32_t today = 0;            ///< days since epoch
   int threads = 1;              ///< batches evaluated in parallel
   int64_t batch_rows = 16384;
+  /// When false, nothing is written (reports, measurements): the pipeline
+  /// still decides every row and calls `on_batch`.
+  bool write_outputs = true;
+  /// Called for every batch, in input order, with the engine's masks and the
+  /// shared decisions (reports observe the one pipeline instead of copying it).
+  std::function<void(const CohortBatchView&, const BatchResult&, const Decisions&)> on_batch;
 };
 
 /// Counters of one channel step.

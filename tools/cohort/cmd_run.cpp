@@ -1,11 +1,15 @@
 // `cohort run`: compile one file and run it over a data directory.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "compiler/driver/driver.h"
 #include "core/dates.h"
+#include "runtime/audit/audit.h"
+#include "runtime/measure/ledger.h"
 #include "runtime/run/run.h"
+#include "tools/cohort/audit_cli.h"
 #include "tools/cohort/cli.h"
 #if defined(COHORT_HAVE_JIT) && __has_include("runtime/jit/jit_engine.h")
 #include "runtime/jit/jit_engine.h"
@@ -33,6 +37,8 @@ int CmdRun(Args& args) {
   auto threads_s = args.Value("--threads");
   auto batch_s = args.Value("--batch-rows");
   bool quiet = args.Flag("--quiet");
+  auto audit_path = AuditPath(args);
+  auto ledger_dir = args.Value("--ledger");
   std::vector<std::string> files = args.Positionals();
   if (!args.error().empty()) return UsageError(args.error(), "run");
   if (files.size() != 1) return UsageError("expected exactly one segment file", "run");
@@ -91,19 +97,83 @@ int CmdRun(Args& args) {
   }
   if (!engine) engine = MakeInterpreter(r.program);
 
+  nlohmann::json entry = AuditEntry("run", &r);
+  entry["today"] = FormatDate(ro.today);
+  entry["engine"] = std::string(engine->name());
+  if (audit_path) AuditDataInputs(entry, *r.program->schema, ro.data_dir);
+  // The ledger records every row of every list (runtime/measure/ledger.h).
+  measure::LedgerRun ledger;
+  if (ledger_dir) {
+    std::vector<std::string> hashes;
+    for (size_t i = 1; i <= r.sources->size(); ++i)
+      hashes.push_back(audit::Sha256Hex(r.sources->Get(static_cast<FileId>(i)).text()));
+    nlohmann::json inputs;
+    AuditDataInputs(inputs, *r.program->schema, ro.data_dir);
+    for (const auto& in : inputs["inputs"]) hashes.push_back(in["sha256"].is_string() ? in["sha256"].get<std::string>() : "");
+    ledger.run_id = measure::LedgerRunId(hashes, ro.today);
+    ledger.run_date = ro.today;
+    const ColumnId key_col = r.program->schema->key_column();
+    ro.on_batch = [&ledger, today = ro.today, key_col, &p = *r.program](const CohortBatchView& v, const BatchResult&,
+                                                                        const Decisions& d) {
+      for (size_t s = 0; s < p.segments.size(); ++s) {
+        const ir::Segment& seg = p.segments[s];
+        const int32_t first_send = seg.channels.empty() ? today : AddDuration(today, seg.channels[0].after, +1);
+        for (int64_t row = 0; row < v.num_rows; ++row) {
+          if (d.held[s][row])
+            ledger.rows.push_back({std::string(StringAt(v.columns[key_col], row)), seg.name, "holdout", 0, first_send, ""});
+          for (size_t c = 0; c < seg.channels.size(); ++c)
+            if (d.listed[s][c][row])
+              ledger.rows.push_back({std::string(StringAt(v.columns[key_col], row)), seg.name, seg.channels[c].name,
+                                     seg.channels[c].step, AddDuration(today, seg.channels[c].after, +1), ""});
+        }
+      }
+    };
+  }
   RunReport report;
   RunStatus st = Run(*r.program, *engine, ro, &report);
   if (st.code == 3) {
     for (const auto& e : st.data_errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
     std::fprintf(stderr, "cohort run: data errors; no output was written\n");
-    return kExitData;
+    return FinishAudit(audit_path, std::move(entry), kExitData);
   }
   if (st.code != 0) {
     std::fprintf(stderr, "cohort run: error: %s; the previous outputs are unchanged\n", st.message.c_str());
-    return kExitInternal;
+    return FinishAudit(audit_path, std::move(entry), kExitInternal);
   }
   if (!quiet) std::cout << FormatReportTable(report);
-  return kExitOk;
+  if (ledger_dir) {
+    bool already = false;
+    const size_t rows = ledger.rows.size();
+    std::string error = measure::WriteLedger(*ledger_dir, std::move(ledger), &already);
+    if (!error.empty()) {
+      std::fprintf(stderr, "cohort run: error: %s; the lists were written but the ledger was not\n", error.c_str());
+      return FinishAudit(audit_path, std::move(entry), kExitInternal);
+    }
+    if (already)
+      std::fprintf(stderr, "cohort run: note: this run (same inputs, same day) is already in the ledger; not recorded again\n");
+    else if (!quiet)
+      std::printf("ledger: %zu rows recorded in %s\n", rows, ledger_dir->c_str());
+  }
+  if (audit_path) {
+    // Per list: rows and the SHA-256 of the file as written (never a key).
+    namespace fs = std::filesystem;
+    entry["lists"] = nlohmann::json::array();
+    for (const SegmentStats& s : report.segments) {
+      auto add = [&](const std::string& list, int64_t rows) {
+        fs::path p = fs::path(ro.out_dir) / s.name / (list + ".csv");
+        std::string error;
+        std::string h = audit::Sha256File(p.string(), &error);
+        entry["lists"].push_back({{"segment", s.name}, {"list", list}, {"rows", rows},
+                                  {"sha256", h.empty() ? nlohmann::json(nullptr) : nlohmann::json(h)}});
+      };
+      for (const ChannelStats& c : s.channels) add(c.name, c.listed);
+      add("holdout", s.held_out);
+    }
+    std::string error;
+    std::string h = audit::Sha256File((fs::path(ro.out_dir) / "summary.json").string(), &error);
+    entry["summary_sha256"] = h;
+  }
+  return FinishAudit(audit_path, std::move(entry), kExitOk);
 }
 
 }  // namespace cohort::cli

@@ -6,6 +6,8 @@
 #include <iostream>
 
 #include "core/dates.h"
+#include "core/version.h"
+#include "tools/cohort/audit_cli.h"
 #include "tools/cohort/cli.h"
 
 namespace cohort::cli {
@@ -18,7 +20,8 @@ static const char kUsage[] =
     "        [--format text|json|sarif] [--sarif-base DIR] [--strict] [--emit ast|ir|llvm]\n"
     "        [--today YYYY-MM-DD] [--no-warnings]\n"
     "  run FILE --data DIR --out DIR\n"
-    "        [--today YYYY-MM-DD] [--engine jit|interp] [--threads N] [--batch-rows N] [--quiet]\n"
+    "        [--today YYYY-MM-DD] [--engine jit|interp] [--threads N] [--batch-rows N] [--quiet] [--audit FILE]\n"
+    "        [--ledger DIR]       record every list row in the contact ledger\n"
     "                            write one list per segment and channel, holdout lists, summary.json\n"
     "  test [PATHS...] [--junit FILE] [--coverage] [--min-coverage PCT] [--today YYYY-MM-DD]\n"
     "                            run the `test` blocks of segment files on every engine\n"
@@ -27,6 +30,10 @@ static const char kUsage[] =
     "  fmt [--check] [--diff] FILES...   (`-` = stdin)\n"
     "                            rewrite files in the canonical layout\n"
     "  lsp                       the language server, over stdio\n"
+    "  report FILE --data DIR --out PATH [--format html|json] [--by FIELD,...] [--min-cell N]\n"
+    "        [--today YYYY-MM-DD] [--engine jit|interp] [--audit FILE]\n"
+    "                            attrition, overlap, equity and consent as one HTML page or JSON\n"
+    "  audit verify FILE         check the hash chain of an audit log (--audit / $COHORT_AUDIT)\n"
     "  gen --patients N --out DIR [--seed S] [--today YYYY-MM-DD]\n"
     "                            write realistic synthetic patients.csv and events.csv\n"
     "\n"
@@ -91,6 +98,7 @@ bool UseColor() { return ::isatty(2) && std::getenv("NO_COLOR") == nullptr; }
 int main(int argc, char** argv) {
   using namespace cohort::cli;
   std::vector<std::string> rest(argv + 1, argv + argc);
+  SetCommandLine(std::vector<std::string>(argv, argv + argc));
   if (rest.empty()) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
@@ -102,7 +110,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (cmd == "--version") {
-    std::puts("cohort 0.1.0");
+    std::printf("cohort %s\n", cohort::CohortVersion());
     return kExitOk;
   }
   for (const auto& a : rest) {
@@ -120,6 +128,8 @@ int main(int argc, char** argv) {
     if (cmd == "fmt") return CmdFmt(args);
     if (cmd == "lsp") return CmdLsp(args);
     if (cmd == "test") return CmdTest(args);
+    if (cmd == "report") return CmdReport(args);
+    if (cmd == "audit") return CmdAudit(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: internal error: %s\n", e.what());
     return kExitInternal;
