@@ -48,9 +48,9 @@ struct ShownReport {
       size_t consent_remaining = kNone;
       std::vector<std::vector<size_t>> consent_remaining_g;
       for (size_t k = 0; k < seg.steps.size(); ++k) {
-        const Step& st = seg.steps[k];
+        const FunnelStep& st = seg.steps[k];
         StepCells& c = cells[k];
-        const bool channel_step = st.kind == Step::Kind::kConsent || st.kind == Step::Kind::kCondition;
+        const bool channel_step = st.kind == FunnelStep::Kind::kConsent || st.kind == FunnelStep::Kind::kCondition;
         if (channel_step && eligible == kNone) {
           eligible = prev_remaining;
           eligible_g = prev_g;
@@ -58,20 +58,20 @@ struct ShownReport {
         // Where a step starts: the previous step's remaining, except that
         // every consent step starts from the eligible rows and every
         // condition step from the rows with consent.
-        c.entering = st.kind == Step::Kind::kConsent   ? eligible
-                     : st.kind == Step::Kind::kCondition ? consent_remaining
+        c.entering = st.kind == FunnelStep::Kind::kConsent   ? eligible
+                     : st.kind == FunnelStep::Kind::kCondition ? consent_remaining
                                                          : prev_remaining;
         c.removed = t.Add(st.removed);
         c.remaining = t.Add(st.entering - st.removed);
         t.AddGroup({c.removed, c.remaining}, c.entering);
-        if (st.kind == Step::Kind::kWhere || st.kind == Step::Kind::kExclude) c.unknown = t.Add(st.unknown);
+        if (st.kind == FunnelStep::Kind::kWhere || st.kind == FunnelStep::Kind::kExclude) c.unknown = t.Add(st.unknown);
         c.g_entering.resize(nby);
         c.g_removed.resize(nby);
         c.g_remaining.resize(nby);
         for (size_t b = 0; b < nby; ++b) {
           const auto& ge = st.group_entering[b];
-          const std::vector<size_t>& from = st.kind == Step::Kind::kConsent   ? eligible_g[b]
-                                            : st.kind == Step::Kind::kCondition ? consent_remaining_g[b]
+          const std::vector<size_t>& from = st.kind == FunnelStep::Kind::kConsent   ? eligible_g[b]
+                                            : st.kind == FunnelStep::Kind::kCondition ? consent_remaining_g[b]
                                                                                 : prev_g[b];
           for (size_t g = 0; g < ge.size(); ++g) {
             size_t e = (g < from.size() && prev_g_known) ? from[g] : t.Add(ge[g]);
@@ -85,21 +85,21 @@ struct ShownReport {
           t.AddGroup(c.g_entering[b], c.entering);
           t.AddGroup(c.g_removed[b], c.removed);
         }
-        if (st.kind == Step::Kind::kConsent) {
+        if (st.kind == FunnelStep::Kind::kConsent) {
           consent_remaining = c.remaining;
           consent_remaining_g = c.g_remaining;
         } else if (!channel_step) {
           prev_remaining = c.remaining;
           prev_g = c.g_remaining;
           prev_g_known = 1;
-          if (st.kind == Step::Kind::kWhere || st.kind == Step::Kind::kExclude) member_cell = c.remaining;
+          if (st.kind == FunnelStep::Kind::kWhere || st.kind == FunnelStep::Kind::kExclude) member_cell = c.remaining;
         }
       }
       if (member_cell == kNone) member_cell = t.Add(seg.members);
       members.push_back(member_cell);
       std::vector<size_t> lc;
       for (size_t k = 0; k < seg.steps.size(); ++k)
-        if (seg.steps[k].kind == Step::Kind::kCondition) lc.push_back(cells[k].remaining);
+        if (seg.steps[k].kind == FunnelStep::Kind::kCondition) lc.push_back(cells[k].remaining);
       listed.push_back(std::move(lc));
       steps.push_back(std::move(cells));
     }
@@ -146,7 +146,7 @@ struct Equity {
   double best = NAN;
 };
 
-Equity ComputeEquity(const Step& st, size_t b, int64_t min_cell) {
+Equity ComputeEquity(const FunnelStep& st, size_t b, int64_t min_cell) {
   Equity e;
   const auto& ge = st.group_entering[b];
   const int64_t floor = std::max<int64_t>(1, min_cell);
@@ -160,14 +160,14 @@ Equity ComputeEquity(const Step& st, size_t b, int64_t min_cell) {
   return e;
 }
 
-const char* KindName(Step::Kind k) {
+const char* KindName(FunnelStep::Kind k) {
   switch (k) {
-    case Step::Kind::kWhere: return "where";
-    case Step::Kind::kExclude: return "exclude";
-    case Step::Kind::kCampaign: return "campaign";
-    case Step::Kind::kHoldout: return "holdout";
-    case Step::Kind::kConsent: return "consent";
-    case Step::Kind::kCondition: return "condition";
+    case FunnelStep::Kind::kWhere: return "where";
+    case FunnelStep::Kind::kExclude: return "exclude";
+    case FunnelStep::Kind::kCampaign: return "campaign";
+    case FunnelStep::Kind::kHoldout: return "holdout";
+    case FunnelStep::Kind::kConsent: return "consent";
+    case FunnelStep::Kind::kCondition: return "condition";
   }
   return "";
 }
@@ -208,7 +208,7 @@ std::string ReportJson(const ReportData& d, int64_t min_cell) {
     sj["members"] = s.J(s.members[si]);
     sj["steps"] = nlohmann::ordered_json::array();
     for (size_t k = 0; k < seg.steps.size(); ++k) {
-      const Step& st = seg.steps[k];
+      const FunnelStep& st = seg.steps[k];
       const auto& c = s.steps[si][k];
       nlohmann::ordered_json stj;
       stj["clause"] = st.clause;
@@ -242,7 +242,7 @@ std::string ReportJson(const ReportData& d, int64_t min_cell) {
   for (size_t si = 0; si < d.segments.size(); ++si) {
     const auto& seg = d.segments[si];
     for (size_t k = 0; k < seg.steps.size(); ++k) {
-      const Step& st = seg.steps[k];
+      const FunnelStep& st = seg.steps[k];
       const auto& c = s.steps[si][k];
       for (size_t b = 0; b < d.axes.size(); ++b) {
         Equity e = ComputeEquity(st, b, min_cell);
@@ -346,8 +346,8 @@ details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}
     };
     bar_row(0, seg.records, s.records, "#8aa0c8");
     for (size_t k = 0; k < seg.steps.size(); ++k) {
-      const Step& st = seg.steps[k];
-      const bool ch = st.kind == Step::Kind::kConsent || st.kind == Step::Kind::kCondition;
+      const FunnelStep& st = seg.steps[k];
+      const bool ch = st.kind == FunnelStep::Kind::kConsent || st.kind == FunnelStep::Kind::kCondition;
       bar_row(static_cast<int>(k) + 1, st.entering - st.removed, s.steps[si][k].remaining, ch ? "#5fa37a" : "#3f6fb5");
     }
     svg += "</svg>";
@@ -361,7 +361,7 @@ details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}
     h += fmt::format("<tr><td>all records</td><td class=\"n\"></td>{}<td></td></tr>\n",
                      num(s.records, "records:" + seg.name));
     for (size_t k = 0; k < seg.steps.size(); ++k) {
-      const Step& st = seg.steps[k];
+      const FunnelStep& st = seg.steps[k];
       const auto& c = s.steps[si][k];
       std::string key = fmt::format("step|{}|{}", seg.name, k);
       h += fmt::format("<tr><td>{}</td>{}{}{}</tr>\n", Esc(st.clause), num(c.removed, key + "|removed"),
@@ -442,7 +442,7 @@ details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}
       int flags_here = 0;
       std::string body;
       for (size_t k = 0; k < seg.steps.size(); ++k) {
-        const Step& st = seg.steps[k];
+        const FunnelStep& st = seg.steps[k];
         const auto& c = s.steps[si][k];
         Equity e = ComputeEquity(st, b, min_cell);
         for (size_t g = 0; g < axis.labels.size(); ++g) {
@@ -578,7 +578,7 @@ std::string EquityText(const ReportData& d, int64_t min_cell, const std::string&
     out += fmt::format("{} by {} (share removed by each clause; * = pass rate below 4/5 of the best group's)\n",
                        seg.name, axis.by.name);
     for (size_t k = 0; k < seg.steps.size(); ++k) {
-      const Step& st = seg.steps[k];
+      const FunnelStep& st = seg.steps[k];
       const auto& c = s.steps[si][k];
       if (st.entering == 0) continue;
       Equity e = ComputeEquity(st, b, min_cell);

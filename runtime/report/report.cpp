@@ -8,21 +8,11 @@
 
 #include "core/dates.h"
 #include "runtime/interp/interpreter.h"
+#include "runtime/run/explain.h"
 
 namespace cohort::report {
 
 namespace {
-
-/// Top-level conjuncts of an `and` (the clause itself otherwise).
-void Conjuncts(const ir::Program& p, ir::ExprId id, std::vector<ir::ExprId>* out) {
-  if (id == ir::kNoExpr) return;
-  const ir::Expr& e = p.expr(id);
-  if (e.kind != ir::ExprKind::kAnd) {
-    out->push_back(id);
-    return;
-  }
-  for (ir::ExprId a : e.args) Conjuncts(p, a, out);
-}
 
 const char* AgeBand(int64_t age) {
   if (age < 18) return "0-17";
@@ -106,56 +96,28 @@ std::vector<GroupBy> ResolveGroupBy(const Schema& schema, const std::vector<std:
   return out;
 }
 
-std::string ClauseSource(std::string_view text, const SourceRange& range) {
-  if (range.end <= range.begin || range.end > text.size()) return "(expression)";
-  std::string out;
-  bool space = false;
-  for (uint32_t i = range.begin; i < range.end; ++i) {
-    char c = text[i];
-    if (c == '#') {  // a comment inside a clause: skip to its line end
-      while (i < range.end && text[i] != '\n') ++i;
-      space = true;
-      continue;
-    }
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
-}
-
 struct ReportBuilder::Impl {
   std::shared_ptr<const ir::Program> program;
   interp::Interpreter interp;
   int32_t today;
   ReportOptions options;
   ReportData data;
-  std::vector<std::vector<ir::ExprId>> conjuncts;       // [segment]
-  std::vector<std::map<std::string, size_t>> group_ids;  // [by] label -> id (assigned in first-seen order)
+  std::vector<Attrition> attrition;                      // [segment]
+  std::vector<std::vector<std::vector<Attrition>>> by;   // [segment][by][group]
+  std::vector<std::map<std::string, uint32_t>> group_ids;  // [by] label -> id (first-seen order)
   std::vector<std::vector<std::string>> group_labels;    // [by][id]
 
   Impl(std::shared_ptr<const ir::Program> p, int32_t t, ReportOptions o)
       : program(p), interp(p), today(t), options(std::move(o)) {}
 
-  size_t GroupId(size_t by, const std::string& label) {
-    auto [it, inserted] = group_ids[by].emplace(label, group_labels[by].size());
-    if (inserted) {
-      group_labels[by].push_back(label);
-      for (auto& seg : data.segments)
-        for (Step& st : seg.steps) {
-          st.group_entering[by].push_back(0);
-          st.group_removed[by].push_back(0);
-        }
-    }
+  uint32_t GroupId(size_t b, const std::string& label) {
+    auto [it, inserted] = group_ids[b].emplace(label, static_cast<uint32_t>(group_labels[b].size()));
+    if (inserted) group_labels[b].push_back(label);
     return it->second;
   }
 };
 
-ReportBuilder::ReportBuilder(std::shared_ptr<const ir::Program> program, std::string_view source_text, int32_t today,
+ReportBuilder::ReportBuilder(std::shared_ptr<const ir::Program> program, const SourceManager& sources, int32_t today,
                              ReportOptions options)
     : impl_(std::make_unique<Impl>(program, today, std::move(options))) {
   Impl& m = *impl_;
@@ -164,42 +126,51 @@ ReportBuilder::ReportBuilder(std::shared_ptr<const ir::Program> program, std::st
   m.group_ids.resize(nby);
   m.group_labels.resize(nby);
   m.data.contact_window_days = m.options.contact_window_days;
-  auto add_step = [&](ReportData::SegmentFunnel& f, Step::Kind kind, std::string clause, int32_t channel) {
-    Step st;
-    st.kind = kind;
-    st.clause = std::move(clause);
-    st.channel = channel;
-    st.group_entering.assign(nby, {});
-    st.group_removed.assign(nby, {});
-    f.steps.push_back(std::move(st));
-  };
-  for (const ir::Segment& seg : p.segments) {
+  for (uint32_t si = 0; si < p.segments.size(); ++si) {
+    const ir::Segment& seg = p.segments[si];
     ReportData::SegmentFunnel f;
     f.name = seg.name;
     f.description = seg.description;
-    std::vector<ir::ExprId> conj;
-    Conjuncts(p, seg.where, &conj);
-    for (size_t i = 0; i < conj.size(); ++i)
-      add_step(f, Step::Kind::kWhere,
-               std::string(i == 0 ? "where " : "and ") + ClauseSource(source_text, p.expr(conj[i]).range), -1);
-    for (ir::ExprId x : seg.excludes)
-      add_step(f, Step::Kind::kExclude, "exclude " + ClauseSource(source_text, p.expr(x).range), -1);
-    if (seg.campaign >= 0)
-      add_step(f, Step::Kind::kCampaign, fmt::format("campaign {}: earlier segments", p.campaigns[seg.campaign].name), -1);
-    if (seg.holdout_bp)
-      add_step(f, Step::Kind::kHoldout,
-               fmt::format("holdout {}%", seg.holdout_bp % 100 ? fmt::format("{:.2f}", seg.holdout_bp / 100.0)
-                                                               : std::to_string(seg.holdout_bp / 100)),
-               -1);
+    // The removal steps are Explain's (runtime/run/explain.h), in its order.
+    for (const Step& step : SegmentSteps(p, si)) {
+      FunnelStep st;
+      switch (step.kind) {
+        case StepKind::kWhere:
+          st.kind = FunnelStep::Kind::kWhere;
+          st.clause = (step.index == 0 ? "where " : "and ") + ClauseText(sources, p.expr(step.expr).range);
+          break;
+        case StepKind::kExclude:
+          st.kind = FunnelStep::Kind::kExclude;
+          st.clause = "exclude " + ClauseText(sources, p.expr(step.expr).range);
+          break;
+        case StepKind::kCampaign:
+          st.kind = FunnelStep::Kind::kCampaign;
+          st.clause = fmt::format("campaign {}: earlier segments", p.campaigns[seg.campaign].name);
+          break;
+        case StepKind::kHoldout:
+          st.kind = FunnelStep::Kind::kHoldout;
+          st.clause = fmt::format("holdout {}%", seg.holdout_bp % 100 ? fmt::format("{:.2f}", seg.holdout_bp / 100.0)
+                                                                     : std::to_string(seg.holdout_bp / 100));
+          break;
+      }
+      f.steps.push_back(std::move(st));
+    }
     for (size_t c = 0; c < seg.channels.size(); ++c) {
       std::string name = fmt::format("{}#{}", seg.channels[c].name, seg.channels[c].step);
       f.channel_names.push_back(name);
-      add_step(f, Step::Kind::kConsent, fmt::format("channel {}: consent", name), static_cast<int32_t>(c));
-      add_step(f, Step::Kind::kCondition, fmt::format("channel {}: condition", name), static_cast<int32_t>(c));
+      FunnelStep consent, condition;
+      consent.kind = FunnelStep::Kind::kConsent;
+      consent.clause = fmt::format("channel {}: consent", name);
+      consent.channel = static_cast<int32_t>(c);
+      condition.kind = FunnelStep::Kind::kCondition;
+      condition.clause = fmt::format("channel {}: condition", name);
+      condition.channel = static_cast<int32_t>(c);
+      f.steps.push_back(std::move(consent));
+      f.steps.push_back(std::move(condition));
     }
-    f.listed.assign(seg.channels.size(), 0);
+    m.attrition.emplace_back(SegmentSteps(p, si).size(), seg.channels.size());
+    m.by.emplace_back(nby);
     m.data.segments.push_back(std::move(f));
-    m.conjuncts.push_back(std::move(conj));
   }
   const size_t ns = p.segments.size();
   m.data.overlap.assign(ns, std::vector<int64_t>(ns, 0));
@@ -220,76 +191,21 @@ void ReportBuilder::Add(const CohortBatchView& view, const BatchResult& result, 
   ctx.now = int64_t{m.today} * kMicrosPerDay;
   interp::Session session(m.interp, view, ctx);
 
-  // Group ids of every row, per GroupBy.
-  std::vector<std::vector<size_t>> gid(nby, std::vector<size_t>(static_cast<size_t>(n)));
+  std::vector<std::vector<uint32_t>> gid(nby, std::vector<uint32_t>(static_cast<size_t>(n)));
   for (size_t b = 0; b < nby; ++b)
     for (int64_t r = 0; r < n; ++r) gid[b][r] = m.GroupId(b, GroupLabel(m.options.by[b], schema, view, r, m.today));
 
-  auto count = [&](Step& st, int64_t r, bool removed) {
-    ++st.entering;
-    if (removed) ++st.removed;
-    for (size_t b = 0; b < nby; ++b) {
-      ++st.group_entering[b][gid[b][r]];
-      if (removed) ++st.group_removed[b][gid[b][r]];
-    }
-  };
-
-  for (size_t s = 0; s < p.segments.size(); ++s) {
-    const ir::Segment& seg = p.segments[s];
-    ReportData::SegmentFunnel& f = m.data.segments[s];
-    f.records += n;
-    std::vector<std::vector<uint8_t>> ct;
-    for (ir::ExprId c : m.conjuncts[s]) ct.push_back(session.Truth(c));
-    std::vector<std::vector<uint8_t>> xt;
-    for (ir::ExprId x : seg.excludes) xt.push_back(session.Truth(x));
-    const SegmentResult& sr = result.segments[s];
-    const size_t nconj = ct.size(), nexcl = xt.size();
-    for (int64_t r = 0; r < n; ++r) {
-      size_t k = 0;  // step index
-      bool alive = true;
-      for (size_t i = 0; i < nconj && alive; ++i, ++k) {
-        bool removed = ct[i][r] != 1;
-        if (ct[i][r] == 2) ++f.steps[k].unknown;
-        count(f.steps[k], r, removed);
-        alive = !removed;
-      }
-      if (!alive) continue;
-      for (size_t i = 0; i < nexcl && alive; ++i, ++k) {
-        bool removed = xt[i][r] == 1;
-        if (xt[i][r] == 2) ++f.steps[k].unknown;
-        count(f.steps[k], r, removed);
-        alive = !removed;
-      }
-      if (!alive) continue;
-      // The engine's membership must be the interpreter's: the shared
-      // pipeline decided on the engine's masks.
-      if (!sr.member[r]) continue;
-      ++f.members;
-      if (seg.campaign >= 0) {
-        count(f.steps[k], r, d.taken[s][r] != 0);
-        ++k;
-        if (d.taken[s][r]) continue;
-      }
-      if (seg.holdout_bp) {
-        count(f.steps[k], r, d.held[s][r] != 0);
-        ++k;
-        if (d.held[s][r]) continue;
-      }
-      for (size_t c = 0; c < seg.channels.size(); ++c) {
-        bool consent = !d.no_consent[s][c][r];
-        count(f.steps[k + 2 * c], r, !consent);
-        if (!consent) continue;
-        bool listed = d.listed[s][c][r] != 0;
-        count(f.steps[k + 2 * c + 1], r, !listed);
-        if (listed) ++f.listed[c];
-      }
-    }
+  // Attrition per segment and per group: Explain's verdicts on the
+  // pipeline's own decisions.
+  for (uint32_t s = 0; s < p.segments.size(); ++s) {
+    SegmentExplanation e = ExplainSegment(p, s, view, session, d, m.today);
+    m.attrition[s].Add(e);
+    for (size_t b = 0; b < nby; ++b) AddByGroup(e, gid[b], &m.by[s][b]);
   }
 
   // Overlap of members, and of messages within the contact window.
   const size_t ns = p.segments.size();
   std::vector<std::pair<int32_t, uint32_t>> sends;  // (send day, segment)
-  std::vector<int32_t> step_days;
   for (int64_t r = 0; r < n; ++r) {
     for (size_t a = 0; a < ns; ++a) {
       if (!result.segments[a].member[r]) continue;
@@ -328,6 +244,32 @@ void ReportBuilder::Add(const CohortBatchView& view, const BatchResult& result, 
   }
 }
 
+namespace {
+
+/// Entering and removed of every funnel step, from one Attrition: the removal
+/// steps in order, then per channel its consent and its condition.
+void FunnelCounts(const Attrition& a, size_t nsteps, std::vector<int64_t>* entering, std::vector<int64_t>* removed,
+                  std::vector<int64_t>* unknown) {
+  entering->clear();
+  removed->clear();
+  unknown->clear();
+  for (size_t k = 0; k < nsteps; ++k) {
+    entering->push_back(k == 0 ? a.records : a.Remaining(k - 1));
+    removed->push_back(k < a.steps.size() ? a.steps[k].removed : 0);
+    unknown->push_back(k < a.steps.size() ? a.steps[k].unknown : 0);
+  }
+  for (const ChannelCount& c : a.channels) {
+    entering->push_back(c.eligible);
+    removed->push_back(c.no_consent);
+    unknown->push_back(0);
+    entering->push_back(c.eligible - c.no_consent);
+    removed->push_back(c.condition_not_true);
+    unknown->push_back(0);
+  }
+}
+
+}  // namespace
+
 ReportData ReportBuilder::Finish(const RunReport& run) {
   Impl& m = *impl_;
   ReportData out = std::move(m.data);
@@ -341,26 +283,47 @@ ReportData ReportBuilder::Finish(const RunReport& run) {
       out.overlap[a][b] = out.overlap[b][a];
       out.contact_overlap[a][b] = out.contact_overlap[b][a];
     }
-  // Groups in sorted label order (`(missing)` last), steps re-indexed.
-  for (size_t b = 0; b < m.options.by.size(); ++b) {
-    std::vector<size_t> order(m.group_labels[b].size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    auto key = [&](size_t i) { return std::make_pair(m.group_labels[b][i] == "(missing)", m.group_labels[b][i]); };
-    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return key(x) < key(y); });
+  const size_t nby = m.options.by.size();
+  // Groups in sorted label order, `(missing)` last.
+  std::vector<std::vector<uint32_t>> order(nby);
+  for (size_t b = 0; b < nby; ++b) {
+    order[b].resize(m.group_labels[b].size());
+    for (uint32_t i = 0; i < order[b].size(); ++i) order[b][i] = i;
+    auto key = [&](uint32_t i) { return std::make_pair(m.group_labels[b][i] == "(missing)", m.group_labels[b][i]); };
+    std::sort(order[b].begin(), order[b].end(), [&](uint32_t x, uint32_t y) { return key(x) < key(y); });
     GroupAxis axis;
     axis.by = m.options.by[b];
-    for (size_t i : order) axis.labels.push_back(m.group_labels[b][i]);
-    for (auto& seg : out.segments)
-      for (Step& st : seg.steps) {
-        std::vector<int64_t> e, r;
-        for (size_t i : order) {
-          e.push_back(st.group_entering[b][i]);
-          r.push_back(st.group_removed[b][i]);
-        }
-        st.group_entering[b] = std::move(e);
-        st.group_removed[b] = std::move(r);
-      }
+    for (uint32_t i : order[b]) axis.labels.push_back(m.group_labels[b][i]);
     out.axes.push_back(std::move(axis));
+  }
+  std::vector<int64_t> e, r, u;
+  for (size_t s = 0; s < out.segments.size(); ++s) {
+    auto& f = out.segments[s];
+    const Attrition& a = m.attrition[s];
+    const size_t nsteps = a.steps.size();
+    f.records = a.records;
+    f.members = a.members;
+    f.listed.clear();
+    for (const ChannelCount& c : a.channels) f.listed.push_back(c.listed);
+    FunnelCounts(a, nsteps, &e, &r, &u);
+    for (size_t k = 0; k < f.steps.size(); ++k) {
+      f.steps[k].entering = e[k];
+      f.steps[k].removed = r[k];
+      f.steps[k].unknown = u[k];
+      f.steps[k].group_entering.assign(nby, {});
+      f.steps[k].group_removed.assign(nby, {});
+    }
+    for (size_t b = 0; b < nby; ++b) {
+      for (uint32_t g : order[b]) {
+        Attrition empty(nsteps, a.channels.size());
+        const Attrition& ga = g < m.by[s][b].size() ? m.by[s][b][g] : empty;
+        FunnelCounts(ga, nsteps, &e, &r, &u);
+        for (size_t k = 0; k < f.steps.size(); ++k) {
+          f.steps[k].group_entering[b].push_back(e[k]);
+          f.steps[k].group_removed[b].push_back(r[k]);
+        }
+      }
+    }
   }
   return out;
 }

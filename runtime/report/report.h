@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/ir.h"
+#include "core/source.h"
 #include "runtime/engine.h"
 #include "runtime/run/decide.h"
 #include "runtime/run/run.h"
@@ -37,14 +38,14 @@ struct GroupBy {
 std::vector<GroupBy> ResolveGroupBy(const Schema& schema, const std::vector<std::string>& names, std::string* error);
 
 /// One step of a segment's funnel: rows entering, rows it removed.
-struct Step {
+struct FunnelStep {
   enum class Kind { kWhere, kExclude, kCampaign, kHoldout, kConsent, kCondition };
   Kind kind = Kind::kWhere;
   std::string clause;     ///< `where first_timer`, `exclude ...`, `channel sms#1: consent`
   int32_t channel = -1;   ///< for kConsent / kCondition
   int64_t entering = 0;
   int64_t removed = 0;
-  int64_t unknown = 0;    ///< where: removed as UNKNOWN; exclude: UNKNOWN, kept
+  int64_t unknown = 0;    ///< where: removed as UNKNOWN; exclude: UNKNOWN, kept (runtime/run/explain.h)
   /// [by][group] entering / removed.
   std::vector<std::vector<int64_t>> group_entering, group_removed;
 };
@@ -66,7 +67,7 @@ struct ReportData {
     std::string description;
     int64_t records = 0;
     int64_t members = 0;
-    std::vector<Step> steps;
+    std::vector<FunnelStep> steps;
     std::vector<std::string> channel_names;   ///< `sms#1`
     std::vector<int64_t> listed;              ///< per channel
   };
@@ -96,9 +97,9 @@ struct ReportOptions {
 /// Accumulates a report batch by batch from the pipeline's callback.
 class ReportBuilder {
  public:
-  /// `program` must be the checked program the engine runs; `source_text` is
-  /// the segment file's text (for clause labels); `today` the run date.
-  ReportBuilder(std::shared_ptr<const ir::Program> program, std::string_view source_text, int32_t today,
+  /// `program` must be the checked program the engine runs; `sources` hold
+  /// its files (for clause labels); `today` is the run date.
+  ReportBuilder(std::shared_ptr<const ir::Program> program, const SourceManager& sources, int32_t today,
                 ReportOptions options);
   ~ReportBuilder();
   /// Counts one batch (the RunOptions::on_batch callback).
@@ -110,10 +111,6 @@ class ReportBuilder {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-/// The normalized text of a clause's source (comments dropped, whitespace
-/// folded), or `(expression)` when the range is not in `text`.
-std::string ClauseSource(std::string_view text, const SourceRange& range);
 
 /// The report as JSON (counts suppressed as strings `<N`, shares of hidden
 /// counts as null). `min_cell` 0 turns suppression off.

@@ -139,8 +139,7 @@ int CmdReport(Args& args) {
   entry["engine"] = std::string(engine->name());
   AuditDataInputs(entry, *r.program->schema, ro.data_dir);
 
-  const SourceFile& main_file = r.sources->Get(r.file);
-  report::ReportBuilder builder(r.program, main_file.text(), ro.today, opts);
+  report::ReportBuilder builder(r.program, *r.sources, ro.today, opts);
   ro.on_batch = [&](const CohortBatchView& v, const BatchResult& res, const Decisions& d) { builder.Add(v, res, d); };
   RunReport run;
   RunStatus st = Run(*r.program, *engine, ro, &run);
