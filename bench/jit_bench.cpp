@@ -334,6 +334,8 @@ int main(int argc, char** argv) {
     }
     auto jit2 = MakeJitEngine(program, JitOptions{}, &error);
     auto c2 = Clock::now();
+    // Throughput is measured on the optimized kernel (tier-up finished).
+    WaitForOptimizedKernel(*jit);
     auto interp = MakeInterpreter(program);
 
     // Outputs are preallocated per batch and counted after timing, so every
@@ -416,7 +418,10 @@ int main(int argc, char** argv) {
     fmt::print("10-predicate segment does not compile\n");
     return 1;
   }
-  std::vector<double> cold, cold_cpu, hit;
+  // Cold: MakeJitEngine with the default tiering returns once the quick
+  // kernel is linked; "optimized ready" adds waiting for the background
+  // tier-up; "untiered" is the optimized kernel compiled synchronously.
+  std::vector<double> cold, cold_cpu, hit, ready, untiered;
   for (int k = 0; k < 9; ++k) {
     ClearJitCache();
     std::string error;
@@ -431,16 +436,22 @@ int main(int argc, char** argv) {
       fmt::print("10-predicate segment: JIT failed: {}\n", error);
       return 1;
     }
+    WaitForOptimizedKernel(*e1);
+    auto d = Clock::now();
     cold.push_back(Seconds(a, b) * 1e3);
     hit.push_back(Seconds(b, c) * 1e6);
+    ready.push_back(Seconds(a, d) * 1e3);
+    ClearJitCache();
+    auto u0 = Clock::now();
+    auto e3 = MakeJitEngine(tc.program, JitOptions{.tiering = JitTiering::kOptimizedOnly}, &error);
+    untiered.push_back(Seconds(u0, Clock::now()) * 1e3);
   }
-  std::sort(cold.begin(), cold.end());
-  std::sort(cold_cpu.begin(), cold_cpu.end());
-  std::sort(hit.begin(), hit.end());
+  for (auto* v : {&cold, &cold_cpu, &hit, &ready, &untiered}) std::sort(v->begin(), v->end());
   fmt::print(
-      "\n10-predicate segment compile: cold median {:.2f} ms wall (min {:.2f}, max {:.2f}), {:.2f} ms process CPU "
-      "(min {:.2f}); cache hit median {:.1f} us\n",
+      "\n10-predicate segment compile: cold (quick tier) median {:.2f} ms wall (min {:.2f}, max {:.2f}), {:.2f} ms "
+      "process CPU (min {:.2f}); optimized kernel in after {:.2f} ms (median); untiered optimized compile {:.2f} ms; "
+      "cache hit median {:.1f} us (min {:.1f})\n",
       cold[cold.size() / 2], cold.front(), cold.back(), cold_cpu[cold_cpu.size() / 2], cold_cpu.front(),
-      hit[hit.size() / 2]);
+      ready[ready.size() / 2], untiered[untiered.size() / 2], hit[hit.size() / 2], hit.front());
   return 0;
 }

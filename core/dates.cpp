@@ -136,6 +136,16 @@ int64_t AgeInYears(int32_t birth, int32_t today) {
   return years;
 }
 
+int32_t AgeThreshold(int32_t today, int64_t years) {
+  // today - N years is exact except around 29 February (clamping maps two
+  // birth dates to one anniversary): adjust by at most a few days, checking
+  // with the very function age() calls.
+  int32_t c = AddDuration(today, ir::Duration{static_cast<int32_t>(years * 12), 0, 0}, -1);
+  for (int k = 0; k < 4 && AgeInYears(c + 1, today) >= years; ++k) ++c;
+  for (int k = 0; k < 4 && AgeInYears(c, today) < years; ++k) --c;
+  return c;
+}
+
 int32_t TodayUtc() {
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();

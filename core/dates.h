@@ -33,6 +33,10 @@ int32_t AddDuration(int32_t date, const ir::Duration& d, int sign);
 int64_t AddDuration(int64_t ts, const ir::Duration& d, int sign);
 /// Whole years from `birth` to `today` (largest N with birth + N years ≤ today).
 int64_t AgeInYears(int32_t birth, int32_t today);
+/// The latest birth date whose age on `today` is at least `years` (age is
+/// non-increasing in the birth date, so `AgeInYears(b, today) >= years` <=>
+/// `b <= AgeThreshold(today, years)`); `years` in [0, 1000].
+int32_t AgeThreshold(int32_t today, int64_t years);
 /// Floor division of a timestamp to its UTC day.
 inline int32_t DayOfTimestamp(int64_t ts) {
   int64_t q = ts / kMicrosPerDay;

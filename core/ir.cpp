@@ -12,7 +12,7 @@
 #include <set>
 
 #include "core/dates.h"
-#include "stdlib/functions.h"
+#include "core/functions.h"
 
 namespace cohort::ir {
 

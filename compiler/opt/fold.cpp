@@ -1,16 +1,25 @@
-// Constant folding of checked IR under Kleene logic. Every rewrite keeps the
-// node's type; nullability only ever becomes more precise (a literal), and
-// levels are recomputed so the verifier's invariants still hold. A channel
-// condition keeps its consent column as a top-level `and` conjunct whatever
-// the rest folds to (engines and the verifier rely on that structure).
+// Constant folding of checked IR under Kleene logic, by evaluation: a node
+// whose operands are all literals is run through the reference interpreter
+// (runtime/interp), so folding can never disagree with the engines (there is
+// no third scalar evaluator). What remains here is structure: and/or
+// flattening and dead operands, not(not x), coalesce pruning, `today`/`now`
+// when the run date is known, and the rewrites of rewrite.h. Every rewrite
+// keeps the node's type; nullability only ever becomes more precise (a
+// literal), and levels are recomputed so the verifier's invariants still hold.
+// A channel condition keeps its consent column as a top-level `and` conjunct
+// whatever the rest folds to (engines and the verifier rely on that structure).
+//
+// Layering: compiler/opt sits above runtime/interp (see scripts/layers.txt);
+// runtime/ never includes compiler/.
 #include "compiler/opt/fold.h"
 
 #include <algorithm>
-#include <climits>
 #include <unordered_map>
 
+#include "compiler/opt/rewrite.h"
 #include "core/dates.h"
-#include "stdlib/functions.h"
+#include "core/functions.h"
+#include "runtime/interp/interpreter.h"
 
 namespace cohort {
 
@@ -134,67 +143,13 @@ class Folder {
     switch (kind) {
       case ExprKind::kAnd:
       case ExprKind::kOr: return FoldLogic(id, kind, args, range);
-      case ExprKind::kNot: {
-        if (IsLit(args[0])) {
-          if (IsNullLit(args[0])) return NullLit(type, range);
-          return BoolLit(p_.exprs[args[0]].literal.i == 0, range);
-        }
+      case ExprKind::kNot:
         // not(not(x)) = x under Kleene logic.
-        if (p_.exprs[args[0]].kind == ExprKind::kNot) return p_.exprs[args[0]].args[0];
+        if (!IsLit(args[0]) && p_.exprs[args[0]].kind == ExprKind::kNot) return p_.exprs[args[0]].args[0];
         break;
-      }
       case ExprKind::kCompare:
-        if (IsLit(args[0]) && IsLit(args[1])) return FoldCompare(id, args, range);
-        break;
-      case ExprKind::kArith:
-        if (IsLit(args[0]) && IsLit(args[1])) return FoldArith(id, args, range);
-        break;
-      case ExprKind::kNeg:
-        if (IsLit(args[0])) {
-          Value v = p_.exprs[args[0]].literal;
-          if (v.is_null) return NullLit(type, range);
-          if (type.kind == TypeKind::kInt) {
-            if (v.i == INT64_MIN) return NullLit(type, range);
-            v.i = -v.i;
-          } else {
-            v.d = -v.d;
-          }
-          return AddLiteral(v, type, range);
-        }
-        break;
-      case ExprKind::kCast:
-        if (IsLit(args[0])) {
-          Value v = p_.exprs[args[0]].literal;
-          if (v.is_null) return NullLit(type, range);
-          Value out;
-          if (type.kind == TypeKind::kDecimal) out.d = static_cast<double>(v.i);
-          else if (type.kind == TypeKind::kTimestamp) out.i = v.i * kMicrosPerDay;
-          else break;
-          return AddLiteral(out, type, range);
-        }
-        break;
-      case ExprKind::kAddDuration:
-        if (IsLit(args[0])) {
-          Value v = p_.exprs[args[0]].literal;
-          if (v.is_null) return NullLit(type, range);
-          const Expr& e = p_.exprs[id];
-          Value out;
-          if (type.kind == TypeKind::kDate) out.i = AddDuration(static_cast<int32_t>(v.i), e.literal.dur, e.sign);
-          else out.i = AddDuration(static_cast<int64_t>(v.i), e.literal.dur, e.sign);
-          return AddLiteral(out, type, range);
-        }
-        break;
-      case ExprKind::kInList:
-        if (IsLit(args[0])) {
-          const Value& v = p_.exprs[args[0]].literal;
-          if (v.is_null) return NullLit(type, range);
-          const Expr& e = p_.exprs[id];
-          bool found = std::any_of(e.list.begin(), e.list.end(), [&](const Value& x) { return Same(x, v); });
-          return BoolLit(found != e.negated, range);
-        }
-        break;
-      case ExprKind::kIsMissing:
-        if (IsLit(args[0])) return BoolLit(p_.exprs[args[0]].literal.is_null != p_.exprs[id].negated, range);
+        if (o_.today)
+          if (ExprId r = RewriteAgeCompare(p_, id, args, *o_.today); r != ir::kNoExpr) return r;
         break;
       case ExprKind::kCoalesce: {
         std::vector<ExprId> kept;
@@ -207,25 +162,57 @@ class Folder {
         if (kept.size() == 1) return kept[0];
         return Rebuild(id, kept);
       }
-      case ExprKind::kCall: {
-        bool all_lit = std::all_of(args.begin(), args.end(), [&](ExprId a) { return IsLit(a); });
-        if (!all_lit) break;
-        for (ExprId a : args)
-          if (IsNullLit(a)) return NullLit(type, range);
-        if (auto v = EvalCall(static_cast<FnId>(p_.exprs[id].index), args)) return AddLiteral(*v, type, range);
-        break;
-      }
       default: break;
     }
+    if (Evaluable(id, args))
+      if (auto v = Evaluate(id, args)) return AddLiteral(*v, type, range);
     return Rebuild(id, args);
   }
 
-  static bool Same(const Value& a, const Value& b) {
-    switch (a.kind) {
-      case TypeKind::kString: return a.s == b.s;
-      case TypeKind::kDecimal: return a.d == b.d;
-      default: return a.i == b.i;
+  /// Whether node `id` with (folded) operands `args` is a pure function of
+  /// literals the interpreter can evaluate now.
+  bool Evaluable(ExprId id, const std::vector<ExprId>& args) const {
+    switch (p_.exprs[id].kind) {
+      case ExprKind::kNot:
+      case ExprKind::kCompare:
+      case ExprKind::kArith:
+      case ExprKind::kNeg:
+      case ExprKind::kCast:
+      case ExprKind::kAddDuration:
+      case ExprKind::kInList:
+      case ExprKind::kIsMissing: break;
+      case ExprKind::kCall: {
+        if (p_.exprs[id].index >= AllFunctions().size()) return false;  // the verifier reports it
+        if (GetFunction(static_cast<FnId>(p_.exprs[id].index)).needs_today && !o_.today) return false;
+        break;
+      }
+      default: return false;
     }
+    return !args.empty() && std::all_of(args.begin(), args.end(), [&](ExprId a) { return IsLit(a); });
+  }
+
+  /// Runs the reference interpreter on node `id` over its literal operands
+  /// (a one-node program over one row with no columns).
+  std::optional<Value> Evaluate(ExprId id, const std::vector<ExprId>& args) {
+    auto mini = std::make_shared<ir::Program>();
+    mini->schema = p_.schema;
+    Expr node = p_.exprs[id];
+    node.args.clear();
+    node.level = 0;
+    for (ExprId a : args) {
+      node.args.push_back(static_cast<ExprId>(mini->exprs.size()));
+      mini->exprs.push_back(p_.exprs[a]);
+    }
+    const ExprId root = static_cast<ExprId>(mini->exprs.size());
+    mini->exprs.push_back(std::move(node));
+    interp::Interpreter interp(mini);
+    CohortBatchView one_row{1, nullptr, 0};
+    ExecContext ctx;
+    ctx.today = o_.today.value_or(0);
+    ctx.now = int64_t{ctx.today} * kMicrosPerDay;
+    std::vector<Value> v = interp.EvaluateValues(root, one_row, ctx);
+    if (v.size() != 1) return std::nullopt;
+    return std::move(v[0]);
   }
 
   ExprId FoldLogic(ExprId id, ExprKind kind, const std::vector<ExprId>& args, SourceRange range) {
@@ -247,101 +234,6 @@ class Folder {
     if (kept.empty()) return BoolLit(is_and, range);
     if (kept.size() == 1) return kept[0];
     return Rebuild(id, kept);
-  }
-
-  ExprId FoldCompare(ExprId id, const std::vector<ExprId>& args, SourceRange range) {
-    const Value& a = p_.exprs[args[0]].literal;
-    const Value& b = p_.exprs[args[1]].literal;
-    if (a.is_null || b.is_null) return NullLit(Type::Bool(), range);
-    int c = 0;
-    switch (p_.exprs[args[0]].type.kind) {
-      case TypeKind::kString: c = a.s < b.s ? -1 : a.s == b.s ? 0 : 1; break;
-      case TypeKind::kDecimal:
-        if (a.d != a.d || b.d != b.d) return Rebuild(id, args);  // NaN: leave it to the engines
-        c = a.d < b.d ? -1 : a.d == b.d ? 0 : 1;
-        break;
-      default: c = a.i < b.i ? -1 : a.i == b.i ? 0 : 1; break;
-    }
-    bool r = false;
-    switch (p_.exprs[id].cmp) {
-      case ir::CmpOp::kEq: r = c == 0; break;
-      case ir::CmpOp::kNe: r = c != 0; break;
-      case ir::CmpOp::kLt: r = c < 0; break;
-      case ir::CmpOp::kLe: r = c <= 0; break;
-      case ir::CmpOp::kGt: r = c > 0; break;
-      case ir::CmpOp::kGe: r = c >= 0; break;
-    }
-    return BoolLit(r, range);
-  }
-
-  ExprId FoldArith(ExprId id, const std::vector<ExprId>& args, SourceRange range) {
-    Type type = p_.exprs[id].type;
-    const Value a = p_.exprs[args[0]].literal;
-    const Value b = p_.exprs[args[1]].literal;
-    if (a.is_null || b.is_null) return NullLit(type, range);
-    ir::ArithOp op = p_.exprs[id].arith;
-    Value out;
-    if (type.kind == TypeKind::kInt) {
-      int64_t r = 0;
-      bool overflow = false;
-      switch (op) {
-        case ir::ArithOp::kAdd: overflow = __builtin_add_overflow(a.i, b.i, &r); break;
-        case ir::ArithOp::kSub: overflow = __builtin_sub_overflow(a.i, b.i, &r); break;
-        case ir::ArithOp::kMul: overflow = __builtin_mul_overflow(a.i, b.i, &r); break;
-        case ir::ArithOp::kDiv: return Rebuild(id, args);  // the checker makes `/` decimal
-      }
-      if (overflow) return NullLit(type, range);
-      out.i = r;
-    } else {
-      switch (op) {
-        case ir::ArithOp::kAdd: out.d = a.d + b.d; break;
-        case ir::ArithOp::kSub: out.d = a.d - b.d; break;
-        case ir::ArithOp::kMul: out.d = a.d * b.d; break;
-        case ir::ArithOp::kDiv:
-          if (b.d == 0) return NullLit(type, range);
-          out.d = a.d / b.d;
-          break;
-      }
-    }
-    return AddLiteral(out, type, range);
-  }
-
-  /// Evaluates a call on literal arguments with the same C functions the
-  /// engines call; nullopt when the run date is needed but unknown.
-  std::optional<Value> EvalCall(FnId fn, const std::vector<ExprId>& args) {
-    auto arg = [&](size_t i) -> const Value& { return p_.exprs[args[i]].literal; };
-    auto str = [&](size_t i) -> const std::string& { return arg(i).s; };
-    auto len = [&](size_t i) { return static_cast<int32_t>(std::min<size_t>(str(i).size(), INT32_MAX)); };
-    Value v;
-    switch (fn) {
-      case FnId::kAge:
-      case FnId::kDaysSince:
-      case FnId::kDaysUntil: {
-        if (!o_.today) return std::nullopt;
-        int32_t d = static_cast<int32_t>(arg(0).i);
-        v.i = fn == FnId::kAge         ? cohort_fn_age(d, *o_.today)
-              : fn == FnId::kDaysSince ? cohort_fn_days_since(d, *o_.today)
-                                       : cohort_fn_days_until(d, *o_.today);
-        return v;
-      }
-      case FnId::kLower:
-      case FnId::kUpper: {
-        std::string out(str(0).size(), '\0');
-        int32_t n = fn == FnId::kLower ? cohort_fn_lower(str(0).data(), len(0), out.data())
-                                       : cohort_fn_upper(str(0).data(), len(0), out.data());
-        out.resize(static_cast<size_t>(std::max(0, n)));
-        v.s = std::move(out);
-        return v;
-      }
-      case FnId::kStartsWith: v.i = cohort_fn_starts_with(str(0).data(), len(0), str(1).data(), len(1)); return v;
-      case FnId::kEndsWith: v.i = cohort_fn_ends_with(str(0).data(), len(0), str(1).data(), len(1)); return v;
-      case FnId::kContains: v.i = cohort_fn_contains(str(0).data(), len(0), str(1).data(), len(1)); return v;
-      case FnId::kLength: v.i = cohort_fn_length(str(0).data(), len(0)); return v;
-      case FnId::kYear: v.i = cohort_fn_year(static_cast<int32_t>(arg(0).i)); return v;
-      case FnId::kMonth: v.i = cohort_fn_month(static_cast<int32_t>(arg(0).i)); return v;
-      case FnId::kDateOf: v.i = cohort_fn_date_of(arg(0).i); return v;
-    }
-    return std::nullopt;
   }
 
   ir::Program& p_;

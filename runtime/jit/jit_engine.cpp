@@ -1,4 +1,4 @@
-// The JIT engine: codegen (compiler/codegen) -> new-pass-manager pipeline ->
+// The JIT engine: codegen (runtime/jit/emit*.cpp) -> new-pass-manager pipeline ->
 // ORC LLJIT -> one native kernel per program, cached in process.
 #include "runtime/jit/jit_engine.h"
 
@@ -16,14 +16,19 @@
 #include <llvm/Target/TargetMachine.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <thread>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <tuple>
 
-#include "compiler/codegen/codegen.h"
-#include "runtime/jit/kernel_abi.h"
+#include "runtime/jit/codegen.h"
+#include "abi/kernel_abi.h"
 
 namespace cohort {
 namespace {
@@ -173,8 +178,8 @@ struct SharedJit {
   std::string error;                       ///< why creation failed ("" if it did not)
 };
 
-SharedJit* GetSharedJit(std::string* error) {
-  static SharedJit* shared = [] {
+/// Creates the process-wide LLJIT of one tier.
+SharedJit* CreateSharedJit(bool quick) {
     auto* s = new SharedJit;  // never destroyed: kernels may outlive statics
     const llvm::orc::JITTargetMachineBuilder* host = HostMachine(&s->error);
     if (!host) return s;
@@ -185,7 +190,11 @@ SharedJit* GetSharedJit(std::string* error) {
     // (FastISel) halves compile time but loses up to 2x on the filters.
     // COHORT_JIT_CODEGEN_LEVEL (0-3) overrides it, for benchmarking.
     const char* cg = std::getenv("COHORT_JIT_CODEGEN_LEVEL");
-    jtmb.setCodeGenOptLevel(cg && *cg ? CodeGenLevel(std::clamp(std::atoi(cg), 0, 3)) : llvm::CodeGenOptLevel::Less);
+    // The quick tier (see MakeJitEngine) uses None: FastISel, about half the
+    // machine-code time, for the kernel that runs until the optimized one is in.
+    jtmb.setCodeGenOptLevel(quick                ? llvm::CodeGenOptLevel::None
+                            : cg && *cg          ? CodeGenLevel(std::clamp(std::atoi(cg), 0, 3))
+                                                 : llvm::CodeGenOptLevel::Less);
     auto jit = llvm::orc::LLJITBuilder()
                    .setJITTargetMachineBuilder(std::move(jtmb))
                    // Kernels may only call what KernelSymbols() binds: no lookups
@@ -217,7 +226,12 @@ SharedJit* GetSharedJit(std::string* error) {
     s->runtime = &*rt;
     s->jit = std::move(*jit);
     return s;
-  }();
+}
+
+SharedJit* GetSharedJit(bool quick, std::string* error) {
+  static SharedJit* const optimized = CreateSharedJit(false);
+  static SharedJit* const fast = CreateSharedJit(true);
+  SharedJit* shared = quick ? fast : optimized;
   if (!shared->jit) {
     *error = shared->error;
     return nullptr;
@@ -240,11 +254,14 @@ struct CompiledKernel {
   }
 };
 
-std::shared_ptr<CompiledKernel> Compile(const ir::Program& program, const JitOptions& options, std::string* error) {
-  SharedJit* shared = GetSharedJit(error);
+/// Compiles `program` at `opt_level` (0: the quick tier's pipeline and
+/// instruction selection).
+std::shared_ptr<CompiledKernel> Compile(const ir::Program& program, int opt_level, const JitOptions& options,
+                                        std::string* error) {
+  SharedJit* shared = GetSharedJit(opt_level == 0, error);
   if (!shared) return nullptr;
   Lowered lowered;
-  if (!Lower(program, options.opt_level, &lowered, error)) return nullptr;
+  if (!Lower(program, opt_level, &lowered, error)) return nullptr;
   if (options.dump_ir) lowered.module->print(llvm::errs(), nullptr);
 
   const auto t_link = PhaseClock::now();
@@ -278,13 +295,107 @@ std::shared_ptr<CompiledKernel> Compile(const ir::Program& program, const JitOpt
   return kernel;
 }
 
+// ---- Tiers -------------------------------------------------------------------
+//
+// A cold MakeJitEngine compiles a quick kernel (O0 pipeline, FastISel) and
+// returns at once; the optimized kernel is compiled by one background worker
+// and swapped in with one atomic store. Both kernels compute the same masks
+// (the differential tests run both), they are pure functions of their
+// arguments, and the quick one stays alive as long as its Kernels, so a call
+// that loaded the old pointer finishes safely.
+
+/// The kernels of one program, shared by the cache and every engine on it.
+struct Kernels {
+  std::shared_ptr<CompiledKernel> quick;
+  std::shared_ptr<CompiledKernel> optimized;  ///< set once (under mu) before `fn` points to it
+  std::atomic<jit::ProgramKernel> fn{nullptr};  ///< the kernel to run: quick, then optimized
+  std::mutex mu;
+  std::condition_variable cv;
+  bool settled = false;  ///< no tier-up pending (done, failed or never started)
+  std::string tier_up_error;
+
+  void Settle(std::shared_ptr<CompiledKernel> best, std::string error) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (best) {
+        optimized = std::move(best);
+        fn.store(optimized->fn, std::memory_order_release);
+      }
+      tier_up_error = std::move(error);
+      settled = true;
+    }
+    cv.notify_all();
+  }
+};
+
+/// One background thread compiling optimized kernels, in order. Joined at
+/// exit (after at most the compilation in progress) so no compilation runs
+/// while LLVM's statics are destroyed.
+class TierUpWorker {
+ public:
+  static TierUpWorker& Get() {
+    static TierUpWorker* worker = [] {
+      auto* w = new TierUpWorker;  // never destroyed; the thread is joined by Stop
+      std::atexit([] { TierUpWorker::Get().Stop(); });
+      return w;
+    }();
+    return *worker;
+  }
+
+  void Post(std::function<void()> job) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+    jobs_.push_back(std::move(job));
+    cv_.notify_one();
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+        if (stopping_) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+
+  void Stop() {
+    std::deque<std::function<void()>> dropped;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+      dropped.swap(jobs_);
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::thread thread_;
+  bool stopping_ = false;
+};
+
 // ---- In-process kernel cache ---------------------------------------------------
 
-using CacheKey = std::tuple<uint64_t, uint64_t, int, uint32_t, size_t>;
+using CacheKey = std::tuple<uint64_t, uint64_t, int, int, uint32_t, size_t>;
 
 struct Cache {
   std::mutex mu;
-  std::map<CacheKey, std::shared_ptr<CompiledKernel>> kernels;
+  std::map<CacheKey, std::shared_ptr<Kernels>> kernels;
+  /// The last program object looked up and its key: a repeated lookup of the
+  /// same (immutable) program skips fingerprinting.
+  std::weak_ptr<const ir::Program> last_program;
+  CacheKey last_key;
+  int last_level = -1;
+  int last_tiering = -1;
   JitCacheStats stats;
 };
 
@@ -297,8 +408,8 @@ constexpr size_t kMaxCachedKernels = 64;
 
 class JitEngine final : public Engine {
  public:
-  JitEngine(std::shared_ptr<const ir::Program> program, std::shared_ptr<CompiledKernel> kernel)
-      : program_(std::move(program)), kernel_(std::move(kernel)) {}
+  JitEngine(std::shared_ptr<const ir::Program> program, std::shared_ptr<Kernels> kernels)
+      : program_(std::move(program)), kernels_(std::move(kernels)) {}
 
   std::string_view name() const override { return "jit"; }
 
@@ -318,13 +429,47 @@ class JitEngine final : public Engine {
       for (auto& c : s.channels) masks.push_back(c.data());
     }
     jit::KernelRuntime rt;
-    kernel_->fn(&batch, &ctx, masks.data(), &rt);
+    kernels_->fn.load(std::memory_order_acquire)(&batch, &ctx, masks.data(), &rt);
   }
+
+  Kernels& kernels() const { return *kernels_; }
 
  private:
   std::shared_ptr<const ir::Program> program_;
-  std::shared_ptr<CompiledKernel> kernel_;
+  std::shared_ptr<Kernels> kernels_;
 };
+
+/// Compiles the kernels of a cache miss: the quick one now (tiered), the
+/// optimized one now or in the background.
+std::shared_ptr<Kernels> CompileKernels(std::shared_ptr<const ir::Program> program, const JitOptions& opts,
+                                        std::string* error) {
+  auto k = std::make_shared<Kernels>();
+  const bool tiered = opts.tiering == JitTiering::kTiered && opts.opt_level > 0 && !opts.dump_ir;
+  const bool quick_only = opts.tiering == JitTiering::kQuickOnly || opts.opt_level == 0;
+  if (quick_only || tiered) {
+    k->quick = Compile(*program, 0, opts, error);
+    if (!k->quick) return nullptr;
+    k->fn.store(k->quick->fn, std::memory_order_release);
+  }
+  if (quick_only) {
+    k->settled = true;
+    return k;
+  }
+  if (!tiered) {
+    std::shared_ptr<CompiledKernel> best = Compile(*program, opts.opt_level, opts, error);
+    if (!best) return nullptr;
+    k->Settle(std::move(best), "");
+    return k;
+  }
+  // The job owns what it reads: the program and the kernels outlive it.
+  TierUpWorker::Get().Post([k, program, opts] {
+    std::string err;
+    std::shared_ptr<CompiledKernel> best = Compile(*program, opts.opt_level, opts, &err);
+    if (best) err.clear();
+    k->Settle(std::move(best), std::move(err));
+  });
+  return k;
+}
 
 }  // namespace
 
@@ -338,26 +483,60 @@ std::unique_ptr<Engine> MakeJitEngine(std::shared_ptr<const ir::Program> program
   }
   JitOptions opts = options;
   opts.opt_level = std::clamp(opts.opt_level, 0, 3);
-  const CacheKey key{ir::Fingerprint(*program), program->schema->Fingerprint(), opts.opt_level,
-                     jit::MaskBases(*program).back(), program->exprs.size()};
   Cache& cache = GetCache();
+  CacheKey key;
+  bool have_key = false;
   {
     std::lock_guard<std::mutex> lock(cache.mu);
+    if (cache.last_program.lock() == program && cache.last_level == opts.opt_level &&
+        cache.last_tiering == static_cast<int>(opts.tiering)) {
+      key = cache.last_key;
+      have_key = true;
+    }
+  }
+  if (!have_key)
+    key = CacheKey{ir::Fingerprint(*program),           program->schema->Fingerprint(),
+                   opts.opt_level,                      static_cast<int>(opts.tiering),
+                   jit::MaskBases(*program).back(),     program->exprs.size()};
+  {
+    std::lock_guard<std::mutex> lock(cache.mu);
+    cache.last_program = program;
+    cache.last_key = key;
+    cache.last_level = opts.opt_level;
+    cache.last_tiering = static_cast<int>(opts.tiering);
     auto it = cache.kernels.find(key);
     if (it != cache.kernels.end() && !opts.dump_ir) {
       ++cache.stats.hits;
       return std::make_unique<JitEngine>(std::move(program), it->second);
     }
   }
-  std::shared_ptr<CompiledKernel> kernel = Compile(*program, opts, error);
-  if (!kernel) return nullptr;
+  std::shared_ptr<Kernels> kernels = CompileKernels(program, opts, error);
+  if (!kernels) return nullptr;
   {
     std::lock_guard<std::mutex> lock(cache.mu);
     ++cache.stats.compiles;
     if (cache.kernels.size() >= kMaxCachedKernels) cache.kernels.erase(cache.kernels.begin());
-    cache.kernels[key] = kernel;
+    cache.kernels[key] = kernels;
   }
-  return std::make_unique<JitEngine>(std::move(program), std::move(kernel));
+  return std::make_unique<JitEngine>(std::move(program), std::move(kernels));
+}
+
+std::string_view JitTierOf(const Engine& engine) {
+  const auto* jit = dynamic_cast<const JitEngine*>(&engine);
+  if (!jit) return "";
+  const Kernels& k = jit->kernels();
+  jit::ProgramKernel fn = k.fn.load(std::memory_order_acquire);
+  return k.quick && fn == k.quick->fn ? "quick" : "optimized";
+}
+
+bool WaitForOptimizedKernel(const Engine& engine, std::string* error) {
+  const auto* jit = dynamic_cast<const JitEngine*>(&engine);
+  if (!jit) return false;
+  Kernels& k = jit->kernels();
+  std::unique_lock<std::mutex> lock(k.mu);
+  k.cv.wait(lock, [&] { return k.settled; });
+  if (error) *error = k.tier_up_error;
+  return k.optimized != nullptr;
 }
 
 std::string EmitLlvmIr(const ir::Program& program, std::string* error) {
@@ -381,6 +560,7 @@ void ClearJitCache() {
   Cache& cache = GetCache();
   std::lock_guard<std::mutex> lock(cache.mu);
   cache.kernels.clear();
+  cache.last_program.reset();
 }
 
 }  // namespace cohort

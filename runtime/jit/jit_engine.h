@@ -5,24 +5,44 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/ir.h"
 #include "runtime/engine.h"
 
 namespace cohort {
 
+/// How a cold compilation is split into tiers.
+enum class JitTiering : uint8_t {
+  kTiered,         ///< a quick kernel now, the optimized one swapped in when ready (default)
+  kOptimizedOnly,  ///< compile the optimized kernel before returning
+  kQuickOnly,      ///< only the quick kernel (tests: pins the first tier)
+};
+
 /// Options of the JIT (part of the kernel cache key).
 struct JitOptions {
-  int opt_level = 2;     ///< 0-3: LLVM optimization pipeline and codegen level
-  bool dump_ir = false;  ///< print the optimized LLVM IR to stderr when compiling
+  int opt_level = 2;     ///< 0-3: LLVM optimization pipeline and codegen level (0: the quick tier only)
+  bool dump_ir = false;  ///< print the LLVM IR to stderr when compiling (compiles untiered)
+  JitTiering tiering = JitTiering::kTiered;
 };
 
 /// Compiles `program` (cached in process by IR fingerprint + schema
 /// fingerprint + options) and returns an engine whose Evaluate is const and
-/// thread-safe. Returns nullptr with `error` set when the program uses a
-/// construct the JIT does not support: callers fall back to the interpreter.
+/// thread-safe. Tiered (the default): a cold call compiles a quick kernel
+/// (O0 pipeline, FastISel) and returns; the optimized kernel is compiled in a
+/// background thread and replaces it atomically, between two kernel calls,
+/// for every engine of that program. Both compute identical masks. Returns
+/// nullptr with `error` set when the program uses a construct the JIT does not
+/// support: callers fall back to the interpreter.
 std::unique_ptr<Engine> MakeJitEngine(std::shared_ptr<const ir::Program> program, const JitOptions& options,
                                       std::string* error);
+
+/// The kernel a JIT engine runs now: "quick" or "optimized" ("" for another engine).
+std::string_view JitTierOf(const Engine& engine);
+/// Blocks until no tier-up of a JIT engine is pending; true when it runs the
+/// optimized kernel (false: not a JIT engine, kQuickOnly, or the optimized
+/// compilation failed, `error` saying why, and the quick kernel stays).
+bool WaitForOptimizedKernel(const Engine& engine, std::string* error = nullptr);
 
 /// The optimized LLVM IR of `program` (`cohort check --emit=llvm`); "" with
 /// `error` set when it cannot be compiled.

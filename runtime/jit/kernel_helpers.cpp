@@ -2,8 +2,9 @@
 // a kernel may reference to its address.
 #include <cstring>
 
+#include "abi/kernel_abi.h"
 #include "core/dates.h"
-#include "runtime/jit/kernel_abi.h"
+#include "runtime/jit/codegen.h"
 #include "stdlib/functions.h"
 
 namespace cohort::jit {
@@ -21,21 +22,12 @@ std::vector<uint32_t> MaskBases(const ir::Program& program) {
 
 const std::vector<KernelSymbol>& KernelSymbols() {
   static const std::vector<KernelSymbol> symbols = {
-      {"cohort_fn_age", reinterpret_cast<const void*>(&cohort_fn_age)},
-      {"cohort_fn_days_since", reinterpret_cast<const void*>(&cohort_fn_days_since)},
-      {"cohort_fn_days_until", reinterpret_cast<const void*>(&cohort_fn_days_until)},
-      {"cohort_fn_lower", reinterpret_cast<const void*>(&cohort_fn_lower)},
-      {"cohort_fn_upper", reinterpret_cast<const void*>(&cohort_fn_upper)},
-      {"cohort_fn_starts_with", reinterpret_cast<const void*>(&cohort_fn_starts_with)},
-      {"cohort_fn_ends_with", reinterpret_cast<const void*>(&cohort_fn_ends_with)},
-      {"cohort_fn_contains", reinterpret_cast<const void*>(&cohort_fn_contains)},
-      {"cohort_fn_length", reinterpret_cast<const void*>(&cohort_fn_length)},
-      {"cohort_fn_year", reinterpret_cast<const void*>(&cohort_fn_year)},
-      {"cohort_fn_month", reinterpret_cast<const void*>(&cohort_fn_month)},
-      {"cohort_fn_date_of", reinterpret_cast<const void*>(&cohort_fn_date_of)},
+#define FN(Id, Name, Result, Params, Null, Today, PerDict, Sym, CSig, Implicit, Doc) \
+  {#Sym, reinterpret_cast<const void*>(&Sym)},
+#include "core/functions.def"
+#undef FN
       {"cohort_jit_add_duration_date", reinterpret_cast<const void*>(&cohort_jit_add_duration_date)},
       {"cohort_jit_add_duration_ts", reinterpret_cast<const void*>(&cohort_jit_add_duration_ts)},
-      {"cohort_jit_age_threshold", reinterpret_cast<const void*>(&cohort_jit_age_threshold)},
       {"cohort_jit_strcmp", reinterpret_cast<const void*>(&cohort_jit_strcmp)},
       {"cohort_jit_scratch", reinterpret_cast<const void*>(&cohort_jit_scratch)},
       {"memcmp", reinterpret_cast<const void*>(static_cast<int (*)(const void*, const void*, size_t)>(&std::memcmp))},
@@ -57,16 +49,6 @@ int32_t cohort_jit_add_duration_date(int32_t date, int32_t months, int32_t days,
 
 int64_t cohort_jit_add_duration_ts(int64_t ts, int32_t months, int32_t days, int64_t micros, int32_t sign) {
   return cohort::AddDuration(ts, cohort::ir::Duration{months, days, micros}, sign);
-}
-
-int32_t cohort_jit_age_threshold(int32_t today, int64_t years) {
-  // today - N years is exact except around 29 February (clamping maps two
-  // birth dates to one anniversary): adjust by at most a few days, checking
-  // with the very function the interpreter calls.
-  int32_t c = cohort::AddDuration(today, cohort::ir::Duration{static_cast<int32_t>(years * 12), 0, 0}, -1);
-  for (int k = 0; k < 4 && cohort::AgeInYears(c + 1, today) >= years; ++k) ++c;
-  for (int k = 0; k < 4 && cohort::AgeInYears(c, today) < years; ++k) --c;
-  return c;
 }
 
 int32_t cohort_jit_strcmp(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb) {

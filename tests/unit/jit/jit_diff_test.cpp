@@ -55,6 +55,7 @@ TEST_CASE("differential: random programs, interpreter vs JIT on every mask") {
     std::shared_ptr<const ir::Program> program = r.program;
     JitOptions jo;
     jo.opt_level = seed % 3 == 0 ? 0 : 2;  // both the unoptimized and the optimized kernel
+    jo.tiering = seed % 2 ? JitTiering::kQuickOnly : JitTiering::kOptimizedOnly;  // each tier, deterministically
     std::string error;
     auto jit = MakeJitEngine(program, jo, &error);
     if (!jit) {

@@ -16,7 +16,7 @@
 // members (engine.h: the masks are meaningful only there; elsewhere 0).
 #include <fmt/format.h>
 
-#include "compiler/codegen/emitter.h"
+#include "runtime/jit/emitter.h"
 
 namespace cohort::codegen {
 

@@ -4,14 +4,19 @@
 // calls to these by name; the engine binds every name to its address as an
 // absolute symbol (no process symbol lookup), so a missing binding is a link
 // error at engine creation, never a silent lookup of an unrelated symbol.
+//
+// A leaf of the layer order (scripts/layers.txt): it includes no project
+// header, so the batch and context types appear as declarations only (their
+// definitions, runtime/batch.h and runtime/engine.h, are the data layout).
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
-#include "runtime/batch.h"
-#include "runtime/engine.h"
+struct CohortBatchView;  // runtime/batch.h (a C struct)
+namespace cohort {
+struct ExecContext;  // runtime/engine.h
+}  // namespace cohort
 
 namespace cohort::jit {
 
@@ -32,10 +37,6 @@ using ProgramKernel = void (*)(const CohortBatchView* batch, const ExecContext* 
 /// Name of the single exported kernel of a compiled program.
 inline constexpr const char* kProgramKernelName = "cohort_program";
 
-/// Index of each segment's first mask in the `masks` array (size = segments + 1;
-/// the last entry is the total number of masks).
-std::vector<uint32_t> MaskBases(const ir::Program& program);
-
 /// A C symbol generated kernels may call, with its address in this process.
 struct KernelSymbol {
   const char* name;
@@ -52,9 +53,6 @@ extern "C" {
 int32_t cohort_jit_add_duration_date(int32_t date, int32_t months, int32_t days, int32_t sign);
 /// timestamp + sign × (months, days, micros) (core/dates.h).
 int64_t cohort_jit_add_duration_ts(int64_t ts, int32_t months, int32_t days, int64_t micros, int32_t sign);
-/// The latest birth date whose age on `today` is at least `years` (age is
-/// non-increasing in the birth date, so `age(b) >= years` <=> `b <= result`).
-int32_t cohort_jit_age_threshold(int32_t today, int64_t years);
 /// Bytewise three-way comparison of two strings (like std::string_view::compare).
 int32_t cohort_jit_strcmp(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb);
 /// A scratch buffer of at least `n` bytes for call site `slot` (valid until the

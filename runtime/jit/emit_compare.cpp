@@ -15,8 +15,7 @@
 #include <map>
 #include <optional>
 
-#include "compiler/codegen/emitter.h"
-#include "stdlib/functions.h"
+#include "runtime/jit/emitter.h"
 
 namespace cohort::codegen {
 
@@ -80,54 +79,8 @@ Value* Emitter::CompareScalars(ir::CmpOp op, TypeKind kind, const Val& a, const 
   }
 }
 
-// `age(b) OP n` with a constant n in [0, 1000] compares b with per-run
-// thresholds instead (computed once per kernel call in the entry block):
-//   age >= n  <=>  b <= T(n)        age > n  <=>  b <= T(n + 1)
-//   age <  n  <=>  b >  T(n)        age <= n <=>  b >  T(n + 1)
-//   age == n  <=>  T(n + 1) < b <= T(n)
-// where T(n) = cohort_jit_age_threshold(today, n), exact by construction.
-std::optional<Val> Emitter::TryAgeCompare(const ir::Expr& e) {
-  auto& B = builder_;
-  ir::CmpOp op = e.cmp;
-  ir::ExprId call_id = e.args[0], lit_id = e.args[1];
-  if (expr(call_id).kind != ir::ExprKind::kCall) {
-    std::swap(call_id, lit_id);
-    static const ir::CmpOp kMirror[] = {ir::CmpOp::kEq, ir::CmpOp::kNe, ir::CmpOp::kGt,
-                                        ir::CmpOp::kGe, ir::CmpOp::kLt, ir::CmpOp::kLe};
-    op = kMirror[static_cast<int>(op)];
-  }
-  const ir::Expr& call = expr(call_id);
-  const ir::Expr& lit = expr(lit_id);
-  if (call.kind != ir::ExprKind::kCall || call.index != static_cast<uint32_t>(FnId::kAge) || call.args.size() != 1 ||
-      lit.kind != ir::ExprKind::kLiteral || lit.literal.is_null || lit.type.kind != TypeKind::kInt ||
-      lit.literal.i < 0 || lit.literal.i > 1000)
-    return std::nullopt;
-  const int64_t n = lit.literal.i;
-  auto threshold = [&](int64_t years) {
-    auto fn = Extern("cohort_jit_age_threshold", entry_builder_.getInt32Ty(),
-                     {entry_builder_.getInt32Ty(), entry_builder_.getInt64Ty()}, false, false);
-    return entry_builder_.CreateCall(fn, {today_, entry_builder_.getInt64(static_cast<uint64_t>(years))});
-  };
-  Val b = Emit(call.args[0]);
-  Value* r = nullptr;
-  switch (op) {
-    case ir::CmpOp::kGe: r = B.CreateICmpSLE(b.v, threshold(n)); break;
-    case ir::CmpOp::kGt: r = B.CreateICmpSLE(b.v, threshold(n + 1)); break;
-    case ir::CmpOp::kLt: r = B.CreateICmpSGT(b.v, threshold(n)); break;
-    case ir::CmpOp::kLe: r = B.CreateICmpSGT(b.v, threshold(n + 1)); break;
-    case ir::CmpOp::kEq:
-    case ir::CmpOp::kNe:
-      r = B.CreateAnd(B.CreateICmpSLE(b.v, threshold(n)), B.CreateICmpSGT(b.v, threshold(n + 1)));
-      if (op == ir::CmpOp::kNe) r = B.CreateNot(r);
-      break;
-  }
-  return Val{r, nullptr, b.valid};
-}
-
 Val Emitter::EmitCompare(const ir::Expr& e) {
   auto& B = builder_;
-  if (e.args.size() == 2)
-    if (auto fast = TryAgeCompare(e)) return *fast;
   if (e.args.size() != 2) {
     Fail("comparison without two operands");
     return Dummy(Type::Bool());

@@ -10,7 +10,7 @@
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/Intrinsics.h>
 
-#include "compiler/codegen/emitter.h"
+#include "runtime/jit/emitter.h"
 #include "core/dates.h"
 
 namespace cohort::codegen {

@@ -1,10 +1,11 @@
 // Checked IR -> LLVM IR. One entry point: the whole program becomes one
-// kernel function (see runtime/jit/kernel_abi.h for its C signature). Internal
+// kernel function (see abi/kernel_abi.h for its C signature). Internal
 // to the JIT library (cohort_jit): LLVM types never leave it.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/ir.h"
 
@@ -12,6 +13,14 @@ namespace llvm {
 class LLVMContext;
 class Module;
 }  // namespace llvm
+
+namespace cohort::jit {
+
+/// Index of each segment's first mask in the kernel's `masks` array (size =
+/// segments + 1; the last entry is the total number of masks).
+std::vector<uint32_t> MaskBases(const ir::Program& program);
+
+}  // namespace cohort::jit
 
 namespace cohort::codegen {
 

@@ -1,6 +1,6 @@
 // The registry table, generated from functions.def. The C implementations
 // are in stdlib/fn_impl.cpp.
-#include "stdlib/functions.h"
+#include "core/functions.h"
 
 #include <fmt/format.h>
 
@@ -26,10 +26,11 @@ std::string FunctionInfo::Signature() const {
 
 const std::vector<FunctionInfo>& AllFunctions() {
   using enum TypeKind;
+  using enum NullBehavior;
   static const std::vector<FunctionInfo> fns = {
-#define FN(Id, Name, Result, Params, Sym, Implicit, Doc) \
-  FunctionInfo{FnId::k##Id, Name, Result, std::vector<TypeKind> Params, Sym, Implicit, Doc},
-#include "stdlib/functions.def"
+#define FN(Id, Name, Result, Params, Null, Today, PerDict, Sym, CSig, Implicit, Doc) \
+  FunctionInfo{FnId::k##Id, Name, Result, std::vector<TypeKind> Params, Null, Today, PerDict, #Sym, Implicit, Doc},
+#include "core/functions.def"
 #undef FN
   };
   return fns;

@@ -1,5 +1,5 @@
 // The IR -> LLVM IR emitter shared by the emit_*.cpp files (one per node
-// family). Internal to compiler/codegen.
+// family). Internal to the JIT component (runtime/jit).
 //
 // Value model: every expression yields a Val = (value, valid) where `valid`
 // is an i1 (the constant true when the IR node is not nullable). Booleans are
@@ -83,7 +83,6 @@ class Emitter {
   Val EmitIsMissing(const ir::Expr& e);                           // emit_logic.cpp
   Val EmitCoalesce(const ir::Expr& e);                            // emit_logic.cpp
   Val EmitCompare(const ir::Expr& e);                             // emit_compare.cpp
-  std::optional<Val> TryAgeCompare(const ir::Expr& e);            // emit_compare.cpp
   Val EmitInList(const ir::Expr& e);                              // emit_compare.cpp
   Val EmitInSet(const ir::Expr& e);                               // emit_compare.cpp
   Val EmitArith(const ir::Expr& e);                               // emit_arith.cpp
@@ -109,16 +108,6 @@ class Emitter {
   /// Three-way string comparison (i32 <0, 0, >0) or equality (i1).
   llvm::Value* StringEquals(const Val& a, const Val& b);                   // emit_compare.cpp
   llvm::Value* StringCompare(const Val& a, const Val& b);                  // emit_compare.cpp
-  /// Civil (year, month, day) of an i32 day number, inline and branch-free
-  /// (the same arithmetic as core/dates.cpp CivilFromDays), as i32 values.
-  struct Civil {
-    llvm::Value* y;
-    llvm::Value* m;
-    llvm::Value* d;
-  };
-  Civil CivilFromDays(llvm::Value* days);                                  // emit_time.cpp
-  /// Whole years from `birth` to `today` (core/dates.cpp AgeInYears), i64.
-  llvm::Value* AgeInYears(llvm::Value* birth, llvm::Value* today);          // emit_time.cpp
   /// A stdlib call computed inline (no C call), or nullptr if not inlined.
   llvm::Value* InlineCall(uint32_t fn, const std::vector<Val>& args);       // emit_call.cpp
   /// i1 comparison of two present scalars of kind `kind`.

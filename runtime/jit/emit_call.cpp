@@ -1,4 +1,4 @@
-// Calls to the standard library (stdlib/functions.h), NullIfAnyNull:
+// Calls to the standard library (core/functions.def), NullIfAnyNull:
 //
 //   valid = all args valid; if (valid) r = cohort_fn_X(args..., [today]);
 //
@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <llvm/IR/Attributes.h>
 
-#include "compiler/codegen/emitter.h"
+#include "runtime/jit/emitter.h"
 #include "core/dates.h"
 #include "stdlib/functions.h"
 
@@ -17,36 +17,16 @@ namespace cohort::codegen {
 
 using llvm::Value;
 
-namespace {
-/// The functions the JIT knows how to call, and which of them read `today`.
-/// A function added to the registry but not here makes engine creation fail
-/// (and the caller falls back to the interpreter) instead of miscompiling.
-bool Supported(FnId id, bool* takes_today) {
-  switch (id) {
-    case FnId::kAge:
-    case FnId::kDaysSince:
-    case FnId::kDaysUntil: *takes_today = true; return true;
-    case FnId::kLower:
-    case FnId::kUpper:
-    case FnId::kStartsWith:
-    case FnId::kEndsWith:
-    case FnId::kContains:
-    case FnId::kLength:
-    case FnId::kYear:
-    case FnId::kMonth:
-    case FnId::kDateOf: *takes_today = false; return true;
-  }
-  return false;
-}
-}  // namespace
-
+// Which functions are called at all, which read `today` and which null
+// behaviour applies all come from the registry (core/functions.def); the C
+// symbols are bound from the same table (kernel_helpers.cpp). The ones below
+// are pure integer arithmetic and computed inline instead, so they stay in the
+// branch-free, vectorized part of a clause. Calendar functions (age, year,
+// month) are called, not inlined: core/dates.cpp is the one calendar.
 bool IsInlineFunction(uint32_t fn) {
   switch (static_cast<FnId>(fn)) {
-    case FnId::kAge:
     case FnId::kDaysSince:
     case FnId::kDaysUntil:
-    case FnId::kYear:
-    case FnId::kMonth:
     case FnId::kDateOf: return true;
     default: return false;
   }
@@ -57,11 +37,8 @@ Value* Emitter::InlineCall(uint32_t fn, const std::vector<Val>& args) {
   if (!IsInlineFunction(fn) || args.size() != 1) return nullptr;
   Value* x = args[0].v;
   switch (static_cast<FnId>(fn)) {
-    case FnId::kAge: return AgeInYears(x, today_);
     case FnId::kDaysSince: return B.CreateSub(B.CreateSExt(today_, B.getInt64Ty()), B.CreateSExt(x, B.getInt64Ty()));
     case FnId::kDaysUntil: return B.CreateSub(B.CreateSExt(x, B.getInt64Ty()), B.CreateSExt(today_, B.getInt64Ty()));
-    case FnId::kYear: return B.CreateSExt(CivilFromDays(x).y, B.getInt64Ty());
-    case FnId::kMonth: return B.CreateZExt(CivilFromDays(x).m, B.getInt64Ty());
     case FnId::kDateOf: {
       // Floor division to the UTC day (core/dates.h DayOfTimestamp).
       Value* q = B.CreateSDiv(x, B.getInt64(kMicrosPerDay));
@@ -81,9 +58,9 @@ Val Emitter::EmitCall(const ir::Expr& e) {
     return Dummy(e.type);
   }
   const FunctionInfo& info = fns[e.index];
-  bool takes_today = false;
-  if (!Supported(info.id, &takes_today)) {
-    Fail(fmt::format("function `{}` is not supported by the JIT", info.name));
+  const bool takes_today = info.needs_today;
+  if (info.null_behavior != NullBehavior::kNullIfAnyNull) {
+    Fail(fmt::format("the JIT does not implement the null behaviour of `{}`", info.name));
     return Dummy(e.type);
   }
   if (info.params.size() != e.args.size() || info.result != e.type.kind) {
@@ -101,8 +78,8 @@ Val Emitter::EmitCall(const ir::Expr& e) {
     valid = B.CreateAnd(valid, args.back().valid);
   }
 
-  // Date functions are computed inline: branch-free integer arithmetic that
-  // vectorizes (and is safe on the garbage value of a missing argument).
+  // Branch-free integer arithmetic that vectorizes (and is safe on the
+  // garbage value of a missing argument).
   if (Value* r = InlineCall(e.index, args)) return Val{r, nullptr, valid};
 
   std::vector<llvm::Type*> param_types;

@@ -1,6 +1,6 @@
 // Emitter infrastructure: the kernel frame, column access, dispatch, literals
 // and columns. Node families live in emit_*.cpp.
-#include "compiler/codegen/emitter.h"
+#include "runtime/jit/emitter.h"
 
 #include <fmt/format.h>
 #include <llvm/IR/Constants.h>
@@ -10,8 +10,10 @@
 
 #include <cstddef>
 
-#include "compiler/codegen/codegen.h"
-#include "runtime/jit/kernel_abi.h"
+#include "runtime/jit/codegen.h"
+#include "abi/kernel_abi.h"
+#include "runtime/batch.h"
+#include "runtime/engine.h"
 
 namespace cohort::codegen {
 

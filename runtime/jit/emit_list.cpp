@@ -12,7 +12,7 @@
 // before the loop; only element-level ones run per element.
 #include <fmt/format.h>
 
-#include "compiler/codegen/emitter.h"
+#include "runtime/jit/emitter.h"
 
 namespace cohort::codegen {
 

@@ -3,7 +3,7 @@
 // needs T(e); T(and) = all T, T(or) = any T, T(not x) = F(x)).
 #include <fmt/format.h>
 
-#include "compiler/codegen/emitter.h"
+#include "runtime/jit/emitter.h"
 
 namespace cohort::codegen {
 
