@@ -81,6 +81,14 @@ inline std::string_view StringAt(const CohortColumn& c, int64_t i) {
   return c.dictionary ? PlainStringAt(*c.dictionary, CodeAt(c, i)) : PlainStringAt(c, i);
 }
 
+/// The code of `s` in dictionary column `dict` (a linear scan: call once per
+/// dictionary, not per row), or -1.
+inline int32_t DictionaryCode(const CohortColumn& dict, std::string_view s) {
+  for (int64_t k = 0; k < dict.length; ++k)
+    if (PlainStringAt(dict, k) == s) return static_cast<int32_t>(k);
+  return -1;
+}
+
 /// Dictionary entries beyond which a string column converts itself to plain.
 inline constexpr int32_t kMaxDictionaryEntries = 1 << 16;
 

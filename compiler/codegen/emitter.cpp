@@ -8,6 +8,7 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <algorithm>
 #include <cstddef>
 
 #include "compiler/codegen/codegen.h"
@@ -373,6 +374,12 @@ Val Emitter::EmitNode(ir::ExprId id, const ir::Expr& e) {
 }
 
 bool Emitter::IsExpensive(ir::ExprId id) {
+  if (!assume_dict_.empty() && dict_sources_[id] != ir::kNoExpr) {
+    const ir::Expr& leaf = expr(dict_sources_[id]);
+    if (leaf.kind == ir::ExprKind::kColumn &&
+        std::find(assume_dict_.begin(), assume_dict_.end(), leaf.column) != assume_dict_.end())
+      return false;  // a table lookup or a code compare (emit_dict.cpp)
+  }
   auto it = expensive_.find(id);
   if (it != expensive_.end()) return it->second != 0;
   const ir::Expr& e = expr(id);
