@@ -32,25 +32,97 @@ size_t ValueWidth(TypeKind kind) {
   }
 }
 
-/// An empty column (with children) for a field of type `type`.
-ColumnData MakeColumn(const Type& type) {
+/// An empty column (with children) for a field of type `type`; strings (and
+/// set elements, list record fields) dictionary-encoded unless `plain`.
+ColumnData MakeColumn(const Type& type, bool plain) {
   ColumnData c;
   c.kind = type.kind;
+  if (type.kind == TypeKind::kString && !plain) c.UseDictionary();
   if (type.kind == TypeKind::kStringSet) {
     ColumnData child;
     child.kind = TypeKind::kString;
+    child.UseDictionary();
     c.children.push_back(std::move(child));
   } else if ((type.kind == TypeKind::kList || type.kind == TypeKind::kRecord) && type.record_def) {
-    for (const FieldDef& f : type.record_def->fields) c.children.push_back(MakeColumn(f.type));
+    for (const FieldDef& f : type.record_def->fields) c.children.push_back(MakeColumn(f.type, false));
   }
   return c;
 }
 
 }  // namespace
 
+int32_t StringDictionary::Intern(std::string_view s) {
+  auto it = index_.find(s);
+  if (it != index_.end()) return it->second;
+  int32_t code = size();
+  data.insert(data.end(), s.begin(), s.end());
+  offsets.push_back(static_cast<int32_t>(data.size()));
+  index_.emplace(std::string(s), code);
+  return code;
+}
+
+int32_t StringDictionary::Find(std::string_view s) const {
+  auto it = index_.find(s);
+  return it == index_.end() ? -1 : it->second;
+}
+
+void StringDictionary::Clear() {
+  offsets.assign(1, 0);
+  data.clear();
+  index_.clear();
+}
+
+void ColumnData::UseDictionary() {
+  if (kind != TypeKind::kString || length != 0) return;
+  encoding = StringEncoding::kDictionary;
+}
+
+void ColumnData::MakePlain() {
+  if (encoding != StringEncoding::kDictionary) return;
+  offsets.assign(1, 0);
+  data.clear();
+  offsets.reserve(static_cast<size_t>(length) + 1);
+  for (int64_t i = 0; i < length; ++i) {
+    int32_t code;
+    std::memcpy(&code, values.data() + i * 4, 4);
+    std::string_view s = (validity.empty() || GetBit(validity.data(), i)) ? dictionary.at(code) : std::string_view();
+    data.insert(data.end(), s.begin(), s.end());
+    offsets.push_back(static_cast<int32_t>(data.size()));
+  }
+  values.clear();
+  values.shrink_to_fit();
+  dictionary.Clear();
+  encoding = StringEncoding::kPlain;
+}
+
+std::string_view ColumnData::StringAt(int64_t i) const {
+  if (encoding == StringEncoding::kDictionary) {
+    int32_t code;
+    std::memcpy(&code, values.data() + i * 4, 4);
+    return dictionary.at(code);
+  }
+  return {reinterpret_cast<const char*>(data.data()) + offsets[i], static_cast<size_t>(offsets[i + 1] - offsets[i])};
+}
+
+void ColumnData::Clear() {
+  length = 0;
+  has_nulls = false;
+  validity.clear();
+  values.clear();
+  offsets.assign(1, 0);
+  data.clear();
+  dictionary.Clear();
+  for (ColumnData& child : children) child.Clear();
+}
+
 void ColumnData::AppendNull() {
   PushBit(validity, length, false);
   has_nulls = true;
+  if (encoding == StringEncoding::kDictionary) {
+    PushValue(values, int32_t{0});
+    ++length;
+    return;
+  }
   switch (kind) {
     case TypeKind::kBool: PushBit(values, length, false); break;
     case TypeKind::kString:
@@ -96,6 +168,13 @@ void ColumnData::AppendEnum(uint8_t code) {
 }
 
 void ColumnData::AppendString(std::string_view s) {
+  if (encoding == StringEncoding::kDictionary) {
+    if (dictionary.size() < kMaxDictionaryEntries || dictionary.Find(s) >= 0) {
+      AppendCode(dictionary.Intern(s));
+      return;
+    }
+    MakePlain();  // high cardinality: plain from now on
+  }
   PushBit(validity, length, true);
   if (!s.empty()) {
     size_t at = data.size();
@@ -103,6 +182,12 @@ void ColumnData::AppendString(std::string_view s) {
     std::memcpy(data.data() + at, s.data(), s.size());
   }
   offsets.push_back(static_cast<int32_t>(data.size()));
+  ++length;
+}
+
+void ColumnData::AppendCode(int32_t code) {
+  PushBit(validity, length, true);
+  PushValue(values, code);
   ++length;
 }
 
@@ -118,7 +203,10 @@ void ColumnData::Reserve(int64_t rows) {
   validity.reserve((n + 7) / 8);
   switch (kind) {
     case TypeKind::kBool: values.reserve((n + 7) / 8); break;
-    case TypeKind::kString: offsets.reserve(n + 1); data.reserve(n * 8); break;
+    case TypeKind::kString:
+      if (encoding == StringEncoding::kDictionary) values.reserve(n * sizeof(int32_t));
+      else offsets.reserve(n + 1), data.reserve(n * 8);
+      break;
     case TypeKind::kStringSet:
     case TypeKind::kList: offsets.reserve(n + 1); break;
     default: values.reserve(n * ValueWidth(kind)); break;
@@ -127,7 +215,7 @@ void ColumnData::Reserve(int64_t rows) {
 
 Batch::Batch(const Schema& schema) {
   columns_.reserve(schema.columns.size());
-  for (const ColumnDef& def : schema.columns) columns_.push_back(MakeColumn(def.type));
+  for (const ColumnDef& def : schema.columns) columns_.push_back(MakeColumn(def.type, def.path == schema.key_field));
 }
 
 namespace {
@@ -137,12 +225,24 @@ namespace {
 void FillView(const ColumnData& c, CohortColumn* out, std::vector<std::vector<CohortColumn>>* store) {
   out->validity = c.has_nulls ? c.validity.data() : nullptr;
   out->values = c.values.empty() ? nullptr : c.values.data();
+  const bool dict = c.encoding == StringEncoding::kDictionary;
   bool has_offsets = c.kind == TypeKind::kString || c.kind == TypeKind::kStringSet || c.kind == TypeKind::kList;
-  out->offsets = has_offsets ? c.offsets.data() : nullptr;
-  out->data = c.data.data();
+  out->offsets = has_offsets && !dict ? c.offsets.data() : nullptr;
+  out->data = dict ? nullptr : c.data.data();
   out->length = c.length;
   out->num_children = static_cast<uint32_t>(c.children.size());
   out->children = nullptr;
+  out->dictionary = nullptr;
+  if (dict) {
+    // An empty column still gets a (possibly empty) dictionary, so kernels
+    // can rely on dictionary != NULL meaning "codes".
+    CohortColumn d{};
+    d.offsets = c.dictionary.offsets.data();
+    d.data = c.dictionary.data.data();
+    d.length = c.dictionary.size();
+    store->push_back({d});
+    out->dictionary = store->back().data();
+  }
   if (c.children.empty()) return;
   std::vector<CohortColumn> kids(c.children.size());
   for (size_t i = 0; i < c.children.size(); ++i) FillView(c.children[i], &kids[i], store);

@@ -4,10 +4,28 @@
 // columns for sets (one string child) and lists of records (one child per
 // element field). Enums are uint8 codes. The C view (CohortColumn) is the ABI
 // that JIT-compiled kernels read; Batch owns the buffers.
+//
+// Dictionary-encoded strings (Arrow's dictionary layout: int32 indices into a
+// dictionary string array). Encoding policy, decided per column when a Batch
+// is built from the schema (MakeColumn):
+//   - the key field stays plain (unique per record, a dictionary only costs);
+//   - every other string column, set element child and string field of a list
+//     record starts dictionary-encoded;
+//   - adaptively, a column whose dictionary grows past kMaxDictionaryEntries
+//     entries converts itself to plain at once (codes materialized into
+//     offsets + bytes) and stays plain: high-cardinality free text never pays
+//     for a dictionary, and per-entry work (engines) stays bounded.
+// Loaders only call ColumnData::AppendString; the encoding is internal. The
+// dictionary holds each distinct string once, never null (a missing value is
+// a validity bit with code 0), in first-appearance order. Dictionaries are
+// per column and per batch: two batches may encode the same string with
+// different codes, so engines resolve constants once per dictionary.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/schema.h"
@@ -16,8 +34,13 @@ extern "C" {
 /// One column as kernels see it. Which buffers are set depends on the type:
 ///   bool: values = bitmap; int/timestamp: values = int64[]; decimal: double[];
 ///   date: int32[]; enum: uint8[]; string: offsets (length+1) + data;
+///   dictionary-encoded string: dictionary != NULL, values = int32 codes
+///   (0 <= code < dictionary->length; 0 under a null), offsets = data = NULL;
+///   the dictionary is a plain string column without validity;
 ///   set<string>/list<Record>: offsets (length+1) + children (child length =
 ///   offsets[length]).
+/// ABI: fields are only ever appended (codegen addresses them by index and
+/// static_asserts the offsets); `dictionary` is NULL for every other column.
 typedef struct CohortColumn {
   const uint8_t* validity;
   const void* values;
@@ -26,6 +49,7 @@ typedef struct CohortColumn {
   const struct CohortColumn* children;
   uint32_t num_children;
   int64_t length;
+  const struct CohortColumn* dictionary;
 } CohortColumn;
 
 /// A batch as kernels see it: columns indexed by ColumnId (Schema::columns).
@@ -46,10 +70,57 @@ inline void SetBit(uint8_t* bits, int64_t i, bool v) {
 }
 /// Is row i of a column present (validity absent = all present)?
 inline bool IsValid(const CohortColumn& c, int64_t i) { return !c.validity || GetBit(c.validity, i); }
-/// Bytes of string i of a string column.
-inline std::string_view StringAt(const CohortColumn& c, int64_t i) {
+/// Bytes of string i of a plain string column.
+inline std::string_view PlainStringAt(const CohortColumn& c, int64_t i) {
   return {reinterpret_cast<const char*>(c.data) + c.offsets[i], static_cast<size_t>(c.offsets[i + 1] - c.offsets[i])};
 }
+/// Dictionary code of row i of a dictionary-encoded string column.
+inline int32_t CodeAt(const CohortColumn& c, int64_t i) { return static_cast<const int32_t*>(c.values)[i]; }
+/// Bytes of string i of a string column, plain or dictionary-encoded.
+inline std::string_view StringAt(const CohortColumn& c, int64_t i) {
+  return c.dictionary ? PlainStringAt(*c.dictionary, CodeAt(c, i)) : PlainStringAt(c, i);
+}
+
+/// The code of `s` in dictionary column `dict` (a linear scan: call once per
+/// dictionary, not per row), or -1.
+inline int32_t DictionaryCode(const CohortColumn& dict, std::string_view s) {
+  for (int64_t k = 0; k < dict.length; ++k)
+    if (PlainStringAt(dict, k) == s) return static_cast<int32_t>(k);
+  return -1;
+}
+
+/// Dictionary entries beyond which a string column converts itself to plain.
+inline constexpr int32_t kMaxDictionaryEntries = 1 << 16;
+
+/// How a string column stores its values.
+enum class StringEncoding : uint8_t {
+  kPlain,       ///< offsets + bytes per row
+  kDictionary,  ///< int32 codes in `values` + a StringDictionary
+};
+
+/// The distinct strings of a dictionary-encoded column (a plain string array
+/// plus a hash index for appends).
+struct StringDictionary {
+  std::vector<int32_t> offsets{0};
+  std::vector<uint8_t> data;
+  int32_t size() const { return static_cast<int32_t>(offsets.size() - 1); }
+  std::string_view at(int32_t code) const {
+    return {reinterpret_cast<const char*>(data.data()) + offsets[code],
+            static_cast<size_t>(offsets[code + 1] - offsets[code])};
+  }
+  /// The code of `s`, adding it when new.
+  int32_t Intern(std::string_view s);
+  /// The code of `s`, or -1.
+  int32_t Find(std::string_view s) const;
+  void Clear();
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> index_;
+};
 
 /// Owned storage of one column (and its children), appendable.
 struct ColumnData {
@@ -61,6 +132,19 @@ struct ColumnData {
   std::vector<int32_t> offsets{0}; ///< strings, sets, lists
   std::vector<uint8_t> data;       ///< string bytes
   std::vector<ColumnData> children;
+  /// Strings: the current encoding (plain unless the schema policy asked for
+  /// a dictionary; a dictionary column may fall back to plain, never back).
+  StringEncoding encoding = StringEncoding::kPlain;
+  StringDictionary dictionary;  ///< kDictionary: the entries `values` codes index
+
+  /// A string column that starts dictionary-encoded (call while empty).
+  void UseDictionary();
+  /// Converts a dictionary-encoded column to plain (no-op when plain).
+  void MakePlain();
+  /// Bytes of string row i, whatever the encoding (row must be present).
+  std::string_view StringAt(int64_t i) const;
+  /// Empties the column (and its children), keeping capacity and encoding.
+  void Clear();
 
   void AppendNull();
   void AppendBool(bool v);
@@ -68,7 +152,12 @@ struct ColumnData {
   void AppendDecimal(double v);
   void AppendDate(int32_t v);
   void AppendEnum(uint8_t code);
+  /// Strings in either encoding (dictionary columns intern, and fall back to
+  /// plain past kMaxDictionaryEntries).
   void AppendString(std::string_view s);
+  /// Dictionary-encoded strings: appends an existing code (for readers of
+  /// encoded data such as Arrow dictionary arrays; 0 <= code < size()).
+  void AppendCode(int32_t code);
   /// Sets/lists: call after appending the children's elements for this row;
   /// closes the row at the current child length.
   void AppendListEnd(int64_t child_length);
@@ -95,7 +184,7 @@ class Batch {
   std::vector<ColumnData> columns_;
   // Views are rebuilt on demand; child views are stored flat.
   std::vector<CohortColumn> views_;
-  std::vector<std::vector<CohortColumn>> child_views_;
+  std::vector<std::vector<CohortColumn>> child_views_;  ///< children and dictionaries
   CohortBatchView view_{};
 };
 

@@ -321,8 +321,7 @@ void CopyElement(const ColumnData& src, int64_t i, ColumnData* dst) {
     }
     case TypeKind::kEnum: dst->AppendEnum(src.values[i]); break;
     case TypeKind::kString:
-      dst->AppendString(std::string_view(reinterpret_cast<const char*>(src.data.data()) + src.offsets[i],
-                                         src.offsets[i + 1] - src.offsets[i]));
+      dst->AppendString(src.StringAt(i));
       break;
     case TypeKind::kStringSet: {
       const ColumnData& sc = src.children[0];

@@ -3,8 +3,10 @@
 // eval_<family>.cpp.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/ir.h"
@@ -28,10 +30,14 @@ class Plan {
   const ir::Program& program() const { return *program_; }
   /// The table of kInList node `id` (empty for other nodes).
   const InListTable& in_list(ir::ExprId id) const { return in_lists_[id]; }
+  /// The source leaf of the dictionary predicate rooted at `id`, or kNoExpr
+  /// (runtime/dict_plan.h).
+  ir::ExprId dict_source(ir::ExprId id) const { return dict_sources_[id]; }
 
  private:
   std::shared_ptr<const ir::Program> program_;
   std::vector<InListTable> in_lists_;
+  std::vector<ir::ExprId> dict_sources_;
 };
 
 /// The positions an expression is evaluated over: the rows of the batch, or
@@ -40,6 +46,9 @@ struct Frame {
   size_t n = 0;                                   ///< number of positions
   const CohortColumn* list = nullptr;             ///< element frame: the quantified column
   const std::vector<uint32_t>* parent = nullptr;  ///< element frame: element -> row
+  /// Dictionary frame: positions are the entries of this dictionary, which
+  /// the (single) string source of a dictionary predicate reads.
+  const CohortColumn* dict = nullptr;
   bool is_element() const { return list != nullptr; }
 };
 
@@ -96,6 +105,12 @@ class Evaluator {
   Vec EvalAggregate(const ir::Expr& e, const Frame& f, const Sel& sel);
   // eval_call.cpp
   Vec EvalCall(const ir::Expr& e, const Frame& f, const Sel& sel);
+  // eval_dict.cpp: dictionary predicates once per dictionary entry.
+  /// Node `id` over `sel` through its dictionary table when its source column
+  /// is dictionary-encoded in this batch; false (nothing written) otherwise.
+  bool TryDictionary(ir::ExprId id, const ir::Expr& e, const Frame& f, const Sel& sel, Vec* out);
+  /// The column a source leaf reads in frame `f` (nullptr if none).
+  const CohortColumn* SourceColumn(const ir::Expr& leaf, const Frame& f) const;
 
   /// The element frame of list/set column `column` for rows `rows`: fills
   /// `parent` and the element selection.
@@ -115,6 +130,8 @@ class Evaluator {
   std::vector<DefineCache> defines_;
   std::vector<std::vector<uint8_t>> members_;
   std::vector<uint8_t> member_state_;  ///< 0 not computed, 1 computing, 2 done
+  /// Per (predicate, dictionary): its truth per dictionary entry.
+  std::map<std::pair<ir::ExprId, const CohortColumn*>, std::vector<uint8_t>> dict_tables_;
 };
 
 }  // namespace cohort::interp

@@ -47,6 +47,21 @@ Vec Evaluator::EvalInSet(const ir::Expr& e, const Frame& f, const Sel& sel) {
   const uint8_t miss = e.negated ? kTrue : kFalse;
   const CohortColumn* c = set.col;
   const CohortColumn* items = c && c->num_children > 0 && c->offsets ? &c->children[0] : nullptr;
+  if (items && items->dictionary && item.is_const && (items->values || items->length == 0)) {
+    // A constant item against dictionary-encoded set items: its code, found
+    // once per dictionary (absent: never in any set), then code compares.
+    const int32_t code = DictionaryCode(*items->dictionary, item.s[0]);
+    for (uint32_t p : present) {
+      bool found = false;
+      int64_t row = set.i[set.At(p)];
+      if (code >= 0 && set.Valid(p) && IsValid(*c, row)) {
+        for (int32_t k = c->offsets[row]; k < c->offsets[row + 1] && !found; ++k)
+          found = IsValid(*items, k) && CodeAt(*items, k) == code;
+      }
+      out.SetTruth(p, found ? hit : miss);
+    }
+    return out;
+  }
   for (uint32_t p : present) {
     std::string_view x = item.s[item.At(p)];
     bool found = false;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "runtime/dict_plan.h"
 #include "runtime/interp/eval.h"
 
 namespace cohort::interp {
@@ -13,6 +14,7 @@ namespace cohort::interp {
 
 Plan::Plan(std::shared_ptr<const ir::Program> program) : program_(std::move(program)) {
   const ir::Program& p = *program_;
+  dict_sources_ = DictionaryPredicates(p);
   in_lists_.resize(p.exprs.size());
   for (ir::ExprId id = 0; id < p.exprs.size(); ++id) {
     const ir::Expr& e = p.exprs[id];
@@ -74,6 +76,10 @@ Vec Evaluator::Eval(ir::ExprId id, const Frame& f, const Sel& sel) {
 
 Vec Evaluator::Dispatch(ir::ExprId id, const ir::Expr& e, const Frame& f, const Sel& sel) {
   using K = ir::ExprKind;
+  if (!f.dict && plan_.dict_source(id) != ir::kNoExpr) {
+    Vec out;
+    if (TryDictionary(id, e, f, sel, &out)) return out;
+  }
   switch (e.kind) {
     case K::kLiteral: return MakeConst(e.literal);
     case K::kColumn: return EvalColumn(e, f, sel);
@@ -105,17 +111,20 @@ Vec Evaluator::Dispatch(ir::ExprId id, const ir::Expr& e, const Frame& f, const 
 // ---- Leaves ----------------------------------------------------------------------
 
 Vec Evaluator::EvalColumn(const ir::Expr& e, const Frame& f, const Sel& sel) {
+  if (f.dict) return ReadColumn(*f.dict, TypeKind::kString, sel, f.n);
   if (e.column >= batch_.num_columns) return MakeMissingConst(e.type.kind);
   return ReadColumn(batch_.columns[e.column], e.type.kind, sel, f.n);
 }
 
 Vec Evaluator::EvalVarItem(const ir::Expr& e, const Frame& f, const Sel& sel) {
+  if (f.dict) return ReadColumn(*f.dict, TypeKind::kString, sel, f.n);
   // The verifier guarantees an enclosing quantifier over a set; stay total anyway.
   if (!f.is_element() || f.list->num_children < 1) return MakeMissingConst(e.type.kind);
   return ReadColumn(f.list->children[0], TypeKind::kString, sel, f.n);
 }
 
 Vec Evaluator::EvalVarField(const ir::Expr& e, const Frame& f, const Sel& sel) {
+  if (f.dict) return ReadColumn(*f.dict, TypeKind::kString, sel, f.n);
   if (!f.is_element() || e.index >= f.list->num_children) return MakeMissingConst(e.type.kind);
   return ReadColumn(f.list->children[e.index], e.type.kind, sel, f.n);
 }

@@ -147,6 +147,19 @@ Vec ReadColumn(const CohortColumn& c, TypeKind kind, const Sel& sel, size_t n) {
     for (uint32_t p : sel) out.i[p] = p;
     return out;
   }
+  if (kind == TypeKind::kString && c.dictionary) {
+    // Dictionary-encoded: views into the dictionary entries (dictionary
+    // predicates never get here; see eval_dict.cpp).
+    if (!c.values) return out;
+    const CohortColumn& d = *c.dictionary;
+    for (uint32_t p : sel) {
+      if (!(out.valid[p] = IsValid(c, p))) continue;
+      int32_t code = CodeAt(c, p);
+      if (code >= 0 && code < d.length) out.s[p] = PlainStringAt(d, code);
+      else out.valid[p] = 0;  // a corrupt code reads as missing, never out of bounds
+    }
+    return out;
+  }
   // A column without a values buffer (no rows, or all missing with a lazy
   // writer) reads as missing rather than crashing.
   bool has_values = st == Storage::kString ? (c.offsets != nullptr) : (c.values != nullptr);
@@ -182,7 +195,7 @@ Vec ReadColumn(const CohortColumn& c, TypeKind kind, const Sel& sel, size_t n) {
     case TypeKind::kString:
       for (uint32_t p : sel) {
         int32_t len = c.offsets[p + 1] - c.offsets[p];
-        out.s[p] = len > 0 ? StringAt(c, p) : std::string_view();
+        out.s[p] = len > 0 ? PlainStringAt(c, p) : std::string_view();
       }
       break;
     default: break;

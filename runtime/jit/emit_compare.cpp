@@ -8,6 +8,7 @@
 //              numbers: x == c1 || x == c2 ...; strings: switch on length, then
 //              memcmp against the constants of that length
 //   in-set:    for (j = off[i]; j < off[i+1] && !found; ++j) found = item(j) == x
+//              (a constant x over dictionary-encoded items: codes[j] == code(x))
 #include <fmt/format.h>
 #include <llvm/IR/Constants.h>
 
@@ -214,6 +215,12 @@ Val Emitter::EmitInSet(const ir::Expr& e) {
     return Dummy(Type::Bool());
   }
   Val a = Emit(e.args[0]);
+  // A constant item against dictionary-encoded items compares codes
+  // (emit_dict.cpp: the constant's code is found once per dictionary).
+  const ir::Expr& item_expr = expr(e.args[0]);
+  Value* const_code = item_expr.kind == ir::ExprKind::kLiteral && !item_expr.literal.is_null
+                          ? DictCodeOf(Child(set.column, 0), item_expr.literal.s)
+                          : nullptr;
   Val no{False(), nullptr, True()};
   Val r = Guarded(
       a.valid,
@@ -225,6 +232,25 @@ Val Emitter::EmitInSet(const ir::Expr& e) {
         Loop(
             lo, hi,
             [&](Value* j) {
+              Val no_hit{False(), nullptr, True()};
+              if (const_code) {
+                Val by_code = Guarded(
+                    items.is_dict,
+                    [&] {
+                      Value* code = B.CreateLoad(B.getInt32Ty(), B.CreateGEP(B.getInt32Ty(), items.values, j));
+                      return Val{B.CreateICmpEQ(B.CreateSExt(code, B.getInt64Ty()), const_code), nullptr, True()};
+                    },
+                    no_hit);
+                Val by_bytes = Guarded(
+                    B.CreateNot(items.is_dict),
+                    [&] {
+                      Val item = ReadColumn(items, TypeKind::kString, false, j);
+                      return Val{StringEquals(item, a), nullptr, True()};
+                    },
+                    no_hit);
+                B.CreateStore(B.CreateOr(by_code.v, by_bytes.v), found);
+                return;
+              }
               Val item = ReadColumn(items, TypeKind::kString, false, j);
               B.CreateStore(StringEquals(item, a), found);
             },

@@ -163,6 +163,7 @@ Val Emitter::EmitAggregate(const ir::Expr& e) {
 }
 
 Val Emitter::EmitVarItem(const ir::Expr& e) {
+  if (dict_entry_) return ReadColumn(dict_entry_->dict, TypeKind::kString, false, dict_entry_->idx);
   if (elements_.empty() || !elements_.back().is_set) {
     Fail("a set item used outside a quantifier over a set");
     return Dummy(e.type);
@@ -172,6 +173,7 @@ Val Emitter::EmitVarItem(const ir::Expr& e) {
 }
 
 Val Emitter::EmitVarField(const ir::Expr& e) {
+  if (dict_entry_) return ReadColumn(dict_entry_->dict, TypeKind::kString, false, dict_entry_->idx);
   if (elements_.empty() || elements_.back().is_set) {
     Fail("an element field used outside a quantifier over a list");
     return Dummy(e.type);

@@ -22,7 +22,7 @@ namespace cohort::codegen {
 
 using llvm::Value;
 
-void Emitter::EmitClause(ir::ExprId id, Value* gate, Value* out) {
+void Emitter::EmitClauseBody(ir::ExprId id, Value* gate, Value* out) {
   auto& B = builder_;
   std::vector<ir::ExprId> cheap, expensive;
   if (id != ir::kNoExpr) {

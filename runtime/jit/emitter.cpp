@@ -8,11 +8,13 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <algorithm>
 #include <cstddef>
 
 #include "runtime/jit/codegen.h"
 #include "abi/kernel_abi.h"
 #include "runtime/batch.h"
+#include "runtime/dict_plan.h"
 #include "runtime/engine.h"
 
 namespace cohort::codegen {
@@ -24,11 +26,12 @@ using llvm::Value;
 static_assert(offsetof(CohortColumn, validity) == 0 && offsetof(CohortColumn, values) == 8 &&
               offsetof(CohortColumn, offsets) == 16 && offsetof(CohortColumn, data) == 24 &&
               offsetof(CohortColumn, children) == 32 && offsetof(CohortColumn, num_children) == 40 &&
-              offsetof(CohortColumn, length) == 48 && sizeof(CohortColumn) == 56);
+              offsetof(CohortColumn, length) == 48 && offsetof(CohortColumn, dictionary) == 56 &&
+              sizeof(CohortColumn) == 64);
 static_assert(offsetof(CohortBatchView, num_rows) == 0 && offsetof(CohortBatchView, columns) == 8);
 static_assert(offsetof(ExecContext, today) == 0 && offsetof(ExecContext, now) == 8);
 
-enum ColumnField : unsigned { kValidity = 0, kValues = 1, kOffsets = 2, kData = 3, kChildren = 4 };
+enum ColumnField : unsigned { kValidity = 0, kValues = 1, kOffsets = 2, kData = 3, kChildren = 4, kDictionary = 7 };
 
 Emitter::Emitter(const ir::Program& program, llvm::Module& module)
     : program_(program), module_(module), ctx_(module.getContext()), builder_(ctx_), entry_builder_(ctx_) {}
@@ -107,6 +110,15 @@ ColumnPtrs Emitter::LoadColumnPtrs(Value* colptr) {
   Value* absent = eb.CreateIsNull(validity);
   p.vbase = eb.CreateSelect(absent, ones_, validity, "vbase");
   p.vmask = eb.CreateSelect(absent, eb.getInt64(0), eb.getInt64(-1), "vmask");
+  // The dictionary's fields are loaded from the column itself when there is
+  // none (always a valid address; the values are then never used).
+  Value* dict = field(kDictionary, "dict");
+  p.is_dict = eb.CreateIsNotNull(dict, "is_dict");
+  Value* dsafe = eb.CreateSelect(p.is_dict, dict, colptr);
+  p.dict_offsets = eb.CreateLoad(eb.getPtrTy(), eb.CreateStructGEP(column_ty_, dsafe, kOffsets), "dict_offsets");
+  p.dict_data = eb.CreateLoad(eb.getPtrTy(), eb.CreateStructGEP(column_ty_, dsafe, kData), "dict_data");
+  Value* dlen = eb.CreateLoad(eb.getInt64Ty(), eb.CreateStructGEP(column_ty_, dsafe, 6), "dict_len");
+  p.dict_len = eb.CreateSelect(p.is_dict, dlen, eb.getInt64(0));
   return p;
 }
 
@@ -166,9 +178,9 @@ Val Emitter::ReadColumn(const ColumnPtrs& cols, TypeKind kind, bool nullable, Va
       break;
     }
     case TypeKind::kString: {
-      auto [lo, hi] = ReadRange(cols, idx);
-      out.v = B.CreateGEP(B.getInt8Ty(), cols.data, lo, "str");
-      out.len = B.CreateTrunc(B.CreateSub(hi, lo), B.getInt32Ty(), "len");
+      Val s = ReadString(cols, idx);
+      out.v = s.v;
+      out.len = s.len;
       break;
     }
     default:
@@ -263,6 +275,7 @@ Val Emitter::EmitLiteral(const ir::Value& lit, const Type& type) {
 }
 
 Val Emitter::EmitColumn(const ir::Expr& e) {
+  if (dict_entry_) return ReadColumn(dict_entry_->dict, TypeKind::kString, false, dict_entry_->idx);
   if (e.column >= program_.schema->columns.size()) {
     Fail(fmt::format("column {} is not in the schema", e.column));
     return Dummy(e.type);
@@ -302,7 +315,7 @@ Val Emitter::Emit(ir::ExprId id) {
     auto it = hoisted_.find(id);
     if (it != hoisted_.end()) return it->second;
   }
-  if (e.level != 0 && elements_.empty()) {
+  if (e.level != 0 && elements_.empty() && !dict_entry_) {
     Fail(fmt::format("element-level `{}` used outside a quantifier", ir::KindName(e.kind)));
     return Dummy(e.type);
   }
@@ -311,6 +324,16 @@ Val Emitter::Emit(ir::ExprId id) {
     Fail("expression nesting too deep for the JIT");
     return Dummy(e.type);
   }
+  Val out = !dict_entry_ && dict_sources_[id] != ir::kNoExpr ? EmitDictPredicate(id, e) : EmitNode(id, e);
+  --depth_;
+  if (!out.v || !out.valid || (e.type.kind == TypeKind::kString && !out.len)) {
+    Fail(fmt::format("internal: `{}` produced no value", ir::KindName(e.kind)));
+    out = Dummy(e.type);
+  }
+  return out;
+}
+
+Val Emitter::EmitNode(ir::ExprId id, const ir::Expr& e) {
   Val out;
   switch (e.kind) {
     case ir::ExprKind::kLiteral: out = EmitLiteral(e.literal, e.type); break;
@@ -348,15 +371,17 @@ Val Emitter::Emit(ir::ExprId id) {
       Fail(fmt::format("the JIT does not support IR kind `{}`", ir::KindName(e.kind)));
       out = Dummy(e.type);
   }
-  --depth_;
-  if (!out.v || !out.valid || (e.type.kind == TypeKind::kString && !out.len)) {
-    Fail(fmt::format("internal: `{}` produced no value", ir::KindName(e.kind)));
-    out = Dummy(e.type);
-  }
+  (void)id;
   return out;
 }
 
 bool Emitter::IsExpensive(ir::ExprId id) {
+  if (!assume_dict_.empty() && dict_sources_[id] != ir::kNoExpr) {
+    const ir::Expr& leaf = expr(dict_sources_[id]);
+    if (leaf.kind == ir::ExprKind::kColumn &&
+        std::find(assume_dict_.begin(), assume_dict_.end(), leaf.column) != assume_dict_.end())
+      return false;  // a table lookup or a code compare (emit_dict.cpp)
+  }
   auto it = expensive_.find(id);
   if (it != expensive_.end()) return it->second != 0;
   const ir::Expr& e = expr(id);
@@ -394,7 +419,8 @@ bool Emitter::Run(std::string* error) {
     return false;
   }
   column_ty_ = llvm::StructType::create(
-      ctx_, {B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getInt32Ty(), B.getInt64Ty()},
+      ctx_,
+      {B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getInt32Ty(), B.getInt64Ty(), B.getPtrTy()},
       "CohortColumn");
   view_ty_ = llvm::StructType::create(ctx_, {B.getInt64Ty(), B.getPtrTy(), B.getInt32Ty()}, "CohortBatchView");
   ctx_ty_ = llvm::StructType::create(ctx_, {B.getInt32Ty(), B.getInt64Ty()}, "ExecContext");
@@ -415,7 +441,9 @@ bool Emitter::Run(std::string* error) {
   masks_->setName("masks");
   rt_->setName("rt");
 
+  dict_sources_ = DictionaryPredicates(program_);
   auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn_);
+  prologue_head_ = prologue_tail_ = llvm::BasicBlock::Create(ctx_, "prologue", fn_);
   auto* start = llvm::BasicBlock::Create(ctx_, "start", fn_);
   entry_builder_.SetInsertPoint(entry);
   auto& eb = entry_builder_;
@@ -445,7 +473,9 @@ bool Emitter::Run(std::string* error) {
   for (size_t s = 0; s < done.size(); ++s)
     if (!done[s]) Fail(fmt::format("segment `{}` is missing from segment_order", program_.segments[s].name));
   B.CreateRetVoid();
-  eb.CreateBr(start);
+  eb.CreateBr(prologue_head_);
+  B.SetInsertPoint(prologue_tail_);
+  B.CreateBr(start);
 
   if (!error_.empty()) {
     *error = error_;

@@ -48,6 +48,13 @@ struct ColumnPtrs {
   /// or, when the column has no bitmap, a 0xFF byte and vmask 0 (branch-free).
   llvm::Value* vbase = nullptr;
   llvm::Value* vmask = nullptr;
+  /// Strings: i1, the column is dictionary-encoded in this batch (then
+  /// `values` holds int32 codes and dict_* describe the dictionary; otherwise
+  /// dict_* are loaded from the column itself and never used).
+  llvm::Value* is_dict = nullptr;
+  llvm::Value* dict_offsets = nullptr;
+  llvm::Value* dict_data = nullptr;
+  llvm::Value* dict_len = nullptr;  ///< i64 entries (0 when not dictionary-encoded)
 };
 
 /// The current element of the innermost quantifier or aggregate.
@@ -76,6 +83,7 @@ class Emitter {
 
  private:
   // ---- Node families ---------------------------------------------------------
+  Val EmitNode(ir::ExprId id, const ir::Expr& e);                 // emitter.cpp: the per-kind switch
   Val EmitLiteral(const ir::Value& v, const Type& type);          // emitter.cpp
   Val EmitColumn(const ir::Expr& e);                              // emitter.cpp
   Val EmitNot(const ir::Expr& e);                                 // emit_logic.cpp
@@ -96,9 +104,36 @@ class Emitter {
   Val EmitVarItem(const ir::Expr& e);                             // emit_list.cpp
   Val EmitVarField(const ir::Expr& e);                            // emit_list.cpp
   Val EmitCall(const ir::Expr& e);                                // emit_call.cpp
+  /// A dictionary predicate (runtime/dict_plan.h): table[code] when its
+  /// source is dictionary-encoded in the batch, else the per-row code.
+  Val EmitDictPredicate(ir::ExprId id, const ir::Expr& e);        // emit_dict.cpp
+  /// The per-entry truth table (i8 0/1/2 per code) of predicate `id` over the
+  /// dictionary of `src`, computed once per kernel call in the prologue, and
+  /// the (last) code whose entry is `find` (i64, -1 if none; find < 0: none).
+  struct DictTableVals {
+    llvm::Value* table = nullptr;
+    llvm::Value* match = nullptr;
+  };
+  DictTableVals DictTable(ir::ExprId id, const ColumnPtrs& src, int find);  // emit_dict.cpp
+  /// The row code of dictionary predicate `id` knowing its source is
+  /// dictionary-encoded (table lookup, or a code compare for `x ==/!= "c"`).
+  Val EmitDictLookup(ir::ExprId id, const ir::Expr& e, const ir::Expr& leaf, const ColumnPtrs& cols,
+                     llvm::Value* idx);                                 // emit_dict.cpp
+  /// i64: the code of constant `s` in the dictionary of `src` (found once
+  /// per kernel call in the prologue; -1 if absent or `src` is plain).
+  llvm::Value* DictCodeOf(const ColumnPtrs& src, const std::string& s);  // emit_dict.cpp
+  /// Top-level string columns that are sources of dictionary predicates
+  /// under `id` (through defines), at most a few.
+  void DictColumns(ir::ExprId id, std::vector<ColumnId>* out);        // emit_dict.cpp
+  /// The clause loops (emit_segment.cpp), emitted once per version by EmitClause.
+  void EmitClauseBody(ir::ExprId expr, llvm::Value* gate, llvm::Value* out);  // emit_segment.cpp
+  /// A plain or dictionary-encoded string of `cols` at `idx` (ptr, len).
+  Val ReadString(const ColumnPtrs& cols, llvm::Value* idx);       // emit_dict.cpp
   Val EmitSegmentRef(const ir::Expr& e);                          // emit_segment.cpp
   void EmitSegment(uint32_t seg);                                 // emit_segment.cpp
-  void EmitClause(ir::ExprId expr, llvm::Value* gate, llvm::Value* out);  // emit_segment.cpp
+  /// A clause: when dictionary predicates read top-level columns, two
+  /// versions (all those columns dictionary-encoded in this batch, or not).
+  void EmitClause(ir::ExprId expr, llvm::Value* gate, llvm::Value* out);  // emit_dict.cpp
 
   /// Truth of a conjunction: cheap conjuncts branch-free, then the expensive
   /// ones in order, each only while the result can still be TRUE.
@@ -204,6 +239,22 @@ class Emitter {
   int depth_ = 0;
 
   ColumnPtrs LoadColumnPtrs(llvm::Value* colptr);
+
+  // Dictionary predicates (emit_dict.cpp).
+  std::vector<ir::ExprId> dict_sources_;  ///< per expr: source leaf or kNoExpr
+  /// While computing a table: every string source reads entry `idx` of this
+  /// dictionary (no row, no element).
+  struct DictEntry {
+    ColumnPtrs dict;
+    llvm::Value* idx = nullptr;
+  };
+  std::optional<DictEntry> dict_entry_;
+  std::map<std::pair<ir::ExprId, llvm::Value*>, DictTableVals> dict_tables_;
+  /// Top-level columns known to be dictionary-encoded in the clause version
+  /// being emitted (EmitClause): their predicates are cheap table lookups.
+  std::vector<ColumnId> assume_dict_;
+  llvm::BasicBlock* prologue_head_ = nullptr;  ///< runs once per call, after the entry block
+  llvm::BasicBlock* prologue_tail_ = nullptr;
   llvm::Value* MaskPtr(uint32_t index);
 };
 

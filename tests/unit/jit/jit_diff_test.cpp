@@ -1,6 +1,9 @@
 // Differential test: random well-typed programs (generated as source text and
 // compiled by the driver) over random batches; the interpreter and the JIT
-// must agree on every mask of every segment.
+// must agree on every mask of every segment. String columns are plain or
+// dictionary-encoded at random per column and batch (jit_test_util.h
+// RandomEncoding), so both batches of a case usually have different
+// dictionaries (and codes) for the same column.
 //
 //   COHORT_DIFF_CASES=N   number of programs (default 200)
 //   COHORT_DIFF_SEED=S    first seed (default 1); case k uses seed S + k

@@ -101,14 +101,34 @@ inline void AppendRandomScalar(ColumnData& c, const Type& type, std::mt19937_64&
   }
 }
 
+/// Picks the encoding of an empty string column at random: plain 1 in 3, else
+/// dictionary-encoded with up to 2 pool strings interned first (entries no
+/// row uses, and codes that differ from batch to batch).
+inline void RandomEncoding(ColumnData& c, std::mt19937_64& rng) {
+  if (c.kind == TypeKind::kStringSet || c.kind == TypeKind::kList) {
+    for (ColumnData& child : c.children) RandomEncoding(child, rng);
+    return;
+  }
+  if (c.kind != TypeKind::kString) return;
+  if (rng() % 3 == 0) {
+    c.MakePlain();
+    return;
+  }
+  c.UseDictionary();
+  for (int k = static_cast<int>(rng() % 3); k > 0; --k) c.dictionary.Intern(StringPool()[rng() % StringPool().size()]);
+}
+
 /// A random batch of the schema: optional fields missing 1 in 4 (1 in 2 for
 /// some columns), lists and sets empty 1 in 3. Columns that happen to have no
 /// null get no bitmap in the view (Arrow's "all present"), exercising that path.
+/// String columns (and set items, list record strings) are plain or
+/// dictionary-encoded at random, per column and batch.
 inline std::unique_ptr<Batch> RandomBatch(const Schema& schema, std::mt19937_64& rng, int64_t rows, int32_t today) {
   auto batch = std::make_unique<Batch>(schema);
   for (ColumnId id = 0; id < schema.columns.size(); ++id) {
     const ColumnDef& def = schema.columns[id];
     ColumnData& col = batch->column(id);
+    RandomEncoding(col, rng);
     const bool sparse = rng() % 4 == 0;  // some batches with many nulls
     for (int64_t r = 0; r < rows; ++r) {
       if (def.type.kind == TypeKind::kList) {
