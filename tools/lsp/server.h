@@ -16,7 +16,7 @@ namespace cohort::lsp {
 
 /// Tunables of a server instance (tests shorten or disable them).
 struct ServerOptions {
-  uint32_t clear_caches_every = 200;  ///< ClearParserCaches() after this many compiles
+  uint32_t clear_caches_every = 200;  ///< ClearCompilerCaches() after this many compiles
 };
 
 /// The protocol state machine. Feed it messages with Handle(); it sends
