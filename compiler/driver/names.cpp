@@ -4,6 +4,7 @@
 #include "compiler/driver/names.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace cohort {
 
@@ -39,7 +40,13 @@ class Builder {
  public:
   Builder(const ast::Module& m, const ast::Module* subject, const Schema* schema, std::vector<Symbol>& out,
           std::vector<VarScope>& vars)
-      : m_(m), subject_(subject ? *subject : m), schema_(schema), out_(out), vars_(vars) {}
+      : m_(m), subject_(subject ? *subject : m), schema_(schema), out_(out), vars_(vars) {
+    // First declaration wins, as in the checker (a duplicate is an error there).
+    for (const auto& d : m_.defines) defines_.emplace(d.name, &d);
+    for (const auto& c : m_.consts) consts_.emplace(c.name, &c);
+    for (const auto& seg : subject_.segments) segments_.emplace(seg.name, &seg);
+    for (const auto& c : subject_.campaigns) campaigns_.emplace(c.name, &c);
+  }
 
   void Run() {
     using DK = ast::Module::DeclKind;
@@ -116,8 +123,7 @@ class Builder {
     s.kind = SymKind::kSegment;
     s.name = n.name;
     s.range = n.range;
-    for (const auto& seg : subject_.segments)
-      if (seg.name == n.name) s.decl = seg.name_range;
+    if (auto it = segments_.find(n.name); it != segments_.end()) s.decl = it->second->name_range;
     out_.push_back(s);
   }
 
@@ -129,8 +135,7 @@ class Builder {
         s.kind = SymKind::kCampaign;
         s.name = e.campaign.name;
         s.range = e.campaign.range;
-        for (const auto& c : subject_.campaigns)
-          if (c.name == e.campaign.name) s.decl = c.name_range;
+        if (auto it = campaigns_.find(e.campaign.name); it != campaigns_.end()) s.decl = it->second->name_range;
         out_.push_back(s);
       }
       if (!e.channel.name.empty()) {
@@ -149,13 +154,7 @@ class Builder {
     return nullptr;
   }
 
-  bool IsDefineOrConst(const std::string& n) const {
-    for (const auto& d : m_.defines)
-      if (d.name == n) return true;
-    for (const auto& c : m_.consts)
-      if (c.name == n) return true;
-    return false;
-  }
+  bool IsDefineOrConst(const std::string& n) const { return defines_.count(n) || consts_.count(n); }
 
   const FieldDef* FieldOfPath(const std::string& path) const {
     if (schema_ == nullptr || schema_->root == nullptr) return nullptr;
@@ -209,18 +208,16 @@ class Builder {
       s.record = v->record;
       return s;
     }
-    for (const auto& d : m_.defines)
-      if (d.name == e.text) {
-        s.kind = SymKind::kDefine;
-        s.decl = d.name_range;
-        return s;
-      }
-    for (const auto& c : m_.consts)
-      if (c.name == e.text) {
-        s.kind = SymKind::kConst;
-        s.decl = c.name_range;
-        return s;
-      }
+    if (auto it = defines_.find(e.text); it != defines_.end()) {
+      s.kind = SymKind::kDefine;
+      s.decl = it->second->name_range;
+      return s;
+    }
+    if (auto it = consts_.find(e.text); it != consts_.end()) {
+      s.kind = SymKind::kConst;
+      s.decl = it->second->name_range;
+      return s;
+    }
     if (schema_ && schema_->root) {
       int i = schema_->root->Find(e.text);
       if (i >= 0) {
@@ -312,6 +309,10 @@ class Builder {
   std::vector<Symbol>& out_;
   std::vector<VarScope>& vars_;
   std::vector<Var> scope_;
+  std::unordered_map<std::string, const ast::Define*> defines_;
+  std::unordered_map<std::string, const ast::Const*> consts_;
+  std::unordered_map<std::string, const ast::Segment*> segments_;
+  std::unordered_map<std::string, const ast::Campaign*> campaigns_;
 };
 
 }  // namespace

@@ -97,7 +97,7 @@ struct Server::Impl {
     o.file_name = d.path.empty() ? d.uri : d.path;
     std::filesystem::path p(d.path);
     o.base_dir = d.path.empty() || p.parent_path().empty() ? "." : p.parent_path().string();
-    o.cache = d.cache;
+    if (options.incremental) o.cache = d.cache;
     d.result = std::make_shared<CompileResult>(Compile(d.text, o));
     d.last = d.result;
     // The side table's schema also exists for files that stop at a syntax error.
@@ -347,7 +347,7 @@ struct Server::Impl {
     // Right after a keystroke the text is newer than the last compilation:
     // answer from the last side table (names, schema) and the current text
     // rather than wait for a recompile; the published diagnostics follow.
-    const CompileResult& r = d.result ? *d.result : d.last ? *d.last : Analyze(d);
+    const CompileResult& r = !options.incremental ? Analyze(d) : d.result ? *d.result : d.last ? *d.last : Analyze(d);
     uint32_t off = Offset(d, params["position"]);
     size_t line_start = d.text.rfind('\n', off == 0 ? 0 : off - 1);
     line_start = line_start == std::string::npos || off == 0 ? 0 : line_start + 1;
