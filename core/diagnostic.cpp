@@ -15,6 +15,30 @@ const std::vector<DiagInfo>& AllDiagInfos() {
 
 const DiagInfo& GetDiagInfo(DiagKind kind) { return AllDiagInfos()[static_cast<size_t>(kind)]; }
 
+Severity StrictSeverity(DiagKind kind) {
+  switch (kind) {
+#define DIAG(Name, Code, Sev, Format)
+#define STRICT(Name, Sev) \
+  case DiagKind::Name:    \
+    return Severity::Sev;
+#include "core/diagnostics.def"
+#undef STRICT
+#undef DIAG
+    default:
+      break;
+  }
+  Severity s = GetDiagInfo(kind).severity;
+  return s == Severity::Warning ? Severity::Error : s;
+}
+
+void DiagnosticBag::PromoteForStrict() {
+  errors_ = 0;
+  for (auto& d : diags_) {
+    if (d.severity == Severity::Warning) d.severity = StrictSeverity(d.kind);
+    if (d.severity == Severity::Error) ++errors_;
+  }
+}
+
 std::string_view SeverityName(Severity s) {
   switch (s) {
     case Severity::Note: return "note";

@@ -35,6 +35,9 @@ struct DiagInfo {
 const DiagInfo& GetDiagInfo(DiagKind kind);
 /// All registered kinds, in registration order (for SARIF rules, docs).
 const std::vector<DiagInfo>& AllDiagInfos();
+/// The severity a diagnostic of `kind` takes under `--strict` (the STRICT
+/// lines of diagnostics.def; an unlisted warning becomes an error).
+Severity StrictSeverity(DiagKind kind);
 
 /// A replacement of `range` by `replacement` (an insertion when empty).
 struct FixIt {
@@ -80,6 +83,8 @@ class DiagnosticBag {
   /// Sorts by file, then offset, stably (deterministic output).
   void Sort();
   void Append(const DiagnosticBag& other);
+  /// Applies StrictSeverity() to every diagnostic (and recounts errors).
+  void PromoteForStrict();
 
  private:
   std::vector<Diagnostic> diags_;

@@ -7,8 +7,13 @@ bash scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCOHORT_BUILD_TESTS=OFF > /dev/null
 cmake --build build -j2 --target cohort
 TODAY=2026-11-23
-echo "== cohort check examples/*.cohort"
-./build/cohort check examples/*.cohort
+# The examples pass the CI gate the README recommends.
+echo "== cohort check --strict examples/*.cohort"
+./build/cohort check --strict examples/*.cohort
+echo "== cohort fmt --check examples/*.cohort"
+./build/cohort fmt --check examples/*.cohort
+echo "== cohort test examples --coverage --min-coverage 80"
+./build/cohort test examples --coverage --min-coverage 80
 for f in examples/telehealth.cohort examples/primary_care.cohort; do
   name=$(basename "$f" .cohort)
   echo

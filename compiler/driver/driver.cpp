@@ -6,15 +6,33 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "compiler/driver/incremental.h"
 #include "compiler/opt/fold.h"
 #include "compiler/parse/parser.h"
 #include "compiler/sema/checker.h"
+#include "compiler/sema/lints.h"
+#include "compiler/sema/tests.h"
 
 namespace cohort {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kTestSuffix = "_test.cohort";
+
+}  // namespace
+
+bool IsTestFileName(const std::string& p) {
+  return p.size() > kTestSuffix.size() && p.compare(p.size() - kTestSuffix.size(), kTestSuffix.size(), kTestSuffix) == 0;
+}
+
+std::string SubjectOfTestFile(const std::string& test_file) {
+  return test_file.substr(0, test_file.size() - kTestSuffix.size()) + ".cohort";
+}
 
 static bool ReadFile(const std::string& path, std::string* out, std::string* error) {
   std::error_code ec;
@@ -62,33 +80,134 @@ static std::shared_ptr<const Schema> ResolveSchema(const ast::Module& m, const C
   return s;
 }
 
-CompileResult Compile(std::string text, const CompileOptions& options) {
+// Resolves the schema of a file that did not get that far (syntax errors), so
+// the name table (completion, hover) still knows the fields. No diagnostics.
+static std::shared_ptr<const Schema> SilentSchema(const ast::Module& m, const CompileOptions& options) {
+  SourceManager sm;
+  DiagnosticBag ignored;
+  CompileOptions o = options;
+  return ResolveSchema(m, o, sm, ignored);
+}
+
+// Parses and checks the `test` file `id` (already in r.sources) against
+// r.program: a test file holds `test` blocks only (E0312 otherwise).
+static std::unique_ptr<ast::Module> CheckTestFile(CompileResult& r, FileId id, const std::string& subject,
+                                                  DiagnosticBag& diags) {
+  std::unique_ptr<ast::Module> m = Parse(*r.sources, id, diags);
+  if (!m->uses.empty() || !m->consts.empty() || !m->defines.empty() || !m->segments.empty() ||
+      !m->campaigns.empty()) {
+    diags.Emit(DiagKind::InvalidTest, SourceRange{id, 0, 0},
+               fmt::format("`{}` may only hold `test` blocks; declarations belong in `{}`", r.sources->Get(id).name(),
+                           subject));
+  }
+  if (!diags.has_errors() && r.program) {
+    auto cases = CheckTests(*m, *r.program, *r.sources, diags);
+    for (auto& c : cases) r.tests.push_back(std::move(c));
+  }
+  return m;
+}
+
+static void Merge(CompileResult& r, DiagnosticBag& extra) {
+  if (extra.all().empty()) return;
+  r.diags.Append(extra);
+}
+
+// Parse, schema, check, test blocks, lints, fold and verify of one module.
+static CompileResult CompileModule(std::string text, const CompileOptions& options) {
   CompileResult r;
   r.sources = std::make_shared<SourceManager>();
   r.file = r.sources->Add(options.file_name, std::move(text));
-  r.ast = Parse(*r.sources, r.file, r.diags);
+  if (options.cache) r.ast = options.cache->ParseDeclarations(*r.sources, r.file);
+  // No cache, or a declaration that does not parse cleanly alone: the whole
+  // file is parsed, so syntax errors are always those of a whole-file parse.
+  if (!r.ast) r.ast = Parse(*r.sources, r.file, r.diags);
   // Syntax errors stop here: checking a partial tree mostly produces noise.
-  if (r.diags.has_errors()) {
-    r.diags.Sort();
-    return r;
-  }
+  if (r.diags.has_errors()) return r;
   r.schema = ResolveSchema(*r.ast, options, *r.sources, r.diags);
-  if (!r.schema || r.diags.has_errors()) {
-    r.diags.Sort();
-    return r;
-  }
+  if (!r.schema || r.diags.has_errors()) return r;
   CheckOptions copts;
   copts.warn_unused = options.warn_unused;
   auto program = Check(*r.ast, r.schema, *r.sources, r.diags, copts);
-  if (program && !r.diags.has_errors()) {
-    if (options.fold) Fold(*program, FoldOptions{options.today});
-    std::string problem = ir::Verify(*program);
-    if (!problem.empty()) {
-      r.internal_error = "the checked IR failed verification: " + problem;
-    } else {
-      r.program = std::move(program);
+  if (!program || r.diags.has_errors()) return r;
+  if (options.fold) Fold(*program, FoldOptions{options.today});
+  DiagnosticBag extra;
+  if (options.check_tests && !r.ast->tests.empty()) r.tests = CheckTests(*r.ast, *program, *r.sources, extra);
+  if (options.strict) RunStrictLints(*r.ast, *program, extra);
+  Merge(r, extra);
+  std::string problem = ir::Verify(*program);
+  if (!problem.empty()) {
+    r.internal_error = "the checked IR failed verification: " + problem;
+  } else {
+    r.program = std::move(program);
+  }
+  return r;
+}
+
+static void Finish(CompileResult& r, const CompileOptions& options, const ast::Module* subject) {
+  if (options.strict) r.diags.PromoteForStrict();
+  r.diags.Sort();
+  if (r.ast) {
+    auto schema = r.schema ? r.schema : SilentSchema(subject ? *subject : *r.ast, options);
+    r.names = std::make_shared<NameTable>(*r.ast, std::move(schema), subject);
+  }
+}
+
+CompileResult Compile(std::string text, const CompileOptions& options) {
+  if (options.check_tests && IsTestFileName(options.file_name)) {
+    std::string subject = SubjectOfTestFile(options.file_name);
+    std::string subject_text, error;
+    std::error_code ec;
+    if (fs::is_regular_file(subject, ec) && ReadFile(subject, &subject_text, &error)) {
+      // X_test.cohort on its own: compile X.cohort, then check the tests against it.
+      CompileOptions so = options;
+      so.file_name = subject;
+      so.check_tests = false;  // X's own tests are reported when X is checked
+      so.companion_tests = false;
+      so.strict = false;
+      so.warn_unused = false;
+      CompileResult r = CompileModule(std::move(subject_text), so);
+      // Only X's errors matter here (they stop the tests); its warnings belong to X.
+      DiagnosticBag subject_errors;
+      for (const auto& d : r.diags.all())
+        if (d.severity == Severity::Error) subject_errors.all().push_back(d);
+      r.diags = DiagnosticBag{};
+      r.diags.Append(subject_errors);
+      std::unique_ptr<ast::Module> subject_ast = std::move(r.ast);
+      r.file = r.sources->Add(options.file_name, std::move(text));
+      DiagnosticBag diags;
+      r.ast = CheckTestFile(r, r.file, subject, diags);
+      Merge(r, diags);
+      Finish(r, options, subject_ast.get());
+      return r;
     }
   }
+  CompileResult r = CompileModule(std::move(text), options);
+  constexpr std::string_view kExt = ".cohort";
+  const std::string& name = options.file_name;
+  if (options.companion_tests && r.program && !IsTestFileName(name) && name.size() > kExt.size() &&
+      name.compare(name.size() - kExt.size(), kExt.size(), kExt) == 0) {
+    std::string test_file = name.substr(0, name.size() - kExt.size()) + std::string(kTestSuffix);
+    std::string test_text, error;
+    std::error_code ec;
+    if (fs::is_regular_file(test_file, ec) && ReadFile(test_file, &test_text, &error)) {
+      DiagnosticBag diags;
+      CheckTestFile(r, r.sources->Add(test_file, std::move(test_text)), options.file_name, diags);
+      Merge(r, diags);
+    }
+  }
+  Finish(r, options, nullptr);
+  return r;
+}
+
+std::shared_ptr<CompileCache> MakeCompileCache() { return std::make_shared<CompileCache>(); }
+
+void ClearCompilerCaches() { ClearParserCaches(); }
+
+CompileResult ParseOnly(std::string text, const std::string& file_name) {
+  CompileResult r;
+  r.sources = std::make_shared<SourceManager>();
+  r.file = r.sources->Add(file_name, std::move(text));
+  r.ast = Parse(*r.sources, r.file, r.diags);
   r.diags.Sort();
   return r;
 }

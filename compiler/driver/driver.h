@@ -1,5 +1,8 @@
 // The one driver API under the CLI, the REPL, the language server and the
-// test runner: text in, diagnostics + checked program out.
+// test runner: text in, diagnostics + checked program + checked tests + the
+// name-resolution side table out. Every phase (parse, schema, check, test
+// blocks, companion `X_test.cohort` files, strict lints, fold, verify) runs
+// here; callers include no compiler/parse or compiler/sema header.
 #pragma once
 
 #include <memory>
@@ -8,10 +11,14 @@
 #include <vector>
 
 #include "compiler/ast/ast.h"
+#include "compiler/driver/names.h"
 #include "core/diagnostic.h"
 #include "core/ir.h"
+#include "core/test_ir.h"
 
 namespace cohort {
+
+class CompileCache;  // compiler/driver/incremental.h
 
 /// Options of one compilation.
 struct CompileOptions {
@@ -21,7 +28,24 @@ struct CompileOptions {
   std::optional<int32_t> today;             ///< fold `today` when known
   bool fold = true;
   bool warn_unused = true;
+  /// Check `test` blocks (fixtures against the schema, expectation names
+  /// against the program). A file named `X_test.cohort` with `X.cohort` beside
+  /// it is always checked as X's companion: X's segments, campaigns and
+  /// channels are what its expectations name.
+  bool check_tests = true;
+  /// Also check the companion `X_test.cohort` of `X.cohort` when it exists and
+  /// add its cases to `tests` (`cohort test`; `cohort check` lists the
+  /// companion as a file of its own, so it reports each problem once).
+  bool companion_tests = false;
+  /// Run the strict lints and apply the STRICT severities of diagnostics.def.
+  bool strict = false;
+  /// Reuse unchanged declarations of the previous compilation of the same
+  /// document (the language server keeps one per document; see MakeCompileCache).
+  std::shared_ptr<CompileCache> cache;
 };
+
+/// A cache for CompileOptions::cache.
+std::shared_ptr<CompileCache> MakeCompileCache();
 
 /// Everything a compilation produced. `program` is null when there were errors.
 struct CompileResult {
@@ -31,6 +55,11 @@ struct CompileResult {
   std::unique_ptr<ast::Module> ast;
   std::shared_ptr<const Schema> schema;
   std::shared_ptr<ir::Program> program;
+  /// The checked test cases (own `test` blocks, companion tests when asked).
+  std::vector<test::Case> tests;
+  /// Name occurrences of `ast` (built whenever there is a tree, also for files
+  /// with errors; its schema() then comes from a silent `use` resolution).
+  std::shared_ptr<const NameTable> names;
   /// Non-empty when the IR verifier rejected the checker's output: a bug in
   /// Cohort, not in the user's file (the CLI reports it and exits 4).
   std::string internal_error;
@@ -42,6 +71,19 @@ CompileResult Compile(std::string text, const CompileOptions& options);
 /// Reads `path` and compiles it (base_dir = the file's directory). A file that
 /// cannot be read gives an E0501 diagnostic.
 CompileResult CompileFile(const std::string& path, CompileOptions options);
+
+/// Parses `text` only (no schema, no checking): the REPL splits input into
+/// declarations with it. `ast` is always set; `diags` holds syntax errors.
+CompileResult ParseOnly(std::string text, const std::string& file_name);
+
+/// Drops the parser's shared caches (the language server calls this
+/// periodically so memory stays flat over thousands of edits).
+void ClearCompilerCaches();
+
+/// `X_test.cohort` -> true.
+bool IsTestFileName(const std::string& path);
+/// `dir/X_test.cohort` -> `dir/X.cohort` (the file its tests are about).
+std::string SubjectOfTestFile(const std::string& test_file);
 
 /// Diagnostics as a JSON array (`cohort check --format json`).
 std::string DiagnosticsToJson(const std::vector<const CompileResult*>& results);

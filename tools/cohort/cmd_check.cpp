@@ -8,8 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/driver/driver.h"
-#include "compiler/sema/lints.h"
-#include "compiler/sema/tests.h"
 #include "core/md5.h"
 #include "tools/cohort/cli.h"
 #if defined(COHORT_HAVE_JIT) && __has_include("runtime/jit/jit_engine.h")
@@ -160,41 +158,12 @@ int CmdCheck(Args& args) {
     if (!options.today) return UsageError("--today must be a date `YYYY-MM-DD`", "check");
   }
 
+  // The driver checks test blocks (and an `X_test.cohort` against `X.cohort`),
+  // runs the strict lints and applies the strict severities.
+  options.strict = strict;
   std::vector<CompileResult> results;
   results.reserve(files.size());
   for (const auto& f : files) results.push_back(CompileFile(f, options));
-  // Test blocks are checked too (fixtures against the schema), so `check` catches them before `test`.
-  for (auto& r : results) {
-    if (!r.ok() || !r.ast) continue;
-    DiagnosticBag extra;
-    if (!r.ast->tests.empty()) CheckTests(*r.ast, *r.program, *r.sources, extra);
-    if (strict) RunStrictLints(*r.ast, *r.program, extra);
-    if (strict) {
-      // Warnings become errors, except W0008, a hint about intent rather than a defect.
-      for (auto& d : extra.all()) {
-        if (d.severity == Severity::Warning && d.kind != DiagKind::OptionalOnlyCompared) d.severity = Severity::Error;
-      }
-    }
-    if (extra.all().empty()) continue;
-    DiagnosticBag merged;
-    merged.Append(r.diags);
-    merged.Append(extra);
-    merged.Sort();
-    r.diags = std::move(merged);
-  }
-  if (strict) {
-    for (auto& r : results) {
-      DiagnosticBag promoted;
-      for (auto d : r.diags.all()) {
-        if (d.severity == Severity::Warning && d.kind != DiagKind::OptionalOnlyCompared) d.severity = Severity::Error;
-        promoted.all().push_back(d);
-      }
-      // Recount errors through Append (it counts by severity).
-      DiagnosticBag counted;
-      counted.Append(promoted);
-      r.diags = std::move(counted);
-    }
-  }
 
   size_t errors = 0, warnings = 0;
   bool internal = false;

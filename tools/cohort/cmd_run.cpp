@@ -4,6 +4,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cohort/cohort.h"
 #include "compiler/driver/driver.h"
 #include "core/dates.h"
 #include "runtime/audit/audit.h"
@@ -11,10 +12,6 @@
 #include "runtime/run/run.h"
 #include "tools/cohort/audit_cli.h"
 #include "tools/cohort/cli.h"
-#if defined(COHORT_HAVE_JIT) && __has_include("runtime/jit/jit_engine.h")
-#include "runtime/jit/jit_engine.h"
-#define COHORT_CLI_JIT 1
-#endif
 
 namespace cohort::cli {
 
@@ -65,11 +62,7 @@ int CmdRun(Args& args) {
     if (!n || *n > (1 << 24)) return UsageError("--batch-rows must be a number from 1 to 16777216", "run");
     ro.batch_rows = *n;
   }
-#ifdef COHORT_CLI_JIT
-  std::string engine_choice = engine_name.value_or("jit");
-#else
-  std::string engine_choice = engine_name.value_or("interp");
-#endif
+  std::string engine_choice = engine_name.value_or(HasJit() ? "jit" : "interp");
   if (engine_choice != "jit" && engine_choice != "interp")
     return UsageError("unknown engine `" + engine_choice + "`; use `jit` or `interp`", "run");
 
@@ -85,15 +78,13 @@ int CmdRun(Args& args) {
   if (!r.ok()) return kExitDiagnostics;
 
   std::unique_ptr<Engine> engine;
-  if (engine_choice == "jit") {
-#ifdef COHORT_CLI_JIT
-    std::string error;
-    engine = MakeJitEngine(r.program, JitOptions{}, &error);
-    if (!engine)
-      std::fprintf(stderr, "cohort run: note: the JIT cannot compile this program (%s); using the interpreter\n", error.c_str());
-#else
+  if (engine_choice == "jit" && !HasJit()) {
     std::fprintf(stderr, "cohort run: note: this build has no JIT; using the interpreter\n");
-#endif
+  } else if (engine_choice == "jit") {
+    std::string note;
+    engine = MakeBestEngine(r.program, &note);  // the JIT, or the interpreter with a note why
+    if (!note.empty())
+      std::fprintf(stderr, "cohort run: note: the JIT cannot compile this program (%s); using the interpreter\n", note.c_str());
   }
   if (!engine) engine = MakeInterpreter(r.program);
 

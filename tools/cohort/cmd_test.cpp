@@ -9,17 +9,12 @@
 
 #include <fmt/format.h>
 
+#include "cohort/cohort.h"
 #include "compiler/driver/driver.h"
-#include "compiler/parse/parser.h"
-#include "compiler/sema/tests.h"
 #include "core/dates.h"
 #include "runtime/interp/interpreter.h"
 #include "runtime/testing/runner.h"
 #include "tools/cohort/cli.h"
-#if defined(COHORT_HAVE_JIT) && __has_include("runtime/jit/jit_engine.h")
-#include "runtime/jit/jit_engine.h"
-#define COHORT_TEST_JIT 1
-#endif
 
 namespace cohort::cli {
 
@@ -27,24 +22,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kTestSuffix = "_test.cohort";
-
-bool IsTestFile(const std::string& p) {
-  return p.size() > kTestSuffix.size() && p.compare(p.size() - kTestSuffix.size(), kTestSuffix.size(), kTestSuffix) == 0;
-}
-
-/// The segment file a `X_test.cohort` belongs to.
-std::string SubjectOf(const std::string& test_file) {
-  return test_file.substr(0, test_file.size() - kTestSuffix.size()) + ".cohort";
-}
-
 /// Segment files to test, in sorted order; `errors` gets unusable paths.
 std::vector<std::string> Collect(const std::vector<std::string>& paths, std::vector<std::string>* errors) {
   std::set<std::string> out;
   auto add = [&](const fs::path& p) {
     std::string s = p.lexically_normal().string();
-    if (IsTestFile(s)) {
-      std::string subject = SubjectOf(s);
+    if (IsTestFileName(s)) {
+      std::string subject = SubjectOfTestFile(s);
       if (!fs::exists(subject)) {
         errors->push_back(fmt::format("`{}` has no segment file `{}` beside it", s, subject));
         return;
@@ -118,31 +102,9 @@ int CmdTest(Args& args) {
   for (const auto& file : files) {
     CompileOptions options;
     options.warn_unused = false;  // tests are not the place for lint noise; `cohort check` reports them
+    options.companion_tests = true;  // `X_test.cohort` beside the file
     CompileResult r = CompileFile(file, options);
-    std::vector<test::Case> cases;
-    std::string test_file = file.substr(0, file.size() - std::string(".cohort").size()) + std::string(kTestSuffix);
-    if (r.ok()) {
-      DiagnosticBag diags;
-      cases = CheckTests(*r.ast, *r.program, *r.sources, diags);
-      if (fs::exists(test_file)) {
-        std::ifstream in(test_file, std::ios::binary);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        FileId id = r.sources->Add(test_file, ss.str());
-        std::unique_ptr<ast::Module> m = Parse(*r.sources, id, diags);
-        if (!m->uses.empty() || !m->consts.empty() || !m->defines.empty() || !m->segments.empty() ||
-            !m->campaigns.empty()) {
-          diags.Emit(DiagKind::InvalidTest, SourceRange{id, 0, 0},
-                     fmt::format("`{}` may only hold `test` blocks; declarations belong in `{}`", test_file, file));
-        }
-        if (!diags.has_errors()) {
-          auto more = CheckTests(*m, *r.program, *r.sources, diags);
-          for (auto& c : more) cases.push_back(std::move(c));
-        }
-      }
-      diags.Sort();
-      r.diags.Append(diags);
-    }
+    std::vector<test::Case>& cases = r.tests;
     for (const auto& d : r.diags.all()) {
       if (d.severity == Severity::Error) {
         std::fputs(RenderText(d, *r.sources, color).c_str(), stderr);
@@ -160,19 +122,17 @@ int CmdTest(Args& args) {
     std::vector<testing::EngineRef> engines;
     owned.push_back(MakeInterpreter(r.program));
     engines.push_back({"interp", owned.back().get()});
-#ifdef COHORT_TEST_JIT
-    {
-      std::string error;
-      auto jit = MakeJitEngine(r.program, JitOptions{}, &error);
-      if (jit) {
+    if (HasJit()) {
+      std::string note;
+      auto jit = MakeBestEngine(r.program, &note);
+      if (note.empty()) {
         owned.push_back(std::move(jit));
         engines.push_back({"jit", owned.back().get()});
       } else {
         std::fprintf(stderr, "cohort test: note: `%s` runs on the interpreter only; the JIT cannot compile it: %s\n",
-                     file.c_str(), error.c_str());
+                     file.c_str(), note.c_str());
       }
     }
-#endif
     testing::Coverage cov;
     auto results = testing::RunCases(r.program, engines, cases, default_today, *r.sources, file,
                                      want_coverage ? &cov : nullptr);

@@ -40,6 +40,10 @@ struct Document {
   int64_t version = 0;
   bool dirty = true;       ///< diagnostics not yet published for `text`
   std::shared_ptr<CompileResult> result;  ///< compilation of `text` (null until needed)
+  /// The latest compilation, possibly of an older text: completion answers
+  /// from its side table at once instead of waiting for a recompile.
+  std::shared_ptr<CompileResult> last;
+  std::shared_ptr<CompileCache> cache = MakeCompileCache();  ///< unchanged declarations are not re-parsed
   std::shared_ptr<const Schema> schema;   ///< last schema that resolved (completion in broken files)
   LineIndex index;         ///< over `text`
 };

@@ -16,7 +16,9 @@ namespace cohort::lsp {
 
 /// Tunables of a server instance (tests shorten or disable them).
 struct ServerOptions {
-  uint32_t clear_caches_every = 200;  ///< ClearParserCaches() after this many compiles
+  uint32_t clear_caches_every = 200;  ///< ClearCompilerCaches() after this many compiles
+  bool incremental = true;            ///< re-parse only changed declarations (CompileCache)
+  int fixed_debounce_ms = -1;         ///< >= 0: a fixed debounce instead of the adaptive one
 };
 
 /// The protocol state machine. Feed it messages with Handle(); it sends

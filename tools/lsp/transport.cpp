@@ -3,7 +3,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -13,8 +15,33 @@
 namespace cohort::lsp {
 namespace {
 
-/// Debounce delay: diagnostics are published once input has been idle this long.
-constexpr int kDebounceMs = 150;
+/// Adaptive debounce: an edit that arrives alone is compiled and published
+/// after kGraceMs (so a completion request sent with the keystroke is answered
+/// first, from the last side table); edits that arrive in a burst (each within kBurstGapMs of the one
+/// before) wait kDebounceStepMs more per edit in the burst, up to
+/// kMaxDebounceMs, so fast typing does not compile every keystroke.
+constexpr int kGraceMs = 2;
+constexpr int kBurstGapMs = 100;
+constexpr int kDebounceStepMs = 25;
+constexpr int kMaxDebounceMs = 150;
+
+/// The debounce state of the stdio transport.
+class Debounce {
+ public:
+  /// Called for every didChange.
+  void OnChange() {
+    auto now = std::chrono::steady_clock::now();
+    bool burst = now - last_ < std::chrono::milliseconds(kBurstGapMs);
+    level_ = burst ? std::min(level_ + 1, kMaxDebounceMs / kDebounceStepMs) : 0;
+    last_ = now;
+  }
+  /// How long input must stay idle before diagnostics are published.
+  int DelayMs() const { return std::max(kGraceMs, level_ * kDebounceStepMs); }
+
+ private:
+  std::chrono::steady_clock::time_point last_{};
+  int level_ = 0;
+};
 
 /// If `msg` is a `$/cancelRequest`, returns the JSON text of the id it cancels.
 std::string CancelledId(const std::string& msg) {
@@ -101,6 +128,7 @@ int RunStdio(int in_fd, std::ostream& out, ServerOptions options) {
       },
       options);
   FramedReader reader(in_fd);
+  Debounce debounce;
   std::deque<std::string> queue;
   bool eof = false;
   while (!server.exited()) {
@@ -113,11 +141,14 @@ int RunStdio(int in_fd, std::ostream& out, ServerOptions options) {
     if (!queue.empty()) {
       std::string msg = std::move(queue.front());
       queue.pop_front();
+      // A cheap test (no JSON parse of a whole document): only the delay depends on it.
+      if (msg.find("\"textDocument/didChange\"") != std::string::npos) debounce.OnChange();
       server.Handle(msg);
       continue;
     }
     if (eof) break;
-    int got = reader.Read(server.HasPendingDiagnostics() ? kDebounceMs : -1);
+    int delay = options.fixed_debounce_ms >= 0 ? options.fixed_debounce_ms : debounce.DelayMs();
+    int got = reader.Read(server.HasPendingDiagnostics() ? delay : -1);
     if (got == 0) server.FlushDiagnostics();  // input idle: publish
     if (got < 0) eof = true;
   }

@@ -18,10 +18,7 @@
 #include "runtime/interp/interpreter.h"
 #include "runtime/run/explain.h"
 #include "tools/repl/session_internal.h"
-#if defined(COHORT_HAVE_JIT) && __has_include("runtime/jit/jit_engine.h")
-#include "runtime/jit/jit_engine.h"
-#define COHORT_REPL_JIT 1
-#endif
+#include "cohort/cohort.h"  // MakeBestEngine, HasJit: the one engine choice
 
 namespace cohort::repl {
 
@@ -41,13 +38,11 @@ std::vector<std::string> SplitWords(const std::string& s) {
 
 const Engine& Session::CurrentEngine() {
   if (!engine_) {
-#ifdef COHORT_REPL_JIT
     if (engine_name_ == "jit") {
-      std::string error;
-      engine_ = MakeJitEngine(compiled_->result.program, JitOptions{}, &error);
-      if (!engine_) Note(fmt::format("the JIT cannot compile this session ({}); using the interpreter", error));
+      std::string note;
+      engine_ = MakeBestEngine(compiled_->result.program, &note);
+      if (!note.empty()) Note(fmt::format("the JIT cannot compile this session ({}); using the interpreter", note));
     }
-#endif
     if (!engine_) engine_ = MakeInterpreter(compiled_->result.program);
   }
   return *engine_;
@@ -528,12 +523,10 @@ bool Session::CmdEngine(const std::string& arg) {
     Error(fmt::format("unknown engine `{}`; use `interp` or `jit`", arg));
     return false;
   }
-#ifndef COHORT_REPL_JIT
-  if (arg == "jit") {
+  if (arg == "jit" && !HasJit()) {
     Error("this build has no JIT; the engine stays `interp`");
     return false;
   }
-#endif
   engine_name_ = arg;
   engine_.reset();
   return true;

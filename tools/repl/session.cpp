@@ -16,7 +16,7 @@
 
 #include <fmt/format.h>
 
-#include "compiler/parse/parser.h"
+#include "compiler/driver/driver.h"
 #include "core/dates.h"
 #include "runtime/interp/interpreter.h"
 #include "tools/repl/session_internal.h"
@@ -301,15 +301,12 @@ bool Session::Recompile() {
 // comments just above it), using the project's parser.
 bool Session::SplitDeclarations(const std::string& text, const std::string& origin, std::vector<Chunk>* out,
                                 std::string* use_name) {
-  SourceManager sm;
-  FileId f = sm.Add(origin, text);
-  DiagnosticBag diags;
-  auto m = Parse(sm, f, diags);
-  if (diags.has_errors() || !m) {
-    diags.Sort();
-    for (const auto& d : diags.all()) {
+  CompileResult parsed = ParseOnly(text, origin);
+  const auto& m = parsed.ast;
+  if (parsed.diags.has_errors() || !m) {
+    for (const auto& d : parsed.diags.all()) {
       std::fflush(options_.out);
-      std::fputs(RenderText(d, sm, options_.color).c_str(), options_.err);
+      std::fputs(RenderText(d, *parsed.sources, options_.color).c_str(), options_.err);
     }
     std::fflush(options_.err);
     return false;

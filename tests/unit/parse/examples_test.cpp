@@ -54,7 +54,7 @@ TEST_CASE("telehealth example parses with no diagnostics") {
 
   const ast::Campaign& c = m.campaigns[0];
   CHECK(c.name == "TelehealthOnboarding");
-  REQUIRE(c.priority.size() == 3);
+  REQUIRE(c.priority.size() == 5);
   CHECK(c.priority[0].name == "IntakeNoBooking");
   CHECK(c.priority[2].name == "FirstTimeEnglish");
 
@@ -90,7 +90,8 @@ TEST_CASE("primary care example parses with no diagnostics") {
 
   const ast::Segment& low = m.segments[2];
   CHECK(low.channels.size() == 1);
-  CHECK(low.excludes.size() == 1);
+  REQUIRE(low.excludes.size() == 2);
+  CHECK(ast::Dump(*low.excludes[1]) == "(or (in-segment InactivePrimaryCare) (in-segment MedicareAnnualWellness))");
   CHECK(ast::Dump(*low.where) ==
         "(and (== (count e events (and (== (. e kind) email_opened) (within-last (. e at) (duration 90 days)))) 0) "
         "(any e events (and (== (. e kind) sms_replied) (within-last (. e at) (duration 90 days)))))");

@@ -27,12 +27,12 @@ TEST_CASE("ranges of declarations, clauses and names in an example") {
   CHECK(p->Text(s.range).size() > 100);
   CHECK(p->Text(s.range).substr(p->Text(s.range).size() - 18) == "purpose operations");
   CHECK(p->Text(s.where->range) ==
-        "any e in events where e.kind == intake_completed and e.at within last intake_window");
+        "any e in events where e.kind == intake_completed\n      and e.at within last intake_window");
   const ast::Expr& q = *s.where;
   REQUIRE(q.kind == ast::ExprKind::kQuantifier);
   CHECK(p->Text(q.var_range) == "e");
   CHECK(p->Text(q.args[0]->range) == "events");
-  CHECK(p->Text(q.args[1]->range) == "e.kind == intake_completed and e.at within last intake_window");
+  CHECK(p->Text(q.args[1]->range) == "e.kind == intake_completed\n      and e.at within last intake_window");
   const ast::Expr& eq = *q.args[1]->args[0];
   CHECK(p->Text(eq.range) == "e.kind == intake_completed");
   CHECK(p->Text(eq.args[0]->range) == "e.kind");

@@ -63,9 +63,10 @@ TEST_CASE("telehealth: order, campaigns, steps, holdout") {
   // Declaration order, except that dependencies come first (already the case here).
   CHECK(p.segment_order == std::vector<uint32_t>{0, 1, 2, 3, 4, 5, 6});
   REQUIRE(p.campaigns.size() == 1);
-  CHECK(p.campaigns[0].segments == std::vector<uint32_t>{0, 1, 2});
+  CHECK(p.campaigns[0].segments == std::vector<uint32_t>{0, 1, 2, 3, 4});
   CHECK(p.segments[0].campaign == 0);
-  CHECK(p.segments[3].campaign == -1);
+  CHECK(p.segments[3].campaign == 0);
+  CHECK(p.segments[5].campaign == -1);
   const ir::Segment& fts = p.segments[1];
   CHECK(fts.holdout_bp == 1000);
   CHECK(fts.purpose == ir::Purpose::kMarketing);

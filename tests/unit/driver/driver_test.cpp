@@ -1,0 +1,189 @@
+// The driver owns every phase: companion test files, strict severities, the
+// name table, and incremental parsing that equals a whole-file parse.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "compiler/driver/driver.h"
+#include "compiler/driver/incremental.h"
+#include "compiler/parse/parser.h"
+
+using namespace cohort;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Src(const std::string& rel) { return std::string(COHORT_SOURCE_DIR) + "/" + rel; }
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string R(SourceRange r) { return r.valid() ? fmt::format("{}:{}-{}", r.file, r.begin, r.end) : "-"; }
+
+void Ranges(const ast::Expr* e, std::string& out) {
+  if (e == nullptr) return;
+  out += R(e->range) + R(e->text_range) + R(e->var_range) + " ";
+  for (const auto& a : e->args) Ranges(a.get(), out);
+}
+
+/// The dump plus every range of the tree: two parses agree iff these agree.
+std::string Fingerprint(const ast::Module& m) {
+  std::string out = ast::Dump(m);
+  for (const auto& c : m.comments) out += R(c.range);
+  for (const auto& u : m.uses) out += R(u.range);
+  for (const auto& c : m.consts) out += R(c.range) + R(c.name_range), Ranges(c.value.get(), out);
+  for (const auto& d : m.defines) out += R(d.range) + R(d.name_range), Ranges(d.body.get(), out);
+  for (const auto& s : m.segments) {
+    out += R(s.range) + R(s.name_range);
+    Ranges(s.where.get(), out);
+    for (const auto& x : s.excludes) Ranges(x.get(), out);
+    for (const auto& ch : s.channels) {
+      out += R(ch.range) + R(ch.name_range) + R(ch.if_range);
+      Ranges(ch.after.get(), out);
+      Ranges(ch.condition.get(), out);
+    }
+    for (const auto* n : {&s.message, &s.cta, &s.purpose})
+      if (*n) out += R((*n)->range);
+    Ranges(s.holdout.get(), out);
+    for (const auto& n : s.exports) out += R(n.range);
+  }
+  for (const auto& c : m.campaigns) {
+    out += R(c.range) + R(c.name_range);
+    for (const auto& p : c.priority) out += R(p.range);
+  }
+  for (const auto& t : m.tests) {
+    out += R(t.range) + R(t.name_range);
+    for (const auto& e : t.expects) out += R(e.range) + R(e.record.range) + R(e.segment.range) + R(e.truth.range);
+    for (const auto& f : t.records) {
+      out += R(f.range) + R(f.name_range);
+      for (const auto& x : f.fields) out += R(x.path_range) + R(x.value.range);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> CohortFiles() {
+  std::vector<std::string> out;
+  for (const char* dir : {"tests/golden", "tests/cli_ci", "examples"})
+    for (const auto& e : fs::recursive_directory_iterator(Src(dir)))
+      if (e.path().extension() == ".cohort") out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a declaration-wise parse equals the whole-file parse, ranges included") {
+  int incremental = 0;
+  for (const auto& path : CohortFiles()) {
+    INFO(path);
+    std::string text = Read(path);
+    SourceManager sm;
+    FileId f = sm.Add(path, text);
+    DiagnosticBag diags;
+    auto whole = Parse(sm, f, diags);
+    CompileCache cache;
+    auto pieces = cache.ParseDeclarations(sm, f);
+    if (diags.all().empty() && !pieces) FAIL_CHECK("a clean file fell back to the whole-file parse");
+    if (!diags.all().empty()) {
+      CHECK(pieces == nullptr);  // errors: the whole-file parse reports them
+      continue;
+    }
+    ++incremental;
+    CHECK(Fingerprint(*pieces) == Fingerprint(*whole));
+    // A second parse of the same text reuses every declaration.
+    auto again = cache.ParseDeclarations(sm, f);
+    REQUIRE(again);
+    CHECK(cache.parsed() == 0);
+    CHECK(Fingerprint(*again) == Fingerprint(*whole));
+  }
+  CHECK(incremental > 20);
+}
+
+TEST_CASE("an edit re-parses only the declaration it touches") {
+  std::string text = Read(Src("examples/telehealth.cohort"));
+  auto cache = MakeCompileCache();
+  CompileOptions o;
+  o.file_name = Src("examples/telehealth.cohort");
+  o.cache = cache;
+  CompileResult first = Compile(text, o);
+  REQUIRE(first.ok());
+  CHECK(cache->parsed() > 10);
+  size_t at = text.find("no_show_count >= 1 and last_no_show_reason == technical");
+  REQUIRE(at != std::string::npos);
+  std::string edited = text;
+  edited.replace(at, 18, "no_show_count >= 2");
+  CompileResult second = Compile(edited, o);
+  CHECK(second.ok());
+  CHECK(cache->parsed() == 1);
+  CHECK(cache->reused() > 10);
+  // The result is that of a compile without the cache.
+  CompileOptions plain = o;
+  plain.cache = nullptr;
+  CompileResult ref = Compile(edited, plain);
+  CHECK(ir::Dump(*second.program) == ir::Dump(*ref.program));
+  // A syntax error falls back to the whole-file parse and its diagnostics.
+  std::string broken = edited;
+  broken.replace(at, 2, "(( ");
+  CompileResult bad = Compile(broken, o);
+  CompileResult bad_ref = Compile(broken, plain);
+  REQUIRE(bad.diags.has_errors());
+  REQUIRE(bad.diags.all().size() == bad_ref.diags.all().size());
+  for (size_t i = 0; i < bad.diags.all().size(); ++i) {
+    CHECK(bad.diags.all()[i].message == bad_ref.diags.all()[i].message);
+    CHECK(bad.diags.all()[i].range.begin == bad_ref.diags.all()[i].range.begin);
+  }
+}
+
+TEST_CASE("X_test.cohort on its own is checked against X.cohort") {
+  CompileResult r = CompileFile(Src("tests/cli_ci/pass/outreach_test.cohort"), CompileOptions{});
+  for (const auto& d : r.diags.all()) INFO(RenderText(d, *r.sources));
+  CHECK(r.diags.all().empty());
+  CHECK(r.tests.size() == 1);
+  // Its expectations name segments of outreach.cohort: the name table knows where.
+  REQUIRE(r.names);
+  bool found = false;
+  for (const auto& s : r.names->symbols())
+    if (s.kind == SymKind::kSegment && s.name == "IntakeNoBooking" && s.range.file == r.file) {
+      found = true;
+      CHECK(s.decl.valid());
+      CHECK(s.decl.file != r.file);
+    }
+  CHECK(found);
+}
+
+TEST_CASE("cohort test asks for companion tests; a companion may hold only tests") {
+  CompileOptions o;
+  o.companion_tests = true;
+  CompileResult r = CompileFile(Src("tests/cli_ci/pass/outreach.cohort"), o);
+  CHECK(r.ok());
+  CHECK(r.tests.size() == 4);  // 3 in the file, 1 beside it
+
+  fs::path dir = fs::temp_directory_path() / "cohort_driver_test";
+  fs::create_directories(dir);
+  std::ofstream((dir / "x.cohort").string()) << "use Patient\nsegment A\n  where age > 3\n  channel sms if consent\n";
+  std::ofstream((dir / "x_test.cohort").string()) << "segment B\n  where age > 4\n";
+  CompileResult bad = CompileFile((dir / "x_test.cohort").string(), CompileOptions{});
+  REQUIRE(bad.diags.has_errors());
+  CHECK(bad.diags.all()[0].kind == DiagKind::InvalidTest);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("strict severities come from diagnostics.def") {
+  CHECK(StrictSeverity(DiagKind::ConflictingCta) == Severity::Error);
+  CHECK(StrictSeverity(DiagKind::UnusedDefine) == Severity::Error);
+  CHECK(StrictSeverity(DiagKind::OptionalOnlyCompared) == Severity::Warning);
+  CHECK(StrictSeverity(DiagKind::UnknownField) == Severity::Error);
+  CompileOptions o;
+  o.strict = true;
+  CompileResult r = CompileFile(Src("tests/cli_ci/strict.cohort"), o);
+  CHECK(r.diags.has_errors());
+  for (const auto& d : r.diags.all()) CHECK(d.severity == StrictSeverity(d.kind));
+}
