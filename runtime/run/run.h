@@ -23,6 +23,7 @@ struct RunOptions {
   int32_t today = 0;            ///< days since epoch
   int threads = 1;              ///< batches evaluated in parallel
   int64_t batch_rows = 16384;
+  bool strict_data = false;     ///< header columns the schema does not know are errors
 };
 
 /// Counters of one channel step.
@@ -89,6 +90,7 @@ class ReportTally {
 struct RunStatus {
   int code = 0;
   std::vector<DataError> data_errors;
+  std::vector<DataError> data_warnings;  ///< e.g. header columns the schema does not know
   std::string message;  ///< for code 4
 };
 

@@ -33,6 +33,7 @@ int CmdRun(Args& args) {
   auto threads_s = args.Value("--threads");
   auto batch_s = args.Value("--batch-rows");
   bool quiet = args.Flag("--quiet");
+  bool strict_data = args.Flag("--strict-data");
   std::vector<std::string> files = args.Positionals();
   if (!args.error().empty()) return UsageError(args.error(), "run");
   if (files.size() != 1) return UsageError("expected exactly one segment file", "run");
@@ -41,6 +42,7 @@ int CmdRun(Args& args) {
   RunOptions ro;
   ro.data_dir = *data;
   ro.out_dir = *out;
+  ro.strict_data = strict_data;
   ro.today = TodayUtc();
   if (today_s) {
     auto t = ParseDay(*today_s);
@@ -93,6 +95,7 @@ int CmdRun(Args& args) {
 
   RunReport report;
   RunStatus st = Run(*r.program, *engine, ro, &report);
+  for (const auto& w : st.data_warnings) std::fprintf(stderr, "warning: %s\n", w.ToString().c_str());
   if (st.code == 3) {
     for (const auto& e : st.data_errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
     std::fprintf(stderr, "cohort run: data errors; no output was written\n");

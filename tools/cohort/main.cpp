@@ -18,7 +18,7 @@ static const char kUsage[] =
     "        [--format text|json|sarif] [--sarif-base DIR] [--strict] [--emit ast|ir|llvm]\n"
     "        [--today YYYY-MM-DD] [--no-warnings]\n"
     "  run FILE --data DIR --out DIR\n"
-    "        [--today YYYY-MM-DD] [--engine jit|interp] [--threads N] [--batch-rows N] [--quiet]\n"
+    "        [--today YYYY-MM-DD] [--engine jit|interp] [--threads N] [--batch-rows N] [--strict-data] [--quiet]\n"
     "                            write one list per segment and channel, holdout lists, summary.json\n"
     "  test [PATHS...] [--junit FILE] [--coverage] [--min-coverage PCT] [--today YYYY-MM-DD]\n"
     "                            run the `test` blocks of segment files on every engine\n"
