@@ -1,6 +1,8 @@
-// A streaming RFC 4180 CSV reader for the data loader's hot path: buffered
-// reads (the file is never loaded whole), fields handed out as string_views
-// into the buffer (no per-field allocation), quotes unescaped in place.
+// A streaming RFC 4180 CSV reader: buffered reads (the file is never loaded
+// whole), fields handed out as string_views into the buffer, quotes unescaped
+// in place. The loader now reads through runtime/csv_scan.h (parallel chunks);
+// this one-record-at-a-time reader is the sequential reference the chunked
+// reader is tested against. CheckText validates text cells for both.
 #pragma once
 
 #include <cstddef>

@@ -1,7 +1,8 @@
-// The CSV data loader (LANGUAGE.md §6). List files (events.csv) are read
-// first into compact columnar staging storage and grouped by parent key; the
-// records file (patients.csv) is then streamed batch by batch, each record
-// picking up its group. Error messages name file, line and column but never
+// The CSV data loader (LANGUAGE.md §6). Files are parsed in chunks on
+// LoadOptions::threads threads (runtime/csv_scan.h), results accepted in file
+// order. List files (events.csv) are read first into compact columnar staging
+// storage, stored grouped by parent key; the records file (patients.csv) is
+// then streamed batch by batch, each record picking up its group. Error messages name file, line and column but never
 // the offending cell's value: the data is protected health information.
 #include "runtime/loader.h"
 
