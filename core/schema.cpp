@@ -50,9 +50,9 @@ class Flattener {
  public:
   Flattener(Schema& s, DiagnosticBag& d, const SchemaRanges& r) : schema_(s), diags_(d), ranges_(r) {}
 
-  void Record(const RecordDef& rec, const std::string& prefix, bool optional, bool sensitive) {
+  void Record(const RecordDef& rec, const std::string& prefix, bool optional, bool sensitive, bool absent = false) {
     stack_.push_back(&rec);
-    for (const FieldDef& f : rec.fields) Field(f, prefix, optional, sensitive);
+    for (const FieldDef& f : rec.fields) Field(f, prefix, optional, sensitive, absent);
     stack_.pop_back();
   }
 
@@ -67,10 +67,11 @@ class Flattener {
     return true;
   }
 
-  void Field(const FieldDef& f, const std::string& prefix, bool optional, bool sensitive) {
+  void Field(const FieldDef& f, const std::string& prefix, bool optional, bool sensitive, bool absent) {
     const std::string path = prefix.empty() ? f.name : prefix + "." + f.name;
     const bool opt = optional || f.optional;
     const bool sens = sensitive || f.sensitive;
+    absent_ = absent || f.may_be_absent;
     switch (f.type.kind) {
       case TypeKind::kRecord: {
         const RecordDef* r = f.type.record_def.get();
@@ -81,7 +82,7 @@ class Flattener {
                                   r->name, path));
           return;
         }
-        Record(*r, path, opt, sens);
+        Record(*r, path, opt, sens, absent_);
         return;
       }
       case TypeKind::kList: {
@@ -133,12 +134,22 @@ class Flattener {
   }
 
   void Add(const FieldDef& f, const std::string& path, bool optional, bool sensitive) {
+    // An absent column leaves every value missing: only fields that may be
+    // missing (`T?`, or a set, whose "nothing" is the empty set) may say so.
+    if (absent_ && !optional && f.type.kind != TypeKind::kStringSet) {
+      diags_.Emit(DiagKind::SchemaSyntax, ranges_.ForField(&f),
+                  fmt::format("field `{}` is read `if present` but is not optional; an absent column leaves it "
+                              "missing, so declare it `{}?`",
+                              path, f.type.ToString()));
+      return;
+    }
     ColumnDef c;
     c.path = path;
     c.source = f.source.empty() ? path : f.source;
     c.type = f.type;
     c.optional = optional;
     c.sensitive = sensitive;
+    c.may_be_absent = absent_;
     c.field = &f;
     schema_.columns.push_back(std::move(c));
   }
@@ -147,6 +158,7 @@ class Flattener {
   DiagnosticBag& diags_;
   const SchemaRanges& ranges_;
   std::vector<const RecordDef*> stack_;
+  bool absent_ = false;  ///< the field being flattened may have no column (set by Field)
 };
 
 }  // namespace

@@ -24,6 +24,7 @@ struct ColumnDef {
   Type type;                 ///< never kRecord
   bool optional = false;     ///< missing allowed (also true if a parent record is optional)
   bool sensitive = false;    ///< this field or a parent is sensitive
+  bool may_be_absent = false;  ///< `if present` (here or on a parent record): the header may lack the column
   const FieldDef* field = nullptr;  ///< the declaring field (owned by the schema)
 };
 
@@ -34,12 +35,22 @@ struct ChannelDef {
   ColumnId consent_column = kNoColumn;
 };
 
+/// How one CSV file is written (`file "x.csv" delimiter "|" null "NULL"`):
+/// real EHR and CRM exports differ in delimiter, quoting and null markers.
+struct CsvDialect {
+  char delimiter = ',';    ///< `,` `|` `;` or tab
+  char quote = '"';        ///< '\0' when the file has no quoting (`quote none`)
+  std::string null_token;  ///< a cell meaning "missing" besides the empty cell (`NULL`, `\N`); "" = none
+  bool header = true;      ///< false (`no header`): columns come in schema declaration order
+};
+
 /// Where a list<Record> field's rows come from: a separate CSV file whose
 /// `parent_column` holds the owning record's key (`events.csv`, `patient_id`).
 struct ListSource {
   std::string field;          ///< top-level list field, e.g. `events`
   std::string file;           ///< file name inside the data directory
   std::string parent_column;  ///< column naming the owner's key
+  CsvDialect dialect;
 };
 
 /// A loaded schema. Immutable once built; shared by IR and engines.
@@ -52,6 +63,7 @@ class Schema {
   std::vector<std::shared_ptr<RecordDef>> records;  ///< named record types (Event)
   std::string key_field;                  ///< `id` (a top-level string field)
   std::string records_file = "patients.csv";  ///< main CSV file in a data dir
+  CsvDialect records_dialect;             ///< how records_file is written
   std::vector<ListSource> list_sources;
   std::vector<ChannelDef> channels;
   std::vector<ColumnDef> columns;         ///< flattened leaves, in declaration order

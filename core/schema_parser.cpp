@@ -110,6 +110,7 @@ class SchemaParser {
   void ParseSchemaHeader();
   void ParseKey();
   void ParseFile();
+  bool ParseDialect(CsvDialect* d);
   void ParseChannel();
   void ParseRecordDecl();
   bool ParseRecordBody(const std::shared_ptr<RecordDef>& rec, int depth);
@@ -383,7 +384,84 @@ void SchemaParser::ParseFile() {
   have_file_ = true;
   schema_->records_file = tok_.value;
   Advance();
+  if (!ParseDialect(&schema_->records_dialect)) return SkipLine();
   ExpectLineEnd();
+}
+
+// `delimiter "|"`, `quote "'"` / `quote none`, `null "NULL"`, `no header`, in
+// any order after a file name. Every option is checked here, so the loader
+// never sees a dialect it cannot read.
+bool SchemaParser::ParseDialect(CsvDialect* d) {
+  std::set<std::string> seen;
+  while (tok_.kind == Tok::kIdent) {
+    const std::string opt(tok_.text);
+    SourceRange opt_range = TokRange();
+    if (opt != "delimiter" && opt != "quote" && opt != "null" && opt != "no") {
+      std::string hint = DidYouMean(opt, {"delimiter", "quote", "null", "no"});
+      Error(DiagKind::SchemaSyntax, opt_range,
+            fmt::format("unknown file option `{}`{}", opt,
+                        hint.empty() ? "; options are `delimiter \",\"`, `quote \"'\"`, `null \"NULL\"` and `no header`"
+                                     : hint));
+      return false;
+    }
+    if (!seen.insert(opt).second) {
+      Error(DiagKind::SchemaSyntax, opt_range, fmt::format("file option `{}` is given twice", opt));
+      return false;
+    }
+    Advance();
+    if (opt == "no") {
+      if (!IsIdent("header")) {
+        Expected("`header` after `no`");
+        return false;
+      }
+      d->header = false;
+      Advance();
+      continue;
+    }
+    if (opt == "quote" && IsIdent("none")) {
+      d->quote = '\0';
+      Advance();
+      continue;
+    }
+    if (tok_.kind != Tok::kString) {
+      Expected(opt == "delimiter" ? "a delimiter in quotes: `\",\"`, `\"|\"`, `\";\"` or `\"\\t\"`"
+               : opt == "quote"   ? "a quote character in quotes (`\"'\"`) or `none`"
+                                  : "a null marker in quotes, e.g. `\"NULL\"` or `\"\\\\N\"`");
+      return false;
+    }
+    const std::string& v = tok_.value;
+    if (opt == "delimiter") {
+      if (v != "," && v != "|" && v != ";" && v != "\t") {
+        Error(DiagKind::SchemaSyntax, TokRange(), "a delimiter is one of `\",\"`, `\"|\"`, `\";\"` or `\"\\t\"` (tab)");
+        return false;
+      }
+      d->delimiter = v[0];
+    } else if (opt == "quote") {
+      if (v != "\"" && v != "'") {
+        Error(DiagKind::SchemaSyntax, TokRange(), "a quote character is `\"\\\"\"` or `\"'\"` (or `quote none`)");
+        return false;
+      }
+      d->quote = v[0];
+    } else {
+      bool printable = !v.empty() && v.size() <= 16;
+      for (char c : v) printable = printable && static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+      if (!printable) {
+        Error(DiagKind::SchemaSyntax, TokRange(), "a null marker is 1 to 16 printable ASCII characters without spaces");
+        return false;
+      }
+      d->null_token = v;
+    }
+    Advance();
+  }
+  if (!d->null_token.empty()) {
+    for (char c : d->null_token) {
+      if (c == d->delimiter || (d->quote != '\0' && c == d->quote)) {
+        Error(DiagKind::SchemaSyntax, TokRange(), "the null marker cannot contain the delimiter or the quote character");
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 void SchemaParser::ParseChannel() {
@@ -629,6 +707,24 @@ void SchemaParser::ParseField(const std::shared_ptr<RecordDef>& owner, int depth
     Advance();
   }
 
+  auto parse_if_present = [&]() {
+    if (!IsIdent("if")) return true;
+    SourceRange r = TokRange();
+    Advance();
+    if (!IsIdent("present")) {
+      Expected("`present` after `if` (`if present`: the column may be absent from the file)");
+      return false;
+    }
+    r.end = tok_.end;
+    Advance();
+    if (is_list) {
+      Error(DiagKind::SchemaSyntax, r, "`if present` is for columns; a list's file may already be absent (no rows)");
+      return false;
+    }
+    proto.may_be_absent = true;
+    return true;
+  };
+
   if (IsPunct('?')) {
     if (proto.type.kind == TypeKind::kStringSet || is_list) {
       Error(DiagKind::SchemaSyntax, TokRange(),
@@ -642,6 +738,7 @@ void SchemaParser::ParseField(const std::shared_ptr<RecordDef>& owner, int depth
 
   std::string list_file;
   std::string list_parent;
+  CsvDialect list_dialect;
   SourceRange from_range;
   if (IsIdent("from")) {
     from_range = TokRange();
@@ -687,7 +784,9 @@ void SchemaParser::ParseField(const std::shared_ptr<RecordDef>& owner, int depth
       }
       Advance();
     }
+    if (is_list && !ParseDialect(&list_dialect)) return SkipLine();
   }
+  if (!parse_if_present()) return SkipLine();
   if (tok_.kind == Tok::kString) {
     proto.description = tok_.value;
     Advance();
@@ -714,7 +813,7 @@ void SchemaParser::ParseField(const std::shared_ptr<RecordDef>& owner, int depth
   }
 
   if (!AtLineEnd()) {
-    Expected(proto.description.empty() ? "`?`, `from \"column\"`, a description in quotes, or end of line"
+    Expected(proto.description.empty() ? "`?`, `from \"column\"`, `if present`, a description in quotes, or end of line"
                                        : "end of line after the description");
     return SkipLine();
   }
@@ -743,6 +842,7 @@ void SchemaParser::ParseField(const std::shared_ptr<RecordDef>& owner, int depth
       ls.field = name;
       ls.file = list_file.empty() ? name + ".csv" : list_file;
       ls.parent_column = list_parent;  // defaulted in FinalizeSchema
+      ls.dialect = list_dialect;
       schema_->list_sources.push_back(std::move(ls));
     }
   }

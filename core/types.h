@@ -71,6 +71,7 @@ struct FieldDef {
   bool sensitive = false;   ///< governance: diagnoses, behavioural health, ...
   std::string source;       ///< source column name if it differs (`from "col"`)
   std::string description;  ///< for hover and docs
+  bool may_be_absent = false;  ///< `if present`: the CSV column may be missing from the header
   uint32_t line = 0;        ///< 1-based line in the schema file (go-to-definition)
 };
 

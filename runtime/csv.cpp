@@ -13,7 +13,8 @@
 
 namespace cohort {
 
-CsvReader::CsvReader(size_t buffer_size) : chunk_(buffer_size < 64 ? 64 : buffer_size) {}
+CsvReader::CsvReader(size_t buffer_size, const CsvDialect& dialect)
+    : chunk_(buffer_size < 64 ? 64 : buffer_size), delim_(dialect.delimiter), quote_(dialect.quote), quoting_(dialect.quote != '\0') {}
 
 CsvReader::~CsvReader() {
   if (fd_ >= 0) ::close(fd_);
@@ -100,7 +101,7 @@ CsvReader::Status CsvReader::Next() {
     const void* nl = std::memchr(base + pos_, '\n', end_ - pos_);
     if (nl != nullptr) {
       size_t nl_at = static_cast<const char*>(nl) - base;
-      if (std::memchr(base + pos_, '"', nl_at - pos_) == nullptr) {
+      if (!quoting_ || std::memchr(base + pos_, quote_, nl_at - pos_) == nullptr) {
         has_quote = false;
         rec_end = nl_at;
         consumed = nl_at + 1;
@@ -122,21 +123,21 @@ CsvReader::Status CsvReader::Next() {
           char c = p[rel];
           switch (state) {
             case ScanState::kFieldStart:
-              if (c == '"') state = ScanState::kQuoted;
+              if (quoting_ && c == quote_) state = ScanState::kQuoted;
               else if (c == '\n') found = true;
-              else if (c != ',') state = ScanState::kUnquoted;
+              else if (c != delim_) state = ScanState::kUnquoted;
               break;
             case ScanState::kUnquoted:
-              if (c == ',') state = ScanState::kFieldStart;
+              if (c == delim_) state = ScanState::kFieldStart;
               else if (c == '\n') found = true;
               break;
             case ScanState::kQuoted:
-              if (c == '"') state = ScanState::kQuoteSeen;
+              if (quoting_ && c == quote_) state = ScanState::kQuoteSeen;
               else if (c == '\n') ++inner_newlines;
               break;
             case ScanState::kQuoteSeen:
-              if (c == '"') state = ScanState::kQuoted;
-              else if (c == ',') state = ScanState::kFieldStart;
+              if (quoting_ && c == quote_) state = ScanState::kQuoted;
+              else if (c == delim_) state = ScanState::kFieldStart;
               else if (c == '\n') found = true;
               else state = ScanState::kUnquoted;  // malformed; reported when splitting
               break;
@@ -174,7 +175,7 @@ CsvReader::Status CsvReader::Next() {
       char* p = base + start;
       char* e = base + rec_end;
       for (;;) {
-        char* c = static_cast<char*>(std::memchr(p, ',', e - p));
+        char* c = static_cast<char*>(std::memchr(p, delim_, e - p));
         if (c == nullptr) {
           fields_.emplace_back(p, e - p);
           break;
@@ -192,7 +193,7 @@ CsvReader::Status CsvReader::Next() {
 bool CsvReader::SplitFields(char* begin, char* end) {
   char* p = begin;
   for (;;) {
-    if (p < end && *p == '"') {
+    if (p < end && quoting_ && *p == quote_) {
       char* out = p;  // unescaped bytes are written over the field itself
       char* r = p + 1;
       for (;;) {
@@ -202,9 +203,9 @@ bool CsvReader::SplitFields(char* begin, char* end) {
           return false;
         }
         char c = *r;
-        if (c == '"') {
-          if (r + 1 < end && r[1] == '"') {
-            *out++ = '"';
+        if (quoting_ && c == quote_) {
+          if (r + 1 < end && r[1] == quote_) {
+            *out++ = quote_;
             r += 2;
             continue;
           }
@@ -216,7 +217,7 @@ bool CsvReader::SplitFields(char* begin, char* end) {
       }
       fields_.emplace_back(p, out - p);
       if (r == end) return true;
-      if (*r != ',') {
+      if (*r != delim_) {
         error_ = "unexpected character after a closing quote; quote the whole field and double inner quotes";
         error_field_ = fields_.size();
         return false;
@@ -224,7 +225,7 @@ bool CsvReader::SplitFields(char* begin, char* end) {
       p = r + 1;
       continue;
     }
-    char* c = static_cast<char*>(std::memchr(p, ',', end - p));
+    char* c = static_cast<char*>(std::memchr(p, delim_, end - p));
     if (c == nullptr) {
       fields_.emplace_back(p, end - p);
       return true;
@@ -232,6 +233,53 @@ bool CsvReader::SplitFields(char* begin, char* end) {
     fields_.emplace_back(p, c - p);
     p = c + 1;
   }
+}
+
+}  // namespace cohort
+
+namespace cohort {
+
+const char* CheckText(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  // Fast path: 8 bytes at a time while they are ASCII and not NUL.
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    const uint64_t zero = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+    if (((w & 0x8080808080808080ULL) | zero) != 0) break;
+  }
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      if (c == 0) return "NUL byte";
+      ++i;
+      continue;
+    }
+    // RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF.
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return "invalid UTF-8";
+    }
+    if (i + len > n) return "invalid UTF-8";
+    if (p[i + 1] < lo || p[i + 1] > hi) return "invalid UTF-8";
+    for (size_t k = 2; k < len; ++k)
+      if ((p[i + k] & 0xC0) != 0x80) return "invalid UTF-8";
+    i += len;
+  }
+  return nullptr;
 }
 
 }  // namespace cohort

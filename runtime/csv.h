@@ -1,6 +1,8 @@
-// A streaming RFC 4180 CSV reader for the data loader's hot path: buffered
-// reads (the file is never loaded whole), fields handed out as string_views
-// into the buffer (no per-field allocation), quotes unescaped in place.
+// A streaming RFC 4180 CSV reader: buffered reads (the file is never loaded
+// whole), fields handed out as string_views into the buffer, quotes unescaped
+// in place. The loader now reads through runtime/csv_scan.h (parallel chunks);
+// this one-record-at-a-time reader is the sequential reference the chunked
+// reader is tested against. CheckText validates text cells for both.
 #pragma once
 
 #include <cstddef>
@@ -9,7 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/schema.h"
+
 namespace cohort {
+
+/// Checks that a text cell or header name is valid UTF-8 without NUL bytes.
+/// Returns nullptr, or what is wrong ("NUL byte", "invalid UTF-8"; never the text).
+const char* CheckText(std::string_view s);
 
 /// Reads records from one CSV file. Accepts LF and CRLF line ends, `""` as a
 /// quote inside quoted fields, newlines inside quotes, and skips a UTF-8 BOM.
@@ -20,7 +28,7 @@ class CsvReader {
   enum class Status { kRecord, kEnd, kError };
 
   /// `buffer_size` is the initial read size; it grows only for longer records.
-  explicit CsvReader(size_t buffer_size = size_t{1} << 20);
+  explicit CsvReader(size_t buffer_size = size_t{1} << 20, const CsvDialect& dialect = {});
   ~CsvReader();
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
@@ -55,6 +63,9 @@ class CsvReader {
   size_t pos_ = 0;  ///< start of the unread part
   size_t end_ = 0;  ///< end of valid bytes
   size_t chunk_;
+  char delim_;
+  char quote_;
+  bool quoting_;  ///< false: `quote none`, quote characters are plain bytes
   int64_t next_line_ = 1;
   int64_t record_line_ = 0;
   std::vector<std::string_view> fields_;

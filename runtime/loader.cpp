@@ -1,7 +1,8 @@
-// The CSV data loader (LANGUAGE.md §6). List files (events.csv) are read
-// first into compact columnar staging storage and grouped by parent key; the
-// records file (patients.csv) is then streamed batch by batch, each record
-// picking up its group. Error messages name file, line and column but never
+// The CSV data loader (LANGUAGE.md §6). Files are parsed in chunks on
+// LoadOptions::threads threads (runtime/csv_scan.h), results accepted in file
+// order. List files (events.csv) are read first into compact columnar staging
+// storage, stored grouped by parent key; the records file (patients.csv) is
+// then streamed batch by batch, each record picking up its group. Error messages name file, line and column but never
 // the offending cell's value: the data is protected health information.
 #include "runtime/loader.h"
 
@@ -18,10 +19,13 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <deque>
 #include <unordered_map>
 
 #include "core/dates.h"
+#include "core/diagnostic.h"
 #include "runtime/csv.h"
+#include "runtime/csv_scan.h"
 
 namespace cohort {
 
@@ -94,6 +98,21 @@ class KeyTable {
       }
     }
   }
+  /// The id of `key`, or UINT32_MAX; read-only, so chunk workers may call it
+  /// while nothing inserts.
+  uint32_t Find(std::string_view key) const {
+    if (slots_.empty()) return UINT32_MAX;
+    uint64_t h = HashKey(key);
+    Slot probe = MakeSlot(key, h, 0);
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.id_plus_one == 0) return UINT32_MAX;
+      if (s.tag == probe.tag && s.len == probe.len && s.prefix == probe.prefix &&
+          (key.size() <= 8 || Key(s.id_plus_one - 1) == key))
+        return s.id_plus_one - 1;
+    }
+  }
   size_t size() const { return count_; }
 
  private:
@@ -157,6 +176,7 @@ class KeyTable {
     }
     ~SlotArray() { std::free(data_); }
     Slot& operator[](size_t i) { return data_[i]; }
+    const Slot& operator[](size_t i) const { return data_[i]; }
     size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
 
@@ -176,6 +196,7 @@ struct FieldSpec {
   std::string name;        ///< header name (the source column)
   TypeKind kind = TypeKind::kError;
   bool optional = false;
+  bool may_be_absent = false;   ///< `if present`: the header may lack the column
   const EnumDef* enum_def = nullptr;
   ColumnId column = kNoColumn;  ///< batch column (records) or element index (lists)
   int header_index = -1;        ///< 0-based index in the header, -1 if absent
@@ -185,12 +206,22 @@ struct FieldSpec {
 class CellParser {
  public:
   /// Appends `cell` to `col`; on failure appends a null and sets `*message`.
+  /// A cell equal to this (besides the empty cell) is missing (`null "NULL"`).
+  std::string_view null_token;
+
   bool Append(const FieldSpec& spec, std::string_view cell, ColumnData* col, std::string* message) {
+    const bool is_null = cell.empty() || (!null_token.empty() && cell == null_token);
     if (spec.kind == TypeKind::kStringSet) {
+      if (is_null) cell = {};
+      if (const char* bad = CheckText(cell)) {
+        col->AppendListEnd(col->children[0].length);
+        *message = fmt::format("{} in a text cell", bad);
+        return false;
+      }
       AppendSet(cell, col);
       return true;
     }
-    if (cell.empty()) {
+    if (is_null) {
       col->AppendNull();
       if (spec.optional) return true;
       *message = "missing value for a required field";
@@ -224,7 +255,14 @@ class CellParser {
         col->AppendDecimal(v);
         return true;
       }
-      case TypeKind::kString: col->AppendString(cell); return true;
+      case TypeKind::kString:
+        if (const char* bad = CheckText(cell)) {
+          col->AppendNull();
+          *message = fmt::format("{} in a text cell", bad);
+          return false;
+        }
+        col->AppendString(cell);
+        return true;
       case TypeKind::kDate: {
         auto d = ParseDate(cell);
         if (!d) return Fail(col, message, "invalid date; expected YYYY-MM-DD");
@@ -397,28 +435,82 @@ bool IsCellKind(TypeKind k) {
   }
 }
 
-/// Rows of one list field, stored column-wise in file order and grouped by
-/// owner key id through a counting sort (`order` + `group_start`).
+/// Appends elements [begin, end) of staging column `src` onto `dst`.
+void CopyRange(const ColumnData& src, int64_t begin, int64_t end, ColumnData* dst) {
+  if (begin >= end) return;
+  if (!src.has_nulls) {
+    switch (src.kind) {
+      case TypeKind::kInt:
+      case TypeKind::kTimestamp:
+        for (int64_t i = begin; i < end; ++i) {
+          int64_t v;
+          std::memcpy(&v, src.values.data() + i * 8, 8);
+          dst->AppendInt(v);
+        }
+        return;
+      case TypeKind::kEnum:
+        for (int64_t i = begin; i < end; ++i) dst->AppendEnum(src.values[i]);
+        return;
+      default: break;
+    }
+  }
+  for (int64_t i = begin; i < end; ++i) CopyElement(src, i, dst);
+}
+
+/// Rows of one list field, stored column-wise grouped by owner key id: the
+/// rows of key id `g` are [group_start[g], group_start[g + 1]) of every
+/// staging column, so attaching them to a record is one sequential copy.
 struct ListData {
   ColumnId column = kNoColumn;
   std::string path;                     ///< file as opened
   std::vector<FieldSpec> fields;        ///< element fields, in RecordDef order
   std::vector<ColumnData> staging;      ///< one per element field
-  std::vector<uint32_t> row_key;        ///< owner key id per row (file order)
-  std::vector<uint32_t> group_start;    ///< per key id: first index into `order`
-  std::vector<uint32_t> order;          ///< row indices grouped by key id
+  std::vector<uint32_t> row_key;        ///< owner key id per row (file order, while loading)
+  std::vector<uint32_t> group_start;    ///< per key id: first row of its group
   size_t num_groups = 0;                ///< key ids below this may own rows
+};
+
+/// A located problem found by a chunk worker; the line is relative to the
+/// chunk until the chunk is accepted.
+struct ChunkError {
+  int64_t line = 0;
+  std::string column;
+  int64_t column_index = 0;
+  std::string message;
+};
+
+/// What a worker produced from one chunk of a list file.
+struct ListSlot {
+  std::vector<ColumnData> staging;
+  std::vector<std::string_view> parents;  ///< views into the mapped file
+  std::vector<ChunkError> errors;
+  CellParser parser;
+  std::string message;
+};
+
+/// What a worker produced from one chunk of the records file.
+struct RecordSlot {
+  std::vector<Batch> batches;
+  std::vector<uint32_t> key_ids;        ///< per row: id if the key was known, else UINT32_MAX
+  std::vector<std::string_view> keys;   ///< per row: the key (empty if missing), a view into the file
+  std::vector<int64_t> lines;           ///< per row: line relative to the chunk
+  std::vector<ChunkError> errors;
+  int64_t rows = 0;
+  CellParser parser;
+  std::string message;
 };
 
 class CsvRecordReader final : public RecordReader {
  public:
-  explicit CsvRecordReader(std::shared_ptr<const Schema> schema) : schema_(std::move(schema)) {}
+  CsvRecordReader(std::shared_ptr<const Schema> schema, const LoadOptions& options)
+      : schema_(std::move(schema)), options_(options) {}
 
   /// Reads list files and the records header; false with errors() on failure.
   bool Open(const std::string& dir);
 
   bool Next(Batch* out, int64_t max_rows) override;
   const std::vector<DataError>& errors() const override { return errors_; }
+  const std::vector<DataError>& warnings() const override { return warnings_; }
   const LoadStats& stats() const override { return stats_; }
 
  private:
@@ -432,13 +524,26 @@ class CsvRecordReader final : public RecordReader {
   static std::string HeaderName(const std::vector<std::string>& header, size_t index) {
     return index >= 1 && index <= header.size() ? header[index - 1] : std::string();
   }
-  bool ReadHeader(CsvReader& csv, const std::string& path, std::vector<std::string>* header);
+  /// Reads (or, without a header line, assumes) the header of `file` and maps
+  /// `specs` and the `parent` key column to it; errors for missing or
+  /// duplicate columns, warnings (errors when strict) for columns the schema
+  /// lacks. `*data_begin`/`*data_line`: where the rows start.
+  bool BindHeader(const std::string& path, const CsvDialect& dialect, const MappedFile& file,
+                  std::vector<std::string>* header, std::vector<FieldSpec>* specs, const std::string* parent,
+                  int* parent_index, size_t* data_begin, int64_t* data_line);
   bool LoadList(const std::string& dir, const ColumnDef& def, ListData* list);
-  void ProcessRecord(Batch* out);
+  void ParseListChunk(CsvTokenizer& t, const ListData& list, const std::vector<std::string>& header, int parent_index,
+                      ListSlot* s) const;
+  void ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) const;
+  bool AcceptRecordChunk(RecordSlot* s, int64_t first_line);
+  /// Adds a chunk's errors to errors_ in file order; false when full.
+  bool AddChunkErrors(const std::string& path, std::vector<ChunkError>& errors, int64_t first_line);
   void Finish();
 
   std::shared_ptr<const Schema> schema_;
+  LoadOptions options_;
   std::vector<DataError> errors_;
+  std::vector<DataError> warnings_;
   LoadStats stats_;
   KeyTable keys_;
   std::vector<uint8_t> seen_;  ///< per key id: already read as a record
@@ -447,25 +552,34 @@ class CsvRecordReader final : public RecordReader {
   FieldSpec key_spec_;
   std::vector<std::string> header_;
   std::string records_path_;
-  CsvReader csv_;
-  CellParser parser_;
-  std::string message_;
+  MappedFile records_file_;
+  std::unique_ptr<ChunkPipeline> pipeline_;
+  std::vector<RecordSlot> slots_;
+  std::deque<Batch> ready_;
+  int64_t max_rows_ = 0;
+  std::string null_token_;  ///< of the records file
   bool done_ = false;
 };
 
-bool CsvRecordReader::ReadHeader(CsvReader& csv, const std::string& path, std::vector<std::string>* header) {
-  auto st = csv.Next();
-  if (st == CsvReader::Status::kError) {
-    AddError(path, csv.line(), HeaderName(*header, csv.error_field()), csv.error_field(), csv.error());
-    return false;
+std::string ClosestColumn(const std::string& name, const std::vector<std::string>& candidates) {
+  std::string best = ClosestMatch(name, candidates);
+  if (!best.empty()) return best;
+  size_t best_prefix = 0;
+  for (const std::string& c : candidates) {
+    const std::string& s = name.size() <= c.size() ? name : c;  // the shorter abbreviates the longer
+    const std::string& l = name.size() <= c.size() ? c : name;
+    size_t j = 0;
+    for (size_t i = 0; i < l.size() && j < s.size(); ++i)
+      if (l[i] == s[j]) ++j;
+    if (j != s.size()) continue;
+    size_t prefix = 0;
+    while (prefix < s.size() && s[prefix] == l[prefix]) ++prefix;
+    if (prefix >= 3 && prefix > best_prefix) {
+      best_prefix = prefix;
+      best = c;
+    }
   }
-  if (st == CsvReader::Status::kEnd) {
-    AddError(path, 0, "", 0, "empty file; expected a header row naming the columns");
-    return false;
-  }
-  header->clear();
-  for (std::string_view f : csv.fields()) header->emplace_back(f);
-  return true;
+  return best;
 }
 
 /// Index of `name` in `header`; -2 if it appears more than once, -1 if absent.
@@ -480,6 +594,142 @@ int FindHeader(const std::vector<std::string>& header, std::string_view name, in
     found = static_cast<int>(i);
   }
   return found;
+}
+
+bool CsvRecordReader::BindHeader(const std::string& path, const CsvDialect& dialect, const MappedFile& file,
+                                 std::vector<std::string>* header, std::vector<FieldSpec>* specs,
+                                 const std::string* parent, int* parent_index, size_t* data_begin,
+                                 int64_t* data_line) {
+  // The names the schema expects, in declaration order (the order of a file
+  // without a header line).
+  std::vector<std::string> expected;
+  if (parent) expected.push_back(*parent);
+  for (const FieldSpec& spec : *specs) expected.push_back(spec.name);
+  const size_t bom = BomLength(file.data(), file.size());
+  *data_begin = bom;
+  *data_line = 1;
+  if (dialect.header) {
+    CsvTokenizer t(dialect);
+    t.Reset(file.data(), file.size(), bom, file.size(), /*speculative=*/false, 0);
+    auto st = t.Next();
+    if (st == CsvTokenizer::Status::kError) {
+      AddError(path, 1 + t.line(), "", static_cast<int64_t>(t.error_field()), t.error());
+      return false;
+    }
+    if (st != CsvTokenizer::Status::kRecord) {
+      AddError(path, 0, "", 0, "empty file; expected a header row naming the columns");
+      return false;
+    }
+    header->clear();
+    bool ok = true;
+    for (size_t i = 0; i < t.num_fields(); ++i) {
+      header->emplace_back(t.field(i));
+      if (const char* bad = CheckText(t.field(i))) {
+        // The name itself cannot be shown safely: locate it by position.
+        AddError(path, 1 + t.line(), "", static_cast<int64_t>(i + 1), fmt::format("{} in a header name", bad));
+        ok = false;
+      }
+    }
+    if (!ok) return false;
+    *data_begin = t.end();
+    *data_line = 1 + t.lines();
+  } else {
+    *header = expected;
+  }
+  const std::vector<std::string>& h = *header;
+  // Header columns no field reads: a typo, or a column the schema forgot.
+  std::vector<std::string> unknown;
+  for (size_t i = 0; i < h.size(); ++i) {
+    if (std::find(expected.begin(), expected.end(), h[i]) != expected.end()) continue;
+    unknown.push_back(h[i]);
+    std::string closest = ClosestColumn(h[i], expected);
+    std::string hint = closest.empty() ? std::string() : fmt::format("; did you mean `{}`?", closest);
+    DataError e{path, 1, h[i], static_cast<int64_t>(i + 1),
+                fmt::format("column is not in the schema{}", hint.empty() ? "; it is ignored" : hint)};
+    if (options_.strict_data) {
+      e.message += " (an error with --strict-data)";
+      AddError(e.file, e.line, e.column, e.column_index, e.message);
+    } else {
+      warnings_.push_back(std::move(e));
+    }
+  }
+  auto missing_hint = [&](const std::string& name) {
+    std::string m = ClosestColumn(name, unknown);
+    return m.empty() ? std::string() : fmt::format(" (did you mean the header's `{}`?)", m);
+  };
+  bool ok = errors_.empty();
+  int second = -1;
+  if (parent) {
+    *parent_index = FindHeader(h, *parent, &second);
+    if (*parent_index == -1) {
+      AddError(path, 1, *parent, 0, "parent key column is missing from the header" + missing_hint(*parent));
+      ok = false;
+    } else if (*parent_index == -2) {
+      AddError(path, 1, *parent, second + 1, "column appears more than once in the header");
+      ok = false;
+    }
+  }
+  const ColumnId key_col = parent ? kNoColumn : schema_->key_column();
+  for (FieldSpec& spec : *specs) {
+    spec.header_index = FindHeader(h, spec.name, &second);
+    if (spec.header_index == -2) {
+      AddError(path, 1, spec.name, second + 1, "column appears more than once in the header");
+      ok = false;
+    } else if (spec.header_index == -1 && !spec.may_be_absent) {
+      // Even an optional field's column must be there: a misspelled header
+      // would otherwise leave every value silently missing.
+      std::string what = spec.column == key_col && !parent ? "key column is missing from the header"
+                         : !spec.optional && spec.kind != TypeKind::kStringSet
+                             ? "required column is missing from the header"
+                             : "column is missing from the header; mark the field `if present` in the schema if "
+                               "files may lack it";
+      AddError(path, 1, spec.name, 0, what + missing_hint(spec.name));
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+bool CsvRecordReader::AddChunkErrors(const std::string& path, std::vector<ChunkError>& errors, int64_t first_line) {
+  // Stable: errors of one record keep their order (key first, then columns).
+  std::stable_sort(errors.begin(), errors.end(), [](const ChunkError& a, const ChunkError& b) { return a.line < b.line; });
+  for (ChunkError& e : errors)
+    if (!AddError(path, first_line + e.line, std::move(e.column), e.column_index, std::move(e.message))) return false;
+  return true;
+}
+
+void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, const std::vector<std::string>& header,
+                                     int parent_index, ListSlot* s) const {
+  s->staging.clear();
+  for (const FieldSpec& spec : list.fields) s->staging.push_back(MakeStagingColumn(spec.kind));
+  s->parents.clear();
+  s->errors.clear();
+  const size_t width = header.size();
+  for (;;) {
+    auto st = t.Next();
+    if (st == CsvTokenizer::Status::kEnd || st == CsvTokenizer::Status::kAbort) break;
+    if (s->errors.size() >= kMaxErrors) continue;  // this chunk alone fills the report: only find its end
+    if (st == CsvTokenizer::Status::kError) {
+      s->errors.push_back({t.line(), HeaderName(header, t.error_field()), static_cast<int64_t>(t.error_field()), t.error()});
+      continue;
+    }
+    if (t.num_fields() != width) {
+      s->errors.push_back({t.line(), "", 0, fmt::format("expected {} fields as in the header, found {}", width, t.num_fields())});
+      continue;
+    }
+    std::string_view parent = t.field(static_cast<size_t>(parent_index));
+    if (parent.empty() || parent == s->parser.null_token) {
+      s->errors.push_back({t.line(), header[parent_index], parent_index + 1, "missing parent key"});
+      continue;
+    }
+    for (size_t i = 0; i < list.fields.size(); ++i) {
+      const FieldSpec& spec = list.fields[i];
+      std::string_view cell = spec.header_index >= 0 ? t.field(static_cast<size_t>(spec.header_index)) : "";
+      if (!s->parser.Append(spec, cell, &s->staging[i], &s->message))
+        s->errors.push_back({t.line(), spec.name, spec.header_index + 1, s->message});
+    }
+    s->parents.push_back(parent);
+  }
 }
 
 bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, ListData* list) {
@@ -502,6 +752,7 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
     spec.name = f.source.empty() ? f.name : f.source;
     spec.kind = f.type.kind;
     spec.optional = f.optional;
+    spec.may_be_absent = f.may_be_absent;
     spec.enum_def = f.type.enum_def.get();
     spec.column = static_cast<ColumnId>(i);
     if (!IsCellKind(spec.kind)) {
@@ -513,90 +764,73 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
     list->staging.push_back(MakeStagingColumn(f.type.kind));
   }
   std::error_code ec;
-  if (!std::filesystem::exists(list->path, ec)) return true;  // no file: every list is empty
+  if (!std::filesystem::exists(list->path, ec)) {
+    list->num_groups = 0;
+    list->group_start.assign(1, 0);
+    return true;  // no file: every list is empty
+  }
 
-  CsvReader csv;
-  if (!csv.Open(list->path)) {
-    AddError(list->path, 0, "", 0, csv.error());
+  MappedFile file;
+  if (!file.Open(list->path)) {
+    AddError(list->path, 0, "", 0, file.error());
     return false;
   }
   std::vector<std::string> header;
-  if (!ReadHeader(csv, list->path, &header)) return false;
-  bool ok = true;
-  int second = -1;
-  int parent_index = FindHeader(header, src->parent_column, &second);
-  if (parent_index == -1) {
-    AddError(list->path, 1, src->parent_column, 0, "parent key column is missing from the header");
-    ok = false;
-  } else if (parent_index == -2) {
-    AddError(list->path, 1, src->parent_column, second + 1, "column appears more than once in the header");
-    ok = false;
-  }
-  for (FieldSpec& spec : list->fields) {
-    spec.header_index = FindHeader(header, spec.name, &second);
-    if (spec.header_index == -2) {
-      AddError(list->path, 1, spec.name, second + 1, "column appears more than once in the header");
-      ok = false;
-    } else if (spec.header_index == -1 && !spec.optional) {
-      AddError(list->path, 1, spec.name, 0, "required column is missing from the header");
-      ok = false;
-    }
-  }
-  if (!ok) return false;
+  int parent_index = -1;
+  size_t begin = 0;
+  int64_t first_line = 1;
+  if (!BindHeader(list->path, src->dialect, file, &header, &list->fields, &src->parent_column, &parent_index, &begin,
+                  &first_line))
+    return false;
 
-  const size_t width = header.size();
-  for (;;) {
-    auto st = csv.Next();
-    if (st == CsvReader::Status::kEnd) break;
-    if (st == CsvReader::Status::kError) {
-      if (!AddError(list->path, csv.line(), HeaderName(header, csv.error_field()), csv.error_field(), csv.error()))
-        break;
-      continue;
+  ChunkPipeline pipeline(file, src->dialect, begin, first_line, options_.threads, options_.chunk_bytes);
+  std::vector<ListSlot> slots(pipeline.slots());
+  for (ListSlot& s : slots) s.parser.null_token = src->dialect.null_token;
+  auto parse = [&](CsvTokenizer& t, size_t slot) { ParseListChunk(t, *list, header, parent_index, &slots[slot]); };
+  auto accept = [&](size_t slot, int64_t line) {
+    ListSlot& s = slots[slot];
+    if (!AddChunkErrors(list->path, s.errors, line)) return false;
+    if (!errors_.empty()) return true;  // keep scanning for more errors; the data is not used
+    if (list->row_key.size() + s.parents.size() >= UINT32_MAX - 1) {
+      AddError(list->path, line, "", 0, "too many rows in list file");
+      return false;
     }
-    if (csv.num_fields() != width) {
-      if (!AddError(list->path, csv.line(), "", 0,
-                    fmt::format("expected {} fields as in the header, found {}", width, csv.num_fields())))
-        break;
-      continue;
+    for (std::string_view parent : s.parents) {
+      bool inserted;
+      list->row_key.push_back(keys_.FindOrInsert(parent, &inserted));
     }
-    std::string_view parent = csv.field(static_cast<size_t>(parent_index));
-    if (parent.empty()) {
-      if (!AddError(list->path, csv.line(), src->parent_column, parent_index + 1, "missing parent key")) break;
-      continue;
-    }
-    bool row_ok = true;
-    for (size_t i = 0; i < list->fields.size(); ++i) {
-      const FieldSpec& spec = list->fields[i];
-      std::string_view cell = spec.header_index >= 0 ? csv.field(static_cast<size_t>(spec.header_index)) : "";
-      if (!parser_.Append(spec, cell, &list->staging[i], &message_)) {
-        row_ok = false;
-        if (!AddError(list->path, csv.line(), spec.name, spec.header_index + 1, message_)) break;
-      } else if (!list->staging[i].data.empty() && list->staging[i].data.size() > size_t{INT32_MAX} / 2) {
-        AddError(list->path, csv.line(), spec.name, spec.header_index + 1, "list file too large to load");
+    for (size_t f = 0; f < s.staging.size(); ++f) {
+      CopyRange(s.staging[f], 0, s.staging[f].length, &list->staging[f]);
+      if (list->staging[f].data.size() > size_t{INT32_MAX} / 2) {
+        AddError(list->path, line, list->fields[f].name, list->fields[f].header_index + 1, "list file too large to load");
         return false;
       }
     }
-    if (full()) break;
-    if (!row_ok) continue;  // staging now holds a null row; errors stop the run anyway
-    if (list->row_key.size() >= UINT32_MAX - 1) {
-      AddError(list->path, csv.line(), "", 0, "too many rows in list file");
-      return false;
-    }
-    bool inserted;
-    list->row_key.push_back(keys_.FindOrInsert(parent, &inserted));
-  }
+    return true;
+  };
+  while (pipeline.Round(parse, accept)) file.Release(pipeline.position());
   if (!errors_.empty()) return false;
   stats_.list_rows += static_cast<int64_t>(list->row_key.size());
 
-  // Counting sort of rows by owner key id.
+  // Group rows by owner key id (a counting sort), then store each column in
+  // group order so a record's rows are one contiguous range.
+  const size_t n = list->row_key.size();
   list->num_groups = keys_.size();
   list->group_start.assign(list->num_groups + 1, 0);
   for (uint32_t k : list->row_key) ++list->group_start[k + 1];
   for (size_t g = 0; g < list->num_groups; ++g) list->group_start[g + 1] += list->group_start[g];
-  list->order.resize(list->row_key.size());
-  std::vector<uint32_t> fill(list->group_start.begin(), list->group_start.end() - 1);
-  for (uint32_t r = 0; r < list->row_key.size(); ++r) list->order[fill[list->row_key[r]]++] = r;
-  std::vector<uint32_t>().swap(list->row_key);  // only the grouping is needed from here on
+  std::vector<uint32_t> order(n);
+  {
+    std::vector<uint32_t> fill(list->group_start.begin(), list->group_start.end() - 1);
+    for (uint32_t r = 0; r < n; ++r) order[fill[list->row_key[r]]++] = r;
+  }
+  std::vector<uint32_t>().swap(list->row_key);
+  for (ColumnData& col : list->staging) {
+    ColumnData sorted = MakeStagingColumn(col.kind);
+    sorted.Reserve(static_cast<int64_t>(n));
+    CopyElements(col, order.data(), n, &sorted);
+    col = std::move(sorted);
+  }
   return true;
 }
 
@@ -613,11 +847,10 @@ bool CsvRecordReader::Open(const std::string& dir) {
   }
 
   records_path_ = (std::filesystem::path(dir) / schema.records_file).string();
-  if (!csv_.Open(records_path_)) {
-    AddError(records_path_, 0, "", 0, csv_.error());
+  if (!records_file_.Open(records_path_)) {
+    AddError(records_path_, 0, "", 0, records_file_.error());
     return false;
   }
-  if (!ReadHeader(csv_, records_path_, &header_)) return false;
   ColumnId key_col = schema.key_column();
   if (key_col == kNoColumn) {
     AddError(records_path_, 0, schema.key_field, 0, "the schema's key field is not a column");
@@ -631,6 +864,7 @@ bool CsvRecordReader::Open(const std::string& dir) {
     spec.name = def.source.empty() ? def.path : def.source;
     spec.kind = def.type.kind;
     spec.optional = def.optional && id != key_col;
+    spec.may_be_absent = def.may_be_absent && id != key_col;
     spec.enum_def = def.type.enum_def.get();
     spec.column = id;
     if (!IsCellKind(spec.kind)) {
@@ -639,64 +873,118 @@ bool CsvRecordReader::Open(const std::string& dir) {
       ok = false;
       continue;
     }
-    int second = -1;
-    spec.header_index = FindHeader(header_, spec.name, &second);
-    if (spec.header_index == -2) {
-      AddError(records_path_, 1, spec.name, second + 1, "column appears more than once in the header");
-      ok = false;
-    } else if (spec.header_index == -1 && !spec.optional) {
-      AddError(records_path_, 1, spec.name, 0,
-               id == key_col ? "key column is missing from the header" : "required column is missing from the header");
-      ok = false;
-    }
-    if (id == key_col) key_spec_ = spec;
     fields_.push_back(std::move(spec));
   }
-  return ok;
+  if (!ok) return false;
+  size_t begin = 0;
+  int64_t first_line = 1;
+  if (!BindHeader(records_path_, schema.records_dialect, records_file_, &header_, &fields_, nullptr, nullptr, &begin,
+                  &first_line))
+    return false;
+  for (const FieldSpec& spec : fields_)
+    if (spec.column == key_col) key_spec_ = spec;
+  null_token_ = schema.records_dialect.null_token;
+  pipeline_ = std::make_unique<ChunkPipeline>(records_file_, schema.records_dialect, begin, first_line,
+                                              options_.threads, options_.chunk_bytes);
+  slots_ = std::vector<RecordSlot>(pipeline_->slots());
+  for (RecordSlot& s : slots_) s.parser.null_token = null_token_;
+  return true;
 }
 
-void CsvRecordReader::ProcessRecord(Batch* out) {
-  const int64_t line = csv_.line();
-  if (csv_.num_fields() != header_.size()) {
-    AddError(records_path_, line, "", 0,
-             fmt::format("expected {} fields as in the header, found {}", header_.size(), csv_.num_fields()));
-    return;
-  }
-  // The key first: duplicates and list groups depend on it.
-  std::string_view key = csv_.field(static_cast<size_t>(key_spec_.header_index));
-  uint32_t key_id = UINT32_MAX;
-  if (key.empty()) {
-    AddError(records_path_, line, key_spec_.name, key_spec_.header_index + 1, "missing record key");
-  } else {
-    bool inserted;
-    key_id = keys_.FindOrInsert(key, &inserted);
-    if (key_id >= seen_.size()) seen_.resize(std::max<size_t>(key_id + 1, seen_.size() * 2), 0);
-    if (seen_[key_id]) {
-      AddError(records_path_, line, key_spec_.name, key_spec_.header_index + 1,
-               "duplicate record key; each record's key must be unique");
-    }
-    seen_[key_id] = 1;
-  }
-  for (const FieldSpec& spec : fields_) {
-    ColumnData& col = out->column(spec.column);
-    std::string_view cell = spec.header_index >= 0 ? csv_.field(static_cast<size_t>(spec.header_index)) : "";
-    if (spec.column == key_spec_.column && cell.empty()) {
-      col.AppendNull();  // already reported
+void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) const {
+  s->batches.clear();
+  s->key_ids.clear();
+  s->keys.clear();
+  s->lines.clear();
+  s->errors.clear();
+  s->rows = 0;
+  const size_t width = header_.size();
+  const size_t key_index = static_cast<size_t>(key_spec_.header_index);
+  Batch* out = nullptr;
+  for (;;) {
+    auto st = t.Next();
+    if (st == CsvTokenizer::Status::kEnd || st == CsvTokenizer::Status::kAbort) break;
+    if (s->errors.size() >= kMaxErrors) continue;  // this chunk alone fills the report: only find its end
+    const int64_t line = t.line();
+    if (st == CsvTokenizer::Status::kError) {
+      s->errors.push_back({line, HeaderName(header_, t.error_field()), static_cast<int64_t>(t.error_field()), t.error()});
       continue;
     }
-    if (!parser_.Append(spec, cell, &col, &message_)) {
-      if (!AddError(records_path_, line, spec.name, spec.header_index + 1, message_)) return;
+    if (t.num_fields() != width) {
+      s->errors.push_back({line, "", 0, fmt::format("expected {} fields as in the header, found {}", width, t.num_fields())});
+      continue;
     }
-  }
-  for (const ListData& list : lists_) {
-    ColumnData& col = out->column(list.column);
-    if (key_id != UINT32_MAX && key_id < list.num_groups) {
-      const uint32_t* rows = list.order.data() + list.group_start[key_id];
-      const size_t n = list.group_start[key_id + 1] - list.group_start[key_id];
-      for (size_t f = 0; f < list.staging.size(); ++f) CopyElements(list.staging[f], rows, n, &col.children[f]);
+    if (out == nullptr || out->num_rows() >= max_rows_) {
+      s->batches.emplace_back(*schema_);
+      out = &s->batches.back();
+      for (size_t i = 0; i < out->num_columns(); ++i)
+        out->column(static_cast<ColumnId>(i)).Reserve(std::min(max_rows_, kMaxReserveRows));
     }
-    col.AppendListEnd(col.children.empty() ? 0 : col.children[0].length);
+    // The key first: duplicates and list groups depend on it. Whether it is
+    // a duplicate is decided in file order when the chunk is accepted.
+    std::string_view key = t.field(key_index);
+    uint32_t key_id = UINT32_MAX;
+    if (key.empty() || key == s->parser.null_token) {
+      s->errors.push_back({line, key_spec_.name, key_spec_.header_index + 1, "missing record key"});
+      key = {};
+    } else {
+      key_id = keys_.Find(key);
+    }
+    s->keys.push_back(key);
+    s->key_ids.push_back(key_id);
+    s->lines.push_back(line);
+    for (const FieldSpec& spec : fields_) {
+      ColumnData& col = out->column(spec.column);
+      std::string_view cell = spec.header_index >= 0 ? t.field(static_cast<size_t>(spec.header_index)) : "";
+      if (spec.column == key_spec_.column && key.empty()) {
+        col.AppendNull();  // already reported
+        continue;
+      }
+      if (!s->parser.Append(spec, cell, &col, &s->message))
+        s->errors.push_back({line, spec.name, spec.header_index + 1, s->message});
+    }
+    for (const ListData& list : lists_) {
+      ColumnData& col = out->column(list.column);
+      if (key_id != UINT32_MAX && key_id < list.num_groups) {
+        for (size_t f = 0; f < list.staging.size(); ++f)
+          CopyRange(list.staging[f], list.group_start[key_id], list.group_start[key_id + 1], &col.children[f]);
+      }
+      col.AppendListEnd(col.children.empty() ? 0 : col.children[0].length);
+    }
+    out->set_num_rows(out->num_rows() + 1);
+    ++s->rows;
   }
+}
+
+bool CsvRecordReader::AcceptRecordChunk(RecordSlot* s, int64_t first_line) {
+  // Duplicate keys, in file order. Keys the worker did not find are new, or
+  // repeat a key first seen earlier in this round.
+  for (size_t r = 0; r < s->keys.size(); ++r) {
+    if (s->keys[r].empty()) continue;
+    uint32_t id = s->key_ids[r];
+    if (id == UINT32_MAX) {
+      bool inserted;
+      id = keys_.FindOrInsert(s->keys[r], &inserted);
+    }
+    if (id >= seen_.size()) seen_.resize(std::max<size_t>(id + 1, seen_.size() * 2), 0);
+    if (seen_[id]) {
+      s->errors.push_back({s->lines[r], key_spec_.name, key_spec_.header_index + 1,
+                           "duplicate record key; each record's key must be unique"});
+    }
+    seen_[id] = 1;
+  }
+  // A record's key error comes before its cell errors: sort keeps the order
+  // of equal lines, so put key errors first among equals.
+  std::stable_sort(s->errors.begin(), s->errors.end(), [&](const ChunkError& a, const ChunkError& b) {
+    if (a.line != b.line) return a.line < b.line;
+    return a.column_index == key_spec_.header_index + 1 && b.column_index != key_spec_.header_index + 1;
+  });
+  if (!AddChunkErrors(records_path_, s->errors, first_line)) return false;
+  if (!errors_.empty()) return true;  // keep scanning for more errors; no batch is handed out
+  for (Batch& b : s->batches) ready_.push_back(std::move(b));
+  s->batches.clear();
+  stats_.records += s->rows;
+  return true;
 }
 
 void CsvRecordReader::Finish() {
@@ -714,56 +1002,47 @@ void CsvRecordReader::Finish() {
 
 bool CsvRecordReader::Next(Batch* out, int64_t max_rows) {
   if (done_ || !errors_.empty() || max_rows <= 0) return false;
-  if (out->num_columns() != schema_->columns.size()) *out = Batch(*schema_);
-  for (size_t i = 0; i < out->num_columns(); ++i) {
-    ColumnData& c = out->column(static_cast<ColumnId>(i));
-    ClearColumn(&c);
-    c.Reserve(std::min(max_rows, kMaxReserveRows));
-  }
-  int64_t rows = 0;
-  while (rows < max_rows) {
-    auto st = csv_.Next();
-    if (st == CsvReader::Status::kEnd) {
-      Finish();
-      break;
-    }
-    if (st == CsvReader::Status::kError) {
-      AddError(records_path_, csv_.line(), HeaderName(header_, csv_.error_field()), csv_.error_field(), csv_.error());
-    } else {
-      ProcessRecord(out);
-      ++rows;
-    }
-    if (full()) {
-      done_ = true;
-      break;
-    }
-    // After an error, keep scanning (to report up to kMaxErrors at once) but
-    // drop the rows: the batch is never handed out.
-    if (!errors_.empty() && rows >= max_rows) {
-      for (size_t i = 0; i < out->num_columns(); ++i) ClearColumn(&out->column(static_cast<ColumnId>(i)));
-      rows = 0;
-    }
+  if (max_rows_ == 0) max_rows_ = max_rows;
+  auto parse = [&](CsvTokenizer& t, size_t slot) { ParseRecordChunk(t, &slots_[slot]); };
+  auto accept = [&](size_t slot, int64_t line) { return AcceptRecordChunk(&slots_[slot], line); };
+  // After an error keep reading (up to kMaxErrors are reported at once), but
+  // hand out nothing.
+  while ((ready_.empty() || !errors_.empty()) && !pipeline_->done() && !full()) {
+    pipeline_->Round(parse, accept);
+    records_file_.Release(pipeline_->position());
   }
   if (!errors_.empty()) {
     done_ = true;
-    out->set_num_rows(0);
+    ready_.clear();
     return false;
   }
-  out->set_num_rows(rows);
-  stats_.records += rows;
-  return rows > 0;
+  if (ready_.empty()) {
+    Finish();
+    return false;
+  }
+  *out = std::move(ready_.front());
+  ready_.pop_front();
+  return out->num_rows() > 0;
 }
 
 }  // namespace
 
 std::unique_ptr<RecordReader> OpenRecordReader(std::shared_ptr<const Schema> schema, const std::string& dir,
-                                               std::vector<DataError>* errors) {
-  auto reader = std::make_unique<CsvRecordReader>(std::move(schema));
-  if (!reader->Open(dir)) {
+                                               const LoadOptions& options, std::vector<DataError>* errors,
+                                               std::vector<DataError>* warnings) {
+  auto reader = std::make_unique<CsvRecordReader>(std::move(schema), options);
+  const bool ok = reader->Open(dir);
+  if (warnings) *warnings = reader->warnings();
+  if (!ok) {
     if (errors) *errors = reader->errors();
     return nullptr;
   }
   return reader;
+}
+
+std::unique_ptr<RecordReader> OpenRecordReader(std::shared_ptr<const Schema> schema, const std::string& dir,
+                                               std::vector<DataError>* errors) {
+  return OpenRecordReader(std::move(schema), dir, LoadOptions{}, errors);
 }
 
 }  // namespace cohort

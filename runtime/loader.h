@@ -30,6 +30,13 @@ struct LoadStats {
   int64_t list_rows_unmatched = 0;   ///< list rows whose parent key matches no record
 };
 
+/// How to read a data directory.
+struct LoadOptions {
+  int threads = 1;           ///< chunks of a file parsed in parallel
+  bool strict_data = false;  ///< a header column the schema does not know is an error, not a warning
+  size_t chunk_bytes = 0;    ///< bytes per parallel chunk; 0 = the default (tests use tiny chunks)
+};
+
 /// Streams batches of records from a data directory: the schema's records
 /// file (patients.csv) plus one file per list field (events.csv). List files
 /// are read first and grouped by parent key (they may be in any order); the
@@ -41,12 +48,18 @@ class RecordReader {
   virtual bool Next(Batch* out, int64_t max_rows) = 0;
   /// Errors so far (reading stops after the first few).
   virtual const std::vector<DataError>& errors() const = 0;
+  /// Problems that do not stop the run (a header column the schema does not know).
+  virtual const std::vector<DataError>& warnings() const = 0;
   virtual const LoadStats& stats() const = 0;
 };
 
 /// Opens `dir` for `schema`. On failure returns nullptr with `errors` filled.
 std::unique_ptr<RecordReader> OpenRecordReader(std::shared_ptr<const Schema> schema, const std::string& dir,
                                                std::vector<DataError>* errors);
+/// Same, with options; `warnings` (may be null) gets the header warnings even on failure.
+std::unique_ptr<RecordReader> OpenRecordReader(std::shared_ptr<const Schema> schema, const std::string& dir,
+                                               const LoadOptions& options, std::vector<DataError>* errors,
+                                               std::vector<DataError>* warnings = nullptr);
 
 /// Options of the synthetic data generator.
 struct GenOptions {

@@ -309,7 +309,10 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   *report = RunReport{};
   report->engine = std::string(engine.name());
   report->today = FormatDate(options.today);
-  auto reader = OpenRecordReader(program.schema, options.data_dir, &status.data_errors);
+  LoadOptions load;
+  load.threads = std::max(1, options.threads);
+  load.strict_data = options.strict_data;
+  auto reader = OpenRecordReader(program.schema, options.data_dir, load, &status.data_errors, &status.data_warnings);
   if (!reader) {
     status.code = 3;
     return status;

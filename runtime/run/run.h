@@ -30,6 +30,7 @@ struct RunOptions {
   /// Called for every batch, in input order, with the engine's masks and the
   /// shared decisions (reports observe the one pipeline instead of copying it).
   std::function<void(const CohortBatchView&, const BatchResult&, const Decisions&)> on_batch;
+  bool strict_data = false;     ///< header columns the schema does not know are errors
 };
 
 /// Counters of one channel step.
@@ -96,6 +97,7 @@ class ReportTally {
 struct RunStatus {
   int code = 0;
   std::vector<DataError> data_errors;
+  std::vector<DataError> data_warnings;  ///< e.g. header columns the schema does not know
   std::string message;  ///< for code 4
 };
 

@@ -146,5 +146,30 @@ expect_exit "run without --out is a usage error" 2 "$COHORT" run "$SRC/examples/
 expect_exit "bad --today is a usage error" 2 "$COHORT" run "$SRC/examples/telehealth.cohort" --data "$T/data" --out "$T/o" --today 2026-02-30
 expect_exit "run on a file with errors" 1 "$COHORT" run "$T/noconsent.cohort" --data "$T/data" --out "$T/o"
 
+# ---- strict headers (issue 14.1) and parallel reading --------------------------
+mkdir -p "$T/typo"
+sed '1s/next_appointment,/next_appt,/' "$T/data/patients.csv" > "$T/typo/patients.csv"
+cp "$T/data/events.csv" "$T/typo/"
+expect_exit "a misspelled optional column is a data error" 3 "$COHORT" run "$SRC/examples/telehealth.cohort" --data "$T/typo" --out "$T/out-typo" --today $TODAY
+grep -q 'patients.csv:1: column `next_appointment`' "$T/stderr" && ok "missing column named with file and line" || { bad "missing column message"; cat "$T/stderr"; }
+grep -q 'did you mean `next_appointment`?' "$T/stderr" && ok "unknown column suggests the schema's name" || { bad "did you mean"; cat "$T/stderr"; }
+[ ! -e "$T/out-typo" ] && ok "nothing written on a header error" || bad "output written despite a header error"
+mkdir -p "$T/extra"
+awk -F, -v OFS=, 'NR == 1 { print $0, "favourite_colour"; next } { print $0, "" }' "$T/data/patients.csv" > "$T/extra/patients.csv"
+cp "$T/data/events.csv" "$T/extra/"
+expect_exit "an unknown column is a warning" 0 "$COHORT" run "$SRC/examples/telehealth.cohort" --data "$T/extra" --out "$T/out-extra" --today $TODAY --quiet
+grep -q 'warning: .*favourite_colour' "$T/stderr" && ok "warning names the unknown column" || { bad "unknown column warning"; cat "$T/stderr"; }
+expect_exit "an unknown column is an error with --strict-data" 3 "$COHORT" run "$SRC/examples/telehealth.cohort" --data "$T/extra" --out "$T/out-strict" --today $TODAY --strict-data
+[ ! -e "$T/out-strict" ] && ok "nothing written with --strict-data" || bad "output written despite --strict-data"
+mkdir -p "$T/nul" && head -1 "$T/data/patients.csv" > "$T/nul/patients.csv"
+sed -n 2p "$T/data/patients.csv" | awk -F, -v OFS=, '{ $4="e\001s"; print }' | tr '\001' '\000' >> "$T/nul/patients.csv"
+expect_exit "a NUL byte in a text cell is a data error" 3 "$COHORT" run "$SRC/examples/telehealth.cohort" --data "$T/nul" --out "$T/out-nul" --today $TODAY
+grep -q 'patients.csv:2: column `language` (4): NUL byte in a text cell' "$T/stderr" && ok "NUL located" || { bad "NUL message"; cat "$T/stderr"; }
+for t in 1 2 3; do
+  "$COHORT" run "$SRC/examples/telehealth.cohort" --data "$T/data" --out "$T/out-t$t" --today $TODAY --threads $t --quiet 2>/dev/null
+done
+diff -r "$T/out-t1" "$T/out-t2" >/dev/null && diff -r "$T/out-t1" "$T/out-t3" >/dev/null \
+  && ok "1, 2 and 3 threads write the same lists" || bad "lists differ between thread counts"
+
 echo
 ft_finish e2e

@@ -36,6 +36,7 @@ int CmdRun(Args& args) {
   bool quiet = args.Flag("--quiet");
   auto audit_path = AuditPath(args);
   auto ledger_dir = args.Value("--ledger");
+  bool strict_data = args.Flag("--strict-data");
   std::vector<std::string> files = args.Positionals();
   if (!args.error().empty()) return UsageError(args.error(), "run");
   if (files.size() != 1) return UsageError("expected exactly one segment file", "run");
@@ -44,6 +45,7 @@ int CmdRun(Args& args) {
   RunOptions ro;
   ro.data_dir = *data;
   ro.out_dir = *out;
+  ro.strict_data = strict_data;
   ro.today = TodayUtc();
   if (today_s) {
     auto t = ParseDay(*today_s);
@@ -122,6 +124,7 @@ int CmdRun(Args& args) {
   }
   RunReport report;
   RunStatus st = Run(*r.program, *engine, ro, &report);
+  for (const auto& w : st.data_warnings) std::fprintf(stderr, "warning: %s\n", w.ToString().c_str());
   if (st.code == 3) {
     for (const auto& e : st.data_errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
     std::fprintf(stderr, "cohort run: data errors; no output was written\n");

@@ -57,16 +57,17 @@ campaign C
 // P1 es sms=true email missing; P2 es sms=false; P3..P8 en with sms true,
 // except P6 (missing) and P7 (false); P9 fr.
 const char* kPatients =
-    "id,birth_date,sex,language,telehealth_visits,in_person_visits,no_show_count,portal_active,conditions,consent.sms,consent.email\n"
-    "P1,1980-01-01,female,es,0,1,0,true,,true,\n"
-    "P2,1980-01-01,male,es,0,1,0,false,,false,true\n"
-    "P3,1980-01-01,female,en,0,1,0,true,,true,true\n"
-    "P4,1980-01-01,female,en,0,1,0,true,,true,true\n"
-    "P5,1980-01-01,female,en,0,1,0,true,,true,true\n"
-    "P6,1980-01-01,female,en,0,1,0,true,,,true\n"
-    "P7,1980-01-01,female,en,0,1,0,true,,false,true\n"
-    "P8,1980-01-01,female,en,0,1,0,true,,true,true\n"
-    "P9,1980-01-01,female,fr,0,1,0,true,,true,true\n";
+    "id,birth_date,sex,language,telehealth_visits,in_person_visits,no_show_count,portal_active,conditions,consent.sms,consent.email"
+    ",zip,state,payer_type,service_line,last_visit,next_appointment,next_appointment_kind,last_no_show_reason,device_access,discharged_on,discharge_type,care_gap_due,consent.phone,consent.portal,consent.mail\n"
+    "P1,1980-01-01,female,es,0,1,0,true,,true,,,,,,,,,,,,,,,,\n"
+    "P2,1980-01-01,male,es,0,1,0,false,,false,true,,,,,,,,,,,,,,,\n"
+    "P3,1980-01-01,female,en,0,1,0,true,,true,true,,,,,,,,,,,,,,,\n"
+    "P4,1980-01-01,female,en,0,1,0,true,,true,true,,,,,,,,,,,,,,,\n"
+    "P5,1980-01-01,female,en,0,1,0,true,,true,true,,,,,,,,,,,,,,,\n"
+    "P6,1980-01-01,female,en,0,1,0,true,,,true,,,,,,,,,,,,,,,\n"
+    "P7,1980-01-01,female,en,0,1,0,true,,false,true,,,,,,,,,,,,,,,\n"
+    "P8,1980-01-01,female,en,0,1,0,true,,true,true,,,,,,,,,,,,,,,\n"
+    "P9,1980-01-01,female,fr,0,1,0,true,,true,true,,,,,,,,,,,,,,,\n";
 
 /// An engine that claims every channel condition is TRUE for every row: the
 /// pipeline must still list only records whose consent flag is TRUE.
@@ -152,7 +153,7 @@ TEST_CASE("run pipeline: a data error writes nothing") {
   CompileResult r = Compile(kProgram, CompileOptions{});
   REQUIRE(r.ok());
   fs::path dir = TempDir("bad");
-  Write(dir / "patients.csv", std::string(kPatients) + "P10,1980-02-30,female,fr,0,1,0,true,,true,true\n");
+  Write(dir / "patients.csv", std::string(kPatients) + "P10,1980-02-30,female,fr,0,1,0,true,,true,true,,,,,,,,,,,,,,,\n");
   fs::path out = TempDir("bad-out") / "lists";
   auto engine = MakeInterpreter(r.program);
   RunOptions ro;

@@ -24,18 +24,18 @@ file "patients.csv"
 record Ev {
   kind: enum(open, click, opted_out)
   at: timestamp
-  channel: string?
+  channel: string? if present
 }
 
 id: string
 birth: date
 sex: enum(female, male, other, unknown)
-score: decimal?
+score: decimal? if present
 visits: int
 active: bool
-zip: string? from "postal_code"
+zip: string? from "postal_code" if present
 tags: set<string>
-consent: record {
+consent: record if present {
   sms: bool?
 }
 events: list<Ev> from "ev.csv" by owner
@@ -308,7 +308,7 @@ TEST_CASE("loader: header problems stop the open") {
     CHECK(l.errors[0].column == "birth");
     CHECK(l.errors[0].line == 1);
   }
-  SUBCASE("optional columns may be absent (all missing)") {
+  SUBCASE("optional columns marked `if present` may be absent (all missing)") {
     dir.Write("patients.csv", "id,birth,sex,visits,active,tags\nP1,1980-01-01,female,1,true,\n");
     auto l = LoadDir(schema, dir.path());
     INFO(AllErrors(l.errors));
