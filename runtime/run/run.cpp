@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/dates.h"
+#include "runtime/arrow/arrow_data.h"
 #include "runtime/run/decide.h"
 
 namespace cohort {
@@ -308,7 +309,7 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   *report = RunReport{};
   report->engine = std::string(engine.name());
   report->today = FormatDate(options.today);
-  auto reader = OpenRecordReader(program.schema, options.data_dir, &status.data_errors);
+  auto reader = OpenDataReader(program.schema, options.data_dir, &status.data_errors);
   if (!reader) {
     status.code = 3;
     return status;
