@@ -656,6 +656,23 @@ bool IntAt(const DataType& t, const uint8_t* p, int64_t i, int64_t* out) {
   }
 }
 
+/// Builds an owned column of `kind` from `a`: nulls stay null, `append(i, c)`
+/// appends valid row i to c and returns "" or an error.
+template <typename Append>
+std::string BuildOwned(const Array& a, TypeKind kind, Prepared* p, CohortColumn* out, Append&& append) {
+  ColumnData& c = NewOwned(p, kind);
+  c.Reserve(a.length);
+  for (int64_t i = 0; i < a.length; ++i) {
+    if (!ArrayValid(a, i)) {
+      c.AppendNull();
+      continue;
+    }
+    if (std::string e = append(i, c); !e.empty()) return e;
+  }
+  *out = ViewOf(c, p);
+  return {};
+}
+
 /// Converts column `a` (field `f`) to a kernel view of `kind`. `first_row`
 /// (0-based, in the file) only numbers records in messages. "" or an error.
 std::string Convert(const arrow::Field& f, const Array& a, TypeKind kind, const EnumDef* enum_def, bool optional,
@@ -678,38 +695,22 @@ std::string Convert(const arrow::Field& f, const Array& a, TypeKind kind, const 
   auto zero_copy = [&] {
     out->validity = a.validity;
     out->values = a.values;
+    return std::string();
   };
   switch (kind) {
-    case TypeKind::kBool: zero_copy(); return {};
-    case TypeKind::kInt: {
-      if (t.bit_width == 64 && t.is_signed) {
-        zero_copy();
-        return {};
-      }
-      ColumnData& c = NewOwned(p, kind);
-      c.Reserve(n);
-      for (int64_t i = 0; i < n; ++i) {
+    case TypeKind::kBool: return zero_copy();
+    case TypeKind::kInt:
+      if (t.bit_width == 64 && t.is_signed) return zero_copy();
+      return BuildOwned(a, kind, p, out, [&](int64_t i, ColumnData& c) -> std::string {
         int64_t v = 0;
-        if (!ArrayValid(a, i)) c.AppendNull();
-        else if (!IntAt(t, a.values, i, &v)) return fmt::format("record {}: integer out of range", first_row + i + 1);
-        else c.AppendInt(v);
-      }
-      *out = ViewOf(c, p);
-      return {};
-    }
-    case TypeKind::kDecimal: {
-      if (t.id == TypeId::kFloat && t.precision == 2) {
-        zero_copy();
+        if (!IntAt(t, a.values, i, &v)) return fmt::format("record {}: integer out of range", first_row + i + 1);
+        c.AppendInt(v);
         return {};
-      }
-      ColumnData& c = NewOwned(p, kind);
-      c.Reserve(n);
+      });
+    case TypeKind::kDecimal: {
+      if (t.id == TypeId::kFloat && t.precision == 2) return zero_copy();
       const double scale = t.id == TypeId::kDecimal ? std::pow(10.0, t.scale) : 1.0;
-      for (int64_t i = 0; i < n; ++i) {
-        if (!ArrayValid(a, i)) {
-          c.AppendNull();
-          continue;
-        }
+      return BuildOwned(a, kind, p, out, [&](int64_t i, ColumnData& c) -> std::string {
         double v = 0;
         if (t.id == TypeId::kFloat) {
           v = t.precision == 1 ? double{LoadAt<float>(a.values, i)} : LoadAt<double>(a.values, i);
@@ -724,55 +725,32 @@ std::string Convert(const arrow::Field& f, const Array& a, TypeKind kind, const 
         }
         if (!std::isfinite(v)) return fmt::format("record {}: invalid decimal number", first_row + i + 1);
         c.AppendDecimal(v);
-      }
-      *out = ViewOf(c, p);
-      return {};
-    }
-    case TypeKind::kDate: {
-      if (t.unit == 0) {
-        zero_copy();
         return {};
-      }
-      ColumnData& c = NewOwned(p, kind);
-      c.Reserve(n);
-      for (int64_t i = 0; i < n; ++i) {
-        if (!ArrayValid(a, i)) {
-          c.AppendNull();
-          continue;
-        }
-        int64_t ms = LoadAt<int64_t>(a.values, i);
-        int64_t days = ms / 86400000 - (ms % 86400000 < 0 ? 1 : 0);
+      });
+    }
+    case TypeKind::kDate:
+      if (t.unit == 0) return zero_copy();
+      return BuildOwned(a, kind, p, out, [&](int64_t i, ColumnData& c) -> std::string {
+        const int64_t ms = LoadAt<int64_t>(a.values, i);
+        const int64_t days = ms / 86400000 - (ms % 86400000 < 0 ? 1 : 0);
         if (days < INT32_MIN || days > INT32_MAX) return fmt::format("record {}: date out of range", first_row + i + 1);
         c.AppendDate(static_cast<int32_t>(days));
-      }
-      *out = ViewOf(c, p);
-      return {};
-    }
+        return {};
+      });
     case TypeKind::kTimestamp: {
       const auto unit = static_cast<arrow::TimeUnit>(t.unit);
-      if (unit == arrow::TimeUnit::kMicro) {
-        zero_copy();
-        return {};
-      }
-      ColumnData& c = NewOwned(p, kind);
-      c.Reserve(n);
-      for (int64_t i = 0; i < n; ++i) {
-        if (!ArrayValid(a, i)) {
-          c.AppendNull();
-          continue;
-        }
-        int64_t v = LoadAt<int64_t>(a.values, i);
+      if (unit == arrow::TimeUnit::kMicro) return zero_copy();
+      return BuildOwned(a, kind, p, out, [&](int64_t i, ColumnData& c) -> std::string {
+        const int64_t v = LoadAt<int64_t>(a.values, i);
         int64_t us = 0;
         if (unit == arrow::TimeUnit::kNano) {
           us = v / 1000 - (v % 1000 < 0 ? 1 : 0);
-        } else {
-          const int64_t mul = unit == arrow::TimeUnit::kSecond ? 1000000 : 1000;
-          if (__builtin_mul_overflow(v, mul, &us)) return fmt::format("record {}: timestamp out of range", first_row + i + 1);
+        } else if (__builtin_mul_overflow(v, unit == arrow::TimeUnit::kSecond ? 1000000 : 1000, &us)) {
+          return fmt::format("record {}: timestamp out of range", first_row + i + 1);
         }
         c.AppendInt(us);
-      }
-      *out = ViewOf(c, p);
-      return {};
+        return {};
+      });
     }
     case TypeKind::kString: {
       if (!f.dictionary_encoded && t.id == TypeId::kUtf8) {
@@ -814,48 +792,30 @@ std::string Convert(const arrow::Field& f, const Array& a, TypeKind kind, const 
       Strings s;
       if (!s.Init(f, a)) return "not a string column";
       const size_t labels = enum_def ? enum_def->labels.size() : 0;
+      std::vector<int> codes;
       if (s.dictionary()) {
         // Map each dictionary entry to its code once; identical order and
         // 8-bit indices are the engines' codes already.
-        std::vector<int> codes(static_cast<size_t>(s.values().length));
+        codes.resize(static_cast<size_t>(s.values().length));
         bool identity = f.index_type.bit_width == 8 && s.values().null_count == 0;
         for (int64_t j = 0; j < s.values().length; ++j) {
           codes[j] = enum_def && ArrayValid(s.values(), j) ? enum_def->Find(s.Value(j)) : -1;
           if (codes[j] != j) identity = false;
         }
-        if (identity && static_cast<size_t>(s.values().length) <= labels) {
-          zero_copy();
+        if (identity && static_cast<size_t>(s.values().length) <= labels) return zero_copy();
+      }
+      // Each valid label (dictionary entry or string) becomes its code.
+      return BuildOwned(a, kind, p, out, [&](int64_t i, ColumnData& c) -> std::string {
+        if (!s.Valid(i)) {  // a null dictionary entry
+          c.AppendNull();
           return {};
         }
-        ColumnData& c = NewOwned(p, kind);
-        c.Reserve(n);
-        for (int64_t i = 0; i < n; ++i) {
-          if (!s.Valid(i)) {
-            c.AppendNull();
-            continue;
-          }
-          int code = codes[s.Index(i)];
-          if (code < 0 || code > 255)
-            return fmt::format("record {}: unknown label; expected one of: {}", first_row + i + 1, LabelList(enum_def));
-          c.AppendEnum(static_cast<uint8_t>(code));
-        }
-        *out = ViewOf(c, p);
-        return {};
-      }
-      ColumnData& c = NewOwned(p, kind);
-      c.Reserve(n);
-      for (int64_t i = 0; i < n; ++i) {
-        if (!s.Valid(i)) {
-          c.AppendNull();
-          continue;
-        }
-        int code = enum_def ? enum_def->Find(s.Get(i)) : -1;
+        const int code = s.dictionary() ? codes[s.Index(i)] : enum_def ? enum_def->Find(s.Get(i)) : -1;
         if (code < 0 || code > 255)
           return fmt::format("record {}: unknown label; expected one of: {}", first_row + i + 1, LabelList(enum_def));
         c.AppendEnum(static_cast<uint8_t>(code));
-      }
-      *out = ViewOf(c, p);
-      return {};
+        return {};
+      });
     }
     case TypeKind::kStringSet: {
       const arrow::Field& item_field = f.children[0];
