@@ -19,15 +19,17 @@ reps="${REPS:-3}"
 threads="${THREADS:-2}"
 segment="${SEGMENT:-$root/examples/telehealth.cohort}"
 
-# One timed run: prints "total eval rss_mb".
+# One timed run: prints "total eval rss_mb cpu_s" (cpu = user + sys: the
+# machine is shared, so wall time alone says little).
 timed_run() {
   local data=$1 out
-  out=$( { /usr/bin/time -f 'RSS %M' "$cohort" run "$segment" --data "$data" --out "$data_root/out" --today 2026-11-23 --threads "$threads"; } 2>&1 )
-  local total eval rss
+  out=$( { /usr/bin/time -f 'RSS %M CPU %U %S' "$cohort" run "$segment" --data "$data" --out "$data_root/out" --today 2026-11-23 --threads "$threads"; } 2>&1 )
+  local total eval rss cpu
   total=$(sed -n 's/^\([0-9.]*\)s total (\([0-9.]*\)s evaluating)$/\1/p' <<< "$out")
   eval=$(sed -n 's/^\([0-9.]*\)s total (\([0-9.]*\)s evaluating)$/\2/p' <<< "$out")
-  rss=$(sed -n 's/^RSS \([0-9]*\)$/\1/p' <<< "$out")
-  echo "$total $eval $((rss / 1024))"
+  rss=$(sed -n 's/^RSS \([0-9]*\) .*$/\1/p' <<< "$out")
+  cpu=$(sed -n 's/^RSS [0-9]* CPU \([0-9.]*\) \([0-9.]*\)$/\1 \2/p' <<< "$out" | awk '{printf "%.2f", $1 + $2}')
+  echo "$total $eval $((rss / 1024)) $cpu"
 }
 best() {  # data dir -> best "total eval rss" of REPS runs (by total)
   local b="" r
@@ -38,7 +40,7 @@ best() {  # data dir -> best "total eval rss" of REPS runs (by total)
   echo "$b"
 }
 
-printf '%-10s %-6s %9s %9s %9s %9s\n' patients from total_s eval_s load_s peak_MB
+printf '%-10s %-6s %9s %9s %9s %9s %9s\n' patients from total_s eval_s load_s cpu_s peak_MB
 for n in "${sizes[@]}"; do
   csv="$data_root/$n/csv"
   arrow="$data_root/$n/arrow"
@@ -49,8 +51,8 @@ for n in "${sizes[@]}"; do
     echo "import of $n patients: $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN{printf "%.2f", e - s}') s" >&2
   fi
   for kind in csv arrow; do
-    read -r total eval rss <<< "$(best "$data_root/$n/$kind")"
+    read -r total eval rss cpu <<< "$(best "$data_root/$n/$kind")"
     load=$(awk -v t="$total" -v e="$eval" 'BEGIN{printf "%.2f", t - e}')
-    printf '%-10s %-6s %9s %9s %9s %9s\n' "$n" "$kind" "$total" "$eval" "$load" "$rss"
+    printf '%-10s %-6s %9s %9s %9s %9s %9s\n' "$n" "$kind" "$total" "$eval" "$load" "$cpu" "$rss"
   done
 done
