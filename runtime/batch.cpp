@@ -255,11 +255,22 @@ void FillView(const ColumnData& c, CohortColumn* out, std::vector<std::vector<Co
 const CohortBatchView& Batch::View() {
   views_.assign(columns_.size(), CohortColumn{});
   child_views_.clear();
-  for (size_t i = 0; i < columns_.size(); ++i) FillView(columns_[i], &views_[i], &child_views_);
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (i < external_set_.size() && external_set_[i]) views_[i] = external_[i];
+    else FillView(columns_[i], &views_[i], &child_views_);
+  }
   view_.num_rows = num_rows_;
   view_.columns = views_.data();
   view_.num_columns = static_cast<uint32_t>(columns_.size());
   return view_;
+}
+
+void Batch::SetExternal(ColumnId id, const CohortColumn& view) {
+  if (id >= columns_.size()) return;
+  external_.resize(columns_.size());
+  external_set_.resize(columns_.size(), 0);
+  external_[id] = view;
+  external_set_[id] = 1;
 }
 
 }  // namespace cohort

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -178,6 +179,12 @@ class Batch {
   size_t num_columns() const { return columns_.size(); }
   /// The C view (valid until the batch is modified or destroyed).
   const CohortBatchView& View();
+  /// Makes column `id` a view of memory owned elsewhere (a mapped Arrow
+  /// file): View() hands `view` to kernels as is, without copying. Its
+  /// buffers (and children) must live as long as the batch: see KeepAlive.
+  void SetExternal(ColumnId id, const CohortColumn& view);
+  /// Keeps `owner` alive as long as the batch (what external views point into).
+  void KeepAlive(std::shared_ptr<const void> owner) { owners_.push_back(std::move(owner)); }
 
  private:
   int64_t num_rows_ = 0;
@@ -186,6 +193,9 @@ class Batch {
   std::vector<CohortColumn> views_;
   std::vector<std::vector<CohortColumn>> child_views_;  ///< children and dictionaries
   CohortBatchView view_{};
+  std::vector<CohortColumn> external_;      ///< per column; used where external_set_
+  std::vector<uint8_t> external_set_;
+  std::vector<std::shared_ptr<const void>> owners_;
 };
 
 }  // namespace cohort

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/dates.h"
+#include "runtime/arrow/arrow_data.h"
 #include "runtime/run/decide.h"
 
 namespace cohort {
@@ -312,7 +313,7 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   LoadOptions load;
   load.threads = std::max(1, options.threads);
   load.strict_data = options.strict_data;
-  auto reader = OpenRecordReader(program.schema, options.data_dir, load, &status.data_errors, &status.data_warnings);
+  auto reader = OpenDataReader(program.schema, options.data_dir, load, &status.data_errors, &status.data_warnings);
   if (!reader) {
     status.code = 3;
     return status;

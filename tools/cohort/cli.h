@@ -48,5 +48,6 @@ int CmdLsp(Args& args);   ///< tools/cohort/cmd_lsp.cpp (issue 5)
 int CmdTest(Args& args);  ///< tools/cohort/cmd_test.cpp (issue 6)
 int CmdReport(Args& args);  ///< tools/cohort/cmd_report.cpp (issue 11)
 int CmdAudit(Args& args);   ///< tools/cohort/cmd_report.cpp: `cohort audit verify`
+int CmdImport(Args& args);  ///< tools/cohort/cmd_import.cpp (issue 9)
 
 }  // namespace cohort::cli

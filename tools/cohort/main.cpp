@@ -36,6 +36,9 @@ static const char kUsage[] =
     "  audit verify FILE         check the hash chain of an audit log (--audit / $COHORT_AUDIT)\n"
     "  gen --patients N --out DIR [--seed S] [--today YYYY-MM-DD]\n"
     "                            write realistic synthetic patients.csv and events.csv\n"
+    "  import --data DIR --out DIR [--schema NAME|FILE]\n"
+    "                            validate a CSV data directory once and write it as Arrow IPC files\n"
+    "                            (patients.arrow, events.arrow) that run and repl accept as --data\n"
     "\n"
     "exit codes: 0 ok, 1 errors in a segment file, 2 usage, 3 data error, 4 internal or output error\n";
 
@@ -130,6 +133,7 @@ int main(int argc, char** argv) {
     if (cmd == "test") return CmdTest(args);
     if (cmd == "report") return CmdReport(args);
     if (cmd == "audit") return CmdAudit(args);
+    if (cmd == "import") return CmdImport(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: internal error: %s\n", e.what());
     return kExitInternal;

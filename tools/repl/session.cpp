@@ -18,6 +18,7 @@
 
 #include "compiler/driver/driver.h"
 #include "core/dates.h"
+#include "runtime/arrow/arrow_data.h"
 #include "runtime/interp/interpreter.h"
 #include "tools/repl/session_internal.h"
 
@@ -183,7 +184,7 @@ bool Session::InitSchema(const std::string& first_file) {
 bool Session::LoadData(const std::string& dir) {
   auto t0 = std::chrono::steady_clock::now();
   std::vector<DataError> errors;
-  auto reader = OpenRecordReader(schema_, dir, &errors);
+  auto reader = OpenDataReader(schema_, dir, &errors);
   auto print_errors = [&](const std::vector<DataError>& errs) {
     for (const auto& e : errs) Error(e.ToString());
   };

@@ -1,0 +1,232 @@
+// Arrow IPC files: import + load gives the same batches as CSV; malformed
+// files (every truncation, random byte flips with a fixed seed, wrong types)
+// are clear errors, never a crash (this runs under ASan/UBSan in CI).
+#include <doctest/doctest.h>
+
+#include <random>
+#include <set>
+#include <string>
+
+#include "core/dates.h"
+#include "runtime/arrow/arrow_data.h"
+#include "runtime/arrow/ipc.h"
+#include "runtime/loader.h"
+#include "../runtime/test_util.h"
+
+using namespace cohort;
+using cohort::testing::ReadAll;
+using cohort::testing::TempDir;
+
+namespace {
+
+std::shared_ptr<Schema> PatientSchema() {
+  SourceManager sm;
+  DiagnosticBag diags;
+  auto s = LoadStdlibSchema("Patient", sm, diags);
+  REQUIRE(s != nullptr);
+  return s;
+}
+
+/// Renders a column cell by cell (every byte a kernel could read), so two
+/// loads can be compared and every view is touched.
+void Render(const CohortColumn& c, TypeKind kind, const Type& type, int64_t i, std::string* out) {
+  if (!IsValid(c, i)) {
+    *out += "~";
+    return;
+  }
+  switch (kind) {
+    case TypeKind::kBool: *out += GetBit(static_cast<const uint8_t*>(c.values), i) ? "T" : "F"; break;
+    case TypeKind::kInt:
+    case TypeKind::kTimestamp: *out += std::to_string(static_cast<const int64_t*>(c.values)[i]); break;
+    case TypeKind::kDecimal: *out += std::to_string(static_cast<const double*>(c.values)[i]); break;
+    case TypeKind::kDate: *out += std::to_string(static_cast<const int32_t*>(c.values)[i]); break;
+    case TypeKind::kEnum: *out += std::to_string(static_cast<const uint8_t*>(c.values)[i]); break;
+    case TypeKind::kString: *out += StringAt(c, i); break;
+    case TypeKind::kStringSet:
+      for (int32_t k = c.offsets[i]; k < c.offsets[i + 1]; ++k) *out += std::string(StringAt(c.children[0], k)) + ";";
+      break;
+    case TypeKind::kList: {
+      const auto& fields = type.record_def->fields;
+      for (int32_t k = c.offsets[i]; k < c.offsets[i + 1]; ++k) {
+        *out += "{";
+        for (size_t f = 0; f < fields.size(); ++f) {
+          Render(c.children[f], fields[f].type.kind, fields[f].type, k, out);
+          *out += ",";
+        }
+        *out += "}";
+      }
+      break;
+    }
+    default: break;
+  }
+}
+
+/// Loads `dir` completely; returns the rendering, or "ERROR: " + the errors.
+std::string LoadAll(const std::shared_ptr<Schema>& schema, const std::string& dir, int64_t batch_rows = 1000) {
+  std::vector<DataError> errors;
+  auto reader = OpenDataReader(schema, dir, &errors);
+  if (!reader) {
+    std::string out = "ERROR: ";
+    for (const auto& e : errors) out += e.ToString() + "\n";
+    return out;
+  }
+  std::string out;
+  Batch b;
+  while (reader->Next(&b, batch_rows)) {
+    const CohortBatchView& v = b.View();
+    for (int64_t r = 0; r < v.num_rows; ++r) {
+      for (ColumnId id = 0; id < v.num_columns; ++id) {
+        const ColumnDef& def = schema->columns[id];
+        Render(v.columns[id], def.type.kind, def.type, r, &out);
+        out += "|";
+      }
+      out += "\n";
+    }
+  }
+  if (!reader->errors().empty()) {
+    out = "ERROR: ";
+    for (const auto& e : reader->errors()) out += e.ToString() + "\n";
+  }
+  out += "stats " + std::to_string(reader->stats().records) + " " + std::to_string(reader->stats().list_rows) + " " +
+         std::to_string(reader->stats().list_rows_unmatched);
+  return out;
+}
+
+/// A small generated data set imported as Arrow (shared by the tests).
+struct Imported {
+  TempDir csv, arrow;
+  std::shared_ptr<Schema> schema = PatientSchema();
+  explicit Imported(int64_t patients) {
+    GenOptions o;
+    o.patients = patients;
+    o.seed = 3;
+    o.today = *ParseDate("2026-11-23");
+    REQUIRE(GenerateData(o, csv.path()) == "");
+    ImportStatus st = ImportToArrow(schema, csv.path(), arrow.path());
+    REQUIRE(st.code == 0);
+    CHECK(st.records == patients);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("arrow: an imported directory loads exactly like its CSV, at any batch size") {
+  Imported d(700);
+  std::string from_csv = LoadAll(d.schema, d.csv.path());
+  REQUIRE(from_csv.rfind("ERROR", 0) != 0);
+  CHECK(from_csv == LoadAll(d.schema, d.arrow.path()));
+  CHECK(from_csv == LoadAll(d.schema, d.arrow.path(), 64));
+  CHECK(from_csv == LoadAll(d.schema, d.arrow.path(), 3));  // below 8: slices of 8 rows
+  CHECK(IsArrowDataDir(*d.schema, d.arrow.path()));
+  CHECK_FALSE(IsArrowDataDir(*d.schema, d.csv.path()));
+  // Nothing but the two tables is left in the output directory.
+  std::set<std::string> names;
+  for (auto& e : std::filesystem::directory_iterator(d.arrow.path())) names.insert(e.path().filename().string());
+  CHECK(names == std::set<std::string>{"events.arrow", "patients.arrow"});
+}
+
+TEST_CASE("arrow: a CSV data error stops import; nothing is written") {
+  TempDir csv, out;
+  csv.Write("patients.csv",
+            "id,birth_date,sex,language,telehealth_visits,in_person_visits,no_show_count,portal_active,conditions\n"
+            "P1,1980-01-01,female,en,0,0,0,true,\n"
+            "P2,not-a-date,female,en,0,0,0,true,\n");
+  ImportStatus st = ImportToArrow(PatientSchema(), csv.path(), out.path() + "/a");
+  REQUIRE(st.code == 3);
+  REQUIRE_FALSE(st.data_errors.empty());
+  CHECK(st.data_errors[0].ToString().find("birth_date") != std::string::npos);
+  CHECK(st.data_errors[0].ToString().find("not-a-date") == std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(out.path() + "/a/patients.arrow"));
+}
+
+TEST_CASE("arrow: every truncation of a file is an error, never a crash") {
+  Imported d(40);
+  for (const char* name : {"patients.arrow", "events.arrow"}) {
+    const std::string bytes = ReadAll(d.arrow.File(name));
+    REQUIRE(bytes.size() > 100);
+    arrow::File f;
+    REQUIRE(arrow::ReadArrowFile(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &f) == "");
+    for (size_t len = 0; len < bytes.size(); ++len) {
+      std::vector<uint8_t> copy(bytes.begin(), bytes.begin() + static_cast<long>(len));
+      arrow::File g;
+      std::string e = arrow::ReadArrowFile(copy.data(), copy.size(), &g);
+      INFO(name << " truncated to " << len);
+      CHECK_FALSE(e.empty());
+    }
+  }
+}
+
+TEST_CASE("arrow: random byte flips (fixed seed) give an error or a consistent load, never a crash") {
+  Imported d(40);
+  const std::string clean = LoadAll(d.schema, d.arrow.path());
+  REQUIRE(clean.rfind("ERROR", 0) != 0);
+  std::mt19937_64 rng(20261130);
+  int errors = 0, loads = 0;
+  for (const char* name : {"patients.arrow", "events.arrow"}) {
+    const std::string bytes = ReadAll(d.arrow.File(name));
+    TempDir work;
+    std::filesystem::copy(d.arrow.File("patients.arrow"), work.File("patients.arrow"));
+    std::filesystem::copy(d.arrow.File("events.arrow"), work.File("events.arrow"));
+    for (int iter = 0; iter < 600; ++iter) {
+      std::string mutated = bytes;
+      const int flips = 1 + static_cast<int>(rng() % 4);
+      for (int k = 0; k < flips; ++k) {
+        size_t at = rng() % mutated.size();
+        mutated[at] = static_cast<char>(mutated[at] ^ static_cast<char>(1u << (rng() % 8)));
+      }
+      // The entry point a fuzzer calls...
+      arrow::File f;
+      std::string e = arrow::ReadArrowFile(reinterpret_cast<const uint8_t*>(mutated.data()), mutated.size(), &f);
+      // ...and the whole load, which reads every view.
+      work.Write(name, mutated);
+      std::string loaded = LoadAll(d.schema, work.path());
+      if (loaded.rfind("ERROR", 0) == 0) {
+        ++errors;
+        CHECK(loaded.find(".arrow") != std::string::npos);  // errors name the file
+      } else {
+        ++loads;
+      }
+      if (!e.empty()) CHECK(loaded.rfind("ERROR", 0) == 0);
+    }
+    work.Write(name, bytes);
+  }
+  MESSAGE("byte flips: " << errors << " errors, " << loads << " loads");
+  CHECK(errors > 0);
+}
+
+TEST_CASE("arrow: wrong types name file, column, expected and actual type") {
+  TempDir dir;
+  arrow::FileWriter w;
+  std::vector<arrow::Field> fields(2);
+  fields[0].name = "id";
+  fields[0].type.id = arrow::TypeId::kUtf8;
+  fields[1].name = "birth_date";
+  fields[1].type = {arrow::TypeId::kInt, 64, true};
+  std::string error;
+  REQUIRE(w.Open(dir.File("patients.arrow"), fields, {}, &error));
+  std::vector<int32_t> offsets = {0, 2};
+  std::string data = "P1";
+  int64_t value = 12345;
+  std::vector<arrow::WriteArray> cols(2);
+  cols[0].length = 1;
+  cols[0].buffers = {{nullptr, 0}, {offsets.data(), 8}, {data.data(), 2}};
+  cols[1].length = 1;
+  cols[1].buffers = {{nullptr, 0}, {&value, 8}};
+  REQUIRE(w.WriteBatch(1, cols, &error));
+  REQUIRE(w.Finish({}, &error));
+  std::string out = LoadAll(PatientSchema(), dir.path());
+  CHECK(out.find("ERROR") == 0);
+  CHECK(out.find("patients.arrow: column `birth_date`: expected date32[day] (or date64), found Arrow type int64") !=
+        std::string::npos);
+  CHECK(out.find("column `sex`: required column is missing from the file") != std::string::npos);
+  CHECK(out.find("12345") == std::string::npos);
+}
+
+TEST_CASE("arrow: a file that is not Arrow, or empty, is an error naming it") {
+  TempDir dir;
+  dir.Write("patients.arrow", "id,birth_date\nP1,2000-01-01\n");
+  std::string out = LoadAll(PatientSchema(), dir.path());
+  CHECK(out.find("patients.arrow: not an Arrow IPC file") != std::string::npos);
+  dir.Write("patients.arrow", "");
+  CHECK(LoadAll(PatientSchema(), dir.path()).find("empty file") != std::string::npos);
+}
