@@ -46,5 +46,6 @@ int CmdRepl(Args& args);  ///< tools/cohort/cmd_repl.cpp (issue 4)
 int CmdFmt(Args& args);   ///< tools/cohort/cmd_fmt.cpp (issue 5)
 int CmdLsp(Args& args);   ///< tools/cohort/cmd_lsp.cpp (issue 5)
 int CmdTest(Args& args);  ///< tools/cohort/cmd_test.cpp (issue 6)
+int CmdSql(Args& args);   ///< tools/cohort/cmd_sql.cpp (issue 10)
 
 }  // namespace cohort::cli

@@ -7,6 +7,7 @@
 #include "core/dates.h"
 #include "runtime/run/run.h"
 #include "tools/cohort/cli.h"
+#include "tools/cohort/run_postgres.h"
 #if defined(COHORT_HAVE_JIT) && __has_include("runtime/jit/jit_engine.h")
 #include "runtime/jit/jit_engine.h"
 #define COHORT_CLI_JIT 1
@@ -33,13 +34,17 @@ int CmdRun(Args& args) {
   auto threads_s = args.Value("--threads");
   auto batch_s = args.Value("--batch-rows");
   bool quiet = args.Flag("--quiet");
+  auto source = args.Value("--source");     // postgresql://... (tools/cohort/run_postgres.cpp)
+  bool pushdown = args.Flag("--pushdown");
   std::vector<std::string> files = args.Positionals();
   if (!args.error().empty()) return UsageError(args.error(), "run");
   if (files.size() != 1) return UsageError("expected exactly one segment file", "run");
-  if (!data) return UsageError("missing --data DIR", "run");
+  if (!data && !source) return UsageError("missing --data DIR (or --source postgresql://...)", "run");
+  if (data && source) return UsageError("--data and --source cannot be combined", "run");
+  if (pushdown && !source) return UsageError("--pushdown needs --source postgresql://...", "run");
   if (!out) return UsageError("missing --out DIR", "run");
   RunOptions ro;
-  ro.data_dir = *data;
+  ro.data_dir = data.value_or("");
   ro.out_dir = *out;
   ro.today = TodayUtc();
   if (today_s) {
@@ -91,6 +96,7 @@ int CmdRun(Args& args) {
   }
   if (!engine) engine = MakeInterpreter(r.program);
 
+  if (source) return RunPostgres(r, *engine, ro, *source, pushdown, quiet);
   RunReport report;
   RunStatus st = Run(*r.program, *engine, ro, &report);
   if (st.code == 3) {

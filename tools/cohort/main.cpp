@@ -20,6 +20,9 @@ static const char kUsage[] =
     "  run FILE --data DIR --out DIR\n"
     "        [--today YYYY-MM-DD] [--engine jit|interp] [--threads N] [--batch-rows N] [--quiet]\n"
     "                            write one list per segment and channel, holdout lists, summary.json\n"
+    "  run FILE --source postgresql://... --out DIR [--pushdown] [...]\n"
+    "                            read the tables from PostgreSQL (libpq environment, ~/.pgpass);\n"
+    "                            --pushdown runs the generated SQL in the server\n"
     "  test [PATHS...] [--junit FILE] [--coverage] [--min-coverage PCT] [--today YYYY-MM-DD]\n"
     "                            run the `test` blocks of segment files on every engine\n"
     "  repl [--data DIR] [--today YYYY-MM-DD] [FILES...]\n"
@@ -27,6 +30,8 @@ static const char kUsage[] =
     "  fmt [--check] [--diff] FILES...   (`-` = stdin)\n"
     "                            rewrite files in the canonical layout\n"
     "  lsp                       the language server, over stdio\n"
+    "  sql FILE [--dialect postgres|duckdb|spark] [--today YYYY-MM-DD] [--ddl | --summary]\n"
+    "                            print the SQL query of the lists (or summary counters, or the tables' DDL)\n"
     "  gen --patients N --out DIR [--seed S] [--today YYYY-MM-DD]\n"
     "                            write realistic synthetic patients.csv and events.csv\n"
     "\n"
@@ -120,6 +125,7 @@ int main(int argc, char** argv) {
     if (cmd == "fmt") return CmdFmt(args);
     if (cmd == "lsp") return CmdLsp(args);
     if (cmd == "test") return CmdTest(args);
+    if (cmd == "sql") return CmdSql(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: internal error: %s\n", e.what());
     return kExitInternal;
