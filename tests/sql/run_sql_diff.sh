@@ -7,14 +7,14 @@
 # and every counter of summary.json equal.
 #
 #   run_sql_diff.sh SQL_DIFF_GEN SOURCE_DIR
-#   COHORT_SQL_DIFF_CASES (default 80), COHORT_SQL_DIFF_SEED (default 1)
+#   COHORT_SQL_DIFF_CASES (default 60), COHORT_SQL_DIFF_SEED (default 1)
 set -u
 gen=$1
 src=$2
 . "$src/tests/sql/common.sh"
 need_tools
 make_work
-cases=${COHORT_SQL_DIFF_CASES:-80}
+cases=${COHORT_SQL_DIFF_CASES:-60}
 seed=${COHORT_SQL_DIFF_SEED:-1}
 
 "$gen" "$WORK/cases" "$cases" "$seed" || { echo "FAIL: case generation"; exit 1; }
