@@ -28,11 +28,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
-/// One output row: the sort key and the full CSV line (without newline).
-struct OutRow {
-  std::string key;
-  std::string line;
-};
+}  // namespace
 
 void AppendCsvField(std::string& out, std::string_view v) {
   bool quote = v.find_first_of(",\"\r\n") != std::string_view::npos;
@@ -47,6 +43,8 @@ void AppendCsvField(std::string& out, std::string_view v) {
   }
   out.push_back('"');
 }
+
+namespace {
 
 /// Writes `content` to `path` and flushes it to disk.
 bool WriteFileDurable(const fs::path& path, const std::string& content, std::string* error) {
@@ -79,9 +77,9 @@ class Assembler {
   Assembler(const ir::Program& p, const RunOptions& o, RunReport* report)
       : p_(p), options_(o), report_(report), tally_(p, o.today, report) {
     key_column_ = p.schema->key_column();
-    lists_.resize(p.segments.size());
-    holdouts_.resize(p.segments.size());
-    for (size_t s = 0; s < p.segments.size(); ++s) lists_[s].resize(p.segments[s].channels.size());
+    lists_.channels.resize(p.segments.size());
+    lists_.holdouts.resize(p.segments.size());
+    for (size_t s = 0; s < p.segments.size(); ++s) lists_.channels[s].resize(p.segments[s].channels.size());
   }
 
   void Add(const CohortBatchView& view, const BatchResult& res) {
@@ -94,102 +92,21 @@ class Assembler {
     for (size_t s = 0; s < p_.segments.size(); ++s) {
       const ir::Segment& seg = p_.segments[s];
       for (int64_t r = 0; r < view.num_rows; ++r) {
-        if (d.held[s][r]) holdouts_[s].push_back(std::string(StringAt(keys, r)));
+        if (d.held[s][r]) lists_.holdouts[s].push_back(std::string(StringAt(keys, r)));
         for (size_t c = 0; c < seg.channels.size(); ++c) {
           if (d.listed[s][c][r])
-            lists_[s][c].push_back(MakeRow(seg, report_->segments[s].channels[c], view, StringAt(keys, r), r));
+            lists_.channels[s][c].push_back(MakeRow(seg, report_->segments[s].channels[c], view, StringAt(keys, r), r));
         }
       }
     }
   }
 
-  /// Writes every list into a staging directory inside out_dir, then renames
-  /// each file into place; summary.json goes last.
-  bool Write(std::string* error) {
-    fs::path out(options_.out_dir);
-    std::error_code ec;
-    fs::create_directories(out, ec);
-    if (ec) {
-      *error = fmt::format("cannot create `{}`: {}", out.string(), ec.message());
-      return false;
-    }
-    std::random_device rd;
-    fs::path staging = out / fmt::format(".cohort-staging-{}-{:08x}", ::getpid(), rd());
-    fs::create_directories(staging, ec);
-    if (ec) {
-      *error = fmt::format("cannot create `{}`: {}", staging.string(), ec.message());
-      return false;
-    }
-    std::vector<std::pair<fs::path, fs::path>> moves;  // staged -> final
-    bool ok = true;
-    for (size_t s = 0; s < p_.segments.size() && ok; ++s) {
-      const ir::Segment& seg = p_.segments[s];
-      fs::create_directories(staging / seg.name, ec);
-      std::string header = "key,send_on,message,cta";
-      for (ColumnId col : seg.exports) header += "," + p_.schema->columns[col].path;
-      for (size_t c = 0; c < seg.channels.size() && ok; ++c) {
-        auto& rows = lists_[s][c];
-        std::sort(rows.begin(), rows.end(), [](const OutRow& a, const OutRow& b) { return a.key < b.key; });
-        std::string content = header + "\n";
-        for (const auto& r : rows) content += r.line + "\n";
-        fs::path staged = staging / seg.name / (seg.channels[c].name + ".csv");
-        ok = WriteFileDurable(staged, content, error);
-        moves.push_back({staged, out / seg.name / (seg.channels[c].name + ".csv")});
-      }
-      if (!ok) break;
-      auto& held = holdouts_[s];
-      std::sort(held.begin(), held.end());
-      std::string content = "key\n";
-      for (const auto& k : held) {
-        AppendCsvField(content, k);
-        content.push_back('\n');
-      }
-      fs::path staged = staging / seg.name / "holdout.csv";
-      ok = WriteFileDurable(staged, content, error);
-      moves.push_back({staged, out / seg.name / "holdout.csv"});
-    }
-    if (ok) {
-      fs::path staged = staging / "summary.json";
-      ok = WriteFileDurable(staged, ReportToJson(*report_), error);
-      moves.push_back({staged, out / "summary.json"});
-    }
-    if (ok) {
-      for (const auto& [from, to] : moves) {
-        fs::create_directories(to.parent_path(), ec);
-        fs::rename(from, to, ec);
-        if (ec) {
-          *error = fmt::format("cannot move `{}` into place: {}", to.string(), ec.message());
-          ok = false;
-          break;
-        }
-      }
-    }
-    if (ok) RemoveStaleLists(out);
-    fs::remove_all(staging, ec);
-    return ok;
-  }
+  bool Write(std::string* error) { return WriteRunOutputs(p_, &lists_, *report_, options_.out_dir, error); }
 
  private:
-  // Lists of channels that no longer exist in a segment are removed so the
-  // directory describes this run only.
-  void RemoveStaleLists(const fs::path& out) {
-    std::error_code ec;
-    for (const ir::Segment& seg : p_.segments) {
-      fs::path dir = out / seg.name;
-      for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        std::string name = entry.path().filename().string();
-        if (entry.path().extension() != ".csv" || name == "holdout.csv") continue;
-        std::string channel = entry.path().stem().string();
-        bool keep = std::any_of(seg.channels.begin(), seg.channels.end(),
-                                [&](const ir::Channel& c) { return c.name == channel; });
-        if (!keep) fs::remove(entry.path(), ec);
-      }
-    }
-  }
-
-  OutRow MakeRow(const ir::Segment& seg, const ChannelStats& cs, const CohortBatchView& view, std::string_view key,
+  ListRow MakeRow(const ir::Segment& seg, const ChannelStats& cs, const CohortBatchView& view, std::string_view key,
                  int64_t r) const {
-    OutRow row;
+    ListRow row;
     row.key = std::string(key);
     AppendCsvField(row.line, key);
     row.line.push_back(',');
@@ -211,8 +128,7 @@ class Assembler {
   RunReport* report_;
   ReportTally tally_;
   ColumnId key_column_;
-  std::vector<std::vector<std::vector<OutRow>>> lists_;  // [segment][channel]
-  std::vector<std::vector<std::string>> holdouts_;
+  RunLists lists_;
 };
 
 }  // namespace
@@ -233,6 +149,88 @@ std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row)
     }
     default: return {};
   }
+}
+
+// Lists of channels that no longer exist in a segment are removed so the
+// directory describes this run only.
+static void RemoveStaleLists(const ir::Program& p, const fs::path& out) {
+  std::error_code ec;
+  for (const ir::Segment& seg : p.segments) {
+    fs::path dir = out / seg.name;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      std::string name = entry.path().filename().string();
+      if (entry.path().extension() != ".csv" || name == "holdout.csv") continue;
+      std::string channel = entry.path().stem().string();
+      bool keep = std::any_of(seg.channels.begin(), seg.channels.end(),
+                              [&](const ir::Channel& c) { return c.name == channel; });
+      if (!keep) fs::remove(entry.path(), ec);
+    }
+  }
+}
+
+bool WriteRunOutputs(const ir::Program& p, RunLists* lists, const RunReport& report, const std::string& out_dir,
+                     std::string* error) {
+  fs::path out(out_dir);
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) {
+    *error = fmt::format("cannot create `{}`: {}", out.string(), ec.message());
+    return false;
+  }
+  std::random_device rd;
+  fs::path staging = out / fmt::format(".cohort-staging-{}-{:08x}", ::getpid(), rd());
+  fs::create_directories(staging, ec);
+  if (ec) {
+    *error = fmt::format("cannot create `{}`: {}", staging.string(), ec.message());
+    return false;
+  }
+  std::vector<std::pair<fs::path, fs::path>> moves;  // staged -> final
+  bool ok = true;
+  for (size_t s = 0; s < p.segments.size() && ok; ++s) {
+    const ir::Segment& seg = p.segments[s];
+    fs::create_directories(staging / seg.name, ec);
+    std::string header = "key,send_on,message,cta";
+    for (ColumnId col : seg.exports) header += "," + p.schema->columns[col].path;
+    for (size_t c = 0; c < seg.channels.size() && ok; ++c) {
+      auto& rows = lists->channels[s][c];
+      std::sort(rows.begin(), rows.end(), [](const ListRow& a, const ListRow& b) { return a.key < b.key; });
+      std::string content = header + "\n";
+      for (const auto& r : rows) content += r.line + "\n";
+      fs::path staged = staging / seg.name / (seg.channels[c].name + ".csv");
+      ok = WriteFileDurable(staged, content, error);
+      moves.push_back({staged, out / seg.name / (seg.channels[c].name + ".csv")});
+    }
+    if (!ok) break;
+    auto& held = lists->holdouts[s];
+    std::sort(held.begin(), held.end());
+    std::string content = "key\n";
+    for (const auto& k : held) {
+      AppendCsvField(content, k);
+      content.push_back('\n');
+    }
+    fs::path staged = staging / seg.name / "holdout.csv";
+    ok = WriteFileDurable(staged, content, error);
+    moves.push_back({staged, out / seg.name / "holdout.csv"});
+  }
+  if (ok) {
+    fs::path staged = staging / "summary.json";
+    ok = WriteFileDurable(staged, ReportToJson(report), error);
+    moves.push_back({staged, out / "summary.json"});
+  }
+  if (ok) {
+    for (const auto& [from, to] : moves) {
+      fs::create_directories(to.parent_path(), ec);
+      fs::rename(from, to, ec);
+      if (ec) {
+        *error = fmt::format("cannot move `{}` into place: {}", to.string(), ec.message());
+        ok = false;
+        break;
+      }
+    }
+  }
+  if (ok) RemoveStaleLists(p, out);
+  fs::remove_all(staging, ec);
+  return ok;
 }
 
 ReportTally::ReportTally(const ir::Program& p, int32_t today, RunReport* report) : p_(p), report_(report) {

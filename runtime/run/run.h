@@ -108,6 +108,27 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
 /// One scalar cell as text, as lists (`export` columns) and the REPL's
 /// `.sample` show it ("" when missing).
 std::string FormatCell(const CohortColumn& column, const ColumnDef& def, int64_t row);
+/// One row of a channel list: the key it sorts by and its CSV line (no newline).
+struct ListRow {
+  std::string key;
+  std::string line;
+};
+
+/// Every list of a run: [segment][channel] rows and [segment] holdout keys.
+struct RunLists {
+  std::vector<std::vector<std::vector<ListRow>>> channels;
+  std::vector<std::vector<std::string>> holdouts;
+};
+
+/// Sorts each list by key bytes and writes every list (header-only when
+/// empty) and summary.json into `out_dir` atomically: a staging directory
+/// inside it, then renames, summary.json last; lists of channels a segment
+/// no longer has are removed. Shared by Run and the SQL pushdown.
+bool WriteRunOutputs(const ir::Program& program, RunLists* lists, const RunReport& report, const std::string& out_dir,
+                     std::string* error);
+
+/// Appends `v` as one CSV field, quoted when it holds , " CR or LF.
+void AppendCsvField(std::string& out, std::string_view v);
 
 /// The human summary table printed by `cohort run` and the REPL's `.run`.
 std::string FormatReportTable(const RunReport& report);

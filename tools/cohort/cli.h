@@ -49,5 +49,6 @@ int CmdTest(Args& args);  ///< tools/cohort/cmd_test.cpp (issue 6)
 int CmdReport(Args& args);  ///< tools/cohort/cmd_report.cpp (issue 11)
 int CmdAudit(Args& args);   ///< tools/cohort/cmd_report.cpp: `cohort audit verify`
 int CmdImport(Args& args);  ///< tools/cohort/cmd_import.cpp (issue 9)
+int CmdSql(Args& args);   ///< tools/cohort/cmd_sql.cpp (issue 10)
 
 }  // namespace cohort::cli

@@ -12,8 +12,14 @@
 #include "runtime/run/run.h"
 #include "tools/cohort/audit_cli.h"
 #include "tools/cohort/cli.h"
+#include "tools/cohort/run_postgres.h"
 
 namespace cohort::cli {
+
+/// A table's name in a database: its CSV file name without `.csv`.
+static std::string TableName(const std::string& file) {
+  return file.size() > 4 && file.compare(file.size() - 4, 4, ".csv") == 0 ? file.substr(0, file.size() - 4) : file;
+}
 
 static std::optional<int64_t> ParseCount(const std::string& s) {
   try {
@@ -37,13 +43,18 @@ int CmdRun(Args& args) {
   auto audit_path = AuditPath(args);
   auto ledger_dir = args.Value("--ledger");
   bool strict_data = args.Flag("--strict-data");
+  auto source = args.Value("--source");     // postgresql://... (tools/cohort/run_postgres.cpp)
+  bool pushdown = args.Flag("--pushdown");
   std::vector<std::string> files = args.Positionals();
   if (!args.error().empty()) return UsageError(args.error(), "run");
   if (files.size() != 1) return UsageError("expected exactly one segment file", "run");
-  if (!data) return UsageError("missing --data DIR", "run");
+  if (!data && !source) return UsageError("missing --data DIR (or --source postgresql://...)", "run");
+  if (data && source) return UsageError("--data and --source cannot be combined", "run");
+  if (pushdown && !source) return UsageError("--pushdown needs --source postgresql://...", "run");
+  if (ledger_dir && source) return UsageError("--ledger needs --data (the run id is derived from the input files)", "run");
   if (!out) return UsageError("missing --out DIR", "run");
   RunOptions ro;
-  ro.data_dir = *data;
+  ro.data_dir = data.value_or("");
   ro.out_dir = *out;
   ro.strict_data = strict_data;
   ro.today = TodayUtc();
@@ -92,8 +103,15 @@ int CmdRun(Args& args) {
 
   nlohmann::json entry = AuditEntry("run", &r);
   entry["today"] = FormatDate(ro.today);
-  entry["engine"] = std::string(engine->name());
-  if (audit_path) AuditDataInputs(entry, *r.program->schema, ro.data_dir);
+  entry["engine"] = pushdown ? std::string("sql-pushdown") : std::string(engine->name());
+  if (audit_path && !source) AuditDataInputs(entry, *r.program->schema, ro.data_dir);
+  if (source) {
+    // A database: the tables by name (the connection string is redacted in argv).
+    entry["inputs"] = nlohmann::json::array();
+    entry["inputs"].push_back({{"table", TableName(r.program->schema->records_file)}});
+    for (const ListSource& l : r.program->schema->list_sources) entry["inputs"].push_back({{"table", TableName(l.file)}});
+    return FinishAudit(audit_path, std::move(entry), RunPostgres(r, *engine, ro, *source, pushdown, quiet));
+  }
   // The ledger records every row of every list (runtime/measure/ledger.h).
   measure::LedgerRun ledger;
   if (ledger_dir) {

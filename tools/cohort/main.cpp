@@ -23,6 +23,9 @@ static const char kUsage[] =
     "        [--today YYYY-MM-DD] [--engine jit|interp] [--threads N] [--batch-rows N] [--strict-data] [--quiet]\n"
     "        [--audit FILE] [--ledger DIR]   (--ledger: record every list row in the contact ledger)\n"
     "                            write one list per segment and channel, holdout lists, summary.json\n"
+    "  run FILE --source postgresql://... --out DIR [--pushdown] [...]\n"
+    "                            read the tables from PostgreSQL (libpq environment, ~/.pgpass);\n"
+    "                            --pushdown runs the generated SQL in the server\n"
     "  test [PATHS...] [--junit FILE] [--coverage] [--min-coverage PCT] [--today YYYY-MM-DD]\n"
     "                            run the `test` blocks of segment files on every engine\n"
     "  repl [--data DIR] [--today YYYY-MM-DD] [FILES...]\n"
@@ -34,6 +37,8 @@ static const char kUsage[] =
     "        [--today YYYY-MM-DD] [--engine jit|interp] [--audit FILE]\n"
     "                            attrition, overlap, equity and consent as one HTML page or JSON\n"
     "  audit verify FILE         check the hash chain of an audit log (--audit / $COHORT_AUDIT)\n"
+    "  sql FILE [--dialect postgres|duckdb|spark] [--today YYYY-MM-DD] [--ddl | --summary]\n"
+    "                            print the SQL query of the lists (or summary counters, or the tables' DDL)\n"
     "  gen --patients N --out DIR [--seed S] [--today YYYY-MM-DD]\n"
     "                            write realistic synthetic patients.csv and events.csv\n"
     "  import --data DIR --out DIR [--schema NAME|FILE]\n"
@@ -134,6 +139,7 @@ int main(int argc, char** argv) {
     if (cmd == "report") return CmdReport(args);
     if (cmd == "audit") return CmdAudit(args);
     if (cmd == "import") return CmdImport(args);
+    if (cmd == "sql") return CmdSql(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: internal error: %s\n", e.what());
     return kExitInternal;

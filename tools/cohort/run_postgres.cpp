@@ -1,0 +1,216 @@
+// `cohort run FILE --source postgresql://...`: PostgreSQL as a source and a
+// target. Pull (default): each table of the schema is streamed with
+// `COPY (SELECT ...) TO STDOUT (FORMAT csv)` into a private temporary
+// directory (0700, removed afterwards) and read by the normal loader and
+// pipeline (JIT or interpreter), so validation and semantics are exactly
+// those of a CSV run. `--pushdown`: the generated SQL (compiler/sql) runs in
+// the server; its rows stream back (single-row mode) into the same OUT
+// layout and summary.json (WriteRunOutputs). Connection failures and missing
+// tables/columns are data errors (exit 3) and nothing is written; no message
+// contains a password (pg::Scrub).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "compiler/driver/driver.h"
+#include "compiler/sql/sql.h"
+#include "core/dates.h"
+#include "runtime/run/run.h"
+#include "tools/cohort/cli.h"
+#include "tools/cohort/run_postgres.h"
+#ifdef COHORT_HAVE_PG
+#include "runtime/pg/pg_client.h"
+#endif
+
+namespace cohort::cli {
+
+#ifndef COHORT_HAVE_PG
+int RunPostgres(const CompileResult&, const Engine&, RunOptions, const std::string&, bool, bool) {
+  std::fprintf(stderr, "cohort run: this build has no PostgreSQL support (libpq-dev was missing at build time)\n");
+  return kExitUsage;
+}
+#else
+
+namespace {
+
+namespace fs = std::filesystem;
+
+int SourceError(const std::string& what, const std::string& message) {
+  std::fprintf(stderr, "cohort run: PostgreSQL: %s: %s; nothing was written\n", what.c_str(), message.c_str());
+  return kExitData;
+}
+
+int Report(const RunReport& report, bool quiet) {
+  if (!quiet) std::cout << FormatReportTable(report);
+  return kExitOk;
+}
+
+int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro, const std::string& conninfo, bool quiet) {
+  const ir::Program& p = *r.program;
+  sql::SqlOptions so;
+  so.dialect = sql::Dialect::kPostgres;
+  so.today = ro.today;
+  DiagnosticBag diags;
+  std::string lists_sql = sql::EmitListQuery(p, so, &diags);
+  std::string summary_sql = sql::EmitSummaryQuery(p, so, &diags);
+  for (const auto& d : diags.all()) std::fputs(RenderText(d, *r.sources, UseColor()).c_str(), stderr);
+  if (diags.has_errors()) return kExitDiagnostics;
+  std::map<std::string, size_t> segment_index;
+  for (size_t s = 0; s < p.segments.size(); ++s) segment_index[p.segments[s].name] = s;
+  RunLists lists;
+  lists.channels.resize(p.segments.size());
+  lists.holdouts.resize(p.segments.size());
+  for (size_t s = 0; s < p.segments.size(); ++s) lists.channels[s].resize(p.segments[s].channels.size());
+  std::vector<std::string> columns;
+  std::string error, bad;
+  auto on_row = [&](const pg::Row& row) {
+    if (row.size() < 6 || !row[0] || !row[1] || !row[2]) {
+      bad = "a row without segment, list or key";
+      return;
+    }
+    auto it = segment_index.find(std::string(*row[0]));
+    if (it == segment_index.end()) {
+      bad = "a row of an unknown segment";
+      return;
+    }
+    const ir::Segment& seg = p.segments[it->second];
+    std::string_view list = *row[1];
+    if (list == "holdout") {
+      lists.holdouts[it->second].push_back(std::string(*row[2]));
+      return;
+    }
+    size_t c = 0;
+    while (c < seg.channels.size() && seg.channels[c].name != list) ++c;
+    if (c == seg.channels.size()) {
+      bad = "a row of an unknown list";
+      return;
+    }
+    ListRow out;
+    out.key = std::string(*row[2]);
+    for (size_t k = 2; k < 6; ++k) {
+      if (k > 2) out.line.push_back(',');
+      AppendCsvField(out.line, row[k].value_or(""));
+    }
+    for (ColumnId col : seg.exports) {
+      out.line.push_back(',');
+      const std::string& path = p.schema->columns[col].path;
+      for (size_t k = 6; k < columns.size() && k < row.size(); ++k)
+        if (columns[k] == path) AppendCsvField(out.line, row[k].value_or(""));
+    }
+    lists.channels[it->second][c].push_back(std::move(out));
+  };
+  if (!conn.StreamQuery(lists_sql, &columns, on_row, &error)) return SourceError("the list query failed", error);
+  if (!bad.empty()) {
+    std::fprintf(stderr, "cohort run: internal error: the list query returned %s\n", bad.c_str());
+    return kExitInternal;
+  }
+  RunReport report;
+  report.engine = "sql (postgres pushdown)";
+  report.today = FormatDate(ro.today);
+  ReportTally tally(p, ro.today, &report);
+  auto on_count = [&](const pg::Row& row) {
+    if (row.size() < 3 || !row[0] || !row[1] || !row[2]) return;
+    std::string seg(*row[0]), item(*row[1]);
+    int64_t v = std::strtoll(std::string(*row[2]).c_str(), nullptr, 10);
+    if (seg.empty()) {
+      if (item == "records") report.records = v;
+      else if (item == "events.rows") report.list_rows = v;
+      else if (item == "events.unmatched") report.list_rows_unmatched = v;
+      return;
+    }
+    if (item.rfind("taken:", 0) == 0) {
+      size_t gt = item.find('>');
+      for (CampaignStats& c : report.campaigns)
+        if (c.name == seg) c.taken[{item.substr(6, gt - 6), item.substr(gt + 1)}] = v;
+      return;
+    }
+    auto it = segment_index.find(seg);
+    if (it == segment_index.end()) return;
+    SegmentStats& st = report.segments[it->second];
+    if (item == "records") st.records = v;
+    else if (item == "where_matched") st.where_matched = v;
+    else if (item == "members") st.members = v;
+    else if (item == "taken_by_campaign") st.taken_by_campaign = v;
+    else if (item == "held_out") st.held_out = v;
+    else if (item.rfind("exclude_removed.", 0) == 0) {
+      size_t k = std::strtoul(item.c_str() + 16, nullptr, 10);
+      if (k >= 1 && k <= st.exclude_removed.size()) st.exclude_removed[k - 1] = v;
+    } else {
+      for (ChannelStats& c : st.channels) {
+        std::string prefix = c.name + "#" + std::to_string(c.step) + ".";
+        if (item.rfind(prefix, 0) != 0) continue;
+        std::string f = item.substr(prefix.size());
+        if (f == "eligible") c.eligible = v;
+        else if (f == "listed") c.listed = v;
+        else if (f == "lacked_consent") c.lacked_consent = v;
+        else if (f == "condition_false") c.condition_false = v;
+      }
+    }
+  };
+  std::vector<std::string> summary_columns;
+  if (!conn.StreamQuery(summary_sql, &summary_columns, on_count, &error)) return SourceError("the summary query failed", error);
+  if (!WriteRunOutputs(p, &lists, report, ro.out_dir, &error)) {
+    std::fprintf(stderr, "cohort run: error: %s; the previous outputs are unchanged\n", error.c_str());
+    return kExitInternal;
+  }
+  return Report(report, quiet);
+}
+
+}  // namespace
+
+int RunPostgres(const CompileResult& r, const Engine& engine, RunOptions ro, const std::string& conninfo, bool pushdown,
+                bool quiet) {
+  std::string error;
+  auto conn = pg::Connection::Open(conninfo, &error);
+  if (!conn) return SourceError("cannot connect", error);
+  if (!conn->Exec("SET DateStyle = ISO; SET TimeZone = 'UTC'; SET extra_float_digits = 1", &error))
+    return SourceError("cannot set up the session", error);
+  if (pushdown) return Pushdown(r, *conn, ro, conninfo, quiet);
+
+  // Pull: stream each table into a private directory, then the normal run.
+  std::string tmpl = (fs::temp_directory_path() / "cohort-pg.XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) return SourceError("cannot create a temporary directory", std::strerror(errno));
+  const fs::path tmp = tmpl;
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{tmp};
+  for (const sql::ExtractQuery& q : sql::EmitExtractQueries(*r.program->schema)) {
+    if (!conn->CopyCsvToFile(q.query, (tmp / q.file).string(), &error))
+      return SourceError("cannot read table `" + q.table + "`", error);
+  }
+  conn.reset();
+  ro.data_dir = tmp.string();
+  RunReport report;
+  RunStatus st = Run(*r.program, engine, ro, &report);
+  if (st.code == 3) {
+    for (DataError e : st.data_errors) {
+      // Name the table, not the temporary file.
+      std::string file = fs::path(e.file).filename().string();
+      e.file = "table " + sql::TableName(file) + " (COPY row " + std::to_string(e.line - 1) + ")";
+      e.line = 0;
+      std::fprintf(stderr, "%s\n", e.ToString().c_str());
+    }
+    std::fprintf(stderr, "cohort run: data errors; no output was written\n");
+    return kExitData;
+  }
+  if (st.code != 0) {
+    std::fprintf(stderr, "cohort run: error: %s; the previous outputs are unchanged\n", st.message.c_str());
+    return kExitInternal;
+  }
+  report.engine += " (from postgres)";
+  return Report(report, quiet);
+}
+
+#endif
+
+}  // namespace cohort::cli
