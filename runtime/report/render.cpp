@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/report/report.h"
-#include "runtime/report/suppress.h"
+#include "runtime/suppress.h"
 
 namespace cohort::report {
 

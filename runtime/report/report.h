@@ -6,7 +6,7 @@
 // so every engine gives the same report; clause-level verdicts come from the
 // interpreter, the reference semantics. Rendered as JSON or as one
 // self-contained HTML page (runtime/report/html.cpp), with small-cell
-// suppression (runtime/report/suppress.h) in both.
+// suppression (runtime/suppress.h) in both.
 #pragma once
 
 #include <cstdint>

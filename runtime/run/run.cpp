@@ -18,6 +18,7 @@
 #include "core/dates.h"
 #include "runtime/arrow/arrow_data.h"
 #include "runtime/run/decide.h"
+#include "runtime/suppress.h"
 
 namespace cohort {
 
@@ -408,26 +409,56 @@ std::string ReportToJson(const RunReport& r) {
   return j.dump(2) + "\n";
 }
 
-std::string FormatReportTable(const RunReport& r) {
+std::string FormatReportTable(const RunReport& r, int64_t min_cell) {
+  // Small-cell suppression (runtime/suppress.h) when min_cell > 0: one table
+  // of every count shown; `where` = excluded + members is the one sum a
+  // reader could use to recompute a hidden count.
+  SuppressionTable t(min_cell);
+  struct Cells {
+    size_t where, excluded, members, campaign, holdout;
+    std::vector<std::pair<size_t, size_t>> channels;  // listed, no consent
+  };
+  std::vector<Cells> cells;
+  for (const SegmentStats& s : r.segments) {
+    int64_t excluded = 0;
+    for (int64_t e : s.exclude_removed) excluded += e;
+    Cells c{t.Add(s.where_matched), t.Add(excluded), t.Add(s.members), t.Add(s.taken_by_campaign), t.Add(s.held_out), {}};
+    t.AddGroup({c.excluded, c.members}, c.where);
+    for (const ChannelStats& ch : s.channels) c.channels.push_back({t.Add(ch.listed), t.Add(ch.lacked_consent)});
+    cells.push_back(std::move(c));
+  }
+  std::vector<std::vector<size_t>> takes;
+  for (const CampaignStats& c : r.campaigns) {
+    takes.emplace_back();
+    for (const auto& [pair, count] : c.taken) takes.back().push_back(t.Add(count));
+  }
+  t.Suppress();
   std::string out = fmt::format("{} records, {} events ({} unmatched), today {}, engine {}\n\n", r.records, r.list_rows,
                                 r.list_rows_unmatched, r.today, r.engine);
   out += fmt::format("{:<26} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", "segment", "where", "excluded", "members", "campaign", "holdout",
                      "channels (listed / no consent)");
-  for (const SegmentStats& s : r.segments) {
-    int64_t excluded = 0;
-    for (int64_t e : s.exclude_removed) excluded += e;
+  auto show = [&](size_t i) { return min_cell > 0 ? t.Show(i) : std::to_string(t.value(i)); };
+  for (size_t k = 0; k < r.segments.size(); ++k) {
+    const SegmentStats& s = r.segments[k];
+    const Cells& c = cells[k];
     std::string chans;
-    for (const ChannelStats& c : s.channels) {
+    for (size_t j = 0; j < s.channels.size(); ++j) {
       if (!chans.empty()) chans += "  ";
-      chans += fmt::format("{}#{} {}/{}", c.name, c.step, c.listed, c.lacked_consent);
+      chans += fmt::format("{}#{} {}/{}", s.channels[j].name, s.channels[j].step, show(c.channels[j].first),
+                           show(c.channels[j].second));
     }
-    out += fmt::format("{:<26} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", s.name, s.where_matched, excluded, s.members,
-                       s.taken_by_campaign, s.held_out, chans);
+    out += fmt::format("{:<26} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", s.name, show(c.where), show(c.excluded),
+                       show(c.members), show(c.campaign), show(c.holdout), chans);
   }
-  for (const CampaignStats& c : r.campaigns) {
+  for (size_t k = 0; k < r.campaigns.size(); ++k) {
+    const CampaignStats& c = r.campaigns[k];
     out += fmt::format("\ncampaign {}: {}\n", c.name, fmt::join(c.priority, " > "));
-    for (const auto& [pair, count] : c.taken) out += fmt::format("  {} took {} from {}\n", pair.first, count, pair.second);
+    size_t i = 0;
+    for (const auto& [pair, count] : c.taken) out += fmt::format("  {} took {} from {}\n", pair.first, show(takes[k][i++]), pair.second);
   }
+  if (min_cell > 0)
+    out += fmt::format("\ncounts from 1 to {} are shown as <{}; * hides a count that would reveal one\n", min_cell - 1,
+                       min_cell);
   out += fmt::format("\n{:.2f}s total ({:.2f}s evaluating)\n", r.total_seconds, r.eval_seconds);
   return out;
 }

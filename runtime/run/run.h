@@ -131,7 +131,9 @@ bool WriteRunOutputs(const ir::Program& program, RunLists* lists, const RunRepor
 void AppendCsvField(std::string& out, std::string_view v);
 
 /// The human summary table printed by `cohort run` and the REPL's `.run`.
-std::string FormatReportTable(const RunReport& report);
+/// With `min_cell` > 0 (the REPL), small counts are suppressed (runtime/suppress.h);
+/// `cohort run` prints the operator's table unsuppressed.
+std::string FormatReportTable(const RunReport& report, int64_t min_cell = 0);
 /// summary.json text.
 std::string ReportToJson(const RunReport& report);
 

@@ -1,5 +1,7 @@
 // `cohort repl [--data DIR] [--today DATE] [FILE...]`: the interactive
 // session of tools/repl/ (issue 4).
+#include <cstdlib>
+
 #include "tools/cohort/cli.h"
 #include "tools/repl/repl.h"
 
@@ -8,11 +10,18 @@ namespace cohort::cli {
 int CmdRepl(Args& args) {
   auto data = args.Value("--data");
   auto today_s = args.Value("--today");
+  auto min_cell_s = args.Value("--min-cell");
   std::vector<std::string> files = args.Positionals();
   if (!args.error().empty()) return UsageError(args.error(), "repl");
   repl::ReplOptions options;
   options.data_dir = data.value_or("");
   options.files = files;
+  if (min_cell_s) {
+    char* end = nullptr;
+    long long v = std::strtoll(min_cell_s->c_str(), &end, 10);
+    if (min_cell_s->empty() || *end || v < 0 || v > 1000000) return UsageError("--min-cell must be a number from 0", "repl");
+    options.min_cell = v;
+  }
   if (today_s) {
     options.today = ParseDay(*today_s);
     if (!options.today) return UsageError("--today must be a date `YYYY-MM-DD`", "repl");

@@ -18,7 +18,7 @@
 #include "core/dates.h"
 #include "runtime/audit/audit.h"
 #include "runtime/report/report.h"
-#include "runtime/report/suppress.h"
+#include "runtime/suppress.h"
 #include "runtime/run/run.h"
 #include "tools/cohort/audit_cli.h"
 #include "tools/cohort/cli.h"
@@ -87,7 +87,7 @@ int CmdReport(Args& args) {
   if (!out) return UsageError("missing --out PATH", "report");
   std::string fmt_name = format.value_or(out->size() > 5 && out->substr(out->size() - 5) == ".json" ? "json" : "html");
   if (fmt_name != "html" && fmt_name != "json") return UsageError("--format must be `html` or `json`", "report");
-  int64_t min_cell = report::kDefaultMinCell;
+  int64_t min_cell = kDefaultMinCell;
   if (min_cell_s) {
     char* end = nullptr;
     long long v = std::strtoll(min_cell_s->c_str(), &end, 10);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -16,7 +17,9 @@
 #include "core/md5.h"
 #include "core/truth.h"
 #include "runtime/interp/interpreter.h"
+#include "runtime/report/report.h"
 #include "runtime/run/explain.h"
+#include "runtime/suppress.h"
 #include "tools/repl/session_internal.h"
 #include "cohort/cohort.h"  // MakeBestEngine, HasJit: the one engine choice
 
@@ -90,6 +93,8 @@ bool Session::Command(const std::string& line) {
   if (cmd == ".run") return at_most(1) && CmdRun(rest);
   if (cmd == ".explain") return at_most(1) && CmdExplain(rest);
   if (cmd == ".why") return CmdWhy(args);
+  if (cmd == ".overlap") return CmdOverlap(args);
+  if (cmd == ".equity") return CmdEquity(args);
   if (cmd == ".sample") return CmdSample(args);
   if (cmd == ".engine") return at_most(1) && CmdEngine(rest);
   if (cmd == ".timer") return at_most(1) && CmdTimer(rest);
@@ -102,7 +107,7 @@ bool Session::Command(const std::string& line) {
     return CmdSave(rest);
   }
   static const std::vector<std::string> kCommands = {".help", ".schema", ".load", ".segments", ".run", ".explain", ".why",
-                                                     ".sample", ".engine", ".timer", ".today", ".save", ".quit"};
+                                                     ".overlap", ".equity", ".sample", ".engine", ".timer", ".today", ".save", ".quit"};
   std::string hint = DidYouMean(cmd, kCommands);
   Error(fmt::format("unknown command `{}`{}", cmd, hint.empty() ? "; see `.help`" : hint));
   return false;
@@ -128,6 +133,8 @@ Commands:
   .run [SEGMENT]            the `cohort run` summary (in memory, no files)
   .explain SEGMENT          attrition per clause
   .why KEY SEGMENT          each clause's value for one record
+  .overlap [SEGMENTS...]    members shared by segments; records messaged twice within 7 days
+  .equity SEGMENT [by F]    share of each group every clause removes (`cohort report`'s numbers)
   .sample SEGMENT [N] [F,G] N member keys (default 10), with non-sensitive fields
   .engine interp|jit        engine for .run and .sample (expressions, .explain
                             and .why always use the reference interpreter)
@@ -275,7 +282,7 @@ bool Session::CmdRun(const std::string& arg) {
       if (std::find(c.priority.begin(), c.priority.end(), name) != c.priority.end()) camps.push_back(c);
     report.campaigns = camps;
   }
-  std::string table = FormatReportTable(report);
+  std::string table = FormatReportTable(report, options_.min_cell);
   if (!timer_) {
     // The last line holds the timings: only with `.timer on`, so scripted
     // output stays reproducible.
@@ -283,6 +290,65 @@ bool Session::CmdRun(const std::string& arg) {
     if (cut != std::string::npos && table.find("s total", cut) != std::string::npos) table = table.substr(0, cut + 1);
   }
   Out(table);
+  return true;
+}
+
+bool Session::BuildReport(const std::vector<std::string>& by, report::ReportData* out) {
+  if (!NeedData()) return false;
+  const ir::Program& p = compiled_->program();
+  std::string error;
+  report::ReportOptions opts;
+  opts.by = report::ResolveGroupBy(*p.schema, by, &error);
+  if (!error.empty()) {
+    Error(error);
+    return false;
+  }
+  const Engine& engine = CurrentEngine();
+  report::ReportBuilder builder(compiled_->result.program, *compiled_->result.sources, options_.today, opts);
+  RunReport run;
+  run.engine = std::string(engine.name());
+  run.today = FormatDate(options_.today);
+  ReportTally tally(p, options_.today, &run);
+  Decisions decisions;
+  for (const auto& view : data_->views) {
+    if (Cancelled()) return false;
+    BatchResult res;
+    engine.Evaluate(view, Context(), &res);
+    Decide(p, view, res, &decisions);
+    tally.Add(view, res, decisions);
+    builder.Add(view, res, decisions);
+  }
+  run.records = data_->records;
+  *out = builder.Finish(run);
+  return true;
+}
+
+bool Session::CmdOverlap(const std::vector<std::string>& args) {
+  if (!NeedData()) return false;
+  for (const auto& a : args)
+    if (FindSegmentOrReport(a) < 0) return false;
+  auto t0 = std::chrono::steady_clock::now();
+  report::ReportData data;
+  if (!BuildReport({}, &data)) return false;
+  Out(report::OverlapText(data, options_.min_cell, args));
+  Timer(SecondsSince(t0));
+  return true;
+}
+
+bool Session::CmdEquity(const std::vector<std::string>& args) {
+  if (!NeedData()) return false;
+  if (args.empty() || args.size() == 2 || args.size() > 3 || (args.size() == 3 && args[1] != "by")) {
+    Error("usage: .equity SEGMENT [by FIELD]");
+    return false;
+  }
+  if (FindSegmentOrReport(args[0]) < 0) return false;
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::string> by;
+  if (args.size() == 3) by.push_back(args[2]);
+  report::ReportData data;
+  if (!BuildReport(by, &data)) return false;
+  Out(report::EquityText(data, options_.min_cell, args[0], args.size() == 3 ? args[2] : ""));
+  Timer(SecondsSince(t0));
   return true;
 }
 
@@ -299,12 +365,34 @@ bool Session::CmdExplain(const std::string& arg) {
     if (Cancelled()) return false;
     tally.Add(ExplainWithInterpreter(*compiled_->interp, static_cast<uint32_t>(k), view, Context()));
   }
+  // Small-cell suppression over the whole table: each step splits the rows
+  // that reach it into removed and remaining; the channels split the last.
+  SuppressionTable t(options_.min_cell);
+  const size_t records_cell = t.Add(tally.records);
+  std::vector<size_t> removed_cell, remaining_cell, unknown_cell;
+  size_t prev = records_cell;
+  size_t members_cell = t.Add(tally.members);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    removed_cell.push_back(t.Add(tally.steps[i].removed));
+    remaining_cell.push_back(t.Add(tally.Remaining(i)));
+    unknown_cell.push_back(t.Add(tally.steps[i].unknown));
+    t.AddGroup({removed_cell.back(), remaining_cell.back()}, prev);
+    prev = remaining_cell.back();
+    if (steps[i].kind == StepKind::kWhere || steps[i].kind == StepKind::kExclude) t.AddGroup({remaining_cell.back()}, members_cell);
+  }
+  std::vector<std::array<size_t, 3>> channel_cells;
+  for (const ChannelCount& count : tally.channels) {
+    channel_cells.push_back({t.Add(count.listed), t.Add(count.no_consent), t.Add(count.condition_not_true)});
+    t.AddGroup({channel_cells.back()[0], channel_cells.back()[1], channel_cells.back()[2]}, prev);
+  }
+  t.Suppress();
+  auto show = [&](size_t i) { return options_.min_cell > 0 ? t.Show(i) : Thousands(t.value(i)); };
   constexpr size_t kW = 52;
-  std::string out = fmt::format("{}: {} records\n", seg.name, Thousands(tally.records));
+  std::string out = fmt::format("{}: {} records\n", seg.name, show(records_cell));
   out += fmt::format("  {:<{}} {:>10} {:>10}\n", "clause", kW, "removed", "remaining");
-  auto members = [&] { out += fmt::format("  {:<{}} {:>10} {:>10}\n", "= members", kW, "", Thousands(tally.members)); };
+  auto members = [&] { out += fmt::format("  {:<{}} {:>10} {:>10}\n", "= members", kW, "", show(members_cell)); };
   if (steps.empty() || steps[0].kind != StepKind::kWhere)
-    out += fmt::format("  {:<{}} {:>10} {:>10}\n", "(no where)", kW, "0", Thousands(tally.records));
+    out += fmt::format("  {:<{}} {:>10} {:>10}\n", "(no where)", kW, "0", show(records_cell));
   bool members_shown = false;
   for (size_t i = 0; i < steps.size(); ++i) {
     const Step& step = steps[i];
@@ -325,19 +413,19 @@ bool Session::CmdExplain(const std::string& arg) {
       members();
       members_shown = true;
     }
-    const StepCount& count = tally.steps[i];
-    out += fmt::format("  {:<{}} {:>10} {:>10}", Shorten(label, kW), kW, Thousands(count.removed),
-                       Thousands(tally.Remaining(i)));
-    if (count.unknown) out += fmt::format("   ({} {})", Thousands(count.unknown), unknown_word);
+    out += fmt::format("  {:<{}} {:>10} {:>10}", Shorten(label, kW), kW, show(removed_cell[i]), show(remaining_cell[i]));
+    if (tally.steps[i].unknown) out += fmt::format("   ({} {})", show(unknown_cell[i]), unknown_word);
     out += "\n";
   }
   if (!members_shown) members();
   for (size_t c = 0; c < seg.channels.size(); ++c) {
     const ir::Channel& ch = seg.channels[c];
-    const ChannelCount& count = tally.channels[c];
     out += fmt::format("  channel {}#{}: listed {}, no consent {}, condition not TRUE {}\n", ch.name, ch.step,
-                       Thousands(count.listed), Thousands(count.no_consent), Thousands(count.condition_not_true));
+                       show(channel_cells[c][0]), show(channel_cells[c][1]), show(channel_cells[c][2]));
   }
+  if (t.any_hidden())
+    out += fmt::format("  (counts from 1 to {} are shown as <{}; * hides a count that would reveal one)\n",
+                       options_.min_cell - 1, options_.min_cell);
   Out(out);
   Timer(SecondsSince(t0));
   return true;

@@ -17,7 +17,7 @@ namespace {
 bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; }
 
 const std::vector<std::string>& Commands() {
-  static const std::vector<std::string> k = {".help",  ".schema", ".load",   ".segments", ".run",  ".explain", ".why",
+  static const std::vector<std::string> k = {".help",  ".schema", ".load",   ".segments", ".run",  ".explain", ".why", ".overlap", ".equity",
                                              ".sample", ".engine", ".timer", ".today",    ".save", ".quit",    ".exit"};
   return k;
 }
@@ -151,7 +151,8 @@ Completion Complete(std::string_view pending, std::string_view line, const Schem
         pool = Files(std::string(line.substr(start)));
       } else if (cmd == ".schema" && arg_index == 1) {
         CollectPaths(*schema.root, "", pool, 0);
-      } else if (((cmd == ".run" || cmd == ".explain" || cmd == ".sample") && arg_index == 1) ||
+      } else if (((cmd == ".run" || cmd == ".explain" || cmd == ".sample" || cmd == ".equity") && arg_index == 1) ||
+                 cmd == ".overlap" ||
                  (cmd == ".why" && arg_index == 2)) {
         pool = names.segments;
       } else if (cmd == ".sample" && arg_index >= 2) {

@@ -136,6 +136,7 @@ std::string HistoryPath() {
 int RunRepl(const ReplOptions& options) {
   const bool interactive = ::isatty(0) && ::isatty(1);
   SessionOptions so;
+  so.min_cell = options.min_cell;
   so.color = interactive && ::isatty(2) && !std::getenv("NO_COLOR");
   so.progress = ::isatty(2);
   so.interactive = interactive;

@@ -17,6 +17,7 @@ struct ReplOptions {
   std::string data_dir;              ///< "" = no records
   std::optional<int32_t> today;      ///< default: the current UTC date
   std::vector<std::string> files;    ///< segment files to load first
+  int64_t min_cell = 11;             ///< small-cell suppression of counts (0 = off)
 };
 
 /// Runs the REPL on stdin/stdout/stderr. Returns the exit code: 0; 1 when a

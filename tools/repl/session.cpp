@@ -18,6 +18,7 @@
 
 #include "compiler/driver/driver.h"
 #include "core/dates.h"
+#include "runtime/suppress.h"
 #include "runtime/arrow/arrow_data.h"
 #include "runtime/interp/interpreter.h"
 #include "tools/repl/session_internal.h"
@@ -38,7 +39,8 @@ std::string Thousands(int64_t n) {
   return n < 0 ? "-" + out : out;
 }
 
-std::string CountOf(int64_t n, int64_t total) {
+std::string CountOf(int64_t n, int64_t total, int64_t min_cell) {
+  if (IsSmallCell(n, min_cell)) return fmt::format("{} of {}", ShowCount(n, min_cell), Thousands(total));
   double pct = total ? 100.0 * static_cast<double>(n) / static_cast<double>(total) : 0.0;
   return fmt::format("{} of {} ({:.1f}%)", Thousands(n), Thousands(total), pct);
 }
@@ -409,8 +411,12 @@ bool Session::AddChunks(std::vector<Chunk> fresh, const std::string& what) {
         for (uint8_t m : s.Member(static_cast<uint32_t>(k))) members += m;
       }
       double pct = data_->records ? 100.0 * static_cast<double>(members) / static_cast<double>(data_->records) : 0.0;
-      Out(fmt::format("{}: {} member{} of {} records ({:.1f}%)\n", name, Thousands(members), members == 1 ? "" : "s",
-                      Thousands(data_->records), pct));
+      if (IsSmallCell(members, options_.min_cell))
+        Out(fmt::format("{}: {} members of {} records\n", name, ShowCount(members, options_.min_cell),
+                        Thousands(data_->records)));
+      else
+        Out(fmt::format("{}: {} member{} of {} records ({:.1f}%)\n", name, Thousands(members), members == 1 ? "" : "s",
+                        Thousands(data_->records), pct));
     }
   }
   return true;
@@ -537,8 +543,8 @@ bool Session::Evaluate(const std::string& text) {
         if (t == Truth::kUnknown) ++unknown;
       }
     }
-    std::string line = CountOf(yes, total);
-    if (unknown) line += fmt::format(", {} unknown", Thousands(unknown));
+    std::string line = CountOf(yes, total, options_.min_cell);
+    if (unknown) line += fmt::format(", {} unknown", ShowCount(unknown, options_.min_cell));
     Out(line + "\n");
     Timer(SecondsSince(t0));
     return true;
@@ -616,12 +622,25 @@ bool Session::Evaluate(const std::string& text) {
         std::vector<std::pair<std::string, int64_t>> sorted(counts.begin(), counts.end());
         std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
         out += fmt::format("{} distinct values", sorted.size());
-        for (const auto& [label, n] : sorted) out += fmt::format("\n  {:<24} {}", kind == TypeKind::kString ? "\"" + label + "\"" : label, CountOf(n, total));
+        // The values and `missing` add up to the total: complementary suppression.
+        SuppressionTable t(options_.min_cell);
+        std::vector<size_t> parts;
+        for (const auto& v : sorted) parts.push_back(t.Add(v.second));
+        const size_t missing_cell = t.Add(missing);
+        parts.push_back(missing_cell);
+        t.AddGroup(parts, t.Add(total));
+        t.Suppress();
+        auto shown = [&](size_t i, int64_t n) { return t.hidden(i) ? fmt::format("{} of {}", t.Show(i), Thousands(total)) : CountOf(n, total); };
+        for (size_t i = 0; i < sorted.size(); ++i)
+          out += fmt::format("\n  {:<24} {}", kind == TypeKind::kString ? "\"" + sorted[i].first + "\"" : sorted[i].first,
+                             shown(parts[i], sorted[i].second));
+        if (missing) out += fmt::format("\n  missing: {}", shown(missing_cell, missing));
+        missing = 0;  // shown above
       }
       break;
     }
   }
-  if (missing) out += fmt::format("\n  missing: {}", CountOf(missing, total));
+  if (missing) out += fmt::format("\n  missing: {}", CountOf(missing, total, options_.min_cell));
   Out(out + "\n");
   Timer(SecondsSince(t0));
   return true;

@@ -28,6 +28,10 @@ namespace cohort::interp {
 class Interpreter;
 }
 
+namespace cohort::report {
+struct ReportData;
+}
+
 namespace cohort::repl {
 
 /// Set by the SIGINT handler; long evaluations poll it between batches.
@@ -69,6 +73,7 @@ struct SessionOptions {
   bool progress = false;       ///< progress indicator on `err` while loading
   bool interactive = false;    ///< a terminal: Ctrl-C's echo needs a line break
   int32_t today = 0;           ///< days since epoch
+  int64_t min_cell = 11;       ///< counts from 1 to min_cell-1 are shown as `<N` (0 = off)
 };
 
 /// The REPL's state and every command. Methods print their results and
@@ -127,6 +132,10 @@ class Session {
   bool CmdSegments();
   bool CmdRun(const std::string& arg);
   bool CmdExplain(const std::string& arg);
+  bool CmdOverlap(const std::vector<std::string>& args);
+  bool CmdEquity(const std::vector<std::string>& args);
+  /// The data of `cohort report` over the loaded records (the engine of `.run`).
+  bool BuildReport(const std::vector<std::string>& by, report::ReportData* out);
   bool CmdWhy(const std::vector<std::string>& args);
   bool CmdSample(const std::vector<std::string>& args);
   bool CmdEngine(const std::string& arg);
@@ -152,7 +161,7 @@ class Session {
 
 /// `12,345`.
 std::string Thousands(int64_t n);
-/// `12,345 of 100,000 (12.3%)`.
-std::string CountOf(int64_t n, int64_t total);
+/// `12,345 of 100,000 (12.3%)`; `<11 of 100,000` when n is a small cell.
+std::string CountOf(int64_t n, int64_t total, int64_t min_cell = 0);
 
 }  // namespace cohort::repl

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "runtime/audit/audit.h"
-#include "runtime/report/suppress.h"
+#include "runtime/suppress.h"
 
 namespace fs = std::filesystem;
 using namespace cohort;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace cohort::report {
+namespace cohort {
 
 inline bool IsSmallCell(int64_t v, int64_t min_cell);
 
@@ -42,6 +42,9 @@ class SuppressionTable {
   /// The cell as text: `1,234`; `<11` when small; `*` when hidden to protect a small cell.
   std::string Show(size_t i) const;
   int64_t min_cell() const { return min_cell_; }
+  size_t size() const { return values_.size(); }
+  /// Is any cell hidden?
+  bool any_hidden() const;
 
  private:
   int64_t min_cell_;
@@ -57,4 +60,4 @@ std::string ShowCount(int64_t v, int64_t min_cell);
 /// Is a single count hidden by primary suppression?
 inline bool IsSmallCell(int64_t v, int64_t min_cell) { return min_cell > 0 && v >= 1 && v < min_cell; }
 
-}  // namespace cohort::report
+}  // namespace cohort

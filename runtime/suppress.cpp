@@ -1,8 +1,8 @@
-#include "runtime/report/suppress.h"
+#include "runtime/suppress.h"
 
 #include <algorithm>
 
-namespace cohort::report {
+namespace cohort {
 
 size_t SuppressionTable::Add(int64_t value) {
   values_.push_back(value);
@@ -46,6 +46,12 @@ void SuppressionTable::Suppress() {
   }
 }
 
+bool SuppressionTable::any_hidden() const {
+  for (bool h : hidden_)
+    if (h) return true;
+  return false;
+}
+
 std::string SuppressionTable::Show(size_t i) const {
   if (!hidden_[i]) return FormatCount(values_[i]);
   return complementary(i) ? std::string("*") : "<" + std::to_string(min_cell_);
@@ -65,4 +71,4 @@ std::string ShowCount(int64_t v, int64_t min_cell) {
   return IsSmallCell(v, min_cell) ? "<" + std::to_string(min_cell) : FormatCount(v);
 }
 
-}  // namespace cohort::report
+}  // namespace cohort
