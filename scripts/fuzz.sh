@@ -57,12 +57,12 @@ fi
 build() {
   # Only what the fuzz targets link is built (no CLI, REPL, tests or benchmarks).
   CC=clang-19 CXX=clang++-19 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
-    -DCOHORT_FUZZ=ON -DCOHORT_BUILD_TESTS=OFF > "$BUILD.configure.log" 2>&1 \
-    || { cat "$BUILD.configure.log"; exit 1; }
+    -DCOHORT_FUZZ=ON -DCOHORT_BUILD_TESTS=OFF > "$BUILD/configure.log" 2>&1 \
+    || { cat "$BUILD/configure.log"; exit 1; }
   local targets=()
   for t in "$@"; do targets+=(--target "fuzz_$t"); done
-  nice cmake --build "$BUILD" -j"${COHORT_FUZZ_JOBS:-2}" "${targets[@]}" > "$BUILD.build.log" 2>&1 \
-    || { tail -50 "$BUILD.build.log"; exit 1; }
+  nice cmake --build "$BUILD" -j"${COHORT_FUZZ_JOBS:-2}" "${targets[@]}" > "$BUILD/build.log" 2>&1 \
+    || { tail -50 "$BUILD/build.log"; exit 1; }
 }
 
 if [ "${1:-}" = "--build" ]; then
