@@ -71,8 +71,10 @@ static void RenderSnippet(std::string& out, const SourceRange& r, const SourceMa
   uint32_t len = 1;
   if (r.end > r.begin) {
     LineCol e = f.Position(r.end);
-    len = e.line == b.line ? e.col - b.col : static_cast<uint32_t>(line.size()) - (b.col - 1);
-    if (len == 0) len = 1;
+    // Signed, then clamped to the line: a range starting at or past the end of
+    // its line must not wrap around (found by fuzz_schema, a 4 GB underline).
+    int64_t n = e.line == b.line ? int64_t{e.col} - b.col : static_cast<int64_t>(line.size()) - (int64_t{b.col} - 1);
+    len = static_cast<uint32_t>(std::clamp<int64_t>(n, 1, static_cast<int64_t>(line.size()) + 1));
   }
   std::string pad;
   for (uint32_t i = 0; i + 1 < b.col && i < line.size(); ++i) pad += line[i] == '\t' ? '\t' : ' ';

@@ -5,6 +5,7 @@
 // byte-offset SourceRanges.
 #include "compiler/parse/parser.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <exception>
@@ -114,7 +115,16 @@ bool IsConjured(const Token* t) { return t == nullptr || t->getTokenIndex() == I
 
 /// `found` wording for a token: its text in backticks, or "end of file".
 std::string FoundText(const ParseState& st, const Token* t) {
-  if (t == nullptr || t->getType() == Token::EOF) return "end of file";
+  if (t == nullptr) return "end of file";
+  if (t->getType() == Token::EOF) {
+    // A chunk's end (see SplitDeclarations) sits on the next declaration's keyword.
+    size_t at = t->getStartIndex();
+    if (at == INVALID_INDEX || at >= st.map.code_points.size()) return "end of file";
+    uint32_t b = st.map.Byte(at);
+    size_t n = 0;
+    while (b + n < st.text.size() && (std::isalnum(static_cast<unsigned char>(st.text[b + n])) || st.text[b + n] == '_')) ++n;
+    return fmt::format("the next declaration (`{}`)", st.text.substr(b, n));
+  }
   std::string text(st.TokText(t));
   if (text.size() > 24) text = text.substr(0, 21) + "...";
   std::string shown;
@@ -132,6 +142,14 @@ const Token* NextToken(antlr4::BufferedTokenStream& stream, size_t idx) {
   for (size_t i = idx + 1; i < stream.size(); ++i) {
     Token* t = stream.get(i);
     if (t->getChannel() == Token::DEFAULT_CHANNEL) return t;
+  }
+  return nullptr;
+}
+
+/// The nearest default-channel token after index `idx` of a token list.
+const Token* NextToken(const std::vector<Token*>& tokens, size_t idx) {
+  for (size_t i = idx + 1; i < tokens.size(); ++i) {
+    if (tokens[i]->getChannel() == Token::DEFAULT_CHANNEL) return tokens[i];
   }
   return nullptr;
 }
@@ -279,6 +297,72 @@ bool CheckNesting(ParseState& st, const std::vector<Token*>& tokens) {
   }
   return true;
 }
+
+// ---- Declaration chunks ----------------------------------------------------------
+
+/// A half-open range of token indices [begin, end) holding whole declarations.
+struct Chunk {
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+/// Keywords that start a top-level declaration.
+bool IsDeclKeyword(size_t type) {
+  return type == P::USE || type == P::CONST || type == P::DEFINE || type == P::SEGMENT || type == P::CAMPAIGN ||
+         type == P::TEST;
+}
+
+/// Splits the token stream before every declaration keyword that is the first
+/// token of its line (LANGUAGE.md: declarations start a line). The parser then
+/// cannot read a following declaration as the tail of a broken one
+/// (`if consent.` + `segment B` is not the field `consent.segment`; `== in` +
+/// `segment B` is not `in segment B`). A keyword followed by `:` is a fixture
+/// field name, not a declaration.
+std::vector<Chunk> SplitDeclarations(const std::vector<Token*>& tokens) {
+  std::vector<Chunk> chunks;
+  size_t begin = 0;
+  size_t prev_line = 0;  // line of the previous default-channel token (0 = none)
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const Token* t = tokens[i];
+    if (t->getChannel() != Token::DEFAULT_CHANNEL || t->getType() == Token::EOF) continue;
+    bool line_start = t->getLine() > prev_line;
+    prev_line = t->getLine();
+    if (!line_start || !IsDeclKeyword(t->getType())) continue;
+    const Token* next = NextToken(tokens, i);
+    if (next != nullptr && next->getType() == P::COLON) continue;
+    if (i > begin) chunks.push_back(Chunk{begin, i});
+    begin = i;
+  }
+  // The last chunk keeps the real EOF token.
+  chunks.push_back(Chunk{begin, tokens.size()});
+  return chunks;
+}
+
+/// The tokens of one chunk as a token source, ending with an EOF token placed
+/// at the next declaration (so errors point to the end of this one). Copies
+/// keep the character positions, so ranges map to the file as before.
+struct ChunkTokens {
+  antlr4::ListTokenSource source;
+
+  ChunkTokens(const std::vector<Token*>& all, Chunk c) : source(Copy(all, c)) {}
+
+  static std::vector<std::unique_ptr<Token>> Copy(const std::vector<Token*>& all, Chunk c) {
+    std::vector<std::unique_ptr<Token>> out;
+    for (size_t i = c.begin; i < c.end; ++i) {
+      if (all[i]->getType() == Token::EOF) break;
+      out.push_back(std::make_unique<antlr4::CommonToken>(all[i]));
+    }
+    Token* at = c.end < all.size() ? all[c.end] : all.back();
+    auto eof = std::make_unique<antlr4::CommonToken>(
+        std::make_pair(at->getTokenSource(), at->getInputStream()), Token::EOF, Token::DEFAULT_CHANNEL,
+        at->getStartIndex(), at->getStartIndex() - 1);
+    eof->setText("<EOF>");
+    eof->setLine(at->getLine());
+    eof->setCharPositionInLine(at->getCharPositionInLine());
+    out.push_back(std::move(eof));
+    return out;
+  }
+};
 
 // ---- Syntax errors -------------------------------------------------------------
 
@@ -1282,14 +1366,21 @@ std::unique_ptr<ast::Module> Parse(const SourceManager& sm, FileId file, Diagnos
     if (st.stopped) return module;
     if (!CheckNesting(st, tokens.getTokens())) return module;
 
-    CohortParser parser(&tokens);
-    parser.removeErrorListeners();
-    parser.addErrorListener(&listener);
-    parser.setErrorHandler(std::make_shared<CohortErrorStrategy>(st));
-    P::File_Context* tree = parser.file_();
-
-    AstBuilder builder(st, tokens);
-    builder.BuildFile(tree, *module);
+    // Each declaration chunk is parsed on its own, so a syntax error cannot
+    // swallow the declarations after it.
+    for (const Chunk& c : SplitDeclarations(tokens.getTokens())) {
+      if (st.stopped) break;
+      ChunkTokens chunk(tokens.getTokens(), c);
+      antlr4::CommonTokenStream chunk_stream(&chunk.source);
+      chunk_stream.fill();
+      CohortParser parser(&chunk_stream);
+      parser.removeErrorListeners();
+      parser.addErrorListener(&listener);
+      parser.setErrorHandler(std::make_shared<CohortErrorStrategy>(st));
+      P::File_Context* tree = parser.file_();
+      AstBuilder builder(st, chunk_stream);
+      builder.BuildFile(tree, *module);
+    }
   } catch (const std::exception& e) {
     // ANTLR failed internally: report rather than crash on user input.
     diags.Emit(DiagKind::SyntaxError, SourceRange{file, 0, 0}, fmt::format("could not parse this file ({})", e.what()));

@@ -428,6 +428,9 @@ class JitEngine final : public Engine {
       masks.push_back(s.member.data());
       for (auto& c : s.channels) masks.push_back(c.data());
     }
+    // A program without segments has no masks to fill (its kernel must not
+    // run: found by fuzz_compile on an empty file).
+    if (masks.empty()) return;
     jit::KernelRuntime rt;
     kernels_->fn.load(std::memory_order_acquire)(&batch, &ctx, masks.data(), &rt);
   }

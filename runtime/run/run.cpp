@@ -1,6 +1,8 @@
 #include "runtime/run/run.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -152,9 +154,11 @@ std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row)
   }
 }
 
+namespace {
+
 // Lists of channels that no longer exist in a segment are removed so the
 // directory describes this run only.
-static void RemoveStaleLists(const ir::Program& p, const fs::path& out) {
+void RemoveStaleLists(const ir::Program& p, const fs::path& out) {
   std::error_code ec;
   for (const ir::Segment& seg : p.segments) {
     fs::path dir = out / seg.name;
@@ -169,24 +173,112 @@ static void RemoveStaleLists(const ir::Program& p, const fs::path& out) {
   }
 }
 
+/// Writes a new file at `path`, first unlinking a hard link to the previous
+/// run's file (writing through it would change the previous outputs).
+bool WriteNew(const fs::path& path, const std::string& content, std::string* error) {
+  std::error_code ec;
+  fs::remove(path, ec);
+  return WriteFileDurable(path, content, error);
+}
+
+/// Recreates the tree `from` in `to`: directories made, files hard-linked
+/// (copied where the filesystem refuses links).
+bool LinkTree(const fs::path& from, const fs::path& to, std::string* error) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(from, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    fs::path rel = it->path().lexically_relative(from);
+    fs::path dst = to / rel;
+    if (it->is_directory(ec) && !it->is_symlink(ec)) {
+      fs::create_directories(dst, ec);
+    } else {
+      fs::create_hard_link(it->path(), dst, ec);
+      if (ec) {
+        ec.clear();
+        fs::copy(it->path(), dst, fs::copy_options::copy_symlinks, ec);
+      }
+    }
+    if (ec) break;
+  }
+  if (ec) *error = fmt::format("cannot stage the previous contents of `{}`: {}", from.string(), ec.message());
+  return !ec;
+}
+
+/// Puts `staging` in place of `out` atomically.
+bool Swap(const fs::path& staging, const fs::path& out, bool had_out, std::string* error) {
+  if (!had_out) {
+    if (std::rename(staging.c_str(), out.c_str()) == 0) return true;
+    // ENOTEMPTY/EEXIST: another run created it meanwhile; exchange below.
+  }
+  if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, out.c_str(), RENAME_EXCHANGE) == 0) return true;
+  *error = fmt::format("cannot move the new outputs into `{}`: {}", out.string(), std::strerror(errno));
+  return false;
+}
+
+void SyncDir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+/// Flushes every directory of a staged tree (the files already are).
+void SyncDirs(const fs::path& root) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_directory(ec)) SyncDir(it->path());
+  }
+  SyncDir(root);
+}
+
+/// Removes staging directories of runs that were killed (their process is
+/// gone), and staging directories the previous layout left inside `out`.
+void RemoveLeftovers(const fs::path& parent, const std::string& prefix, const fs::path& out) {
+  std::error_code ec;
+  std::vector<fs::path> dead;
+  for (const auto& e : fs::directory_iterator(parent, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      dead.push_back(e.path());
+    }
+  }
+  for (const auto& e : fs::directory_iterator(out, ec)) {
+    if (e.path().filename().string().rfind(".cohort-staging-", 0) == 0) dead.push_back(e.path());
+  }
+  for (const auto& d : dead) fs::remove_all(d, ec);
+}
+
+}  // namespace
+
+// The complete new output tree is built in a staging directory beside
+// out_dir (files of the previous run that this run does not rewrite are
+// hard-linked in), flushed, then swapped with out_dir in one
+// renameat2(RENAME_EXCHANGE): a reader, or a run killed at any moment, sees
+// either the previous outputs or the complete new ones. Staging directories
+// are hidden siblings (`.OUT.cohort-staging-PID-N`), never inside out_dir;
+// ones left by killed runs are removed by the next run.
 bool WriteRunOutputs(const ir::Program& p, RunLists* lists, const RunReport& report, const std::string& out_dir,
                      std::string* error) {
-  fs::path out(out_dir);
   std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) {
-    *error = fmt::format("cannot create `{}`: {}", out.string(), ec.message());
-    return false;
-  }
+  fs::path out = fs::absolute(fs::path(out_dir), ec).lexically_normal();
+  if (!out.has_filename()) out = out.parent_path();  // a trailing `/`
+  if (fs::is_symlink(out, ec)) out = fs::canonical(out, ec);  // swap the directory, not the link
+  fs::path parent = out.parent_path();
+  const std::string prefix = "." + out.filename().string() + ".cohort-staging-";
+  fs::create_directories(parent, ec);
+  RemoveLeftovers(parent, prefix, out);
   std::random_device rd;
-  fs::path staging = out / fmt::format(".cohort-staging-{}-{:08x}", ::getpid(), rd());
+  fs::path staging = parent / fmt::format("{}{}-{:08x}", prefix, ::getpid(), rd());
   fs::create_directories(staging, ec);
   if (ec) {
     *error = fmt::format("cannot create `{}`: {}", staging.string(), ec.message());
     return false;
   }
-  std::vector<std::pair<fs::path, fs::path>> moves;  // staged -> final
-  bool ok = true;
+  const bool had_out = fs::is_directory(out, ec);
+  bool ok = !had_out || LinkTree(out, staging, error);
   for (size_t s = 0; s < p.segments.size() && ok; ++s) {
     const ir::Segment& seg = p.segments[s];
     fs::create_directories(staging / seg.name, ec);
@@ -197,9 +289,7 @@ bool WriteRunOutputs(const ir::Program& p, RunLists* lists, const RunReport& rep
       std::sort(rows.begin(), rows.end(), [](const ListRow& a, const ListRow& b) { return a.key < b.key; });
       std::string content = header + "\n";
       for (const auto& r : rows) content += r.line + "\n";
-      fs::path staged = staging / seg.name / (seg.channels[c].name + ".csv");
-      ok = WriteFileDurable(staged, content, error);
-      moves.push_back({staged, out / seg.name / (seg.channels[c].name + ".csv")});
+      ok = WriteNew(staging / seg.name / (seg.channels[c].name + ".csv"), content, error);
     }
     if (!ok) break;
     auto& held = lists->holdouts[s];
@@ -209,28 +299,17 @@ bool WriteRunOutputs(const ir::Program& p, RunLists* lists, const RunReport& rep
       AppendCsvField(content, k);
       content.push_back('\n');
     }
-    fs::path staged = staging / seg.name / "holdout.csv";
-    ok = WriteFileDurable(staged, content, error);
-    moves.push_back({staged, out / seg.name / "holdout.csv"});
+    ok = WriteNew(staging / seg.name / "holdout.csv", content, error);
   }
+  if (ok) ok = WriteNew(staging / "summary.json", ReportToJson(report), error);
   if (ok) {
-    fs::path staged = staging / "summary.json";
-    ok = WriteFileDurable(staged, ReportToJson(report), error);
-    moves.push_back({staged, out / "summary.json"});
+    RemoveStaleLists(p, staging);
+    SyncDirs(staging);
+    ok = Swap(staging, out, had_out, error);
   }
-  if (ok) {
-    for (const auto& [from, to] : moves) {
-      fs::create_directories(to.parent_path(), ec);
-      fs::rename(from, to, ec);
-      if (ec) {
-        *error = fmt::format("cannot move `{}` into place: {}", to.string(), ec.message());
-        ok = false;
-        break;
-      }
-    }
-  }
-  if (ok) RemoveStaleLists(p, out);
+  // After a swap the staging path holds the previous outputs.
   fs::remove_all(staging, ec);
+  SyncDir(parent);
   return ok;
 }
 

@@ -121,9 +121,10 @@ struct RunLists {
 };
 
 /// Sorts each list by key bytes and writes every list (header-only when
-/// empty) and summary.json into `out_dir` atomically: a staging directory
-/// inside it, then renames, summary.json last; lists of channels a segment
-/// no longer has are removed. Shared by Run and the SQL pushdown.
+/// empty) and summary.json into `out_dir` atomically: the new tree is staged
+/// beside `out_dir` and exchanged with it in one renameat2(RENAME_EXCHANGE),
+/// so `out_dir` always holds one complete run; lists of channels a segment no
+/// longer has are removed. Shared by Run and the SQL pushdown.
 bool WriteRunOutputs(const ir::Program& program, RunLists* lists, const RunReport& report, const std::string& out_dir,
                      std::string* error);
 

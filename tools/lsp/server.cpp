@@ -66,7 +66,8 @@ struct Server::Impl {
 
   // ---- messaging ----
 
-  void Send(const json& j) { send(j.dump()); }
+  // Replace invalid UTF-8 (echoed from client input) instead of throwing.
+  void Send(const json& j) { send(j.dump(-1, ' ', false, json::error_handler_t::replace)); }
   void Reply(const json& id, const json& result) { Send(json{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}}); }
   void Error(const json& id, int code, const std::string& message) {
     Send(json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}});
@@ -679,7 +680,7 @@ struct Server::Impl {
       return;
     }
     if (method == "$/cancelRequest") {
-      if (params.contains("id")) cancelled.insert(params["id"].dump());
+      if (params.contains("id")) cancelled.insert(params["id"].dump(-1, ' ', false, json::error_handler_t::replace));
       return;
     }
     if (!initialized) return;
@@ -757,7 +758,7 @@ struct Server::Impl {
       return;
     }
     json id = msg["id"];
-    if (cancelled.erase(id.dump())) return Error(id, kRequestCancelled, "the request was cancelled");
+    if (cancelled.erase(id.dump(-1, ' ', false, json::error_handler_t::replace))) return Error(id, kRequestCancelled, "the request was cancelled");
     if (method == "initialize") {
       initialized = true;
       return Reply(id, Initialize(params));

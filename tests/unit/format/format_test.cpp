@@ -235,8 +235,12 @@ TEST_CASE("random layouts of the examples format to one canonical text") {
         // Only a space between two tokens moves, so no blank line appears.
         bool between = i > 0 && i + 1 < plain.size() && plain[i - 1] != ' ' && plain[i - 1] != '\n' &&
                        plain[i + 1] != ' ' && plain[i + 1] != '\n';
+        // A line starting with a declaration keyword starts a declaration
+        // (parser recovery, issue 14), so `in` + newline + `segment` is not
+        // `in segment`: that one space never becomes a newline.
+        bool before_segment = plain.compare(i + 1, 8, "segment ") == 0;
         if (!in_string && c == ' ' && between) {
-          shaken += rng() % 3 == 0 ? "\n    " : (rng() % 2 ? " " : "   ");
+          shaken += rng() % 3 == 0 && !before_segment ? "\n    " : (rng() % 2 ? " " : "   ");
         } else {
           shaken += c;
         }
