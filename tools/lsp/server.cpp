@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <stdexcept>
 
 #include "compiler/format/format.h"
 #include "tools/lsp/document.h"
@@ -114,7 +115,17 @@ struct Server::Impl {
   json Range(const Document& d, SourceRange r) const {
     return json{{"start", Pos(d, r.begin)}, {"end", Pos(d, std::max(r.begin, r.end))}};
   }
+  /// `j[key]` without the assertion nlohmann's const operator[] makes on a
+  /// missing key (a client's malformed request must be an error reply).
+  static const json& Get(const json& j, const char* key) {
+    static const json kNull;
+    if (!j.is_object()) return kNull;
+    auto it = j.find(key);
+    return it == j.end() ? kNull : *it;
+  }
+
   uint32_t Offset(const Document& d, const json& pos) const {
+    if (!pos.is_object()) throw std::invalid_argument("expected a position {line, character}");
     Position p;
     p.line = pos.value("line", 0u);
     p.character = pos.value("character", 0u);
@@ -226,7 +237,7 @@ struct Server::Impl {
   json Hover(Document& d, const json& params) {
     const CompileResult& r = Analyze(d);
     if (!r.ast || !r.names) return nullptr;
-    uint32_t off = Offset(d, params["position"]);
+    uint32_t off = Offset(d, Get(params, "position"));
     Symbol s = r.names->At(off);
     std::string md;
     switch (s.kind) {
@@ -349,7 +360,7 @@ struct Server::Impl {
     // answer from the last side table (names, schema) and the current text
     // rather than wait for a recompile; the published diagnostics follow.
     const CompileResult& r = !options.incremental ? Analyze(d) : d.result ? *d.result : d.last ? *d.last : Analyze(d);
-    uint32_t off = Offset(d, params["position"]);
+    uint32_t off = Offset(d, Get(params, "position"));
     size_t line_start = d.text.rfind('\n', off == 0 ? 0 : off - 1);
     line_start = line_start == std::string::npos || off == 0 ? 0 : line_start + 1;
     std::string line = d.text.substr(line_start, off - line_start);
@@ -489,7 +500,7 @@ struct Server::Impl {
   json Definition(Document& d, const json& params) {
     const CompileResult& r = Analyze(d);
     if (!r.names) return nullptr;
-    Symbol s = r.names->At(Offset(d, params["position"]));
+    Symbol s = r.names->At(Offset(d, Get(params, "position")));
     if (s.kind == SymKind::kField && s.field && d.schema && !d.schema->file_path.empty())
       return FileLocation(d.schema->file_path, s.field->line);
     // A test file's expectations name segments of the file beside it.
@@ -502,7 +513,7 @@ struct Server::Impl {
     json out = json::array();
     if (!r.names) return out;
     bool include_decl = params.contains("context") ? params["context"].value("includeDeclaration", true) : true;
-    Symbol target = r.names->At(Offset(d, params["position"]));
+    Symbol target = r.names->At(Offset(d, Get(params, "position")));
     if (target.kind == SymKind::kNone || target.kind == SymKind::kLabel) return out;
     for (const Symbol& s : r.names->symbols()) {
       if (s.kind != target.kind || (s.is_decl && !include_decl) || s.range.file != r.file) continue;
@@ -580,7 +591,7 @@ struct Server::Impl {
   json CodeActions(Document& d, const json& params) {
     const CompileResult& r = Analyze(d);
     json out = json::array();
-    uint32_t b = Offset(d, params["range"]["start"]), e = Offset(d, params["range"]["end"]);
+    uint32_t b = Offset(d, Get(Get(params, "range"), "start")), e = Offset(d, Get(Get(params, "range"), "end"));
     for (const auto& diag : r.diags.all()) {
       if (diag.range.file != r.file || diag.fixits.empty()) continue;
       if (diag.range.end < b || diag.range.begin > e) continue;
@@ -685,7 +696,8 @@ struct Server::Impl {
     }
     if (!initialized) return;
     if (method == "textDocument/didOpen") {
-      const json& td = params["textDocument"];
+      const json& td = Get(params, "textDocument");
+      if (!td.is_object()) return;
       auto doc = std::make_unique<Document>();
       doc->uri = td.value("uri", "");
       doc->path = UriToPath(doc->uri);
@@ -700,7 +712,7 @@ struct Server::Impl {
       for (const auto& ch : params.value("contentChanges", json::array())) {
         if (ch.contains("range")) {
           // Incremental edits are not advertised, but apply them correctly anyway.
-          uint32_t b = Offset(*d, ch["range"]["start"]), e = Offset(*d, ch["range"]["end"]);
+          uint32_t b = Offset(*d, Get(Get(ch, "range"), "start")), e = Offset(*d, Get(Get(ch, "range"), "end"));
           std::string t = d->text;
           t.replace(b, std::max(b, e) - b, ch.value("text", ""));
           SetText(*d, std::move(t));
