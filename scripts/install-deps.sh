@@ -16,6 +16,7 @@ PKGS=(
   libflatbuffers-dev flatbuffers-compiler   # Arrow IPC (Schema.fbs/Message.fbs/File.fbs)
   libpq-dev postgresql           # PostgreSQL source/target; tests start throwaway clusters
   clang-19 libclang-rt-19-dev    # libFuzzer targets (ctest -L fuzz)
+  clang-tidy-19                  # scripts/tidy.sh (ctest clang_tidy)
   chromium                       # headless browser test of the HTML report
 )
 # Test tooling only (DuckDB, apache-arrow, SARIF validator) comes from npm; the

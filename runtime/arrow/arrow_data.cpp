@@ -953,6 +953,7 @@ class ArrowRecordReader final : public RecordReader {
   bool Open(const std::string& dir);
   bool Next(Batch* out, int64_t max_rows) override;
   const std::vector<DataError>& errors() const override { return errors_; }
+  const std::vector<DataError>& warnings() const override { return warnings_; }  ///< none: Arrow columns are typed
   const LoadStats& stats() const override { return stats_; }
 
  private:
@@ -970,6 +971,7 @@ class ArrowRecordReader final : public RecordReader {
 
   std::shared_ptr<const Schema> schema_;
   std::vector<DataError> errors_;
+  std::vector<DataError> warnings_;
   LoadStats stats_;
   std::shared_ptr<MappedFile> records_;
   std::vector<Binding> bindings_;
