@@ -29,7 +29,7 @@ const std::vector<FunctionInfo>& AllFunctions() {
   using enum NullBehavior;
   static const std::vector<FunctionInfo> fns = {
 #define FN(Id, Name, Result, Params, Null, Today, PerDict, Sym, CSig, Implicit, Doc) \
-  FunctionInfo{FnId::k##Id, Name, Result, std::vector<TypeKind> Params, Null, Today, PerDict, #Sym, Implicit, Doc},
+  FunctionInfo{FnId::k##Id, Name, Result, std::vector<TypeKind> Params, Null, Today, PerDict, #Sym, Implicit, Doc},  // NOLINT(bugprone-macro-parentheses): Params is a parenthesized braced list
 #include "core/functions.def"
 #undef FN
   };

@@ -25,4 +25,21 @@ static std::string Quote(std::string_view s, bool printable) {
 std::string QuoteLiteral(std::string_view s) { return Quote(s, false); }
 std::string QuoteForDump(std::string_view s) { return Quote(s, true); }
 
+std::string EscapeXml(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') out += '?';
+        else out.push_back(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace cohort

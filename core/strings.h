@@ -14,4 +14,9 @@ std::string QuoteLiteral(std::string_view s);
 /// `\xNN` for other control bytes, so a dump is always one line per value.
 std::string QuoteForDump(std::string_view s);
 
+/// Text for XML/HTML content and attribute values: `& < > " '` escaped, and
+/// control characters other than tab, CR and LF (forbidden in XML 1.0 even
+/// escaped) replaced by `?`.
+std::string EscapeXml(std::string_view s);
+
 }  // namespace cohort

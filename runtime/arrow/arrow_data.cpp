@@ -73,10 +73,8 @@ bool IsArrowDataDir(const Schema& schema, const std::string& dir) {
 
 namespace {
 
-/// String `i` of an owned string column.
-std::string_view Str(const ColumnData& c, int64_t i) {
-  return {reinterpret_cast<const char*>(c.data.data()) + c.offsets[i], static_cast<size_t>(c.offsets[i + 1] - c.offsets[i])};
-}
+/// String `i` of an owned string column, plain or dictionary-encoded.
+std::string_view Str(const ColumnData& c, int64_t i) { return c.StringAt(i); }
 
 /// A string dictionary built while writing: values in first-seen order.
 struct StringDict {

@@ -64,7 +64,7 @@ bool ReadLastLine(int fd, std::string* line, std::string* error) {
       *error = std::strerror(errno);
       return false;
     }
-    tail = block + tail;
+    tail.insert(0, block);
     std::string_view t = tail;
     if (!t.empty() && t.back() == '\n') t.remove_suffix(1);
     size_t nl = t.rfind('\n');

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/strings.h"
 #include "runtime/report/report.h"
 #include "runtime/suppress.h"
 
@@ -172,20 +173,7 @@ const char* KindName(FunnelStep::Kind k) {
   return "";
 }
 
-std::string Esc(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string Esc(std::string_view s) { return EscapeXml(s); }
 
 std::string Pct(double v) { return std::isnan(v) ? "&ndash;" : fmt::format("{:.1f}%", 100.0 * v); }
 

@@ -107,7 +107,7 @@ struct ReportBuilder::Impl {
   std::vector<std::map<std::string, uint32_t>> group_ids;  // [by] label -> id (first-seen order)
   std::vector<std::vector<std::string>> group_labels;    // [by][id]
 
-  Impl(std::shared_ptr<const ir::Program> p, int32_t t, ReportOptions o)
+  Impl(const std::shared_ptr<const ir::Program>& p, int32_t t, ReportOptions o)
       : program(p), interp(p), today(t), options(std::move(o)) {}
 
   uint32_t GroupId(size_t b, const std::string& label) {
@@ -117,7 +117,7 @@ struct ReportBuilder::Impl {
   }
 };
 
-ReportBuilder::ReportBuilder(std::shared_ptr<const ir::Program> program, const SourceManager& sources, int32_t today,
+ReportBuilder::ReportBuilder(const std::shared_ptr<const ir::Program>& program, const SourceManager& sources, int32_t today,
                              ReportOptions options)
     : impl_(std::make_unique<Impl>(program, today, std::move(options))) {
   Impl& m = *impl_;

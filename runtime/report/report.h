@@ -99,7 +99,7 @@ class ReportBuilder {
  public:
   /// `program` must be the checked program the engine runs; `sources` hold
   /// its files (for clause labels); `today` is the run date.
-  ReportBuilder(std::shared_ptr<const ir::Program> program, const SourceManager& sources, int32_t today,
+  ReportBuilder(const std::shared_ptr<const ir::Program>& program, const SourceManager& sources, int32_t today,
                 ReportOptions options);
   ~ReportBuilder();
   /// Counts one batch (the RunOptions::on_batch callback).

@@ -1,5 +1,7 @@
 #include "runtime/testing/runner.h"
 
+#include "core/strings.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -285,26 +287,6 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
   return results;
 }
 
-namespace {
-std::string XmlEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // XML 1.0 forbids most control characters even escaped.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') out += '?';
-        else out.push_back(c);
-    }
-  }
-  return out;
-}
-}  // namespace
-
 std::string JUnitXml(const std::vector<TestResult>& results) {
   std::vector<std::string> files;
   for (const auto& r : results) {
@@ -324,10 +306,10 @@ std::string JUnitXml(const std::vector<TestResult>& results) {
       ++n, nf += !r.passed(), t += r.seconds;
     }
     out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{:.3f}\">\n",
-                       XmlEscape(f), n, nf, t);
+                       EscapeXml(f), n, nf, t);
     for (const auto& r : results) {
       if (r.file != f) continue;
-      out += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3f}\"", XmlEscape(r.name), XmlEscape(f),
+      out += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3f}\"", EscapeXml(r.name), EscapeXml(f),
                          r.seconds);
       if (r.passed()) {
         out += "/>\n";
@@ -337,7 +319,7 @@ std::string JUnitXml(const std::vector<TestResult>& results) {
       std::string body;
       for (const auto& m : r.failures) body += m + "\n";
       out += fmt::format("      <failure message=\"{} expectation{} failed\" type=\"assertion\">{}</failure>\n",
-                         r.failures.size(), r.failures.size() == 1 ? "" : "s", XmlEscape(body));
+                         r.failures.size(), r.failures.size() == 1 ? "" : "s", EscapeXml(body));
       out += "    </testcase>\n";
     }
     out += "  </testsuite>\n";

@@ -53,6 +53,15 @@ code=$?
 [ $code = 1 ] || fail "E0601: exit $code, expected 1"
 grep -q 'error\[E0601\]: the `postgres` SQL dialect cannot express the export of `leakage_rate`' <<<"$out" ||
   fail "E0601 message: $out"
+# The whole rendered diagnostic is a golden (tests/file_test/diag_coverage.sh
+# finds E0601 there); COHORT_UPDATE_GOLDEN=1 rewrites it.
+e0601_golden="$golden/e0601.expected"
+e0601_actual=$(sed "s#$WORK/##g" <<<"$out")
+if [ "${COHORT_UPDATE_GOLDEN:-}" = 1 ]; then
+  printf '%s\n' "$e0601_actual" >"$e0601_golden"
+elif [ "$(cat "$e0601_golden" 2>/dev/null)" != "$e0601_actual" ]; then
+  fail "E0601 output differs from $e0601_golden (COHORT_UPDATE_GOLDEN=1 rewrites it)"
+fi
 "$cohort" sql "$src/examples/telehealth.cohort" --dialect oracle >/dev/null 2>&1
 [ $? = 2 ] || fail "an unknown dialect is a usage error (2)"
 "$cohort" sql "$src/examples/telehealth.cohort" --today 2026-13-01 >/dev/null 2>&1
@@ -124,7 +133,8 @@ for ex in "${examples[@]}"; do
   for mode in pull pushdown; do
     flag=""
     [ $mode = pushdown ] && flag=--pushdown
-    if "$cohort" run "$src/examples/$ex.cohort" --source "$uri" $flag --out "$e/$mode" --today $today --quiet 2>"$e/$mode.err"; then
+    if "$cohort" run "$src/examples/$ex.cohort" --source "$uri" $flag --out "$e/$mode" --today $today --quiet \
+        --audit "$WORK/audit.jsonl" 2>"$e/$mode.err"; then
       if diff -r -x summary.json "$e/jit" "$e/$mode" >"$e/$mode.diff" 2>&1; then
         echo "ok: $ex lists identical, JIT from CSV vs --source postgres ($mode)"
       else
@@ -145,7 +155,7 @@ check_error() {  # NAME URI PATTERN [--pushdown]
   local name=$1 uri=$2 pattern=$3
   shift 3
   PGPASSWORD=$envsecret "$cohort" run "$src/examples/telehealth.cohort" --source "$uri" "$@" --out "$WORK/err-$name" \
-    --today $today >"$WORK/err-$name.out" 2>&1
+    --today $today --audit "$WORK/audit.jsonl" >"$WORK/err-$name.out" 2>&1
   local code=$?
   [ $code = 3 ] || fail "$name: exit $code, expected 3"
   [ -e "$WORK/err-$name" ] && fail "$name: an output was written"
@@ -162,6 +172,14 @@ check_error notable-push "postgresql://postgres:$secret@/postgres?host=$sock&por
 pg_psql "$sock" 5432 -c 'CREATE SCHEMA broken; CREATE TABLE broken.patients AS SELECT * FROM telehealth.patients; ALTER TABLE broken.patients DROP COLUMN "consent.sms"; CREATE TABLE broken.events AS SELECT * FROM telehealth.events;' >/dev/null
 check_error nocolumn "postgresql://postgres:$secret@/postgres?host=$sock&port=5432&options=-csearch_path%3Dbroken" \
   'column "consent.sms" does not exist'
+
+# The audit log of these runs (issue 11): a valid chain, the tables with
+# their row counts, the pushdown engine, exit 3 for the failures, no password.
+"$cohort" audit verify "$WORK/audit.jsonl" >/dev/null || fail "audit chain of the PostgreSQL runs"
+grep -q '"engine":"sql-pushdown"' "$WORK/audit.jsonl" || fail "audit: no pushdown entry"
+grep -q '"rows":2000,"table":"patients"' "$WORK/audit.jsonl" || fail "audit: the patients table's row count is missing"
+grep -q '"exit":3' "$WORK/audit.jsonl" || fail "audit: failed runs are not logged"
+grep -q -e "$secret" -e "$envsecret" "$WORK/audit.jsonl" && fail "audit: a password appears in the log"
 
 # The comparison itself must be able to fail: a changed list is noticed.
 e="$WORK/telehealth"

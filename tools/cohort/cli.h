@@ -39,6 +39,19 @@ std::optional<int32_t> ParseDay(const std::string& s);
 /// True when stderr is a terminal and NO_COLOR is not set.
 bool UseColor();
 
+}  // namespace cohort::cli
+
+namespace cohort {
+struct CompileResult;
+}
+
+namespace cohort::cli {
+
+/// Compiles the one segment file a running command takes (folding `today`),
+/// printing its diagnostics. Returns 0 when it checked, else the exit code
+/// (kExitDiagnostics, or kExitInternal for an IR verifier failure).
+int CompileForRun(const std::string& file, int32_t today, CompileResult* out);
+
 int CmdCheck(Args& args);
 int CmdRun(Args& args);
 int CmdGen(Args& args);

@@ -114,16 +114,8 @@ int CmdReport(Args& args) {
   if (engine_choice != "jit" && engine_choice != "interp")
     return UsageError("unknown engine `" + engine_choice + "`; use `jit` or `interp`", "report");
 
-  CompileOptions co;
-  co.today = ro.today;
-  CompileResult r = CompileFile(files[0], co);
-  bool color = UseColor();
-  for (const auto& d : r.diags.all()) std::fputs(RenderText(d, *r.sources, color).c_str(), stderr);
-  if (!r.internal_error.empty()) {
-    std::fprintf(stderr, "cohort: internal error: %s\n", r.internal_error.c_str());
-    return kExitInternal;
-  }
-  if (!r.ok()) return kExitDiagnostics;
+  CompileResult r;
+  if (int code = CompileForRun(files[0], ro.today, &r)) return code;
   std::string by_error;
   report::ReportOptions opts;
   opts.by = report::ResolveGroupBy(*r.program->schema, by_s ? SplitComma(*by_s) : std::vector<std::string>{}, &by_error);

@@ -79,16 +79,8 @@ int CmdRun(Args& args) {
   if (engine_choice != "jit" && engine_choice != "interp")
     return UsageError("unknown engine `" + engine_choice + "`; use `jit` or `interp`", "run");
 
-  CompileOptions co;
-  co.today = ro.today;
-  CompileResult r = CompileFile(files[0], co);
-  bool color = UseColor();
-  for (const auto& d : r.diags.all()) std::fputs(RenderText(d, *r.sources, color).c_str(), stderr);
-  if (!r.internal_error.empty()) {
-    std::fprintf(stderr, "cohort: internal error: %s\n", r.internal_error.c_str());
-    return kExitInternal;
-  }
-  if (!r.ok()) return kExitDiagnostics;
+  CompileResult r;
+  if (int code = CompileForRun(files[0], ro.today, &r)) return code;
 
   std::unique_ptr<Engine> engine;
   if (engine_choice == "jit" && !HasJit()) {
@@ -105,12 +97,43 @@ int CmdRun(Args& args) {
   entry["today"] = FormatDate(ro.today);
   entry["engine"] = pushdown ? std::string("sql-pushdown") : std::string(engine->name());
   if (audit_path && !source) AuditDataInputs(entry, *r.program->schema, ro.data_dir);
+  // Per list: rows and the SHA-256 of the file as written (never a key).
+  auto audit_lists = [&](const RunReport& report) {
+    namespace fs = std::filesystem;
+    entry["lists"] = nlohmann::json::array();
+    for (const SegmentStats& s : report.segments) {
+      auto add = [&](const std::string& list, int64_t rows) {
+        fs::path p = fs::path(ro.out_dir) / s.name / (list + ".csv");
+        std::string error;
+        std::string h = audit::Sha256File(p.string(), &error);
+        entry["lists"].push_back({{"segment", s.name}, {"list", list}, {"rows", rows},
+                                  {"sha256", h.empty() ? nlohmann::json(nullptr) : nlohmann::json(h)}});
+      };
+      for (const ChannelStats& c : s.channels) add(c.name, c.listed);
+      add("holdout", s.held_out);
+    }
+    std::string error;
+    entry["summary_sha256"] = audit::Sha256File((fs::path(ro.out_dir) / "summary.json").string(), &error);
+  };
   if (source) {
-    // A database: the tables by name (the connection string is redacted in argv).
-    entry["inputs"] = nlohmann::json::array();
-    entry["inputs"].push_back({{"table", TableName(r.program->schema->records_file)}});
-    for (const ListSource& l : r.program->schema->list_sources) entry["inputs"].push_back({{"table", TableName(l.file)}});
-    return FinishAudit(audit_path, std::move(entry), RunPostgres(r, *engine, ro, *source, pushdown, quiet));
+    // A database: the tables by name with their row counts (the connection
+    // string is redacted in argv).
+    RunReport pg_report;
+    int code = RunPostgres(r, *engine, ro, *source, pushdown, quiet, &pg_report);
+    if (audit_path) {
+      const Schema& schema = *r.program->schema;
+      entry["inputs"] = nlohmann::json::array();
+      nlohmann::json records = {{"table", TableName(schema.records_file)}};
+      if (code == kExitOk) records["rows"] = pg_report.records;
+      entry["inputs"].push_back(records);
+      for (const ListSource& l : schema.list_sources) {
+        nlohmann::json t = {{"table", TableName(l.file)}};
+        if (code == kExitOk && schema.list_sources.size() == 1) t["rows"] = pg_report.list_rows;
+        entry["inputs"].push_back(t);
+      }
+      if (code == kExitOk) audit_lists(pg_report);
+    }
+    return FinishAudit(audit_path, std::move(entry), code);
   }
   // The ledger records every row of every list (runtime/measure/ledger.h).
   measure::LedgerRun ledger;
@@ -166,25 +189,7 @@ int CmdRun(Args& args) {
     else if (!quiet)
       std::printf("ledger: %zu rows recorded in %s\n", rows, ledger_dir->c_str());
   }
-  if (audit_path) {
-    // Per list: rows and the SHA-256 of the file as written (never a key).
-    namespace fs = std::filesystem;
-    entry["lists"] = nlohmann::json::array();
-    for (const SegmentStats& s : report.segments) {
-      auto add = [&](const std::string& list, int64_t rows) {
-        fs::path p = fs::path(ro.out_dir) / s.name / (list + ".csv");
-        std::string error;
-        std::string h = audit::Sha256File(p.string(), &error);
-        entry["lists"].push_back({{"segment", s.name}, {"list", list}, {"rows", rows},
-                                  {"sha256", h.empty() ? nlohmann::json(nullptr) : nlohmann::json(h)}});
-      };
-      for (const ChannelStats& c : s.channels) add(c.name, c.listed);
-      add("holdout", s.held_out);
-    }
-    std::string error;
-    std::string h = audit::Sha256File((fs::path(ro.out_dir) / "summary.json").string(), &error);
-    entry["summary_sha256"] = h;
-  }
+  if (audit_path) audit_lists(report);
   return FinishAudit(audit_path, std::move(entry), kExitOk);
 }
 

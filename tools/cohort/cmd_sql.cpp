@@ -32,16 +32,9 @@ int CmdSql(Args& args) {
     if (!t) return UsageError("--today must be a date `YYYY-MM-DD`", "sql");
     today = *t;
   }
-  CompileOptions co;
-  co.today = today;
-  CompileResult r = CompileFile(files[0], co);
-  bool color = UseColor();
-  for (const auto& d : r.diags.all()) std::fputs(RenderText(d, *r.sources, color).c_str(), stderr);
-  if (!r.internal_error.empty()) {
-    std::fprintf(stderr, "cohort: internal error: %s\n", r.internal_error.c_str());
-    return kExitInternal;
-  }
-  if (!r.ok()) return kExitDiagnostics;
+  CompileResult r;
+  if (int code = CompileForRun(files[0], today, &r)) return code;
+  const bool color = UseColor();
   if (manifest) {
     // The list files `cohort run` writes, for tools that lay out query rows.
     std::cout << sql::ListManifestJson(*r.program);

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "compiler/driver/driver.h"
 #include "core/dates.h"
 #include "core/version.h"
 #include "tools/cohort/audit_cli.h"
@@ -100,6 +101,19 @@ int UsageError(const std::string& message, const std::string& command) {
 std::optional<int32_t> ParseDay(const std::string& s) { return ParseDate(s); }
 
 bool UseColor() { return ::isatty(2) && std::getenv("NO_COLOR") == nullptr; }
+
+int CompileForRun(const std::string& file, int32_t today, CompileResult* out) {
+  CompileOptions co;
+  co.today = today;
+  *out = CompileFile(file, co);
+  const bool color = UseColor();
+  for (const auto& d : out->diags.all()) std::fputs(RenderText(d, *out->sources, color).c_str(), stderr);
+  if (!out->internal_error.empty()) {
+    std::fprintf(stderr, "cohort: internal error: %s\n", out->internal_error.c_str());
+    return kExitInternal;
+  }
+  return out->ok() ? 0 : kExitDiagnostics;
+}
 
 }  // namespace cohort::cli
 

@@ -31,7 +31,7 @@
 namespace cohort::cli {
 
 #ifndef COHORT_HAVE_PG
-int RunPostgres(const CompileResult&, const Engine&, RunOptions, const std::string&, bool, bool) {
+int RunPostgres(const CompileResult&, const Engine&, RunOptions, const std::string&, bool, bool, RunReport*) {
   std::fprintf(stderr, "cohort run: this build has no PostgreSQL support (libpq-dev was missing at build time)\n");
   return kExitUsage;
 }
@@ -51,7 +51,8 @@ int Report(const RunReport& report, bool quiet) {
   return kExitOk;
 }
 
-int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro, const std::string& conninfo, bool quiet) {
+int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro, const std::string& conninfo, bool quiet,
+             RunReport* out_report) {
   const ir::Program& p = *r.program;
   sql::SqlOptions so;
   so.dialect = sql::Dialect::kPostgres;
@@ -159,19 +160,20 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
     std::fprintf(stderr, "cohort run: error: %s; the previous outputs are unchanged\n", error.c_str());
     return kExitInternal;
   }
+  if (out_report) *out_report = report;
   return Report(report, quiet);
 }
 
 }  // namespace
 
 int RunPostgres(const CompileResult& r, const Engine& engine, RunOptions ro, const std::string& conninfo, bool pushdown,
-                bool quiet) {
+                bool quiet, RunReport* out_report) {
   std::string error;
   auto conn = pg::Connection::Open(conninfo, &error);
   if (!conn) return SourceError("cannot connect", error);
   if (!conn->Exec("SET DateStyle = ISO; SET TimeZone = 'UTC'; SET extra_float_digits = 1", &error))
     return SourceError("cannot set up the session", error);
-  if (pushdown) return Pushdown(r, *conn, ro, conninfo, quiet);
+  if (pushdown) return Pushdown(r, *conn, ro, conninfo, quiet, out_report);
 
   // Pull: stream each table into a private directory, then the normal run.
   std::string tmpl = (fs::temp_directory_path() / "cohort-pg.XXXXXX").string();
@@ -208,6 +210,7 @@ int RunPostgres(const CompileResult& r, const Engine& engine, RunOptions ro, con
     return kExitInternal;
   }
   report.engine += " (from postgres)";
+  if (out_report) *out_report = report;
   return Report(report, quiet);
 }
 

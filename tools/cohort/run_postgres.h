@@ -12,7 +12,8 @@ namespace cohort::cli {
 /// Runs a compiled program over PostgreSQL tables: pulled into the normal
 /// pipeline with `engine`, or with `pushdown` as SQL in the server. Returns
 /// the exit code (3 for connection and table errors, nothing written).
+/// `out_report` (may be null) receives the run's counters (for the audit log).
 int RunPostgres(const CompileResult& r, const Engine& engine, RunOptions options, const std::string& conninfo,
-                bool pushdown, bool quiet);
+                bool pushdown, bool quiet, RunReport* out_report = nullptr);
 
 }  // namespace cohort::cli

@@ -378,7 +378,12 @@ bool Session::CmdExplain(const std::string& arg) {
     unknown_cell.push_back(t.Add(tally.steps[i].unknown));
     t.AddGroup({removed_cell.back(), remaining_cell.back()}, prev);
     prev = remaining_cell.back();
-    if (steps[i].kind == StepKind::kWhere || steps[i].kind == StepKind::kExclude) t.AddGroup({remaining_cell.back()}, members_cell);
+  }
+  // The members are the rows left after the last `where` conjunct or `exclude`.
+  for (size_t i = steps.size(); i-- > 0;) {
+    if (steps[i].kind != StepKind::kWhere && steps[i].kind != StepKind::kExclude) continue;
+    t.AddGroup({remaining_cell[i]}, members_cell);
+    break;
   }
   std::vector<std::array<size_t, 3>> channel_cells;
   for (const ChannelCount& count : tally.channels) {

@@ -7,7 +7,7 @@ WITH
 -- segment InactivePrimaryCare
 "#a0" AS MATERIALIZED (
   SELECT r.*,
-    COALESCE((((2026 - CAST(EXTRACT(YEAR FROM r."birth_date") AS BIGINT) - CASE WHEN (CAST(EXTRACT(MONTH FROM r."birth_date") AS BIGINT) * 100 + CAST(EXTRACT(DAY FROM r."birth_date") AS BIGINT)) > 1123 THEN 1 ELSE 0 END) >= 18) AND (NULLIF(r."service_line", '') = 'primary_care') AND ((r."last_visit" IS NULL) OR (r."last_visit" < DATE '2025-05-23')) AND (NULLIF(r."state", '') = 'MA')), FALSE) AS "#w0",
+    COALESCE(((r."birth_date" <= DATE '2008-11-23') AND (NULLIF(r."service_line", '') = 'primary_care') AND ((r."last_visit" IS NULL) OR (r."last_visit" < DATE '2025-05-23')) AND (NULLIF(r."state", '') = 'MA')), FALSE) AS "#w0",
     COALESCE((r."next_appointment" IS NOT NULL), FALSE) AS "#x0_0",
     COALESCE(r."consent.email", FALSE) AS "#c0_0",
     COALESCE(r."consent.email", FALSE) AS "#k0_0",
@@ -22,7 +22,7 @@ WITH
 -- segment MedicareAnnualWellness
 "#a1" AS MATERIALIZED (
   SELECT r.*,
-    COALESCE(((NULLIF(r."payer_type", '') = 'medicare') AND ((2026 - CAST(EXTRACT(YEAR FROM r."birth_date") AS BIGINT) - CASE WHEN (CAST(EXTRACT(MONTH FROM r."birth_date") AS BIGINT) * 100 + CAST(EXTRACT(DAY FROM r."birth_date") AS BIGINT)) > 1123 THEN 1 ELSE 0 END) >= 65) AND ((r."last_visit" IS NULL) OR (CAST((DATE '2026-11-23' - r."last_visit") AS BIGINT) > 365))), FALSE) AS "#w1",
+    COALESCE(((NULLIF(r."payer_type", '') = 'medicare') AND (r."birth_date" <= DATE '1961-11-23') AND ((r."last_visit" IS NULL) OR (CAST((DATE '2026-11-23' - r."last_visit") AS BIGINT) > 365))), FALSE) AS "#w1",
     COALESCE(((r."next_appointment" >= DATE '2026-11-23') AND (r."next_appointment" <= DATE '2026-12-23')), FALSE) AS "#x1_0",
     COALESCE((r."consent.portal" AND r."portal_active"), FALSE) AS "#c1_0",
     COALESCE(r."consent.portal", FALSE) AS "#k1_0",
@@ -39,12 +39,13 @@ WITH
   SELECT r.*,
     COALESCE((((SELECT COUNT(*) FROM "events" AS q1 WHERE q1."patient_id" = r."id" AND COALESCE(((NULLIF(q1."kind", '') = 'email_opened') AND (q1."at" >= TIMESTAMP '2026-08-25 00:00:00') AND (q1."at" < TIMESTAMP '2026-11-24 00:00:00')), FALSE)) = 0) AND EXISTS (SELECT 1 FROM "events" AS q2 WHERE q2."patient_id" = r."id" AND COALESCE(((NULLIF(q2."kind", '') = 'sms_replied') AND (q2."at" >= TIMESTAMP '2026-08-25 00:00:00') AND (q2."at" < TIMESTAMP '2026-11-24 00:00:00')), FALSE))), FALSE) AS "#w2",
     COALESCE(EXISTS (SELECT 1 FROM "events" AS q3 WHERE q3."patient_id" = r."id" AND COALESCE((NULLIF(q3."kind", '') = 'opted_out'), FALSE)), FALSE) AS "#x2_0",
+    COALESCE((r."#m0" OR r."#m1"), FALSE) AS "#x2_1",
     COALESCE(r."consent.sms", FALSE) AS "#c2_0",
     COALESCE(r."consent.sms", FALSE) AS "#k2_0"
   FROM "#b1" AS r
 ),
 "#b2" AS (
-  SELECT r.*, (r."#w2" AND NOT r."#x2_0") AS "#m2"
+  SELECT r.*, (r."#w2" AND NOT r."#x2_0" AND NOT r."#x2_1") AS "#m2"
   FROM "#a2" AS r
 ),
 -- campaign priority: a member of an earlier segment of the campaign is taken
@@ -72,7 +73,7 @@ WITH
     r."#w1", r."#x1_0", r."#m1", r."#t1", r."#h1",
     r."#k1_0", r."#c1_0", (r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND r."#k1_0" AND r."#c1_0") AS "#l1_0",
     r."#k1_1", r."#c1_1", (r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND r."#k1_1" AND r."#c1_1") AS "#l1_1",
-    r."#w2", r."#x2_0", r."#m2", r."#t2", r."#h2",
+    r."#w2", r."#x2_0", r."#x2_1", r."#m2", r."#t2", r."#h2",
     r."#k2_0", r."#c2_0", (r."#m2" AND NOT r."#t2" AND NOT r."#h2" AND r."#k2_0" AND r."#c2_0") AS "#l2_0"
   FROM "#h" AS r
 ),

@@ -9,7 +9,7 @@ WITH
 -- segment InactivePrimaryCare
 `#a0` AS (
   SELECT r.*,
-    COALESCE((((2026 - CAST(EXTRACT(YEAR FROM r.`birth_date`) AS BIGINT) - CASE WHEN (CAST(EXTRACT(MONTH FROM r.`birth_date`) AS BIGINT) * 100 + CAST(EXTRACT(DAY FROM r.`birth_date`) AS BIGINT)) > 1123 THEN 1 ELSE 0 END) >= 18L) AND (NULLIF(r.`service_line`, '') = 'primary_care') AND ((r.`last_visit` IS NULL) OR (r.`last_visit` < DATE '2025-05-23')) AND (NULLIF(r.`state`, '') = 'MA')), FALSE) AS `#w0`,
+    COALESCE(((r.`birth_date` <= DATE '2008-11-23') AND (NULLIF(r.`service_line`, '') = 'primary_care') AND ((r.`last_visit` IS NULL) OR (r.`last_visit` < DATE '2025-05-23')) AND (NULLIF(r.`state`, '') = 'MA')), FALSE) AS `#w0`,
     COALESCE((r.`next_appointment` IS NOT NULL), FALSE) AS `#x0_0`,
     COALESCE(r.`consent.email`, FALSE) AS `#c0_0`,
     COALESCE(r.`consent.email`, FALSE) AS `#k0_0`,
@@ -24,7 +24,7 @@ WITH
 -- segment MedicareAnnualWellness
 `#a1` AS (
   SELECT r.*,
-    COALESCE(((NULLIF(r.`payer_type`, '') = 'medicare') AND ((2026 - CAST(EXTRACT(YEAR FROM r.`birth_date`) AS BIGINT) - CASE WHEN (CAST(EXTRACT(MONTH FROM r.`birth_date`) AS BIGINT) * 100 + CAST(EXTRACT(DAY FROM r.`birth_date`) AS BIGINT)) > 1123 THEN 1 ELSE 0 END) >= 65L) AND ((r.`last_visit` IS NULL) OR (CAST(datediff(DATE '2026-11-23', r.`last_visit`) AS BIGINT) > 365L))), FALSE) AS `#w1`,
+    COALESCE(((NULLIF(r.`payer_type`, '') = 'medicare') AND (r.`birth_date` <= DATE '1961-11-23') AND ((r.`last_visit` IS NULL) OR (CAST(datediff(DATE '2026-11-23', r.`last_visit`) AS BIGINT) > 365L))), FALSE) AS `#w1`,
     COALESCE(((r.`next_appointment` >= DATE '2026-11-23') AND (r.`next_appointment` <= DATE '2026-12-23')), FALSE) AS `#x1_0`,
     COALESCE((r.`consent.portal` AND r.`portal_active`), FALSE) AS `#c1_0`,
     COALESCE(r.`consent.portal`, FALSE) AS `#k1_0`,
@@ -41,12 +41,13 @@ WITH
   SELECT r.*,
     COALESCE((((CASE WHEN r.`#l26` IS NULL THEN 0L ELSE CAST(size(filter(r.`#l26`, q1 -> COALESCE(((NULLIF(q1.f0, '') = 'email_opened') AND (q1.f1 >= TIMESTAMP '2026-08-25 00:00:00') AND (q1.f1 < TIMESTAMP '2026-11-24 00:00:00')), FALSE))) AS BIGINT) END) = 0L) AND COALESCE(exists(r.`#l26`, q2 -> COALESCE(((NULLIF(q2.f0, '') = 'sms_replied') AND (q2.f1 >= TIMESTAMP '2026-08-25 00:00:00') AND (q2.f1 < TIMESTAMP '2026-11-24 00:00:00')), FALSE)), FALSE)), FALSE) AS `#w2`,
     COALESCE(COALESCE(exists(r.`#l26`, q3 -> COALESCE((NULLIF(q3.f0, '') = 'opted_out'), FALSE)), FALSE), FALSE) AS `#x2_0`,
+    COALESCE((r.`#m0` OR r.`#m1`), FALSE) AS `#x2_1`,
     COALESCE(r.`consent.sms`, FALSE) AS `#c2_0`,
     COALESCE(r.`consent.sms`, FALSE) AS `#k2_0`
   FROM `#b1` AS r
 ),
 `#b2` AS (
-  SELECT r.*, (r.`#w2` AND NOT r.`#x2_0`) AS `#m2`
+  SELECT r.*, (r.`#w2` AND NOT r.`#x2_0` AND NOT r.`#x2_1`) AS `#m2`
   FROM `#a2` AS r
 ),
 -- campaign priority: a member of an earlier segment of the campaign is taken
@@ -74,7 +75,7 @@ WITH
     r.`#w1`, r.`#x1_0`, r.`#m1`, r.`#t1`, r.`#h1`,
     r.`#k1_0`, r.`#c1_0`, (r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` AND r.`#k1_0` AND r.`#c1_0`) AS `#l1_0`,
     r.`#k1_1`, r.`#c1_1`, (r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` AND r.`#k1_1` AND r.`#c1_1`) AS `#l1_1`,
-    r.`#w2`, r.`#x2_0`, r.`#m2`, r.`#t2`, r.`#h2`,
+    r.`#w2`, r.`#x2_0`, r.`#x2_1`, r.`#m2`, r.`#t2`, r.`#h2`,
     r.`#k2_0`, r.`#c2_0`, (r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` AND r.`#k2_0` AND r.`#c2_0`) AS `#l2_0`
   FROM `#h` AS r
 ),
@@ -108,13 +109,14 @@ WITH
     COALESCE(SUM(CASE WHEN r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` AND r.`#k1_1` AND NOT r.`#c1_1` THEN 1 ELSE 0 END), 0) AS `#n26`,
     COALESCE(SUM(CASE WHEN r.`#w2` THEN 1 ELSE 0 END), 0) AS `#n27`,
     COALESCE(SUM(CASE WHEN r.`#w2` AND r.`#x2_0` THEN 1 ELSE 0 END), 0) AS `#n28`,
-    COALESCE(SUM(CASE WHEN r.`#m2` THEN 1 ELSE 0 END), 0) AS `#n29`,
-    COALESCE(SUM(CASE WHEN r.`#t2` THEN 1 ELSE 0 END), 0) AS `#n30`,
-    COALESCE(SUM(CASE WHEN r.`#h2` THEN 1 ELSE 0 END), 0) AS `#n31`,
-    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` THEN 1 ELSE 0 END), 0) AS `#n32`,
-    COALESCE(SUM(CASE WHEN r.`#l2_0` THEN 1 ELSE 0 END), 0) AS `#n33`,
-    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` AND NOT r.`#k2_0` THEN 1 ELSE 0 END), 0) AS `#n34`,
-    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` AND r.`#k2_0` AND NOT r.`#c2_0` THEN 1 ELSE 0 END), 0) AS `#n35`
+    COALESCE(SUM(CASE WHEN r.`#w2` AND NOT r.`#x2_0` AND r.`#x2_1` THEN 1 ELSE 0 END), 0) AS `#n29`,
+    COALESCE(SUM(CASE WHEN r.`#m2` THEN 1 ELSE 0 END), 0) AS `#n30`,
+    COALESCE(SUM(CASE WHEN r.`#t2` THEN 1 ELSE 0 END), 0) AS `#n31`,
+    COALESCE(SUM(CASE WHEN r.`#h2` THEN 1 ELSE 0 END), 0) AS `#n32`,
+    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` THEN 1 ELSE 0 END), 0) AS `#n33`,
+    COALESCE(SUM(CASE WHEN r.`#l2_0` THEN 1 ELSE 0 END), 0) AS `#n34`,
+    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` AND NOT r.`#k2_0` THEN 1 ELSE 0 END), 0) AS `#n35`,
+    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` AND r.`#k2_0` AND NOT r.`#c2_0` THEN 1 ELSE 0 END), 0) AS `#n36`
   FROM `#d` AS r
 ),
 `#items` AS (
@@ -182,23 +184,25 @@ SELECT 'LowEngagementDigital' AS `segment`, 'where_matched' AS `item`, CAST(`#n2
 UNION ALL
 SELECT 'LowEngagementDigital' AS `segment`, 'exclude_removed.1' AS `item`, CAST(`#n28` AS BIGINT) AS `value`, 31 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LowEngagementDigital' AS `segment`, 'members' AS `item`, CAST(`#n29` AS BIGINT) AS `value`, 32 AS `#o` FROM `#sum`
+SELECT 'LowEngagementDigital' AS `segment`, 'exclude_removed.2' AS `item`, CAST(`#n29` AS BIGINT) AS `value`, 32 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LowEngagementDigital' AS `segment`, 'taken_by_campaign' AS `item`, CAST(`#n30` AS BIGINT) AS `value`, 33 AS `#o` FROM `#sum`
+SELECT 'LowEngagementDigital' AS `segment`, 'members' AS `item`, CAST(`#n30` AS BIGINT) AS `value`, 33 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LowEngagementDigital' AS `segment`, 'held_out' AS `item`, CAST(`#n31` AS BIGINT) AS `value`, 34 AS `#o` FROM `#sum`
+SELECT 'LowEngagementDigital' AS `segment`, 'taken_by_campaign' AS `item`, CAST(`#n31` AS BIGINT) AS `value`, 34 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LowEngagementDigital' AS `segment`, 'sms#1.eligible' AS `item`, CAST(`#n32` AS BIGINT) AS `value`, 35 AS `#o` FROM `#sum`
+SELECT 'LowEngagementDigital' AS `segment`, 'held_out' AS `item`, CAST(`#n32` AS BIGINT) AS `value`, 35 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LowEngagementDigital' AS `segment`, 'sms#1.listed' AS `item`, CAST(`#n33` AS BIGINT) AS `value`, 36 AS `#o` FROM `#sum`
+SELECT 'LowEngagementDigital' AS `segment`, 'sms#1.eligible' AS `item`, CAST(`#n33` AS BIGINT) AS `value`, 36 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LowEngagementDigital' AS `segment`, 'sms#1.lacked_consent' AS `item`, CAST(`#n34` AS BIGINT) AS `value`, 37 AS `#o` FROM `#sum`
+SELECT 'LowEngagementDigital' AS `segment`, 'sms#1.listed' AS `item`, CAST(`#n34` AS BIGINT) AS `value`, 37 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LowEngagementDigital' AS `segment`, 'sms#1.condition_false' AS `item`, CAST(`#n35` AS BIGINT) AS `value`, 38 AS `#o` FROM `#sum`
+SELECT 'LowEngagementDigital' AS `segment`, 'sms#1.lacked_consent' AS `item`, CAST(`#n35` AS BIGINT) AS `value`, 38 AS `#o` FROM `#sum`
 UNION ALL
-SELECT '' AS `segment`, 'events.rows' AS `item`, CAST(0 + (SELECT COUNT(*) FROM `events`) AS BIGINT) AS `value`, 39 AS `#o`
+SELECT 'LowEngagementDigital' AS `segment`, 'sms#1.condition_false' AS `item`, CAST(`#n36` AS BIGINT) AS `value`, 39 AS `#o` FROM `#sum`
 UNION ALL
-SELECT '' AS `segment`, 'events.unmatched' AS `item`, CAST(0 + (SELECT COUNT(*) FROM `events` AS e WHERE NOT EXISTS (SELECT 1 FROM `patients` AS p WHERE p.`id` = e.`patient_id`)) AS BIGINT) AS `value`, 40 AS `#o`
+SELECT '' AS `segment`, 'events.rows' AS `item`, CAST(0 + (SELECT COUNT(*) FROM `events`) AS BIGINT) AS `value`, 40 AS `#o`
+UNION ALL
+SELECT '' AS `segment`, 'events.unmatched' AS `item`, CAST(0 + (SELECT COUNT(*) FROM `events` AS e WHERE NOT EXISTS (SELECT 1 FROM `patients` AS p WHERE p.`id` = e.`patient_id`)) AS BIGINT) AS `value`, 41 AS `#o`
 )
 SELECT `segment`, `item`, `value`
 FROM `#items`

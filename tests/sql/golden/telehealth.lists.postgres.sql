@@ -115,8 +115,8 @@ WITH
     (r."#m0" AND FALSE) AS "#t0",
     (r."#m1" AND (r."#m0")) AS "#t1",
     (r."#m2" AND (r."#m0" OR r."#m1")) AS "#t2",
-    (r."#m3" AND FALSE) AS "#t3",
-    (r."#m4" AND FALSE) AS "#t4",
+    (r."#m3" AND (r."#m0" OR r."#m1" OR r."#m2")) AS "#t3",
+    (r."#m4" AND (r."#m0" OR r."#m1" OR r."#m2" OR r."#m3")) AS "#t4",
     (r."#m5" AND FALSE) AS "#t5",
     (r."#m6" AND FALSE) AS "#t6"
   FROM "#b6" AS r

@@ -115,8 +115,8 @@ WITH
     (r."#m0" AND FALSE) AS "#t0",
     (r."#m1" AND (r."#m0")) AS "#t1",
     (r."#m2" AND (r."#m0" OR r."#m1")) AS "#t2",
-    (r."#m3" AND FALSE) AS "#t3",
-    (r."#m4" AND FALSE) AS "#t4",
+    (r."#m3" AND (r."#m0" OR r."#m1" OR r."#m2")) AS "#t3",
+    (r."#m4" AND (r."#m0" OR r."#m1" OR r."#m2" OR r."#m3")) AS "#t4",
     (r."#m5" AND FALSE) AS "#t5",
     (r."#m6" AND FALSE) AS "#t6"
   FROM "#b6" AS r
@@ -251,7 +251,14 @@ WITH
     COALESCE(SUM(CASE WHEN r."#m6" AND NOT r."#t6" AND NOT r."#h6" AND r."#k6_0" AND NOT r."#c6_0" THEN 1 ELSE 0 END), 0) AS "#n89",
     COALESCE(SUM(CASE WHEN r."#t1" AND r."#m0" THEN 1 ELSE 0 END), 0) AS "#n90",
     COALESCE(SUM(CASE WHEN r."#t2" AND r."#m0" THEN 1 ELSE 0 END), 0) AS "#n91",
-    COALESCE(SUM(CASE WHEN r."#t2" AND r."#m1" AND NOT r."#m0" THEN 1 ELSE 0 END), 0) AS "#n92"
+    COALESCE(SUM(CASE WHEN r."#t2" AND r."#m1" AND NOT r."#m0" THEN 1 ELSE 0 END), 0) AS "#n92",
+    COALESCE(SUM(CASE WHEN r."#t3" AND r."#m0" THEN 1 ELSE 0 END), 0) AS "#n93",
+    COALESCE(SUM(CASE WHEN r."#t3" AND r."#m1" AND NOT r."#m0" THEN 1 ELSE 0 END), 0) AS "#n94",
+    COALESCE(SUM(CASE WHEN r."#t3" AND r."#m2" AND NOT r."#m0" AND NOT r."#m1" THEN 1 ELSE 0 END), 0) AS "#n95",
+    COALESCE(SUM(CASE WHEN r."#t4" AND r."#m0" THEN 1 ELSE 0 END), 0) AS "#n96",
+    COALESCE(SUM(CASE WHEN r."#t4" AND r."#m1" AND NOT r."#m0" THEN 1 ELSE 0 END), 0) AS "#n97",
+    COALESCE(SUM(CASE WHEN r."#t4" AND r."#m2" AND NOT r."#m0" AND NOT r."#m1" THEN 1 ELSE 0 END), 0) AS "#n98",
+    COALESCE(SUM(CASE WHEN r."#t4" AND r."#m3" AND NOT r."#m0" AND NOT r."#m1" AND NOT r."#m2" THEN 1 ELSE 0 END), 0) AS "#n99"
   FROM "#d" AS r
 ),
 "#items" AS (
@@ -455,9 +462,23 @@ SELECT 'TelehealthOnboarding' AS "segment", 'taken:IntakeNoBooking>FirstTimeEngl
 UNION ALL
 SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeSpanish>FirstTimeEnglish' AS "item", CAST("#n92" AS BIGINT) AS "value", 99 AS "#o" FROM "#sum" WHERE "#n92" > 0
 UNION ALL
-SELECT '' AS "segment", 'events.rows' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events") AS BIGINT) AS "value", 100 AS "#o"
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:IntakeNoBooking>NoShowTechBarrier' AS "item", CAST("#n93" AS BIGINT) AS "value", 100 AS "#o" FROM "#sum" WHERE "#n93" > 0
 UNION ALL
-SELECT '' AS "segment", 'events.unmatched' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events" AS e WHERE NOT EXISTS (SELECT 1 FROM "patients" AS p WHERE p."id" = e."patient_id")) AS BIGINT) AS "value", 101 AS "#o"
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeSpanish>NoShowTechBarrier' AS "item", CAST("#n94" AS BIGINT) AS "value", 101 AS "#o" FROM "#sum" WHERE "#n94" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeEnglish>NoShowTechBarrier' AS "item", CAST("#n95" AS BIGINT) AS "value", 102 AS "#o" FROM "#sum" WHERE "#n95" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:IntakeNoBooking>NoShowScheduling' AS "item", CAST("#n96" AS BIGINT) AS "value", 103 AS "#o" FROM "#sum" WHERE "#n96" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeSpanish>NoShowScheduling' AS "item", CAST("#n97" AS BIGINT) AS "value", 104 AS "#o" FROM "#sum" WHERE "#n97" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeEnglish>NoShowScheduling' AS "item", CAST("#n98" AS BIGINT) AS "value", 105 AS "#o" FROM "#sum" WHERE "#n98" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:NoShowTechBarrier>NoShowScheduling' AS "item", CAST("#n99" AS BIGINT) AS "value", 106 AS "#o" FROM "#sum" WHERE "#n99" > 0
+UNION ALL
+SELECT '' AS "segment", 'events.rows' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events") AS BIGINT) AS "value", 107 AS "#o"
+UNION ALL
+SELECT '' AS "segment", 'events.unmatched' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events" AS e WHERE NOT EXISTS (SELECT 1 FROM "patients" AS p WHERE p."id" = e."patient_id")) AS BIGINT) AS "value", 108 AS "#o"
 )
 SELECT "segment", "item", "value"
 FROM "#items"

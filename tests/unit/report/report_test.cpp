@@ -12,7 +12,7 @@
 
 namespace fs = std::filesystem;
 using namespace cohort;
-using namespace cohort::report;
+
 
 namespace {
 

@@ -77,7 +77,20 @@ struct Fixture {
     fs::path dir = fs::temp_directory_path() / ("cohort-explain-test-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
-    std::ofstream(dir / "patients.csv", std::ios::binary) << kPatients;
+    // Every Patient column must be in the header (strict headers): the
+    // optional ones this fixture does not use are appended empty.
+    std::string patients = kPatients;
+    const std::string extra = ",zip,state,payer_type,service_line,next_appointment_kind,last_no_show_reason,"
+                              "device_access,discharged_on,discharge_type,care_gap_due,consent.phone,consent.portal,"
+                              "consent.mail";
+    const std::string empties(13, ',');
+    std::string padded;
+    for (size_t pos = 0, line = 0; pos < patients.size(); ++line) {
+      size_t nl = patients.find('\n', pos);
+      padded += patients.substr(pos, nl - pos) + (line == 0 ? extra : empties) + "\n";
+      pos = nl + 1;
+    }
+    std::ofstream(dir / "patients.csv", std::ios::binary) << padded;
     std::vector<DataError> errors;
     auto reader = OpenRecordReader(compiled.program->schema, dir.string(), &errors);
     REQUIRE(reader);
