@@ -128,9 +128,14 @@ TEST_CASE("arrow: an imported directory loads exactly like its CSV, at any batch
 TEST_CASE("arrow: a CSV data error stops import; nothing is written") {
   TempDir csv, out;
   csv.Write("patients.csv",
-            "id,birth_date,sex,language,telehealth_visits,in_person_visits,no_show_count,portal_active,conditions\n"
-            "P1,1980-01-01,female,en,0,0,0,true,\n"
-            "P2,not-a-date,female,en,0,0,0,true,\n");
+            // Every Patient column (strict headers); the optional ones empty.
+            "id,birth_date,sex,language,telehealth_visits,in_person_visits,no_show_count,portal_active,conditions,"
+            "zip,state,payer_type,service_line,last_visit,next_appointment,next_appointment_kind,last_no_show_reason,"
+            "device_access,discharged_on,discharge_type,care_gap_due,consent.sms,consent.email,consent.phone,"
+            "consent.portal,consent.mail\n"
+            "P1,1980-01-01,female,en,0,0,0,true,,,,,,,,,,,,,,,,,,\n"
+            "P2,not-a-date,female,en,0,0,0,true,,,,,,,,,,,,,,,,,,\n");
+  csv.Write("events.csv", "patient_id,kind,at,channel\n");
   ImportStatus st = ImportToArrow(PatientSchema(), csv.path(), out.path() + "/a");
   REQUIRE(st.code == 3);
   REQUIRE_FALSE(st.data_errors.empty());

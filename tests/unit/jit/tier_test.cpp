@@ -70,7 +70,7 @@ TEST_CASE("tiers: tier-up swaps the kernel under concurrent evaluations") {
 
   const JitCacheStats before = GetJitCacheStats();
   std::string error;
-  auto engine = MakeJitEngine(program, JitOptions{}, &error);
+  auto engine = MakeJitEngine(program, JitOptions{.tiering = JitTiering::kTiered}, &error);
   REQUIRE_MESSAGE(engine, error);
   CHECK(GetJitCacheStats().compiles == before.compiles + 1);
   const std::string_view first = JitTierOf(*engine);
@@ -91,7 +91,7 @@ TEST_CASE("tiers: tier-up swaps the kernel under concurrent evaluations") {
   CHECK(JitTierOf(*engine) == "optimized");
   CHECK(jit_test::DiffResults(*program, ref, Run(*engine, batch->View(), ctx)) == "");
   // A cache hit shares the (now optimized) kernels.
-  auto again = MakeJitEngine(program, JitOptions{}, &error);
+  auto again = MakeJitEngine(program, JitOptions{.tiering = JitTiering::kTiered}, &error);
   REQUIRE(again);
   CHECK(JitTierOf(*again) == "optimized");
   CHECK(GetJitCacheStats().hits == before.hits + 1);
