@@ -1,4 +1,4 @@
-// MD5 (RFC 1321), self-contained, for the portable holdout rule (LANGUAGE.md
+// MD5 (RFC 1321), self-contained, for the portable holdout rule (docs/language.md
 // §4): bucket = first 8 hex digits of MD5(key + ":" + segment) mod 10000.
 // MD5 is used here as a stable hash every engine and SQL dialect can
 // reproduce, not for security.

@@ -1,4 +1,4 @@
-// Three-valued truth (Kleene logic, LANGUAGE.md §4): the one encoding of a
+// Three-valued truth (Kleene logic, docs/language.md §4): the one encoding of a
 // condition's value for a record, shared by the interpreter, test
 // expectations and every explanation (`.why`, `.explain`, `cohort test`).
 #pragma once

@@ -1,4 +1,4 @@
-// The Cohort grammar (LANGUAGE.md §1-3). ANTLR 4.7.2 generates C++ for the
+// The Cohort grammar (docs/language.md §1-3). ANTLR 4.7.2 generates C++ for the
 // 4.9 runtime; compiler/parse/parser.cpp turns the parse tree into ast::Module
 // at once, so nothing outside compiler/parse/ sees these rules.
 //

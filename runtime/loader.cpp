@@ -1,4 +1,4 @@
-// The CSV data loader (LANGUAGE.md §6). Files are parsed in chunks on
+// The CSV data loader (docs/language.md §6). Files are parsed in chunks on
 // LoadOptions::threads threads (runtime/csv_scan.h), results accepted in file
 // order. List files (events.csv) are read first into compact columnar staging
 // storage, stored grouped by parent key; the records file (patients.csv) is

@@ -1,4 +1,4 @@
-// Reads records in the pinned CSV layout (LANGUAGE.md §6) as a stream of
+// Reads records in the pinned CSV layout (docs/language.md §6) as a stream of
 // batches. Errors name file, line and column, never a cell's value (PHI).
 #pragma once
 

@@ -313,7 +313,7 @@ bool IsDeclKeyword(size_t type) {
 }
 
 /// Splits the token stream before every declaration keyword that is the first
-/// token of its line (LANGUAGE.md: declarations start a line). The parser then
+/// token of its line (docs/language.md: declarations start a line). The parser then
 /// cannot read a following declaration as the tail of a broken one
 /// (`if consent.` + `segment B` is not the field `consent.segment`; `== in` +
 /// `segment B` is not `in segment B`). A keyword followed by `:` is a fixture

@@ -1,7 +1,7 @@
 // The reference interpreter: evaluates checked IR over columnar batches,
 // vectorized (each IR node runs over a whole selection of rows or list
 // elements at once, producing a typed column vector), with the semantics of
-// LANGUAGE.md §4. The JIT and every later engine are tested against it.
+// docs/language.md §4. The JIT and every later engine are tested against it.
 //
 // Besides the Engine interface (all segments of a program over a batch), it
 // evaluates single expressions for the REPL (`count of records where E`),

@@ -1,7 +1,7 @@
 // The contact ledger: what each `cohort run --ledger DIR` decided, one
 // immutable CSV file per run (`DIR/run-YYYY-MM-DD-<run id>.csv`), written
 // atomically and never edited. A row per row of every list: channel lists
-// and holdout lists (LANGUAGE.md "Ledger rows"). The run id is derived from
+// and holdout lists (the ledger rules of issue 12; docs/language.md will carry them with the language parts). The run id is derived from
 // the inputs (SHA-256 of every source and data file and the run date), so a
 // re-run of the same day with the same inputs is recognised, not counted
 // twice. Like the lists, the ledger holds keys: it is an output for systems.

@@ -49,7 +49,7 @@ TEST_CASE("stdlib Patient schema loads") {
   CHECK(diags.all().empty());
 }
 
-TEST_CASE("Patient schema has exactly the columns of LANGUAGE.md section 5") {
+TEST_CASE("Patient schema has exactly the columns of docs/language.md section 5") {
   SourceManager sm;
   DiagnosticBag diags;
   auto s = LoadStdlibSchema("Patient", sm, diags);

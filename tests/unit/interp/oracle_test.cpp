@@ -1,6 +1,6 @@
 // Differential test of the vectorized interpreter against a deliberately
 // naive oracle: one row (and one list element) at a time, straight from the
-// rules of LANGUAGE.md §4, with no selections, caches or broadcasting. Every
+// rules of docs/language.md §4, with no selections, caches or broadcasting. Every
 // row-level node of real programs (the examples plus a program exercising
 // every node kind) is compared on random batches with many missing values,
 // and so are the segment masks.
