@@ -29,15 +29,7 @@ namespace fs = std::filesystem;
 
 std::atomic<bool> g_interrupted{false};
 
-std::string Thousands(int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return n < 0 ? "-" + out : out;
-}
+std::string Thousands(int64_t n) { return FormatCount(n); }  // runtime/suppress.h
 
 std::string CountOf(int64_t n, int64_t total, int64_t min_cell) {
   if (IsSmallCell(n, min_cell)) return fmt::format("{} of {}", ShowCount(n, min_cell), Thousands(total));
