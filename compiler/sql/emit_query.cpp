@@ -1,5 +1,6 @@
 // The list and summary queries. One chain of CTEs:
-//   "#base"  the records table (Spark: plus each list file as an array column)
+//   "#base"  the records table's columns the program reads (Spark: every
+//            column, plus each list file as an array column)
 //   "#a<i>"  segment i's clause truths (where, each exclude, each channel)
 //   "#b<i>"  segment i's membership, which later segments may read (`in segment`)
 //   "#t" "#h" "#d"  the shared decisions of runtime/run/decide.cpp: campaign
@@ -192,10 +193,35 @@ class QueryEmitter {
     }
   }
 
+  /// The records columns the program reads (the key, every column an
+  /// expression, a consent guard or an export names), so that the chain of
+  /// CTEs carries a few columns, not every column of the table (PostgreSQL
+  /// materializes each segment's CTE).
+  std::string UsedColumns() const {
+    const Schema& sc = *p_.schema;
+    std::set<ColumnId> used{sc.key_column()};
+    for (const ir::Expr& e : p_.exprs) {
+      if (e.column == kNoColumn) continue;
+      // A list is read by a subquery on the key (its own table).
+      if (sc.columns[e.column].type.kind != TypeKind::kList) used.insert(e.column);
+    }
+    for (const ir::Segment& seg : p_.segments) {
+      for (const ir::Channel& ch : seg.channels)
+        if (ch.consent_column != kNoColumn) used.insert(ch.consent_column);
+      used.insert(seg.exports.begin(), seg.exports.end());
+    }
+    std::string out;
+    for (ColumnId c : used) {
+      const ColumnDef& def = sc.columns[c];
+      out += (out.empty() ? "" : ", ") + I(def.source.empty() ? def.path : def.source);
+    }
+    return out;
+  }
+
   std::string Base() {
     const Schema& sc = *p_.schema;
     std::string records = I(TableName(sc.records_file));
-    if (!sp_.spark()) return "SELECT * FROM " + records;
+    if (!sp_.spark()) return "SELECT " + UsedColumns() + " FROM " + records;
     // Spark has no correlated subqueries in SELECT: each list becomes an
     // array of structs per parent key, read with higher-order functions.
     const ColumnDef& key = sc.columns[sc.key_column()];
@@ -222,7 +248,12 @@ class QueryEmitter {
     return sel + " FROM " + records + " AS p" + joins;
   }
 
+ public:
+  std::string Decisions() { return Header("the decisions of every record") + Ctes() + "\nSELECT * FROM " + I("#d") + ";\n"; }
+
+ private:
   std::string Ctes() {
+    if (!o_.decisions_table.empty()) return "WITH\n" + I("#d") + " AS (\n  SELECT * FROM " + I(o_.decisions_table) + "\n)";
     std::string out = "WITH\n" + I("#base") + " AS (\n  " + Base() + "\n)";
     std::string prev = "#base";
     for (uint32_t s : p_.segment_order) {
@@ -330,6 +361,12 @@ std::string EmitListQuery(const ir::Program& program, const SqlOptions& options,
 std::string EmitSummaryQuery(const ir::Program& program, const SqlOptions& options, DiagnosticBag* diags) {
   QueryEmitter q(program, options, diags);
   std::string text = q.Summary();
+  return q.failed() ? std::string() : text;
+}
+
+std::string EmitDecisionsQuery(const ir::Program& program, const SqlOptions& options, DiagnosticBag* diags) {
+  QueryEmitter q(program, options, diags);
+  std::string text = q.Decisions();
   return q.failed() ? std::string() : text;
 }
 

@@ -35,6 +35,10 @@ struct SqlOptions {
   Dialect dialect = Dialect::kPostgres;
   int32_t today = 0;        ///< the run date (days since epoch); `now` is today 00:00Z
   std::string source_name;  ///< shown in the header comment ("" = none)
+  /// When set, the list and summary queries read every record's decisions
+  /// from this table (filled from EmitDecisionsQuery) instead of computing
+  /// them: `cohort run --pushdown` evaluates the segments once for both.
+  std::string decisions_table;
 };
 
 /// The list query: columns `segment, list, key, send_on, message, cta`, then
@@ -48,6 +52,11 @@ std::string EmitListQuery(const ir::Program& program, const SqlOptions& options,
 /// (`records`, `events.rows`, `events.unmatched`); campaign takes are rows of
 /// the campaign (`taken:<by>><from>`, only counts above zero).
 std::string EmitSummaryQuery(const ir::Program& program, const SqlOptions& options, DiagnosticBag* diags);
+
+/// The decisions of every record (the clause truths, membership, campaign
+/// takes, holdout and list flags the list and summary queries read): a query
+/// for `CREATE TEMP TABLE t AS ...`, then SqlOptions::decisions_table = t.
+std::string EmitDecisionsQuery(const ir::Program& program, const SqlOptions& options, DiagnosticBag* diags);
 
 /// CREATE TABLE statements for the schema's records file and list files, so
 /// `COPY t FROM 'file.csv' (FORMAT csv, HEADER)` loads the pinned CSV layout.

@@ -58,10 +58,18 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
   so.dialect = sql::Dialect::kPostgres;
   so.today = ro.today;
   DiagnosticBag diags;
+  // The segments are evaluated once, into a temporary table both the list
+  // and the summary query read (the session's own: dropped when it ends).
+  std::string decisions_sql = sql::EmitDecisionsQuery(p, so, &diags);
+  so.decisions_table = "cohort_decisions";
   std::string lists_sql = sql::EmitListQuery(p, so, &diags);
   std::string summary_sql = sql::EmitSummaryQuery(p, so, &diags);
   for (const auto& d : diags.all()) std::fputs(RenderText(d, *r.sources, UseColor()).c_str(), stderr);
   if (diags.has_errors()) return kExitDiagnostics;
+  std::string error;
+  while (!decisions_sql.empty() && (decisions_sql.back() == '\n' || decisions_sql.back() == ';')) decisions_sql.pop_back();
+  if (!conn.Exec("CREATE TEMP TABLE \"cohort_decisions\" AS\n" + decisions_sql, &error))
+    return SourceError("the segment query failed", error);
   std::map<std::string, size_t> segment_index;
   for (size_t s = 0; s < p.segments.size(); ++s) segment_index[p.segments[s].name] = s;
   RunLists lists;
@@ -69,7 +77,7 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
   lists.holdouts.resize(p.segments.size());
   for (size_t s = 0; s < p.segments.size(); ++s) lists.channels[s].resize(p.segments[s].channels.size());
   std::vector<std::string> columns;
-  std::string error, bad;
+  std::string bad;
   auto on_row = [&](const pg::Row& row) {
     if (row.size() < 6 || !row[0] || !row[1] || !row[2]) {
       bad = "a row without segment, list or key";

@@ -2,7 +2,7 @@
 -- source: examples/primary_care.cohort
 WITH
 "#base" AS (
-  SELECT * FROM "patients"
+  SELECT "id", "birth_date", "state", "payer_type", "service_line", "last_visit", "next_appointment", "portal_active", "device_access", "consent.sms", "consent.email", "consent.phone", "consent.portal", "consent.mail" FROM "patients"
 ),
 -- segment InactivePrimaryCare
 "#a0" AS MATERIALIZED (

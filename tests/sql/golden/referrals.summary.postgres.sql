@@ -2,7 +2,7 @@
 -- source: examples/referrals.cohort
 WITH
 "#base" AS (
-  SELECT * FROM "providers"
+  SELECT "npi", "name", "specialty", "practice_state", "in_network", "last_referral_date", "referral_count_12mo", "referrals_prior_12m", "leakage_rate", "liaison", "ok_to_email", "ok_to_call", "ok_to_mail", "ok_to_fax" FROM "providers"
 ),
 -- segment LapsedReferrers
 "#a0" AS MATERIALIZED (

@@ -2,7 +2,7 @@
 -- source: examples/telehealth.cohort
 WITH
 "#base" AS (
-  SELECT * FROM "patients"
+  SELECT "id", "language", "telehealth_visits", "next_appointment", "no_show_count", "last_no_show_reason", "portal_active", "discharged_on", "discharge_type", "care_gap_due", "conditions", "consent.sms", "consent.email", "consent.phone", "consent.portal" FROM "patients"
 ),
 -- segment IntakeNoBooking
 "#a0" AS MATERIALIZED (
