@@ -4,8 +4,10 @@
 
 #include <fmt/format.h>
 #include <llvm/ExecutionEngine/Orc/Core.h>
+#include <llvm/ExecutionEngine/Orc/ExecutorProcessControl.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/TaskDispatch.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
@@ -195,14 +197,27 @@ SharedJit* CreateSharedJit(bool quick) {
     jtmb.setCodeGenOptLevel(quick                ? llvm::CodeGenOptLevel::None
                             : cg && *cg          ? CodeGenLevel(std::clamp(std::atoi(cg), 0, 3))
                                                  : llvm::CodeGenOptLevel::Less);
+    // Materialization (machine code + link) runs on the thread that looks the
+    // kernel up: an in-place dispatcher. LLJIT's default for concurrent
+    // compilation spawns a detached thread per module, which outlives the
+    // lookup that waited for it (still freeing the module when the caller
+    // returns, possibly at exit while statics are destroyed) and hides the
+    // compile's CPU time from the thread that asked for it.
+    auto epc = llvm::orc::SelfExecutorProcessControl::Create(std::make_shared<llvm::orc::SymbolStringPool>(),
+                                                             std::make_unique<llvm::orc::InPlaceTaskDispatcher>());
+    if (!epc) {
+      s->error = "JIT: cannot create the executor process control: " + ErrorText(epc.takeError());
+      return s;
+    }
     auto jit = llvm::orc::LLJITBuilder()
+                   .setExecutorProcessControl(std::move(*epc))
                    .setJITTargetMachineBuilder(std::move(jtmb))
                    // Kernels may only call what KernelSymbols() binds: no lookups
                    // in the process, no platform runtime.
                    .setLinkProcessSymbolsByDefault(false)
                    .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
-                   // Programs are compiled from several threads at once: one
-                   // target machine per compilation.
+                   // Programs are compiled from several threads at once (callers
+                   // and the tier-up worker): one target machine per compilation.
                    .setSupportConcurrentCompilation(true)
                    .create();
     if (!jit) {
@@ -432,7 +447,7 @@ class JitEngine final : public Engine {
     // run: found by fuzz_compile on an empty file).
     if (masks.empty()) return;
     jit::KernelRuntime rt;
-    kernels_->fn.load(std::memory_order_acquire)(&batch, &ctx, masks.data(), &rt);
+    jit::CallKernel(kernels_->fn.load(std::memory_order_acquire), &batch, &ctx, masks.data(), &rt);
   }
 
   Kernels& kernels() const { return *kernels_; }
@@ -464,17 +479,30 @@ std::shared_ptr<Kernels> CompileKernels(std::shared_ptr<const ir::Program> progr
     k->Settle(std::move(best), "");
     return k;
   }
-  // The job owns what it reads: the program and the kernels outlive it.
-  TierUpWorker::Get().Post([k, program, opts] {
+  // The job owns the program it compiles; it holds the kernels weakly, so a
+  // program dropped by every engine and the cache before its turn (the fuzz
+  // and differential loops) costs no optimized compile.
+  std::weak_ptr<Kernels> weak = k;
+  TierUpWorker::Get().Post([weak, program, opts] {
+    std::shared_ptr<Kernels> kernels = weak.lock();
+    if (!kernels) return;
     std::string err;
     std::shared_ptr<CompiledKernel> best = Compile(*program, opts.opt_level, opts, &err);
     if (best) err.clear();
-    k->Settle(std::move(best), std::move(err));
+    kernels->Settle(std::move(best), std::move(err));
   });
   return k;
 }
 
 }  // namespace
+
+JitTiering DefaultJitTiering() {
+  static const JitTiering tiering = [] {
+    const char* v = std::getenv("COHORT_JIT_TIERING");
+    return v && std::string_view(v) == "off" ? JitTiering::kOptimizedOnly : JitTiering::kTiered;
+  }();
+  return tiering;
+}
 
 std::unique_ptr<Engine> MakeJitEngine(std::shared_ptr<const ir::Program> program, const JitOptions& options,
                                       std::string* error) {

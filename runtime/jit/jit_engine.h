@@ -14,25 +14,26 @@ namespace cohort {
 
 /// How a cold compilation is split into tiers.
 enum class JitTiering : uint8_t {
-  kTiered,         ///< a quick kernel now, the optimized one swapped in when ready (opt-in, see below)
-  kOptimizedOnly,  ///< compile the optimized kernel before returning (default)
+  kTiered,         ///< a quick kernel now, the optimized one swapped in when ready (default)
+  kOptimizedOnly,  ///< compile the optimized kernel before returning (COHORT_JIT_TIERING=off)
   kQuickOnly,      ///< only the quick kernel (tests: pins the first tier)
 };
+
+/// The tiering of a default JitOptions: kTiered, or kOptimizedOnly when the
+/// environment sets COHORT_JIT_TIERING=off (read once; benchmarks and users
+/// who want the optimized kernel from the first batch).
+JitTiering DefaultJitTiering();
 
 /// Options of the JIT (part of the kernel cache key).
 struct JitOptions {
   int opt_level = 2;     ///< 0-3: LLVM optimization pipeline and codegen level (0: the quick tier only)
   bool dump_ir = false;  ///< print the LLVM IR to stderr when compiling (compiles untiered)
-  /// Tiering is opt-in: fuzz_compile found a crash inside a kernel call
-  /// while a tier-up compiled in the background (not reproduced with the
-  /// untiered default; tests/fuzz/regressions/compile/tiered_race). Until
-  /// that race is understood, correctness wins over cold-compile latency.
-  JitTiering tiering = JitTiering::kOptimizedOnly;
+  JitTiering tiering = DefaultJitTiering();
 };
 
 /// Compiles `program` (cached in process by IR fingerprint + schema
 /// fingerprint + options) and returns an engine whose Evaluate is const and
-/// thread-safe. Tiered (opt-in, JitTiering::kTiered): a cold call compiles a quick kernel
+/// thread-safe. Tiered (the default): a cold call compiles a quick kernel
 /// (O0 pipeline, FastISel) and returns; the optimized kernel is compiled in a
 /// background thread and replaces it atomically, between two kernel calls,
 /// for every engine of that program. Both compute identical masks. Returns

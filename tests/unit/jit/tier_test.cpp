@@ -7,8 +7,15 @@
 #include <random>
 #include <thread>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
 #include "compiler/driver/driver.h"
 #include "jit_test_util.h"
+#include "program_gen.h"
+#include "abi/kernel_abi.h"
 #include "runtime/jit/jit_engine.h"
 
 using namespace cohort;
@@ -96,3 +103,62 @@ TEST_CASE("tiers: tier-up swaps the kernel under concurrent evaluations") {
   CHECK(JitTierOf(*again) == "optimized");
   CHECK(GetJitCacheStats().hits == before.hits + 1);
 }
+
+// Regression (tests/fuzz/regressions/compile/tiered_race): the fuzz loop's
+// pattern — many distinct programs compiled tiered, each evaluated once and
+// dropped while its tier-up is still queued or compiling, the cache cleared
+// now and then — with evaluations on a second thread. Every result must be
+// exact and nothing may crash (ASan/TSan builds see the lifetimes).
+TEST_CASE("tiers: stress: cold tiered compiles, evaluations and dropped engines while tier-ups run") {
+  ExecContext ctx;
+  ctx.today = *ParseDate("2026-11-23");
+  const long rounds = jit_test::EnvInt("COHORT_TIER_STRESS", 60);
+  std::mt19937_64 rng(11);
+  long compared = 0;
+  for (long k = 0; k < rounds; ++k) {
+    CompileOptions options;
+    options.warn_unused = false;
+    jit_test::ProgramGen gen(static_cast<uint64_t>(1000 + k));
+    CompileResult r = Compile(gen.Program(), options);
+    if (!r.ok()) continue;
+    std::shared_ptr<const ir::Program> program = r.program;
+    auto batch = jit_test::RandomBatch(*program->schema, rng, 1 + static_cast<int64_t>(rng() % 200), ctx.today);
+    const BatchResult ref = Run(*MakeInterpreter(program), batch->View(), ctx);
+    std::string error;
+    auto engine = MakeJitEngine(program, JitOptions{.opt_level = 1 + static_cast<int>(k % 3),
+                                                    .tiering = JitTiering::kTiered},
+                                &error);
+    REQUIRE_MESSAGE(engine, error);
+    std::string other;
+    std::thread t([&] { other = jit_test::DiffResults(*program, ref, Run(*engine, batch->View(), ctx)); });
+    CHECK(jit_test::DiffResults(*program, ref, Run(*engine, batch->View(), ctx)) == "");
+    t.join();
+    CHECK(other == "");
+    ++compared;
+    engine.reset();  // usually before its tier-up ran: the worker holds the last reference
+    if (k % 7 == 6) ClearJitCache();
+  }
+  CHECK(compared >= rounds * 9 / 10);
+}
+
+#if defined(__linux__) && defined(__x86_64__)
+// Regression (tests/fuzz/regressions/compile/tiered_race): JIT code may start
+// at the first byte of a mapping whose preceding page is unmapped. clang's
+// -fsanitize=function (in -fsanitize=undefined, the fuzz build) loads a type
+// signature from the 8 bytes before an indirectly called function, so a
+// kernel call there faulted in Evaluate. Here the "kernel" is one `ret` at
+// the start of a page after a PROT_NONE page: an instrumented call faults
+// (clang -fsanitize=undefined without jit::CallKernel's exemption: SEGV), the
+// exempt one returns. Under GCC (no such check) this always passes.
+TEST_CASE("tiers: a kernel whose code starts right after an unmapped page can be called") {
+  const long page = sysconf(_SC_PAGESIZE);
+  void* base = mmap(nullptr, static_cast<size_t>(2 * page), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  REQUIRE(base != MAP_FAILED);
+  uint8_t* code = static_cast<uint8_t*>(base) + page;
+  REQUIRE(mprotect(code, static_cast<size_t>(page), PROT_READ | PROT_WRITE) == 0);
+  code[0] = 0xC3;  // ret
+  REQUIRE(mprotect(code, static_cast<size_t>(page), PROT_READ | PROT_EXEC) == 0);
+  jit::CallKernel(reinterpret_cast<jit::ProgramKernel>(code), nullptr, nullptr, nullptr, nullptr);
+  CHECK(munmap(base, static_cast<size_t>(2 * page)) == 0);
+}
+#endif
