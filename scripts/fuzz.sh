@@ -5,14 +5,14 @@
 #   scripts/fuzz.sh --build          only build every target
 #   scripts/fuzz.sh --replay TARGET EXE   run EXE (a fuzz_replay_* build) on TARGET's seeds + regressions
 #
-# TARGET: compile schema csv lsp test_blocks. Environment: COHORT_FUZZ_BUILD
+# TARGET: compile schema csv arrow lsp test_blocks. Environment: COHORT_FUZZ_BUILD
 # (build dir, default build-fuzz), COHORT_FUZZ_JOBS (default 2). A crash
 # leaves its input in $BUILD/artifacts/TARGET/: copy it to
 # tests/fuzz/regressions/TARGET/ (replayed by ctest's fuzz_replay_TARGET), fix the bug.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${COHORT_FUZZ_BUILD:-$ROOT/build-fuzz}"
-TARGETS="compile schema csv lsp test_blocks"
+TARGETS="compile schema csv arrow lsp test_blocks"
 
 # Seed corpus of a target, assembled into directory $2 (from examples/, tests/golden/, fuzz/seeds/).
 seeds() {
@@ -30,6 +30,8 @@ seeds() {
     csv)
       head -c 4000 "$ROOT/examples/data/patients.csv" > "$out/patients_only.csv"
       { head -n 30 "$ROOT/examples/data/patients.csv"; printf '\n%%%%\n'; head -n 30 "$ROOT/examples/data/events.csv"; } > "$out/both.csv" ;;
+    arrow)  # fuzz/seeds/arrow: `cohort import` of examples/data rows, a file written by apache-arrow (npm)
+      cp "$ROOT"/fuzz/seeds/arrow/* "$out/" ;;
     lsp)
       cp "$ROOT"/fuzz/seeds/lsp/* "$out/" ;;
     *) echo "fuzz.sh: unknown target '$t' (one of: $TARGETS)" >&2; exit 2 ;;
@@ -82,8 +84,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}:abort_on_error=1"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 set +e
-"$BUILD/fuzz/fuzz_$t" "$BUILD/corpus/$t" "$BUILD/seeds/$t" -dict="$ROOT/fuzz/cohort.dict" \
-  -max_total_time="$secs" -timeout=20 -rss_limit_mb=3072 -max_len=16384 -print_final_stats=1 \
+"$BUILD/fuzz/fuzz_$t" "$BUILD/corpus/$t" "$BUILD/seeds/$t" -dict="$ROOT/fuzz/$([ "$t" = arrow ] && echo arrow || echo cohort).dict" \
+  -max_total_time="$secs" -timeout=20 -rss_limit_mb=3072 -max_len="$([ "$t" = arrow ] && echo 65536 || echo 16384)" -print_final_stats=1 \
   -artifact_prefix="$BUILD/artifacts/$t/" 2>&1 | grep -v '^#[0-9]*.*\(NEW\|REDUCE\|pulse\)'
 rc=${PIPESTATUS[0]}
 set -e

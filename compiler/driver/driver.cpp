@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/driver/incremental.h"
+#include "compiler/driver/recovery.h"
 #include "compiler/opt/fold.h"
 #include "compiler/parse/parser.h"
 #include "compiler/sema/checker.h"
@@ -112,6 +113,22 @@ static void Merge(CompileResult& r, DiagnosticBag& extra) {
   r.diags.Append(extra);
 }
 
+// Checks the clean declarations of a module with syntax errors. Only
+// diagnostics come out: a file with errors has no program.
+static void CheckAfterSyntaxErrors(CompileResult& r, const CompileOptions& options) {
+  std::unique_ptr<RecoveredModule> view = SemanticView(*r.ast, r.sources->Get(r.file).text(), r.file, r.diags);
+  if (!view) return;
+  DiagnosticBag checked;
+  std::shared_ptr<const Schema> schema = ResolveSchema(*view->module, options, *r.sources, checked);
+  if (schema && !checked.has_errors()) {
+    CheckOptions copts;
+    copts.warn_unused = options.warn_unused;
+    Check(*view->module, schema, *r.sources, checked, copts);
+  }
+  KeepCleanDiagnostics(*view, r.file, checked, r.diags);
+  if (schema) r.schema = std::move(schema);
+}
+
 // Parse, schema, check, test blocks, lints, fold and verify of one module.
 static CompileResult CompileModule(std::string text, const CompileOptions& options) {
   CompileResult r;
@@ -121,8 +138,12 @@ static CompileResult CompileModule(std::string text, const CompileOptions& optio
   // No cache, or a declaration that does not parse cleanly alone: the whole
   // file is parsed, so syntax errors are always those of a whole-file parse.
   if (!r.ast) r.ast = Parse(*r.sources, r.file, r.diags);
-  // Syntax errors stop here: checking a partial tree mostly produces noise.
-  if (r.diags.has_errors()) return r;
+  // After syntax errors the clean declarations are still checked; the broken
+  // ones are stubs that only declare their names (compiler/driver/recovery.h).
+  if (r.diags.has_errors()) {
+    CheckAfterSyntaxErrors(r, options);
+    return r;
+  }
   r.schema = ResolveSchema(*r.ast, options, *r.sources, r.diags);
   if (!r.schema || r.diags.has_errors()) return r;
   CheckOptions copts;
