@@ -9,20 +9,12 @@
 #include <cstring>
 #include <vector>
 
-#include "fuzz/fuzz_util.h"
+#include "fuzz/fuzz_reader.h"
 #include "runtime/arrow/arrow_data.h"
 #include "runtime/arrow/ipc.h"
-#include "runtime/loader.h"
 
 namespace {
-
 constexpr std::string_view kSeparator = "\n%%EVENTS%%\n";
-
-std::string ReadAll(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -32,13 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string fixed_events = [] {
     auto gen = fuzz::ScratchDir() / "arrow-gen";
     auto imported = fuzz::ScratchDir() / "arrow-imported";
-    GenOptions g;
-    g.patients = 8;
-    g.today = 20000;
-    if (std::string err = GenerateData(g, gen.string()); !err.empty()) fuzz::Fail("generate: " + err);
+    fuzz::GenerateSmallData(gen);
     ImportStatus st = ImportToArrow(fuzz::PatientSchema(), gen.string(), imported.string());
     if (st.code != 0) fuzz::Fail("import of generated data failed: " + st.message);
-    return ReadAll(imported / "events.arrow");
+    return fuzz::ReadBytes(imported / "events.arrow");
   }();
   std::filesystem::create_directories(dir);
   std::string_view all(reinterpret_cast<const char*>(data), size);
@@ -64,16 +53,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   else fuzz::WriteBytes(dir / "events.arrow", events);
   std::vector<DataError> errors;
   auto reader = OpenDataReader(fuzz::PatientSchema(), dir.string(), &errors);
-  for (const DataError& e : errors) (void)e.ToString();
-  if (reader == nullptr) return 0;
-  Batch batch(*fuzz::PatientSchema());
-  int64_t rows = 0;
-  while (reader->Next(&batch, 16)) {
-    (void)batch.View();
-    rows += batch.num_rows();
-    batch = Batch(*fuzz::PatientSchema());
-  }
-  for (const DataError& e : reader->errors()) (void)e.ToString();
-  if (reader->errors().empty() && rows != reader->stats().records) fuzz::Fail("record count mismatch");
+  fuzz::ReadEveryBatch(std::move(reader), errors);
   return 0;
 }

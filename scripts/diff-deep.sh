@@ -9,7 +9,8 @@
 # and one process never holds a million programs' worth of state. UNIT_JIT
 # defaults to build-rel/tests/unit_jit (a Release build: cmake -S . -B build-rel
 # -DCMAKE_BUILD_TYPE=Release). A failing shard prints the seed to rerun with
-# COHORT_DIFF_SEED=<seed> COHORT_DIFF_CASES=1.
+# COHORT_DIFF_SEED=<seed> COHORT_DIFF_CASES=1. Prints the CPU time (sum of the
+# shards' test threads), cases per CPU second and the projection for 1,000,000.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CASES=${1:?usage: diff-deep.sh CASES [JOBS] [UNIT_JIT]}
@@ -39,5 +40,10 @@ for j in "${!pids[@]}"; do
 done
 compiled=$(grep -ho 'programs compiled [0-9]*' "$LOGS"/*.log | awk '{s += $3} END {print s + 0}')
 rejected=$(grep -ho 'rejected by the checker [0-9]*' "$LOGS"/*.log | awk '{s += $5} END {print s + 0}')
-echo "diff-deep: $CASES cases in ${#pids[@]} shards: $compiled programs compiled and compared, $rejected rejected by the checker, $(( $(date +%s) - start )) s"
+cpu=$(grep -ho 'CPU [0-9.e+-]* s for' "$LOGS"/*.log | awk '{s += $2} END {printf "%.1f", s}')
+wall=$(( $(date +%s) - start ))
+echo "diff-deep: $CASES cases in ${#pids[@]} shards: $compiled programs compiled and compared, $rejected rejected by the checker, ${wall} s wall, ${cpu} s CPU"
+awk -v c="$CASES" -v cpu="$cpu" -v w="$wall" -v j="${#pids[@]}" 'BEGIN {
+  if (cpu > 0) printf "diff-deep: %.1f cases per CPU second (%.2f ms each); 1,000,000 cases = %.2f CPU-hours (%.1f h wall on %d such cores)\n",
+    c / cpu, cpu * 1000 / c, 1e6 * cpu / c / 3600, 1e6 * cpu / c / 3600 / j, j }'
 exit $fail

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <random>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -140,6 +141,71 @@ TEST_CASE("an edit re-parses only the declaration it touches") {
     CHECK(bad.diags.all()[i].message == bad_ref.diags.all()[i].message);
     CHECK(bad.diags.all()[i].range.begin == bad_ref.diags.all()[i].range.begin);
   }
+}
+
+/// What an editor shows of a compilation: every diagnostic, the program and the names.
+std::string Observable(const CompileResult& r) {
+  std::string out;
+  for (const Diagnostic& d : r.diags.all())
+    out += fmt::format("{} {}:{}-{} {}\n", d.code(), d.range.file, d.range.begin, d.range.end, d.message);
+  out += r.program ? ir::Dump(*r.program) : "<no program>\n";
+  if (r.names)
+    for (const Symbol& s : r.names->symbols())
+      out += fmt::format("{} {} {}-{}\n", static_cast<int>(s.kind), s.name, s.range.begin, s.range.end);
+  return out;
+}
+
+TEST_CASE("random edit sequences: the language server's compile equals a fresh full compile after every edit") {
+  static const char* kJunk[] = {")", "(", "and", ".", "==", "in", "\"", "segment", "define x =", "# note", "42", "@"};
+  size_t edits = 0, broken = 0;
+  for (const char* name : {"examples/telehealth.cohort", "examples/primary_care.cohort", "examples/referrals.cohort"}) {
+    std::string path = Src(name);
+    std::string original = Read(path);
+    std::vector<std::string> base;
+    for (size_t b = 0; b <= original.size();) {
+      size_t e = original.find('\n', b);
+      if (e == std::string::npos) e = original.size();
+      base.push_back(original.substr(b, e - b));
+      b = e + 1;
+    }
+    std::vector<std::string> lines = base;
+    std::mt19937 rng(static_cast<uint32_t>(std::hash<std::string>{}(name)));
+    CompileOptions o;
+    o.file_name = path;
+    o.base_dir = fs::path(path).parent_path().string();
+    o.cache = MakeCompileCache();
+    CompileOptions fresh = o;
+    fresh.cache = nullptr;
+    for (int step = 0; step < 60; ++step) {
+      if (rng() % 5 < 2) lines = base;  // the user fixed everything
+      size_t l = rng() % lines.size();
+      std::string& line = lines[l];
+      switch (rng() % 8) {
+        case 0:
+        case 5: line = l < base.size() ? base[l] : ""; break;                // undo
+        case 1: line = line.substr(0, line.size() * (rng() % 4) / 4); break;  // truncate
+        case 2: line.insert(rng() % (line.size() + 1), std::string(" ") + kJunk[rng() % std::size(kJunk)] + " "); break;
+        case 3: if (!line.empty()) line.erase(rng() % line.size(), 1 + rng() % 3); break;
+        case 4: lines.insert(lines.begin() + static_cast<long>(l), rng() % 2 ? "# typing" : line); break;
+        case 6: lines = base; break;                                         // back to the file
+        default: {                                                           // an edit that keeps the syntax
+          size_t d = line.find_first_of("0123456789");
+          if (d != std::string::npos) line[d] = static_cast<char>('1' + rng() % 9);
+        }
+      }
+      std::string text;
+      for (size_t i = 0; i < lines.size(); ++i) text += (i ? "\n" : "") + lines[i];
+      CompileResult incremental = Compile(text, o);
+      CompileResult full = Compile(text, fresh);
+      ++edits;
+      if (full.diags.has_errors()) ++broken;
+      INFO(name << " step " << step << ":\n" << text);
+      REQUIRE(Observable(incremental) == Observable(full));
+    }
+  }
+  MESSAGE(edits << " edits, " << broken << " of them with errors");
+  CHECK(broken > edits / 10);
+  CHECK(broken < edits);
 }
 
 TEST_CASE("X_test.cohort on its own is checked against X.cohort") {
