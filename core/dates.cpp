@@ -49,9 +49,9 @@ static bool Digits(std::string_view s, size_t pos, size_t n, int64_t* out) {
 /// The value of digit `c`, or a number above 9 when `c` is not a digit.
 static inline uint32_t DigitValue(char c) { return static_cast<uint32_t>(static_cast<unsigned char>(c)) - '0'; }
 
-/// `YYYY-MM-DD` at `p` (10 bytes): every digit and separator checked at once
-/// (one branch), then the calendar.
-static inline bool ParseDate10(const char* p, int32_t* days) {
+/// `YYYY-MM-DD` in the first 10 bytes of `p` (the caller checks the size):
+/// every digit and separator checked at once (one branch), then the calendar.
+static inline bool ParseDate10(std::string_view p, int32_t* days) {
   const uint32_t y0 = DigitValue(p[0]), y1 = DigitValue(p[1]), y2 = DigitValue(p[2]), y3 = DigitValue(p[3]);
   const uint32_t m0 = DigitValue(p[5]), m1 = DigitValue(p[6]), d0 = DigitValue(p[8]), d1 = DigitValue(p[9]);
   if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9) | (p[4] != '-') |
@@ -66,7 +66,7 @@ static inline bool ParseDate10(const char* p, int32_t* days) {
 
 std::optional<int32_t> ParseDate(std::string_view s) {
   int32_t days;
-  if (s.size() != 10 || !ParseDate10(s.data(), &days)) return std::nullopt;
+  if (s.size() != 10 || !ParseDate10(s, &days)) return std::nullopt;
   return days;
 }
 
@@ -78,7 +78,7 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
     const uint32_t h0 = DigitValue(s[11]), h1 = DigitValue(s[12]), n0 = DigitValue(s[14]), n1 = DigitValue(s[15]);
     const uint32_t s0 = DigitValue(s[17]), s1 = DigitValue(s[18]);
     int32_t days;
-    if ((h0 > 9) | (h1 > 9) | (n0 > 9) | (n1 > 9) | (s0 > 9) | (s1 > 9) || !ParseDate10(s.data(), &days))
+    if ((h0 > 9) | (h1 > 9) | (n0 > 9) | (n1 > 9) | (s0 > 9) | (s1 > 9) || !ParseDate10(s, &days))
       return std::nullopt;
     const int64_t hh = h0 * 10 + h1, mm = n0 * 10 + n1, ss = s0 * 10 + s1;
     if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
