@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "core/hash.h"
+
 namespace cohort {
 
 namespace {
@@ -51,25 +53,52 @@ ColumnData MakeColumn(const Type& type, bool plain) {
 
 }  // namespace
 
+size_t StringDictionary::Probe(std::string_view s, uint32_t h) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const int32_t c = slots_[i] - 1;
+    if (c < 0) return i;
+    if (hashes_[static_cast<size_t>(c)] == h && EqualBytes(at(c), s)) return i;
+  }
+}
+
+void StringDictionary::Grow() {
+  const size_t n = slots_.empty() ? 64 : slots_.size() * 2;
+  slots_.assign(n, 0);
+  const size_t mask = n - 1;
+  for (size_t c = 0; c < hashes_.size(); ++c) {
+    size_t i = hashes_[c] & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = static_cast<int32_t>(c) + 1;
+  }
+}
+
 int32_t StringDictionary::Intern(std::string_view s) {
-  auto it = index_.find(s);
-  if (it != index_.end()) return it->second;
-  int32_t code = size();
+  if (last_ >= 0 && EqualBytes(at(last_), s)) return last_;
+  if ((hashes_.size() + 1) * 4 > slots_.size() * 3) Grow();  // load factor <= 3/4
+  const auto h = static_cast<uint32_t>(HashBytes(s));
+  const size_t i = Probe(s, h);
+  if (slots_[i] != 0) return last_ = slots_[i] - 1;
+  const int32_t code = size();
   data.insert(data.end(), s.begin(), s.end());
   offsets.push_back(static_cast<int32_t>(data.size()));
-  index_.emplace(std::string(s), code);
-  return code;
+  hashes_.push_back(h);
+  slots_[i] = code + 1;
+  return last_ = code;
 }
 
 int32_t StringDictionary::Find(std::string_view s) const {
-  auto it = index_.find(s);
-  return it == index_.end() ? -1 : it->second;
+  if (slots_.empty()) return -1;
+  const int32_t c = slots_[Probe(s, static_cast<uint32_t>(HashBytes(s)))];
+  return c - 1;
 }
 
 void StringDictionary::Clear() {
   offsets.assign(1, 0);
   data.clear();
-  index_.clear();
+  slots_.clear();
+  hashes_.clear();
+  last_ = -1;
 }
 
 void ColumnData::UseDictionary() {

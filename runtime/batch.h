@@ -100,7 +100,10 @@ enum class StringEncoding : uint8_t {
 };
 
 /// The distinct strings of a dictionary-encoded column (a plain string array
-/// plus a hash index for appends).
+/// plus a hash index for appends). The index is open addressing over codes
+/// (no per-entry heap node; each code's hash is kept so growing never rehashes
+/// bytes), and Intern remembers the last entry it returned, so a run of equal
+/// values (sorted or grouped data) costs one compare per row.
 struct StringDictionary {
   std::vector<int32_t> offsets{0};
   std::vector<uint8_t> data;
@@ -116,11 +119,14 @@ struct StringDictionary {
   void Clear();
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> index_;
+  /// Slot of `s` (hash `h`) in slots_: the one holding it, or the empty one
+  /// where it would go.
+  size_t Probe(std::string_view s, uint32_t h) const;
+  void Grow();
+
+  std::vector<int32_t> slots_;   ///< code + 1 per slot, 0 = empty; size a power of two (or 0)
+  std::vector<uint32_t> hashes_;  ///< per code: its hash (low 32 bits)
+  int32_t last_ = -1;             ///< the code Intern returned last
 };
 
 /// Owned storage of one column (and its children), appendable.

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdlib>
 #include <new>
@@ -23,6 +24,7 @@
 #include <unordered_map>
 
 #include "core/dates.h"
+#include "core/hash.h"
 #include "core/diagnostic.h"
 #include "runtime/csv.h"
 #include "runtime/csv_scan.h"
@@ -46,27 +48,6 @@ namespace {
 constexpr size_t kMaxErrors = 20;
 constexpr int64_t kMaxReserveRows = 1 << 16;
 
-/// A 64-bit hash of a short key (8-byte chunks, murmur finalizer).
-inline uint64_t HashKey(std::string_view s) {
-  uint64_t h = 0x9E3779B97F4A7C15ULL ^ (s.size() * 0xC2B2AE3D27D4EB4FULL);
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t k;
-    std::memcpy(&k, s.data() + i, 8);
-    h = (h ^ k) * 0xFF51AFD7ED558CCDULL;
-    h ^= h >> 29;
-  }
-  if (i < s.size()) {
-    uint64_t k = 0;
-    std::memcpy(&k, s.data() + i, s.size() - i);
-    h = (h ^ k) * 0xFF51AFD7ED558CCDULL;
-  }
-  h ^= h >> 33;
-  h *= 0xC4CEB9FE1A85EC53ULL;
-  h ^= h >> 33;
-  return h;
-}
-
 /// Interns keys to dense ids with open addressing; keys live in one byte
 /// arena, so millions of keys cost a few dozen bytes each. A slot also holds
 /// the key's first 8 bytes, its length and 16 hash bits: keys of up to 8
@@ -77,7 +58,42 @@ class KeyTable {
   /// The id of `key`, inserting it if new (`*inserted` says which).
   uint32_t FindOrInsert(std::string_view key, bool* inserted) {
     if ((count_ + 1) * 10 > slots_.size() * 7) Grow();
-    uint64_t h = HashKey(key);
+    return FindOrInsert(key, HashBytes(key), inserted);
+  }
+  /// The ids of `keys[0, n)` (hashed with HashBytes into `hashes`), inserting
+  /// new ones in order. Lookups in a table of millions of keys are cache
+  /// misses, so slots are prefetched a few keys ahead (they are independent).
+  void FindOrInsertAll(const std::string_view* keys, const uint64_t* hashes, size_t n, uint32_t* ids) {
+    while ((count_ + n) * 10 > slots_.size() * 7) Grow();  // no growth while prefetched slots are pending
+    constexpr size_t kAhead = 16;
+    const size_t mask = slots_.size() - 1;
+    for (size_t r = 0; r < std::min(n, kAhead); ++r) __builtin_prefetch(&slots_[hashes[r] & mask]);
+    bool inserted;
+    for (size_t r = 0; r < n; ++r) {
+      if (r + kAhead < n) __builtin_prefetch(&slots_[hashes[r + kAhead] & mask]);
+      ids[r] = FindOrInsert(keys[r], hashes[r], &inserted);
+    }
+  }
+  /// The id of `key`, or UINT32_MAX; read-only, so chunk workers may call it
+  /// while nothing inserts.
+  uint32_t Find(std::string_view key) const {
+    if (slots_.empty()) return UINT32_MAX;
+    uint64_t h = HashBytes(key);
+    Slot probe = MakeSlot(key, h, 0);
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.id_plus_one == 0) return UINT32_MAX;
+      if (s.tag == probe.tag && s.len == probe.len && s.prefix == probe.prefix &&
+          (key.size() <= 8 || Key(s.id_plus_one - 1) == key))
+        return s.id_plus_one - 1;
+    }
+  }
+  size_t size() const { return count_; }
+
+ private:
+  /// FindOrInsert with the hash known and room for one more key.
+  uint32_t FindOrInsert(std::string_view key, uint64_t h, bool* inserted) {
     Slot probe = MakeSlot(key, h, 0);
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -98,24 +114,7 @@ class KeyTable {
       }
     }
   }
-  /// The id of `key`, or UINT32_MAX; read-only, so chunk workers may call it
-  /// while nothing inserts.
-  uint32_t Find(std::string_view key) const {
-    if (slots_.empty()) return UINT32_MAX;
-    uint64_t h = HashKey(key);
-    Slot probe = MakeSlot(key, h, 0);
-    size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-      const Slot& s = slots_[i];
-      if (s.id_plus_one == 0) return UINT32_MAX;
-      if (s.tag == probe.tag && s.len == probe.len && s.prefix == probe.prefix &&
-          (key.size() <= 8 || Key(s.id_plus_one - 1) == key))
-        return s.id_plus_one - 1;
-    }
-  }
-  size_t size() const { return count_; }
 
- private:
   struct Slot {
     uint64_t prefix = 0;       // first 8 bytes, zero padded
     uint32_t id_plus_one = 0;  // 0 = empty
@@ -144,7 +143,7 @@ class KeyTable {
     // Ids in order read the arena sequentially.
     for (uint32_t id = 0; id < count_; ++id) {
       std::string_view key = Key(id);
-      uint64_t h = HashKey(key);
+      uint64_t h = HashBytes(key);
       size_t i = h & mask;
       while (slots_[i].id_plus_one != 0) i = (i + 1) & mask;
       slots_[i] = MakeSlot(key, h, id + 1);
@@ -191,6 +190,50 @@ class KeyTable {
   size_t count_ = 0;
 };
 
+/// EnumDef::Find for CSV cells: a perfect hash of a label's length and three
+/// of its bytes picks the one label it can be, then one compare decides.
+/// Enums whose labels collide under every seed tried (or repeat, or are
+/// empty) use EnumDef::Find itself.
+class EnumLookup {
+ public:
+  EnumLookup() = default;
+  explicit EnumLookup(const EnumDef* def) : def_(def) {
+    if (!def || def->labels.empty()) return;
+    for (const std::string& label : def->labels)
+      if (label.empty()) return;
+    for (uint32_t seed = 1; seed < 64 && !perfect_; ++seed) {
+      table_.fill(0);
+      perfect_ = true;
+      for (size_t i = 0; i < def->labels.size() && perfect_; ++i) {
+        uint16_t& e = table_[Slot(def->labels[i], seed)];
+        if (e != 0) perfect_ = false;  // a collision, or a repeated label: try another seed
+        e = static_cast<uint16_t>(i + 1);
+      }
+      seed_ = seed;
+    }
+  }
+  /// The label index of `s`, or -1.
+  int Find(std::string_view s) const {
+    if (!perfect_) return def_ ? def_->Find(s) : -1;
+    if (s.empty()) return -1;
+    const uint16_t e = table_[Slot(s, seed_)];
+    return e != 0 && EqualBytes(def_->labels[e - 1u], s) ? e - 1 : -1;
+  }
+
+ private:
+  static size_t Slot(std::string_view s, uint32_t seed) {
+    const auto b = [&](size_t i) { return uint32_t{static_cast<unsigned char>(s[i])}; };
+    const uint32_t x = static_cast<uint32_t>(s.size()) * 0x9E3779B1u ^ b(0) * (seed * 0x85EBCA77u) ^
+                       b(s.size() / 2) * (seed * 0xC2B2AE3Du + 1) ^ b(s.size() - 1) * 0x27D4EB2Fu;
+    return (x ^ (x >> 15)) * 0x2C1B3C6Du >> 24;  // top 8 bits: 0..255
+  }
+
+  const EnumDef* def_ = nullptr;
+  bool perfect_ = false;
+  uint32_t seed_ = 0;
+  std::array<uint16_t, 256> table_{};
+};
+
 /// How to read one field from a CSV column.
 struct FieldSpec {
   std::string name;        ///< header name (the source column)
@@ -198,9 +241,16 @@ struct FieldSpec {
   bool optional = false;
   bool may_be_absent = false;   ///< `if present`: the header may lack the column
   const EnumDef* enum_def = nullptr;
+  EnumLookup enum_lookup;  ///< built from enum_def once
   ColumnId column = kNoColumn;  ///< batch column (records) or element index (lists)
   int header_index = -1;        ///< 0-based index in the header, -1 if absent
 };
+
+/// Sets the enum of `spec` and builds its label lookup.
+void SetEnum(FieldSpec* spec, const EnumDef* def) {
+  spec->enum_def = def;
+  spec->enum_lookup = EnumLookup(def);
+}
 
 /// Parses CSV cells into columns. Keeps scratch space so a row allocates nothing.
 class CellParser {
@@ -276,7 +326,7 @@ class CellParser {
         return true;
       }
       case TypeKind::kEnum: {
-        int code = spec.enum_def ? spec.enum_def->Find(cell) : -1;
+        int code = spec.enum_lookup.Find(cell);
         if (code < 0 || code > 255) {
           col->AppendNull();
           // The message lists the valid labels only: the cell may be PHI.
@@ -330,94 +380,221 @@ class CellParser {
   std::vector<std::string_view> items_;
 };
 
-/// Copies element `i` of staging column `src` onto `dst`.
-void CopyElement(const ColumnData& src, int64_t i, ColumnData* dst) {
-  if (src.has_nulls && !GetBit(src.validity.data(), i)) {
-    dst->AppendNull();
+/// Translates the dictionary codes of one source string column (or set
+/// elements) to those of a destination column: entry -1 until the code is
+/// first copied, so each distinct value is hashed once per destination
+/// dictionary instead of once per element. Reset it whenever the destination
+/// dictionary changes (a new batch).
+struct CodeMap {
+  std::vector<int32_t> to;
+  void Reset() { std::fill(to.begin(), to.end(), -1); }
+};
+
+/// Appends present string element `i` of `src` onto `dst`: code to code
+/// through `map` when both are dictionary-encoded, else by bytes.
+inline __attribute__((always_inline)) void AppendStringElement(const ColumnData& src, int64_t i, ColumnData* dst,
+                                                              CodeMap* map) {
+  if (src.encoding != StringEncoding::kDictionary || dst->encoding != StringEncoding::kDictionary) {
+    dst->AppendString(src.StringAt(i));
     return;
   }
-  switch (src.kind) {
-    case TypeKind::kBool: dst->AppendBool(GetBit(src.values.data(), i)); break;
-    case TypeKind::kInt:
-    case TypeKind::kTimestamp: {
-      int64_t v;
-      std::memcpy(&v, src.values.data() + i * 8, 8);
-      dst->AppendInt(v);
-      break;
-    }
-    case TypeKind::kDecimal: {
-      double v;
-      std::memcpy(&v, src.values.data() + i * 8, 8);
-      dst->AppendDecimal(v);
-      break;
-    }
-    case TypeKind::kDate: {
-      int32_t v;
-      std::memcpy(&v, src.values.data() + i * 4, 4);
-      dst->AppendDate(v);
-      break;
-    }
-    case TypeKind::kEnum: dst->AppendEnum(src.values[i]); break;
-    case TypeKind::kString:
-      dst->AppendString(src.StringAt(i));
-      break;
-    case TypeKind::kStringSet: {
-      const ColumnData& sc = src.children[0];
-      ColumnData& dc = dst->children[0];
-      for (int32_t j = src.offsets[i]; j < src.offsets[i + 1]; ++j) CopyElement(sc, j, &dc);
-      dst->AppendListEnd(dc.length);
-      break;
-    }
-    default: dst->AppendNull(); break;
+  int32_t code;
+  std::memcpy(&code, src.values.data() + i * 4, 4);
+  if (static_cast<size_t>(code) >= map->to.size()) map->to.resize(static_cast<size_t>(src.dictionary.size()), -1);
+  int32_t& mapped = map->to[static_cast<size_t>(code)];
+  if (mapped >= 0) {
+    dst->AppendCode(mapped);
+    return;
   }
+  dst->AppendString(src.dictionary.at(code));
+  // Still a dictionary (it may have just turned plain): remember the code.
+  if (dst->encoding == StringEncoding::kDictionary) std::memcpy(&mapped, dst->values.data() + dst->values.size() - 4, 4);
 }
 
-/// Copies elements `rows[0..n)` of `src` onto `dst` (one type dispatch per run).
-void CopyElements(const ColumnData& src, const uint32_t* rows, size_t n, ColumnData* dst) {
-  if (n == 0) return;
-  if (src.has_nulls || src.kind == TypeKind::kStringSet) {
-    for (size_t k = 0; k < n; ++k) CopyElement(src, rows[k], dst);
-    return;
-  }
+/// Appends elements `row(0)..row(n-1)` of staging column `src` onto `dst`:
+/// one type dispatch per call, not per element. `map` translates string codes
+/// (of set elements for sets).
+template <typename RowOf>
+void CopyRows(const ColumnData& src, RowOf row, size_t n, ColumnData* dst, CodeMap* map) {
+  const bool nulls = src.has_nulls;
+  const uint8_t* valid = src.validity.data();
+  const uint8_t* values = src.values.data();
+  auto present = [&](int64_t i) {
+    if (nulls && !GetBit(valid, i)) {
+      dst->AppendNull();
+      return false;
+    }
+    return true;
+  };
   switch (src.kind) {
+    case TypeKind::kBool:
+      for (size_t k = 0; k < n; ++k)
+        if (int64_t i = row(k); present(i)) dst->AppendBool(GetBit(values, i));
+      return;
     case TypeKind::kInt:
     case TypeKind::kTimestamp:
       for (size_t k = 0; k < n; ++k) {
-        int64_t v;
-        std::memcpy(&v, src.values.data() + size_t{rows[k]} * 8, 8);
-        dst->AppendInt(v);
+        if (int64_t i = row(k); present(i)) {
+          int64_t v;
+          std::memcpy(&v, values + i * 8, 8);
+          dst->AppendInt(v);
+        }
       }
-      break;
+      return;
+    case TypeKind::kDecimal:
+      for (size_t k = 0; k < n; ++k) {
+        if (int64_t i = row(k); present(i)) {
+          double v;
+          std::memcpy(&v, values + i * 8, 8);
+          dst->AppendDecimal(v);
+        }
+      }
+      return;
+    case TypeKind::kDate:
+      for (size_t k = 0; k < n; ++k) {
+        if (int64_t i = row(k); present(i)) {
+          int32_t v;
+          std::memcpy(&v, values + i * 4, 4);
+          dst->AppendDate(v);
+        }
+      }
+      return;
     case TypeKind::kEnum:
-      for (size_t k = 0; k < n; ++k) dst->AppendEnum(src.values[rows[k]]);
-      break;
+      for (size_t k = 0; k < n; ++k)
+        if (int64_t i = row(k); present(i)) dst->AppendEnum(values[i]);
+      return;
+    case TypeKind::kString:
+      for (size_t k = 0; k < n; ++k)
+        if (int64_t i = row(k); present(i)) AppendStringElement(src, i, dst, map);
+      return;
+    case TypeKind::kStringSet: {
+      const ColumnData& sc = src.children[0];
+      ColumnData& dc = dst->children[0];
+      for (size_t k = 0; k < n; ++k) {
+        const int64_t i = row(k);
+        if (!present(i)) continue;
+        for (int32_t j = src.offsets[i]; j < src.offsets[i + 1]; ++j) {
+          if (sc.has_nulls && !GetBit(sc.validity.data(), j)) dc.AppendNull();
+          else AppendStringElement(sc, j, &dc, map);
+        }
+        dst->AppendListEnd(dc.length);
+      }
+      return;
+    }
     default:
-      for (size_t k = 0; k < n; ++k) CopyElement(src, rows[k], dst);
-      break;
+      for (size_t k = 0; k < n; ++k) dst->AppendNull();
+      return;
   }
 }
 
-/// Resets a column to empty, keeping its buffers' capacity.
-void ClearColumn(ColumnData* c) {
-  c->length = 0;
-  c->has_nulls = false;
-  c->validity.clear();
-  c->values.clear();
-  c->offsets.assign(1, 0);
-  c->data.clear();
-  for (ColumnData& child : c->children) ClearColumn(&child);
+/// Copies elements `rows[0..n)` of `src` onto `dst`.
+void CopyElements(const ColumnData& src, const uint32_t* rows, size_t n, ColumnData* dst, CodeMap* map) {
+  CopyRows(src, [rows](size_t k) { return static_cast<int64_t>(rows[k]); }, n, dst, map);
 }
 
-/// An empty staging column for an element field of type `t`.
+/// Appends elements [begin, end) of staging column `src` onto `dst`.
+/// Byte width of the fixed-width kinds a range copies with one memcpy (0 for others).
+size_t FixedWidth(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::kInt:
+    case TypeKind::kTimestamp:
+    case TypeKind::kDecimal: return 8;
+    case TypeKind::kDate: return 4;
+    case TypeKind::kEnum: return 1;
+    default: return 0;
+  }
+}
+
+/// Appends validity bits [begin, begin + n) of `src` to `dst` and grows its
+/// length (values are the caller's).
+void AppendValidityRange(const ColumnData& src, int64_t begin, int64_t n, ColumnData* dst) {
+  const int64_t at = dst->length;
+  dst->validity.resize(static_cast<size_t>((at + n + 7) / 8), 0);
+  uint8_t* bits = dst->validity.data();
+  const uint8_t* from = src.has_nulls ? src.validity.data() : nullptr;
+  for (int64_t k = 0; k < n; ++k) {
+    if (from && !GetBit(from, begin + k)) {
+      dst->has_nulls = true;
+      continue;
+    }
+    bits[(at + k) >> 3] |= uint8_t(1u << ((at + k) & 7));
+  }
+  dst->length = at + n;
+}
+
+void CopyRange(const ColumnData& src, int64_t begin, int64_t end, ColumnData* dst, CodeMap* map) {
+  if (begin >= end) return;
+  const int64_t n = end - begin;
+  if (const size_t w = FixedWidth(src.kind); w != 0) {
+    // A null's value bytes are zero in both columns, so one copy is exact.
+    // Ranges are a few elements: fixed-size copies, not a memmove call.
+    const size_t at = dst->values.size();
+    dst->values.resize(at + static_cast<size_t>(n) * w);
+    uint8_t* to = dst->values.data() + at;
+    const uint8_t* from = src.values.data() + static_cast<size_t>(begin) * w;
+    switch (w) {
+      case 8: for (int64_t k = 0; k < n; ++k) std::memcpy(to + k * 8, from + k * 8, 8); break;
+      case 4: for (int64_t k = 0; k < n; ++k) std::memcpy(to + k * 4, from + k * 4, 4); break;
+      default: for (int64_t k = 0; k < n; ++k) to[k] = from[k]; break;
+    }
+    AppendValidityRange(src, begin, n, dst);
+    return;
+  }
+  CopyRows(src, [begin](size_t k) { return begin + static_cast<int64_t>(k); }, static_cast<size_t>(n), dst, map);
+}
+
+/// Bytes of string data a column holds (its own, its dictionary's, its
+/// children's): int32 offsets address them.
+size_t StringBytes(const ColumnData& c) {
+  size_t n = c.data.size() + c.dictionary.data.size();
+  for (const ColumnData& child : c.children) n = std::max(n, StringBytes(child));
+  return n;
+}
+
+/// An empty staging column for an element field of type `t`; strings (and set
+/// elements) dictionary-encoded like batch columns, so rows move as codes.
 ColumnData MakeStagingColumn(TypeKind kind) {
   ColumnData c;
   c.kind = kind;
+  if (kind == TypeKind::kString) c.UseDictionary();
   if (kind == TypeKind::kStringSet) {
     ColumnData child;
     child.kind = TypeKind::kString;
+    child.UseDictionary();
     c.children.push_back(std::move(child));
   }
   return c;
+}
+
+/// Staging column `src` reordered: row k is `src`'s row `rows[k]`.
+/// Fixed-width values and dictionary codes (the dictionary moves along
+/// unchanged) are gathered straight into the new buffers.
+ColumnData Gather(ColumnData src, const uint32_t* rows, size_t n) {
+  const bool codes = src.kind == TypeKind::kString && src.encoding == StringEncoding::kDictionary;
+  const size_t w = codes ? 4 : FixedWidth(src.kind);
+  ColumnData out = MakeStagingColumn(src.kind);
+  if (w == 0) {
+    out.Reserve(static_cast<int64_t>(n));
+    CodeMap map;
+    CopyElements(src, rows, n, &out, &map);
+    return out;
+  }
+  out.values.resize(n * w);
+  uint8_t* to = out.values.data();
+  const uint8_t* from = src.values.data();
+  switch (w) {
+    case 8: for (size_t k = 0; k < n; ++k) std::memcpy(to + k * 8, from + size_t{rows[k]} * 8, 8); break;
+    case 4: for (size_t k = 0; k < n; ++k) std::memcpy(to + k * 4, from + size_t{rows[k]} * 4, 4); break;
+    default: for (size_t k = 0; k < n; ++k) to[k] = from[rows[k]]; break;
+  }
+  out.validity.assign((n + 7) / 8, 0);
+  for (size_t k = 0; k < n; ++k) {
+    if (src.has_nulls && !GetBit(src.validity.data(), rows[k])) out.has_nulls = true;
+    else SetBit(out.validity.data(), static_cast<int64_t>(k), true);
+  }
+  out.length = static_cast<int64_t>(n);
+  if (codes) out.dictionary = std::move(src.dictionary);
+  return out;
 }
 
 /// Is this kind readable from one CSV cell?
@@ -433,28 +610,6 @@ bool IsCellKind(TypeKind k) {
     case TypeKind::kStringSet: return true;
     default: return false;
   }
-}
-
-/// Appends elements [begin, end) of staging column `src` onto `dst`.
-void CopyRange(const ColumnData& src, int64_t begin, int64_t end, ColumnData* dst) {
-  if (begin >= end) return;
-  if (!src.has_nulls) {
-    switch (src.kind) {
-      case TypeKind::kInt:
-      case TypeKind::kTimestamp:
-        for (int64_t i = begin; i < end; ++i) {
-          int64_t v;
-          std::memcpy(&v, src.values.data() + i * 8, 8);
-          dst->AppendInt(v);
-        }
-        return;
-      case TypeKind::kEnum:
-        for (int64_t i = begin; i < end; ++i) dst->AppendEnum(src.values[i]);
-        return;
-      default: break;
-    }
-  }
-  for (int64_t i = begin; i < end; ++i) CopyElement(src, i, dst);
 }
 
 /// Rows of one list field, stored column-wise grouped by owner key id: the
@@ -483,6 +638,7 @@ struct ChunkError {
 struct ListSlot {
   std::vector<ColumnData> staging;
   std::vector<std::string_view> parents;  ///< views into the mapped file
+  std::vector<uint64_t> parent_hashes;    ///< HashBytes of each parent, computed by the worker
   std::vector<ChunkError> errors;
   CellParser parser;
   std::string message;
@@ -498,6 +654,7 @@ struct RecordSlot {
   int64_t rows = 0;
   CellParser parser;
   std::string message;
+  std::vector<std::vector<CodeMap>> list_maps;  ///< per list, per element field: staging codes -> batch codes
 };
 
 class CsvRecordReader final : public RecordReader {
@@ -703,6 +860,7 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
   s->staging.clear();
   for (const FieldSpec& spec : list.fields) s->staging.push_back(MakeStagingColumn(spec.kind));
   s->parents.clear();
+  s->parent_hashes.clear();
   s->errors.clear();
   const size_t width = header.size();
   for (;;) {
@@ -729,6 +887,7 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
         s->errors.push_back({t.line(), spec.name, spec.header_index + 1, s->message});
     }
     s->parents.push_back(parent);
+    s->parent_hashes.push_back(HashBytes(parent));
   }
 }
 
@@ -753,7 +912,7 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
     spec.kind = f.type.kind;
     spec.optional = f.optional;
     spec.may_be_absent = f.may_be_absent;
-    spec.enum_def = f.type.enum_def.get();
+    SetEnum(&spec, f.type.enum_def.get());
     spec.column = static_cast<ColumnId>(i);
     if (!IsCellKind(spec.kind)) {
       AddError(list->path, 0, spec.name, 0,
@@ -795,13 +954,13 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
       AddError(list->path, line, "", 0, "too many rows in list file");
       return false;
     }
-    for (std::string_view parent : s.parents) {
-      bool inserted;
-      list->row_key.push_back(keys_.FindOrInsert(parent, &inserted));
-    }
+    const size_t at = list->row_key.size();
+    list->row_key.resize(at + s.parents.size());
+    keys_.FindOrInsertAll(s.parents.data(), s.parent_hashes.data(), s.parents.size(), list->row_key.data() + at);
+    std::vector<CodeMap> maps(s.staging.size());
     for (size_t f = 0; f < s.staging.size(); ++f) {
-      CopyRange(s.staging[f], 0, s.staging[f].length, &list->staging[f]);
-      if (list->staging[f].data.size() > size_t{INT32_MAX} / 2) {
+      CopyRange(s.staging[f], 0, s.staging[f].length, &list->staging[f], &maps[f]);
+      if (StringBytes(list->staging[f]) > size_t{INT32_MAX} / 2) {
         AddError(list->path, line, list->fields[f].name, list->fields[f].header_index + 1, "list file too large to load");
         return false;
       }
@@ -825,12 +984,7 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
     for (uint32_t r = 0; r < n; ++r) order[fill[list->row_key[r]]++] = r;
   }
   std::vector<uint32_t>().swap(list->row_key);
-  for (ColumnData& col : list->staging) {
-    ColumnData sorted = MakeStagingColumn(col.kind);
-    sorted.Reserve(static_cast<int64_t>(n));
-    CopyElements(col, order.data(), n, &sorted);
-    col = std::move(sorted);
-  }
+  for (ColumnData& col : list->staging) col = Gather(std::move(col), order.data(), n);
   return true;
 }
 
@@ -865,7 +1019,7 @@ bool CsvRecordReader::Open(const std::string& dir) {
     spec.kind = def.type.kind;
     spec.optional = def.optional && id != key_col;
     spec.may_be_absent = def.may_be_absent && id != key_col;
-    spec.enum_def = def.type.enum_def.get();
+    SetEnum(&spec, def.type.enum_def.get());
     spec.column = id;
     if (!IsCellKind(spec.kind)) {
       AddError(records_path_, 0, spec.name, 0,
@@ -887,7 +1041,10 @@ bool CsvRecordReader::Open(const std::string& dir) {
   pipeline_ = std::make_unique<ChunkPipeline>(records_file_, schema.records_dialect, begin, first_line,
                                               options_.threads, options_.chunk_bytes);
   slots_ = std::vector<RecordSlot>(pipeline_->slots());
-  for (RecordSlot& s : slots_) s.parser.null_token = null_token_;
+  for (RecordSlot& s : slots_) {
+    s.parser.null_token = null_token_;
+    for (const ListData& list : lists_) s.list_maps.emplace_back(list.staging.size());
+  }
   return true;
 }
 
@@ -919,6 +1076,8 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) const {
       out = &s->batches.back();
       for (size_t i = 0; i < out->num_columns(); ++i)
         out->column(static_cast<ColumnId>(i)).Reserve(std::min(max_rows_, kMaxReserveRows));
+      for (std::vector<CodeMap>& maps : s->list_maps)
+        for (CodeMap& m : maps) m.Reset();  // the batch's dictionaries are new
     }
     // The key first: duplicates and list groups depend on it. Whether it is
     // a duplicate is decided in file order when the chunk is accepted.
@@ -943,11 +1102,14 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) const {
       if (!s->parser.Append(spec, cell, &col, &s->message))
         s->errors.push_back({line, spec.name, spec.header_index + 1, s->message});
     }
-    for (const ListData& list : lists_) {
+    for (size_t l = 0; l < lists_.size(); ++l) {
+      const ListData& list = lists_[l];
       ColumnData& col = out->column(list.column);
       if (key_id != UINT32_MAX && key_id < list.num_groups) {
+        std::vector<CodeMap>& maps = s->list_maps[l];
         for (size_t f = 0; f < list.staging.size(); ++f)
-          CopyRange(list.staging[f], list.group_start[key_id], list.group_start[key_id + 1], &col.children[f]);
+          CopyRange(list.staging[f], list.group_start[key_id], list.group_start[key_id + 1], &col.children[f],
+                    &maps[f]);
       }
       col.AppendListEnd(col.children.empty() ? 0 : col.children[0].length);
     }

@@ -524,7 +524,7 @@ std::shared_ptr<Kernels> CompileKernels(std::shared_ptr<const ir::Program> progr
   // program dropped by every engine and the cache before its turn (the fuzz
   // and differential loops) costs no optimized compile.
   std::weak_ptr<Kernels> weak = k;
-  TierUpWorker::Get().Post([weak, program, opts] {
+  TierUpWorker::Get().Post([weak, program = std::move(program), opts] {
     std::shared_ptr<Kernels> kernels = weak.lock();
     if (!kernels) return;
     std::string err;

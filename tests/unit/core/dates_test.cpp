@@ -2,6 +2,9 @@
 // days before the epoch.
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <string>
+
 #include "core/dates.h"
 
 using namespace cohort;
@@ -130,4 +133,61 @@ TEST_CASE("AgeInYears: largest N with birth + N years <= today") {
       REQUIRE(AddDuration(b, Months(static_cast<int32_t>(12 * (n + 1))), +1) > t);
     }
   }
+}
+
+TEST_CASE("ParseDate: every digit position rejects the bytes around '0'..'9' and the calendar bounds hold") {
+  // The fixed-width path checks all eight digits at once: each position must
+  // still reject '/' and ':' (the bytes next to the digits), letters and
+  // high bytes, and the separators must be exactly '-'.
+  const std::string good = "2024-02-29";
+  REQUIRE(ParseDate(good).has_value());
+  for (size_t pos = 0; pos < good.size(); ++pos) {
+    for (char c : {'/', ':', 'a', ' ', '\x80', '\xff', '\0', '-', '0'}) {
+      std::string s = good;
+      s[pos] = c;
+      if (s == good) continue;
+      CAPTURE(pos);
+      CAPTURE(static_cast<int>(static_cast<unsigned char>(c)));
+      const bool separator = pos == 4 || pos == 7;
+      if (separator || c < '0' || c > '9') {
+        CHECK_FALSE(ParseDate(s).has_value());
+      }
+    }
+  }
+  CHECK(ParseDate("0000-01-01") == DaysFromCivil(0, 1, 1));
+  CHECK(ParseDate("9999-12-31") == DaysFromCivil(9999, 12, 31));
+  for (int m = 1; m <= 12; ++m) {
+    for (int y : {1900, 2000, 2023, 2024}) {
+      const int last = static_cast<int>(DaysInMonth(y, static_cast<uint32_t>(m)));
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, last);
+      CHECK(ParseDate(buf) == DaysFromCivil(y, static_cast<uint32_t>(m), static_cast<uint32_t>(last)));
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, last + 1);
+      CHECK_FALSE(ParseDate(buf).has_value());
+    }
+  }
+}
+
+TEST_CASE("ParseTimestamp: the fixed-width `...THH:MM:SSZ` path agrees with the general path on every mutation") {
+  // `+00:00` instead of `Z` always takes the general path, so it is the
+  // reference for the same characters.
+  for (const std::string good : {"2024-02-29T23:59:60Z", "1969-12-31T00:00:00Z", "2026-11-20T14:03:07Z"}) {
+    REQUIRE(ParseTimestamp(good).has_value());
+    const std::string chars = "0123456789/:aTZ -\x80";
+    for (size_t pos = 0; pos < 19; ++pos) {
+      for (char c : chars) {
+        std::string s = good;
+        s[pos] = c;
+        std::string general = s.substr(0, 19) + "+00:00";
+        CAPTURE(s);
+        CHECK(ParseTimestamp(s) == ParseTimestamp(general));
+      }
+    }
+  }
+  CHECK(ParseTimestamp("2026-01-01T24:00:00Z") == std::nullopt);
+  CHECK(ParseTimestamp("2026-01-01T23:60:00Z") == std::nullopt);
+  CHECK(ParseTimestamp("2026-01-01T23:59:61Z") == std::nullopt);
+  CHECK(ParseTimestamp("2026-02-29T00:00:00Z") == std::nullopt);
+  CHECK(ParseTimestamp("2026-01-01t00:00:00z") == T("2026-01-01T00:00:00Z"));  // general path: lowercase
+  CHECK(ParseTimestamp("2026-01-01T00:00:01Z") == T("2026-01-01") + 1'000'000);
 }

@@ -135,3 +135,48 @@ TEST_CASE("batch: Clear empties codes and dictionary; AppendCode reuses entries"
   c.AppendString("b");
   CHECK(c.dictionary.Find("b") == 0);  // a fresh dictionary: codes may differ between batches
 }
+
+TEST_CASE("batch: the dictionary index finds every one of many entries, after growth and after Clear") {
+  StringDictionary d;
+  const int n = 100000;  // many growths of the open-addressing index
+  for (int i = 0; i < n; ++i) REQUIRE(d.Intern("k" + std::to_string(i * 7919)) == i);
+  CHECK(d.size() == n);
+  for (int i = 0; i < n; ++i) {
+    const std::string s = "k" + std::to_string(i * 7919);
+    REQUIRE(d.Find(s) == i);
+    REQUIRE(d.Intern(s) == i);  // an existing entry is not added again
+    REQUIRE(d.at(i) == s);
+  }
+  CHECK(d.size() == n);
+  // Absent strings, including prefixes, extensions, other lengths and the empty string.
+  CHECK(d.Find("") == -1);
+  CHECK(d.Find("k") == -1);
+  CHECK(d.Find("k0 ") == -1);
+  CHECK(d.Find("K0") == -1);
+  CHECK(d.Find("k79190000000") == -1);
+  CHECK(d.Find("x0") == -1);
+  // Runs of one value (the last-entry shortcut) and alternation give the same codes.
+  for (int r = 0; r < 5; ++r) CHECK(d.Intern("k0") == 0);
+  CHECK(d.Intern("") == n);
+  CHECK(d.Intern("k7919") == 1);
+  CHECK(d.Intern("") == n);
+  d.Clear();
+  CHECK(d.size() == 0);
+  CHECK(d.Find("k0") == -1);
+  CHECK(d.Intern("k7919") == 0);  // the shortcut does not survive Clear
+  CHECK(d.Intern("k0") == 1);
+  // Strings of every length up to 40 that differ only in their last byte.
+  StringDictionary e;
+  std::string base;
+  for (int len = 1; len <= 40; ++len) {
+    base.push_back(static_cast<char>('a' + len % 26));
+    for (char last : {'x', 'y'}) {
+      std::string s = base;
+      s.back() = last;
+      const int32_t code = e.Intern(s);
+      REQUIRE(e.at(code) == s);
+      REQUIRE(e.Find(s) == code);
+    }
+  }
+  CHECK(e.size() == 80);
+}

@@ -400,3 +400,89 @@ TEST_CASE("batch: appends keep Arrow layout") {
   s.AppendString("c");
   CHECK(s.offsets == std::vector<int32_t>{0, 2, 2, 3});
 }
+
+TEST_CASE("loader: enum cells match their label exactly; near misses are errors (small and large enums)") {
+  // A small enum (the per-field perfect hash) and one with 200 labels (which
+  // may fall back to a scan): both accept exactly the labels.
+  std::string big = "enum(";
+  for (int i = 0; i < 200; ++i) big += (i ? ", " : "") + std::string("l") + std::to_string(i);
+  big += ")";
+  const std::string text = std::string("schema E \"enums\"\nkey id\nfile \"patients.csv\"\nid: string\n") +
+                           "kind: enum(open, click, opted_out, o, op, clicks, opeN, nepo)\nbig: " + big + "\n";
+  auto schema = SchemaFrom(text.c_str());
+  const std::vector<std::string> kinds = {"open", "click", "opted_out", "o", "op", "clicks", "opeN", "nepo"};
+  TempDir dir;
+  std::string rows = "id,kind,big\n";
+  for (int i = 0; i < 200; ++i)
+    rows += "P" + std::to_string(i) + "," + kinds[i % kinds.size()] + ",l" + std::to_string(199 - i) + "\n";
+  dir.Write("patients.csv", rows);
+  auto l = LoadDir(schema, dir.path(), 64);
+  INFO(AllErrors(l.errors));
+  REQUIRE(l.errors.empty());
+  int64_t row = 0;
+  for (Batch& b : l.batches) {
+    for (int64_t r = 0; r < b.num_rows(); ++r, ++row) {
+      CHECK(Cell(b, *schema, "kind", r) == kinds[row % kinds.size()]);
+      CHECK(Cell(b, *schema, "big", r) == "l" + std::to_string(199 - row));
+    }
+  }
+  CHECK(row == 200);
+
+  const std::vector<std::string> bad = {"Open", "opem", "open ", " open", "opened", "clicK", "xpen",  "oo",
+                                        "p",    "n",    "opted-out", "nepO", "l200", "l",     "L1",   "l01"};
+  rows = "id,kind,big\n";
+  for (size_t i = 0; i < bad.size(); ++i) {
+    const bool big_col = bad[i][0] == 'l' || bad[i][0] == 'L';
+    rows += "Q" + std::to_string(i) + "," + (big_col ? "open" : bad[i]) + "," + (big_col ? bad[i] : "l0") + "\n";
+  }
+  dir.Write("patients.csv", rows);
+  l = LoadDir(schema, dir.path());
+  REQUIRE(l.errors.size() == bad.size());
+  for (size_t i = 0; i < bad.size(); ++i) {
+    CAPTURE(bad[i]);
+    CHECK(l.errors[i].line == static_cast<int64_t>(i) + 2);
+    CHECK(l.errors[i].column == ((bad[i][0] == 'l' || bad[i][0] == 'L') ? "big" : "kind"));
+    CHECK(l.errors[i].message.find("unknown label") != std::string::npos);
+  }
+}
+
+TEST_CASE("loader: list strings keep their values past the dictionary bound, across batches, chunks and threads") {
+  // channel values: a few repeated ones, nulls, then more distinct values
+  // than a dictionary holds, so staging turns plain mid-file.
+  auto schema = SchemaFrom(kMiniSchema);
+  TempDir dir;
+  const int patients = 37;
+  std::string p = kHeader;
+  for (int i = 0; i < patients; ++i) p += "P" + std::to_string(i) + ",1980-01-01,other,,0,false,,a;b,\n";
+  dir.Write("patients.csv", p);
+  const int events = kMaxDictionaryEntries + 5000;
+  std::vector<std::vector<std::string>> want(patients);
+  std::string ev = "owner,kind,at,channel\n";
+  for (int i = 0; i < events; ++i) {
+    const int owner = (i * 7) % patients;
+    std::string channel = i % 5 == 0 ? "" : i < 20000 ? "c" + std::to_string(i % 13) : "u" + std::to_string(i);
+    ev += "P" + std::to_string(owner) + ",click,2026-01-01T00:00:00Z," + channel + "\n";
+    want[owner].push_back("click@2026-01-01T00:00:00Z/" + (channel.empty() ? std::string("-") : channel));
+  }
+  dir.Write("ev.csv", ev);
+  for (int threads : {1, 2}) {
+    for (size_t chunk : {size_t{0}, size_t{50000}}) {
+      CAPTURE(threads);
+      CAPTURE(chunk);
+      LoadOptions options;
+      options.threads = threads;
+      options.chunk_bytes = chunk;
+      std::vector<DataError> errors;
+      auto reader = OpenRecordReader(schema, dir.path(), options, &errors);
+      REQUIRE(reader);
+      int64_t row = 0;
+      for (;;) {
+        Batch b(*schema);
+        if (!reader->Next(&b, 5)) break;
+        for (int64_t r = 0; r < b.num_rows(); ++r, ++row) REQUIRE(Events(b, *schema, r) == want[row]);
+      }
+      CHECK(reader->errors().empty());
+      CHECK(row == patients);
+    }
+  }
+}
