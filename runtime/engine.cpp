@@ -21,4 +21,20 @@ void BatchResult::Reset(const ir::Program& program, int64_t rows) {
   }
 }
 
+void BatchResult::Resize(const ir::Program& program, int64_t rows) {
+  num_rows = rows < 0 ? 0 : rows;
+  const size_t n = static_cast<size_t>(num_rows);
+  segments.resize(program.segments.size());
+  for (size_t s = 0; s < program.segments.size(); ++s) {
+    const ir::Segment& seg = program.segments[s];
+    SegmentResult& r = segments[s];
+    r.where.resize(n);
+    r.member.resize(n);
+    r.excludes.resize(seg.excludes.size());
+    for (auto& m : r.excludes) m.resize(n);
+    r.channels.resize(seg.channels.size());
+    for (auto& m : r.channels) m.resize(n);
+  }
+}
+
 }  // namespace cohort

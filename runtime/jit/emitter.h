@@ -131,6 +131,12 @@ class Emitter {
   Val ReadString(const ColumnPtrs& cols, llvm::Value* idx);       // emit_dict.cpp
   Val EmitSegmentRef(const ir::Expr& e);                          // emit_segment.cpp
   void EmitSegment(uint32_t seg);                                 // emit_segment.cpp
+  /// A segment as clause passes (where, excludes, member, channels).
+  void EmitSegmentPasses(uint32_t seg);                           // emit_segment.cpp
+  /// Is every clause of the segment cheap (under the current assume_dict_)?
+  bool SegmentFusible(uint32_t seg);                              // emit_segment.cpp
+  /// A segment of cheap clauses as one pass writing all its masks.
+  void EmitFusedSegment(uint32_t seg);                            // emit_segment.cpp
   /// A clause: when dictionary predicates read top-level columns, two
   /// versions (all those columns dictionary-encoded in this batch, or not).
   void EmitClause(ir::ExprId expr, llvm::Value* gate, llvm::Value* out);  // emit_dict.cpp
