@@ -126,7 +126,6 @@ void Emitter::EmitFusedSegment(uint32_t s) {
 }
 
 void Emitter::EmitSegment(uint32_t s) {
-  auto& B = builder_;
   const ir::Segment& seg = program_.segments[s];
   // The dictionary columns of all clauses: when all are encoded in the batch
   // and that makes every clause cheap, one fused pass; otherwise the passes
@@ -153,24 +152,7 @@ void Emitter::EmitSegment(uint32_t s) {
     expensive_ = std::move(saved);
   }
   if (fused_dict) {
-    Value* all = True();
-    for (ColumnId c : cols) all = B.CreateAnd(all, Column(c).is_dict);
-    auto* dict_bb = llvm::BasicBlock::Create(ctx_, "segment_dict", fn_);
-    auto* other_bb = llvm::BasicBlock::Create(ctx_, "segment_other", fn_);
-    auto* join_bb = llvm::BasicBlock::Create(ctx_, "segment_done", fn_);
-    B.CreateCondBr(all, dict_bb, other_bb);
-    B.SetInsertPoint(dict_bb);
-    auto saved = std::move(expensive_);
-    expensive_.clear();
-    assume_dict_ = cols;
-    EmitFusedSegment(s);
-    assume_dict_.clear();
-    expensive_ = std::move(saved);
-    B.CreateBr(join_bb);
-    B.SetInsertPoint(other_bb);
-    EmitSegmentPasses(s);
-    B.CreateBr(join_bb);
-    B.SetInsertPoint(join_bb);
+    EmitDictVersions(cols, [&] { EmitFusedSegment(s); }, [&] { EmitSegmentPasses(s); });
   } else if (SegmentFusible(s)) {
     EmitFusedSegment(s);
   } else {

@@ -140,6 +140,11 @@ class Emitter {
   /// A clause: when dictionary predicates read top-level columns, two
   /// versions (all those columns dictionary-encoded in this batch, or not).
   void EmitClause(ir::ExprId expr, llvm::Value* gate, llvm::Value* out);  // emit_dict.cpp
+  /// Two versions of some code: `dict` when all of `cols` are dictionary-
+  /// encoded in this batch (emitted assuming so: their predicates are cheap
+  /// lookups), `other` otherwise.
+  void EmitDictVersions(const std::vector<ColumnId>& cols, const std::function<void()>& dict,
+                        const std::function<void()>& other);  // emit_dict.cpp
 
   /// Truth of a conjunction: cheap conjuncts branch-free, then the expensive
   /// ones in order, each only while the result can still be TRUE.

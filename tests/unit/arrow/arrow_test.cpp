@@ -15,6 +15,7 @@
 
 using namespace cohort;
 using cohort::testing::ReadAll;
+using cohort::testing::SchemaFrom;
 using cohort::testing::TempDir;
 
 namespace {
