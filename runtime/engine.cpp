@@ -3,22 +3,35 @@
 
 namespace cohort {
 
-void BatchResult::Reset(const ir::Program& program, int64_t rows) {
-  num_rows = rows < 0 ? 0 : rows;
-  const size_t n = static_cast<size_t>(num_rows);
-  // assign() keeps capacity, so a result reused across batches does not
-  // reallocate once it has seen the largest batch.
-  segments.resize(program.segments.size());
+namespace {
+
+/// Sizes every mask of `r` for `program` and `rows`, zero-filled or not.
+/// (assign()/resize() keep capacity, so a result reused across batches does
+/// not reallocate once it has seen the largest batch.)
+void SizeMasks(BatchResult* r, const ir::Program& program, int64_t rows, bool zero) {
+  r->num_rows = rows < 0 ? 0 : rows;
+  const size_t n = static_cast<size_t>(r->num_rows);
+  auto fit = [&](std::vector<uint8_t>& m) {
+    if (zero) m.assign(n, 0);
+    else m.resize(n);
+  };
+  r->segments.resize(program.segments.size());
   for (size_t s = 0; s < program.segments.size(); ++s) {
     const ir::Segment& seg = program.segments[s];
-    SegmentResult& r = segments[s];
-    r.where.assign(n, 0);
-    r.member.assign(n, 0);
-    r.excludes.resize(seg.excludes.size());
-    for (auto& m : r.excludes) m.assign(n, 0);
-    r.channels.resize(seg.channels.size());
-    for (auto& m : r.channels) m.assign(n, 0);
+    SegmentResult& sr = r->segments[s];
+    fit(sr.where);
+    fit(sr.member);
+    sr.excludes.resize(seg.excludes.size());
+    for (auto& m : sr.excludes) fit(m);
+    sr.channels.resize(seg.channels.size());
+    for (auto& m : sr.channels) fit(m);
   }
 }
+
+}  // namespace
+
+void BatchResult::Reset(const ir::Program& program, int64_t rows) { SizeMasks(this, program, rows, true); }
+
+void BatchResult::Resize(const ir::Program& program, int64_t rows) { SizeMasks(this, program, rows, false); }
 
 }  // namespace cohort

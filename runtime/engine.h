@@ -35,6 +35,9 @@ struct BatchResult {
   std::vector<SegmentResult> segments;
   /// Sizes every mask for `program` and `rows` (zero-filled).
   void Reset(const ir::Program& program, int64_t rows);
+  /// Sizes every mask like Reset without zero-filling: for engines that
+  /// write every row of every mask (the JIT's kernels).
+  void Resize(const ir::Program& program, int64_t rows);
 };
 
 /// An execution engine over checked programs. Engines are created for one

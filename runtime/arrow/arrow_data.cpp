@@ -19,6 +19,7 @@
 #include <random>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -440,6 +441,15 @@ struct MappedFile {
   ~MappedFile() {
     if (data) ::munmap(const_cast<uint8_t*>(data), size);
   }
+  /// Drops the mapping's pages from this process (they stay in the page
+  /// cache; a later read faults them back in). Reading streams through the
+  /// files, so pages of finished batches need not count against the
+  /// process's resident memory: called after the checks at open (which read
+  /// every buffer) and after each record batch. Never changes what is read:
+  /// the mapping is read-only.
+  void Release() const {
+    if (data) ::madvise(const_cast<uint8_t*>(data), size, MADV_DONTNEED);
+  }
   /// Index of the field named `name`; -1 if absent, -2 if it appears twice.
   int FindField(const std::string& name) const {
     int found = -1;
@@ -581,6 +591,9 @@ std::string Expected(TypeKind kind) {
 /// Converted columns of one record batch (or of one list table batch). Views
 /// point into the mapped files or into `owned`.
 struct Prepared {
+  /// Per Arrow dictionary (owned by the reader, kept across batches): may
+  /// kernels read it as it is (see UsableDictionary)?
+  std::unordered_map<const Array*, bool>* dictionaries = nullptr;
   std::vector<std::shared_ptr<const void>> keep;  ///< mapped files (and prepared list batches)
   std::deque<ColumnData> owned;
   std::deque<std::vector<CohortColumn>> kids;
@@ -671,6 +684,57 @@ std::string BuildOwned(const Array& a, TypeKind kind, Prepared* p, CohortColumn*
   return {};
 }
 
+/// Can the engines read Arrow dictionary `d` (utf8 values) as a dictionary
+/// column as it is? Its entries must be present and distinct (the engines'
+/// `x == "c"` finds the one entry equal to "c") and few enough that per-entry
+/// work stays bounded (kMaxDictionaryEntries, as for loaded columns). The
+/// verdict is computed once per dictionary and kept in `p->dictionaries`.
+bool UsableDictionary(const Array& d, Prepared* p) {
+  if (d.null_count > 0 || d.length > kMaxDictionaryEntries) return false;
+  if (p->dictionaries) {
+    if (auto it = p->dictionaries->find(&d); it != p->dictionaries->end()) return it->second;
+  }
+  auto* off = static_cast<const int32_t*>(d.offsets);
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(static_cast<size_t>(d.length));
+  bool distinct = true;
+  for (int64_t k = 0; k < d.length && distinct; ++k)
+    distinct = seen.emplace(reinterpret_cast<const char*>(d.data) + off[k], static_cast<size_t>(off[k + 1] - off[k])).second;
+  if (p->dictionaries) p->dictionaries->emplace(&d, distinct);
+  return distinct;
+}
+
+/// A dictionary<int, utf8> column in the engines' dictionary layout
+/// (runtime/batch.h), which is Arrow's: the dictionary entries and int32
+/// indices stay in the mapped file. Other index widths, and null rows whose
+/// index is neither 0 nor inside the dictionary (engines read table[code]
+/// under nulls too), get owned int32 codes (0 under a null).
+void DictionaryView(const arrow::Field& f, const Array& a, Prepared* p, CohortColumn* out) {
+  const Array& d = *a.dictionary;
+  auto& dict = p->kids.emplace_back(1);
+  dict[0].offsets = static_cast<const int32_t*>(d.offsets);
+  dict[0].data = d.data;
+  dict[0].length = d.length;
+  out->dictionary = dict.data();
+  out->validity = a.validity;
+  const int64_t n = a.length;
+  bool direct = f.index_type.bit_width == 32 && f.index_type.is_signed;
+  if (direct && a.validity) {
+    const int32_t* idx = reinterpret_cast<const int32_t*>(a.values);
+    for (int64_t i = 0; i < n && direct; ++i)
+      direct = ArrayValid(a, i) || idx[i] == 0 || (idx[i] > 0 && idx[i] < d.length);
+  }
+  if (direct) {
+    out->values = a.values;
+    return;
+  }
+  Strings s;
+  s.Init(f, a);
+  auto& codes = p->offsets.emplace_back(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) codes[i] = ArrayValid(a, i) ? static_cast<int32_t>(s.Index(i)) : 0;
+  out->values = codes.data();
+}
+
 /// Converts column `a` (field `f`) to a kernel view of `kind`. `first_row`
 /// (0-based, in the file) only numbers records in messages. "" or an error.
 std::string Convert(const arrow::Field& f, const Array& a, TypeKind kind, const EnumDef* enum_def, bool optional,
@@ -757,9 +821,13 @@ std::string Convert(const arrow::Field& f, const Array& a, TypeKind kind, const 
         out->data = a.data;
         return {};
       }
-      // Dictionary (or large) strings become plain strings: offsets first,
-      // then one copy per value. (Engines with dictionary columns can take
-      // the indices and the dictionary as they are.)
+      if (f.dictionary_encoded && t.id == TypeId::kUtf8 && a.dictionary && UsableDictionary(*a.dictionary, p)) {
+        DictionaryView(f, a, p, out);
+        return {};
+      }
+      // Other dictionaries (nulls or duplicates among the entries, too many
+      // entries, large_utf8 values) and large strings become plain strings:
+      // offsets first, then one copy per value.
       Strings s;
       if (!s.Init(f, a)) return "not a string column";
       ColumnData& c = NewOwned(p, kind);
@@ -910,7 +978,10 @@ CohortColumn Slice(const CohortColumn& v, TypeKind kind, int64_t s, int64_t n) {
     case TypeKind::kDecimal: shift(8); break;
     case TypeKind::kDate: shift(4); break;
     case TypeKind::kEnum: shift(1); break;
-    case TypeKind::kString:
+    case TypeKind::kString:  // plain: offsets; dictionary-encoded: int32 codes
+      if (c.offsets) c.offsets += s;
+      shift(4);
+      break;
     case TypeKind::kStringSet:
     case TypeKind::kList:
       if (c.offsets) c.offsets += s;
@@ -962,6 +1033,7 @@ class ArrowRecordReader final : public RecordReader {
   bool BuildKeyIndex();
   bool PlanList(const std::string& dir, const ColumnDef& def, ColumnId id, ListPlan* plan);
   bool CheckGrouped(ListPlan* plan);
+  void ReleaseFiles();
   bool JoinList(ListPlan* plan);
   std::shared_ptr<Prepared> Prepare(size_t b);
   bool PrepareList(ListPlan& plan, size_t b, int64_t base, Prepared* p, CohortColumn* out);
@@ -976,6 +1048,7 @@ class ArrowRecordReader final : public RecordReader {
   std::vector<ListPlan> lists_;
   std::vector<int64_t> batch_start_;  ///< first record row of each record batch
   std::unordered_map<std::string_view, uint32_t> key_rows_;
+  std::unordered_map<const Array*, bool> dictionaries_;  ///< UsableDictionary verdicts
   bool trusted_ = false;              ///< written by `cohort import` for this schema
   std::shared_ptr<Prepared> current_;
   size_t next_batch_ = 0;
@@ -1065,7 +1138,14 @@ bool ArrowRecordReader::Open(const std::string& dir) {
     if (plan.file && !plan.grouped && !JoinList(&plan)) return false;
   }
   key_rows_.clear();
+  ReleaseFiles();
   return errors_.empty();
+}
+
+void ArrowRecordReader::ReleaseFiles() {
+  records_->Release();
+  for (const ListPlan& plan : lists_)
+    if (plan.file) plan.file->Release();
 }
 
 /// Maps every record key to its row; reports missing and duplicate keys.
@@ -1163,6 +1243,22 @@ bool ArrowRecordReader::PlanList(const std::string& dir, const ColumnDef& def, C
   return ok;
 }
 
+/// Fast path of CheckGrouped: do plain utf8 `keys` (no nulls) equal the
+/// utf8 `dict` entries from `first` on? Compares the offset steps, then the
+/// bytes with one memcmp. False also when the fast path does not apply.
+bool SameStrings(const arrow::Field& kf, const Array& keys, const arrow::Field& df, const Array& dict, int64_t first) {
+  if (kf.dictionary_encoded || kf.type.id != TypeId::kUtf8 || df.type.id != TypeId::kUtf8 || keys.null_count > 0 ||
+      dict.null_count > 0 || first + keys.length > dict.length)
+    return false;
+  const auto* ko = static_cast<const int32_t*>(keys.offsets);
+  const auto* d = static_cast<const int32_t*>(dict.offsets) + first;
+  const int64_t n = keys.length;
+  bool same = true;
+  for (int64_t i = 0; i < n; ++i) same &= ko[i + 1] - ko[i] == d[i + 1] - d[i];
+  const size_t bytes = static_cast<size_t>(ko[n] - ko[0]);
+  return same && (bytes == 0 || std::memcmp(keys.data + ko[0], dict.data + d[0], bytes) == 0);
+}
+
 /// Is the list table in the layout `cohort import` writes, for these records?
 bool ArrowRecordReader::CheckGrouped(ListPlan* plan) {
   const arrow::File& lf = plan->file->file;
@@ -1184,8 +1280,10 @@ bool ArrowRecordReader::CheckGrouped(ListPlan* plan) {
     if (!dict.Init(pf, parent) || !key.Init(kf, keys)) return false;
     if (dict.values().length != batch_start_.back() + records_->file.batches.back().length) return false;
     if (parent.null_count > 0) return false;
-    for (int64_t i = 0; i < keys.length; ++i)
-      if (!key.Valid(i) || dict.Value(batch_start_[b] + i) != key.Get(i)) return false;
+    if (!SameStrings(kf, keys, pf, dict.values(), batch_start_[b])) {
+      for (int64_t i = 0; i < keys.length; ++i)
+        if (!key.Valid(i) || dict.Value(batch_start_[b] + i) != key.Get(i)) return false;
+    }
     // Indices: the rows of this batch, non-decreasing.
     const int32_t* idx = reinterpret_cast<const int32_t*>(parent.values);
     const int64_t lo = batch_start_[b], hi = lo + keys.length;
@@ -1246,6 +1344,7 @@ bool ArrowRecordReader::JoinList(ListPlan* plan) {
 std::shared_ptr<Prepared> ArrowRecordReader::ListBatch(ListPlan& plan, size_t lb) {
   if (lb < plan.list_batches.size() && plan.list_batches[lb]) return plan.list_batches[lb];
   auto p = std::make_shared<Prepared>();
+  p->dictionaries = &dictionaries_;
   const auto& batch = plan.file->file.batches[lb];
   p->length = batch.length;
   p->columns.resize(plan.elems.size());
@@ -1352,6 +1451,7 @@ bool ArrowRecordReader::PrepareList(ListPlan& plan, size_t b, int64_t base, Prep
 
 std::shared_ptr<Prepared> ArrowRecordReader::Prepare(size_t b) {
   auto p = std::make_shared<Prepared>();
+  p->dictionaries = &dictionaries_;
   const auto& batch = records_->file.batches[b];
   const int64_t base = batch_start_[b];
   p->keep.push_back(records_);
@@ -1381,7 +1481,14 @@ std::shared_ptr<Prepared> ArrowRecordReader::Prepare(size_t b) {
 bool ArrowRecordReader::Next(Batch* out, int64_t max_rows) {
   if (done_ || !errors_.empty() || max_rows <= 0) return false;
   while (!current_ || pos_ >= current_->length) {
-    current_.reset();
+    if (current_) {
+      current_.reset();
+      // Grouped and inline lists read each record batch's rows once; joined
+      // lists gather from any list batch at any time (their pages stay).
+      bool streamed = true;
+      for (const ListPlan& plan : lists_) streamed = streamed && (!plan.file || plan.grouped);
+      if (streamed) ReleaseFiles();
+    }
     if (next_batch_ >= records_->file.batches.size()) {
       done_ = true;
       return false;

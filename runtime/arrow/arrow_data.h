@@ -21,9 +21,12 @@
 //     `cohort.list_rows_unmatched` keeps the count of list rows that matched
 //     no record (dropped by import, still reported by `run`).
 // Loading maps each file and checks it (ipc.h); columns whose layout is the
-// engines' layout are handed to kernels zero-copy (Batch::SetExternal);
-// dictionary strings are decoded into plain strings per batch (today's Batch
-// has no dictionary columns).
+// engines' layout are handed to kernels zero-copy (Batch::SetExternal),
+// dictionary<int32, utf8> strings included: the Arrow dictionary and indices
+// are runtime/batch.h's dictionary layout, one dictionary shared by every
+// batch. Other index widths become int32 codes; dictionaries with null or
+// duplicate entries, or more than kMaxDictionaryEntries, are decoded into
+// plain strings per batch. Delta dictionaries are refused (ipc.cpp).
 //
 // Files written by other tools load when their types fit the schema (see
 // ColumnFits in arrow_data.cpp): ints of any width, timestamps of any unit,

@@ -333,6 +333,10 @@ class BatchReader {
   /// Offsets must start at or after 0, never decrease, and end inside `limit`.
   static std::string CheckOffsets(const std::string& path, bool large, const Array& a, int64_t limit) {
     auto check = [&](auto* off) -> std::string {
+      // A branch-free pass first (it vectorizes); the exact message after.
+      bool bad = off[0] < 0 || static_cast<int64_t>(off[a.length]) > limit;
+      for (int64_t i = 0; i < a.length; ++i) bad |= off[i + 1] < off[i];
+      if (!bad) return {};
       if (off[0] < 0) return fmt::format("column `{}`: offsets out of range", path);
       for (int64_t i = 0; i < a.length; ++i)
         if (off[i + 1] < off[i]) return fmt::format("column `{}`: offsets decrease", path);
@@ -345,6 +349,12 @@ class BatchReader {
 
   static std::string CheckIndices(const std::string& path, const Array& a, int width, bool is_signed, int64_t size) {
     auto check = [&](auto* idx) -> std::string {
+      if (!a.validity) {  // branch-free (it vectorizes): negative indices wrap to huge
+        bool bad = false;
+        for (int64_t i = 0; i < a.length; ++i)
+          bad |= static_cast<uint64_t>(static_cast<int64_t>(idx[i])) >= static_cast<uint64_t>(size);
+        if (!bad) return {};
+      }
       for (int64_t i = 0; i < a.length; ++i) {
         if (a.validity && !((a.validity[i >> 3] >> (i & 7)) & 1)) continue;
         auto v = idx[i];

@@ -247,23 +247,29 @@ void Emitter::EmitClause(ir::ExprId id, Value* gate, Value* out) {
   // Two versions of the clause loops: with every such column dictionary-
   // encoded in this batch, its predicates are branch-free lookups (cheap,
   // vectorizable); otherwise each predicate checks its column per row.
+  EmitDictVersions(
+      cols, [&] { EmitClauseBody(id, gate, out); }, [&] { EmitClauseBody(id, gate, out); });
+}
+
+void Emitter::EmitDictVersions(const std::vector<ColumnId>& cols, const std::function<void()>& dict,
+                               const std::function<void()>& other) {
   auto& B = builder_;
   Value* all = True();
   for (ColumnId c : cols) all = B.CreateAnd(all, Column(c).is_dict);
-  auto* dict_bb = llvm::BasicBlock::Create(ctx_, "clause_dict", fn_);
-  auto* other_bb = llvm::BasicBlock::Create(ctx_, "clause_other", fn_);
-  auto* join_bb = llvm::BasicBlock::Create(ctx_, "clause_done", fn_);
+  auto* dict_bb = llvm::BasicBlock::Create(ctx_, "all_dict", fn_);
+  auto* other_bb = llvm::BasicBlock::Create(ctx_, "not_all_dict", fn_);
+  auto* join_bb = llvm::BasicBlock::Create(ctx_, "versions_done", fn_);
   B.CreateCondBr(all, dict_bb, other_bb);
   B.SetInsertPoint(dict_bb);
   auto saved = std::move(expensive_);  // costs differ in this version
   expensive_.clear();
   assume_dict_ = cols;
-  EmitClauseBody(id, gate, out);
+  dict();
   assume_dict_.clear();
   expensive_ = std::move(saved);
   B.CreateBr(join_bb);
   B.SetInsertPoint(other_bb);
-  EmitClauseBody(id, gate, out);
+  other();
   B.CreateBr(join_bb);
   B.SetInsertPoint(join_bb);
 }

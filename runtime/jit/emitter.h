@@ -131,9 +131,20 @@ class Emitter {
   Val ReadString(const ColumnPtrs& cols, llvm::Value* idx);       // emit_dict.cpp
   Val EmitSegmentRef(const ir::Expr& e);                          // emit_segment.cpp
   void EmitSegment(uint32_t seg);                                 // emit_segment.cpp
+  /// A segment as clause passes (where, excludes, member, channels).
+  void EmitSegmentPasses(uint32_t seg);                           // emit_segment.cpp
+  /// Is every clause of the segment cheap (under the current assume_dict_)?
+  bool SegmentFusible(uint32_t seg);                              // emit_segment.cpp
+  /// A segment of cheap clauses as one pass writing all its masks.
+  void EmitFusedSegment(uint32_t seg);                            // emit_segment.cpp
   /// A clause: when dictionary predicates read top-level columns, two
   /// versions (all those columns dictionary-encoded in this batch, or not).
   void EmitClause(ir::ExprId expr, llvm::Value* gate, llvm::Value* out);  // emit_dict.cpp
+  /// Two versions of some code: `dict` when all of `cols` are dictionary-
+  /// encoded in this batch (emitted assuming so: their predicates are cheap
+  /// lookups), `other` otherwise.
+  void EmitDictVersions(const std::vector<ColumnId>& cols, const std::function<void()>& dict,
+                        const std::function<void()>& other);  // emit_dict.cpp
 
   /// Truth of a conjunction: cheap conjuncts branch-free, then the expensive
   /// ones in order, each only while the result can still be TRUE.

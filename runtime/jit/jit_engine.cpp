@@ -470,13 +470,14 @@ class JitEngine final : public Engine {
   std::string_view name() const override { return "jit"; }
 
   void Evaluate(const CohortBatchView& batch, const ExecContext& ctx, BatchResult* out) const override {
-    out->Reset(*program_, batch.num_rows);
     if (batch.num_columns != program_->schema->columns.size()) {
+      out->Reset(*program_, batch.num_rows);
       // A batch of another schema: the kernel would read the wrong columns.
       // The reference interpreter decides how to treat it.
       MakeInterpreter(program_)->Evaluate(batch, ctx, out);
       return;
     }
+    out->Resize(*program_, batch.num_rows);  // the kernel writes every mask byte
     std::vector<uint8_t*> masks;
     for (SegmentResult& s : out->segments) {
       masks.push_back(s.where.data());

@@ -34,7 +34,9 @@ double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::d
 }  // namespace
 
 void AppendCsvField(std::string& out, std::string_view v) {
-  bool quote = v.find_first_of(",\"\r\n") != std::string_view::npos;
+  // (string_view::find_first_of calls memchr per byte: a plain loop is faster.)
+  bool quote = false;
+  for (char c : v) quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
   if (!quote) {
     out.append(v);
     return;
@@ -49,29 +51,82 @@ void AppendCsvField(std::string& out, std::string_view v) {
 
 namespace {
 
-/// Writes `content` to `path` and flushes it to disk.
-bool WriteFileDurable(const fs::path& path, const std::string& content, std::string* error) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    *error = fmt::format("cannot create `{}`: {}", path.string(), std::strerror(errno));
-    return false;
+/// A file written in large blocks and flushed to disk on Close.
+class FileOut {
+ public:
+  FileOut(const fs::path& path, std::string* error) : path_(path), error_(error) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) *error_ = fmt::format("cannot create `{}`: {}", path.string(), std::strerror(errno));
+    buf_.reserve(kBlock);
   }
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      *error = fmt::format("cannot write `{}`: {}", path.string(), std::strerror(errno));
-      ::close(fd);
+  FileOut(const FileOut&) = delete;
+  FileOut& operator=(const FileOut&) = delete;
+  ~FileOut() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  /// The buffer to append to; call Flush() when it may have grown past a block.
+  std::string& buf() { return buf_; }
+  void MaybeFlush() {
+    if (buf_.size() >= kBlock) Flush();
+  }
+  /// Writes the rest, fsyncs and closes: false (error set) on failure.
+  bool Close() {
+    Flush();
+    if (fd_ < 0) return false;
+    const int fd = fd_;
+    fd_ = -1;
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+      *error_ = fmt::format("cannot flush `{}`: {}", path_.string(), std::strerror(errno));
       return false;
     }
-    done += static_cast<size_t>(n);
+    return true;
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    *error = fmt::format("cannot flush `{}`: {}", path.string(), std::strerror(errno));
-    return false;
+
+ private:
+  static constexpr size_t kBlock = size_t{1} << 20;
+  void Flush() {
+    size_t done = 0;
+    while (fd_ >= 0 && done < buf_.size()) {
+      ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        *error_ = fmt::format("cannot write `{}`: {}", path_.string(), std::strerror(errno));
+        ::close(fd_);
+        fd_ = -1;
+        break;
+      }
+      done += static_cast<size_t>(n);
+    }
+    buf_.clear();
   }
-  return true;
+  fs::path path_;
+  std::string* error_;
+  int fd_ = -1;
+  std::string buf_;
+};
+
+/// Writes `content` to `path` and flushes it to disk.
+bool WriteFileDurable(const fs::path& path, const std::string& content, std::string* error) {
+  FileOut out(path, error);
+  out.buf() = content;
+  return out.Close();
+}
+
+/// Appends one scalar cell as FormatCell shows it, as one CSV field.
+void AppendCellCsv(std::string& out, const CohortColumn& c, const ColumnDef& def, int64_t row) {
+  if (!IsValid(c, row)) return;
+  switch (def.type.kind) {
+    case TypeKind::kBool: out += GetBit(static_cast<const uint8_t*>(c.values), row) ? "true" : "false"; return;
+    case TypeKind::kInt: fmt::format_to(std::back_inserter(out), "{}", static_cast<const int64_t*>(c.values)[row]); return;
+    case TypeKind::kString: AppendCsvField(out, StringAt(c, row)); return;
+    case TypeKind::kEnum: {
+      uint8_t code = static_cast<const uint8_t*>(c.values)[row];
+      const auto& labels = def.type.enum_def->labels;
+      if (code < labels.size()) AppendCsvField(out, labels[code]);
+      return;
+    }
+    default: AppendCsvField(out, FormatCell(c, def, row)); return;
+  }
 }
 
 /// Accumulates lists and counters over batches.
@@ -82,7 +137,20 @@ class Assembler {
     key_column_ = p.schema->key_column();
     lists_.channels.resize(p.segments.size());
     lists_.holdouts.resize(p.segments.size());
-    for (size_t s = 0; s < p.segments.size(); ++s) lists_.channels[s].resize(p.segments[s].channels.size());
+    for (size_t s = 0; s < p.segments.size(); ++s) {
+      const ir::Segment& seg = p.segments[s];
+      lists_.channels[s].resize(seg.channels.size());
+      // The fields every row of a channel list shares: send_on, message, cta.
+      for (size_t c = 0; c < seg.channels.size(); ++c) {
+        std::string f(1, ',');
+        f += report_->segments[s].channels[c].send_on;
+        f.push_back(',');
+        AppendCsvField(f, seg.message);
+        f.push_back(',');
+        AppendCsvField(f, seg.cta);
+        lists_.channels[s][c].set_shared(std::move(f));
+      }
+    }
   }
 
   void Add(const CohortBatchView& view, const BatchResult& res) {
@@ -94,11 +162,20 @@ class Assembler {
     const CohortColumn& keys = view.columns[key_column_];
     for (size_t s = 0; s < p_.segments.size(); ++s) {
       const ir::Segment& seg = p_.segments[s];
-      for (int64_t r = 0; r < view.num_rows; ++r) {
-        if (d.held[s][r]) lists_.holdouts[s].push_back(std::string(StringAt(keys, r)));
-        for (size_t c = 0; c < seg.channels.size(); ++c) {
-          if (d.listed[s][c][r])
-            lists_.channels[s][c].push_back(MakeRow(seg, report_->segments[s].channels[c], view, StringAt(keys, r), r));
+      const std::vector<uint8_t>& held = d.held[s];
+      for (int64_t r = 0; r < view.num_rows; ++r)
+        if (held[r]) lists_.holdouts[s].Begin(StringAt(keys, r));
+      for (size_t c = 0; c < seg.channels.size(); ++c) {
+        const std::vector<uint8_t>& listed = d.listed[s][c];
+        ListRows& rows = lists_.channels[s][c];
+        for (int64_t r = 0; r < view.num_rows; ++r) {
+          if (!listed[r]) continue;
+          rows.Begin(StringAt(keys, r));
+          std::string& tail = rows.tail();
+          for (ColumnId col : seg.exports) {
+            tail.push_back(',');
+            AppendCellCsv(tail, view.columns[col], p_.schema->columns[col], r);
+          }
         }
       }
     }
@@ -107,24 +184,6 @@ class Assembler {
   bool Write(std::string* error) { return WriteRunOutputs(p_, &lists_, *report_, options_.out_dir, error); }
 
  private:
-  ListRow MakeRow(const ir::Segment& seg, const ChannelStats& cs, const CohortBatchView& view, std::string_view key,
-                 int64_t r) const {
-    ListRow row;
-    row.key = std::string(key);
-    AppendCsvField(row.line, key);
-    row.line.push_back(',');
-    row.line += cs.send_on;
-    row.line.push_back(',');
-    AppendCsvField(row.line, seg.message);
-    row.line.push_back(',');
-    AppendCsvField(row.line, seg.cta);
-    for (ColumnId col : seg.exports) {
-      row.line.push_back(',');
-      AppendCsvField(row.line, FormatCell(view.columns[col], p_.schema->columns[col], r));
-    }
-    return row;
-  }
-
   const ir::Program& p_;
   const RunOptions& options_;
   Decisions decisions_;  // reused across batches
@@ -135,6 +194,42 @@ class Assembler {
 };
 
 }  // namespace
+
+void ListRows::Begin(std::string_view key) {
+  Close();
+  Row row{0, bytes_.size(), static_cast<uint32_t>(key.size()), 0};
+  for (size_t i = 0; i < 8; ++i) row.prefix = (row.prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
+  bytes_.append(key);
+  rows_.push_back(row);
+}
+
+void ListRows::Close() {
+  if (rows_.empty()) return;
+  Row& last = rows_.back();
+  last.tail_len = static_cast<uint32_t>(bytes_.size() - last.at - last.key_len);
+}
+
+void ListRows::AppendLine(size_t i, std::string& out) const {
+  AppendCsvField(out, key(i));
+  out += shared_;
+  out += tail(i);
+  out.push_back('\n');
+}
+
+void ListRows::Sort() {
+  Close();
+  auto less = [&](const Row& a, const Row& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return std::string_view(bytes_.data() + a.at, a.key_len) < std::string_view(bytes_.data() + b.at, b.key_len);
+  };
+  // Rows usually arrive in key order (data sorted by key): check first.
+  if (!std::is_sorted(rows_.begin(), rows_.end(), less)) std::stable_sort(rows_.begin(), rows_.end(), less);
+}
+
+void ListRows::Clear() {
+  std::string().swap(bytes_);
+  std::vector<Row>().swap(rows_);
+}
 
 std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row) {
   if (!IsValid(c, row)) return {};
@@ -267,7 +362,7 @@ bool WriteRunOutputs(const ir::Program& p, RunLists* lists, const RunReport& rep
   if (!out.has_filename()) out = out.parent_path();  // a trailing `/`
   if (fs::is_symlink(out, ec)) out = fs::canonical(out, ec);  // swap the directory, not the link
   fs::path parent = out.parent_path();
-  const std::string prefix = "." + out.filename().string() + ".cohort-staging-";
+  const std::string prefix = fmt::format(".{}.cohort-staging-", out.filename().string());
   fs::create_directories(parent, ec);
   RemoveLeftovers(parent, prefix, out);
   std::random_device rd;
@@ -279,27 +374,31 @@ bool WriteRunOutputs(const ir::Program& p, RunLists* lists, const RunReport& rep
   }
   const bool had_out = fs::is_directory(out, ec);
   bool ok = !had_out || LinkTree(out, staging, error);
+  // Each list is sorted, streamed to its file and freed, so the lists'
+  // memory shrinks while they are written.
+  auto write_list = [&](const fs::path& path, const std::string& header, ListRows& rows) {
+    rows.Sort();
+    std::error_code rm;
+    fs::remove(path, rm);  // a hard link to the previous run's file: never write through it
+    FileOut out(path, error);
+    out.buf() += header;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      rows.AppendLine(i, out.buf());
+      out.MaybeFlush();
+    }
+    rows.Clear();
+    return out.Close();
+  };
   for (size_t s = 0; s < p.segments.size() && ok; ++s) {
     const ir::Segment& seg = p.segments[s];
     fs::create_directories(staging / seg.name, ec);
     std::string header = "key,send_on,message,cta";
     for (ColumnId col : seg.exports) header += "," + p.schema->columns[col].path;
-    for (size_t c = 0; c < seg.channels.size() && ok; ++c) {
-      auto& rows = lists->channels[s][c];
-      std::sort(rows.begin(), rows.end(), [](const ListRow& a, const ListRow& b) { return a.key < b.key; });
-      std::string content = header + "\n";
-      for (const auto& r : rows) content += r.line + "\n";
-      ok = WriteNew(staging / seg.name / (seg.channels[c].name + ".csv"), content, error);
-    }
+    header += "\n";
+    for (size_t c = 0; c < seg.channels.size() && ok; ++c)
+      ok = write_list(staging / seg.name / (seg.channels[c].name + ".csv"), header, lists->channels[s][c]);
     if (!ok) break;
-    auto& held = lists->holdouts[s];
-    std::sort(held.begin(), held.end());
-    std::string content = "key\n";
-    for (const auto& k : held) {
-      AppendCsvField(content, k);
-      content.push_back('\n');
-    }
-    ok = WriteNew(staging / seg.name / "holdout.csv", content, error);
+    ok = write_list(staging / seg.name / "holdout.csv", "key\n", lists->holdouts[s]);
   }
   if (ok) ok = WriteNew(staging / "summary.json", ReportToJson(report), error);
   if (ok) {
@@ -340,44 +439,82 @@ ReportTally::ReportTally(const ir::Program& p, int32_t today, RunReport* report)
 
 void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const Decisions& d) {
   const int64_t n = view.num_rows;
+  const size_t segments = p_.segments.size();
+  std::vector<int64_t> taken;  // [owner segment][segment], counted per batch
   for (size_t c = 0; c < p_.campaigns.size(); ++c) {
+    taken.assign(segments * segments, 0);
     for (uint32_t s : p_.campaigns[c].segments) {
-      for (int64_t r = 0; r < n; ++r) {
-        if (d.taken[s][r]) ++report_->campaigns[c].taken[{p_.segments[d.owner[c][r]].name, p_.segments[s].name}];
-      }
+      const std::vector<uint8_t>& t = d.taken[s];
+      const std::vector<int32_t>& owner = d.owner[c];
+      for (int64_t r = 0; r < n; ++r)
+        if (t[r]) ++taken[static_cast<size_t>(owner[r]) * segments + s];
     }
+    for (size_t o = 0; o < segments; ++o)
+      for (size_t s = 0; s < segments; ++s)
+        if (taken[o * segments + s] > 0)
+          report_->campaigns[c].taken[{p_.segments[o].name, p_.segments[s].name}] += taken[o * segments + s];
   }
+  // Counters are local while rows are scanned (increments through the
+  // report would alias the masks and reload them every row).
+  std::vector<const uint8_t*> excludes;
+  std::vector<int64_t> removed;
+  struct Chan {
+    const uint8_t* no_consent;
+    const uint8_t* listed;
+    int64_t eligible = 0, lacked = 0, listed_n = 0, cond_false = 0;
+  };
+  std::vector<Chan> chans;
   for (size_t s = 0; s < p_.segments.size(); ++s) {
     const ir::Segment& seg = p_.segments[s];
     const SegmentResult& sr = res.segments[s];
     SegmentStats& st = report_->segments[s];
     st.records += n;
+    const uint8_t* where = sr.where.data();
+    const uint8_t* taken = d.taken[s].data();
+    const uint8_t* held = d.held[s].data();
+    excludes.clear();
+    for (const auto& e : sr.excludes) excludes.push_back(e.data());
+    removed.assign(excludes.size(), 0);
+    chans.clear();
+    for (size_t c = 0; c < seg.channels.size(); ++c) chans.push_back({d.no_consent[s][c].data(), d.listed[s][c].data()});
+    int64_t where_matched = 0, members = 0, taken_n = 0, held_n = 0;
     for (int64_t r = 0; r < n; ++r) {
-      if (!sr.where[r]) continue;
-      ++st.where_matched;
+      if (!where[r]) continue;
+      ++where_matched;
       // Attrition: each row is counted by the first exclude that removes it.
       size_t k = 0;
-      while (k < seg.excludes.size() && !sr.excludes[k][r]) ++k;
-      if (k < seg.excludes.size()) {
-        ++st.exclude_removed[k];
+      while (k < excludes.size() && !excludes[k][r]) ++k;
+      if (k < excludes.size()) {
+        ++removed[k];
         continue;
       }
-      ++st.members;
-      if (d.taken[s][r]) {
-        ++st.taken_by_campaign;
+      ++members;
+      if (taken[r]) {
+        ++taken_n;
         continue;
       }
-      if (d.held[s][r]) {
-        ++st.held_out;
+      if (held[r]) {
+        ++held_n;
         continue;
       }
-      for (size_t c = 0; c < seg.channels.size(); ++c) {
-        ChannelStats& cs = st.channels[c];
-        ++cs.eligible;
-        if (d.no_consent[s][c][r]) ++cs.lacked_consent;
-        else if (d.listed[s][c][r]) ++cs.listed;
-        else ++cs.condition_false;
+      for (Chan& ch : chans) {
+        ++ch.eligible;
+        if (ch.no_consent[r]) ++ch.lacked;
+        else if (ch.listed[r]) ++ch.listed_n;
+        else ++ch.cond_false;
       }
+    }
+    st.where_matched += where_matched;
+    for (size_t k = 0; k < removed.size(); ++k) st.exclude_removed[k] += removed[k];
+    st.members += members;
+    st.taken_by_campaign += taken_n;
+    st.held_out += held_n;
+    for (size_t c = 0; c < chans.size(); ++c) {
+      ChannelStats& cs = st.channels[c];
+      cs.eligible += chans[c].eligible;
+      cs.lacked_consent += chans[c].lacked;
+      cs.listed += chans[c].listed_n;
+      cs.condition_false += chans[c].cond_false;
     }
   }
 }
@@ -404,6 +541,7 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   const int threads = std::max(1, options.threads);
   double eval_seconds = 0;
   bool more = true;
+  std::vector<BatchResult> results;  // reused: masks keep their capacity across batches
   while (more) {
     // Read up to `threads` batches, evaluate them in parallel, assemble in order.
     std::vector<Batch> batches;
@@ -416,7 +554,7 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
       batches.push_back(std::move(b));
     }
     if (!reader->errors().empty()) break;
-    std::vector<BatchResult> results(batches.size());
+    results.resize(batches.size());
     auto e0 = Clock::now();
     if (batches.size() == 1) {
       engine.Evaluate(batches[0].View(), ctx, &results[0]);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/ir.h"
@@ -108,16 +109,53 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
 /// One scalar cell as text, as lists (`export` columns) and the REPL's
 /// `.sample` show it ("" when missing).
 std::string FormatCell(const CohortColumn& column, const ColumnDef& def, int64_t row);
-/// One row of a channel list: the key it sorts by and its CSV line (no newline).
-struct ListRow {
-  std::string key;
-  std::string line;
+/// The rows of one output list, stored without a heap object per row. A row
+/// is a sort key and a tail; its CSV line (no newline) is the key as a CSV
+/// field, then shared(), then the tail (holdout lists: the key alone). Keys
+/// and tails go into one byte arena; rows are 24-byte entries (arena
+/// position, lengths, and the key's first 8 bytes for comparing without
+/// touching the arena).
+class ListRows {
+ public:
+  /// Text every line has between the key and the tail (e.g. `,send_on,message,cta`).
+  void set_shared(std::string shared) { shared_ = std::move(shared); }
+  const std::string& shared() const { return shared_; }
+  /// Starts a row sorted by `key`; its tail is what is appended to tail()
+  /// until the next Begin (or Sort).
+  void Begin(std::string_view key);
+  /// The arena the current row's tail is appended to.
+  std::string& tail() { return bytes_; }
+  /// Closes the last row and sorts rows by key bytes (equal keys keep their
+  /// order). Call before reading rows.
+  void Sort();
+  size_t size() const { return rows_.size(); }
+  std::string_view key(size_t i) const { return {bytes_.data() + rows_[i].at, rows_[i].key_len}; }
+  std::string_view tail(size_t i) const {
+    return {bytes_.data() + rows_[i].at + rows_[i].key_len, rows_[i].tail_len};
+  }
+  /// Appends row i's CSV line and a newline to `out`.
+  void AppendLine(size_t i, std::string& out) const;
+  /// Frees the rows (after writing).
+  void Clear();
+
+ private:
+  struct Row {
+    uint64_t prefix;   ///< the key's first 8 bytes, big-endian, zero-padded
+    uint64_t at;       ///< key bytes, then tail bytes, in bytes_
+    uint32_t key_len;
+    uint32_t tail_len;
+  };
+  void Close();
+  std::string shared_;
+  std::string bytes_;
+  std::vector<Row> rows_;
 };
 
-/// Every list of a run: [segment][channel] rows and [segment] holdout keys.
+/// Every list of a run: [segment][channel] rows and [segment] holdout keys
+/// (rows with empty lines).
 struct RunLists {
-  std::vector<std::vector<std::vector<ListRow>>> channels;
-  std::vector<std::vector<std::string>> holdouts;
+  std::vector<std::vector<ListRows>> channels;
+  std::vector<ListRows> holdouts;
 };
 
 /// Sorts each list by key bytes and writes every list (header-only when

@@ -91,7 +91,7 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
     const ir::Segment& seg = p.segments[it->second];
     std::string_view list = *row[1];
     if (list == "holdout") {
-      lists.holdouts[it->second].push_back(std::string(*row[2]));
+      lists.holdouts[it->second].Begin(*row[2]);
       return;
     }
     size_t c = 0;
@@ -100,19 +100,19 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
       bad = "a row of an unknown list";
       return;
     }
-    ListRow out;
-    out.key = std::string(*row[2]);
-    for (size_t k = 2; k < 6; ++k) {
-      if (k > 2) out.line.push_back(',');
-      AppendCsvField(out.line, row[k].value_or(""));
+    ListRows& out = lists.channels[it->second][c];
+    out.Begin(*row[2]);
+    std::string& line = out.tail();  // the line after the key
+    for (size_t k = 3; k < 6; ++k) {
+      line.push_back(',');
+      AppendCsvField(line, row[k].value_or(""));
     }
     for (ColumnId col : seg.exports) {
-      out.line.push_back(',');
+      line.push_back(',');
       const std::string& path = p.schema->columns[col].path;
       for (size_t k = 6; k < columns.size() && k < row.size(); ++k)
-        if (columns[k] == path) AppendCsvField(out.line, row[k].value_or(""));
+        if (columns[k] == path) AppendCsvField(line, row[k].value_or(""));
     }
-    lists.channels[it->second][c].push_back(std::move(out));
   };
   if (!conn.StreamQuery(lists_sql, &columns, on_row, &error)) return SourceError("the list query failed", error);
   if (!bad.empty()) {

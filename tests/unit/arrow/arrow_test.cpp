@@ -15,6 +15,7 @@
 
 using namespace cohort;
 using cohort::testing::ReadAll;
+using cohort::testing::SchemaFrom;
 using cohort::testing::TempDir;
 
 namespace {
@@ -234,4 +235,128 @@ TEST_CASE("arrow: a file that is not Arrow, or empty, is an error naming it") {
   CHECK(out.find("patients.arrow: not an Arrow IPC file") != std::string::npos);
   dir.Write("patients.arrow", "");
   CHECK(LoadAll(PatientSchema(), dir.path()).find("empty file") != std::string::npos);
+}
+
+TEST_CASE("arrow: dictionary columns reach kernels as dictionaries, shared by every batch (no decoding)") {
+  Imported d(700);
+  const ColumnId lang = d.schema->FindColumn("language");
+  const ColumnId events = d.schema->FindColumn("events");
+  std::vector<DataError> errors;
+  auto reader = OpenDataReader(d.schema, d.arrow.path(), &errors);
+  REQUIRE(reader);
+  std::set<const void*> dictionaries, entries;
+  int batches = 0;
+  Batch b;
+  while (reader->Next(&b, 64)) {
+    const CohortBatchView& v = b.View();
+    REQUIRE(v.columns[lang].dictionary != nullptr);
+    dictionaries.insert(v.columns[lang].dictionary->data);
+    // Every row's code indexes the one file dictionary.
+    for (int64_t r = 0; r < v.num_rows; ++r) {
+      const int32_t code = CodeAt(v.columns[lang], r);
+      CHECK((code >= 0 && code < v.columns[lang].dictionary->length));
+    }
+    for (uint32_t k = 0; k < v.columns[events].num_children; ++k)
+      if (v.columns[events].children[k].dictionary) entries.insert(v.columns[events].children[k].dictionary->data);
+    ++batches;
+  }
+  CHECK(batches > 2);
+  CHECK(dictionaries.size() == 1);  // the mapped file's dictionary, not one decoded per batch
+  CHECK(reader->errors().empty());
+}
+
+namespace {
+
+const char* kDictSchema = R"(schema Dicts "dictionary-encoded Arrow columns of every shape"
+key id
+file "patients.csv"
+
+id: string
+a: string?
+b: string?
+c: string?
+d: string?
+)";
+
+}  // namespace
+
+TEST_CASE("arrow: foreign dictionaries: other index widths, stray null indices and duplicate entries load correctly") {
+  TempDir dir;
+  auto schema = SchemaFrom(kDictSchema);
+  std::vector<arrow::Field> fields(5);
+  fields[0].name = "id";
+  fields[0].type.id = arrow::TypeId::kUtf8;
+  const char* names[] = {"a", "b", "c", "d"};
+  const int widths[] = {32, 8, 32, 32};
+  for (int k = 0; k < 4; ++k) {
+    arrow::Field& f = fields[k + 1];
+    f.name = names[k];
+    f.type.id = arrow::TypeId::kUtf8;
+    f.dictionary_encoded = true;
+    f.dictionary_id = k;
+    f.index_type = {arrow::TypeId::kInt, widths[k], true};
+  }
+  arrow::FileWriter w;
+  std::string error;
+  REQUIRE(w.Open(dir.File("patients.arrow"), fields, {}, &error));
+  // Two batches of 3 rows: ids, then a (int32, clean), b (int8), c (int32,
+  // the null row's index 99 is outside the dictionary), d (int32, the
+  // dictionary holds "x" twice).
+  std::vector<int32_t> id_off = {0, 2, 4, 6};
+  std::string ids[2] = {"P1P2P3", "P4P5P6"};
+  std::vector<int32_t> a_idx[2] = {{0, 1, 0}, {1, 1, 0}};
+  std::vector<int8_t> b_idx[2] = {{2, 0, 1}, {0, 0, 2}};
+  std::vector<int32_t> c_idx[2] = {{0, 99, 1}, {1, 0, 0}};
+  std::vector<int32_t> d_idx[2] = {{0, 1, 2}, {1, 0, 2}};
+  uint8_t c_valid[2] = {0b101, 0b111};
+  for (int k = 0; k < 2; ++k) {
+    std::vector<arrow::WriteArray> cols(5);
+    for (auto& c : cols) c.length = 3;
+    cols[0].buffers = {{nullptr, 0}, {id_off.data(), 16}, {ids[k].data(), 6}};
+    cols[1].buffers = {{nullptr, 0}, {a_idx[k].data(), 12}};
+    cols[2].buffers = {{nullptr, 0}, {b_idx[k].data(), 3}};
+    cols[3].buffers = {{k == 0 ? &c_valid[k] : nullptr, k == 0 ? 1u : 0u}, {c_idx[k].data(), 12}};
+    cols[3].null_count = k == 0 ? 1 : 0;
+    cols[4].buffers = {{nullptr, 0}, {d_idx[k].data(), 12}};
+    REQUIRE(w.WriteBatch(3, cols, &error));
+  }
+  std::vector<int32_t> ab_off = {0, 2, 4, 5}, c_off = {0, 1, 2}, d_off = {0, 1, 2, 3};
+  std::string ab_data = "esen!", c_data = "pq", d_data = "xxy";
+  auto dict = [](int64_t n, std::vector<int32_t>& off, std::string& data) {
+    arrow::WriteArray a;
+    a.length = n;
+    a.buffers = {{nullptr, 0}, {off.data(), off.size() * 4}, {data.data(), data.size()}};
+    return a;
+  };
+  REQUIRE(w.Finish({{0, dict(3, ab_off, ab_data)}, {1, dict(3, ab_off, ab_data)}, {2, dict(2, c_off, c_data)},
+                    {3, dict(3, d_off, d_data)}},
+                   &error));
+  // Expected rows: id|a|b|c|d.
+  const char* expected[] = {"P1|es|!|p|x", "P2|en|es|~|x", "P3|es|en|q|y",
+                            "P4|en|es|q|x", "P5|en|es|p|x", "P6|es|!|p|y"};
+  std::vector<DataError> errors;
+  auto reader = OpenDataReader(schema, dir.path(), &errors);
+  REQUIRE(reader);
+  std::vector<std::string> rows;
+  Batch b;
+  while (reader->Next(&b, 8)) {
+    const CohortBatchView& v = b.View();
+    CHECK(v.columns[1].dictionary != nullptr);  // passed through
+    CHECK(v.columns[2].dictionary != nullptr);  // codes widened to int32
+    CHECK(v.columns[3].dictionary != nullptr);  // codes copied, 0 under the null
+    CHECK(v.columns[4].dictionary == nullptr);  // duplicate entries: decoded to plain strings
+    if (v.columns[3].dictionary)
+      for (int64_t r = 0; r < v.num_rows; ++r) CHECK(CodeAt(v.columns[3], r) < v.columns[3].dictionary->length);
+    for (int64_t r = 0; r < v.num_rows; ++r) {
+      std::string row;
+      for (ColumnId c = 0; c < 5; ++c) {
+        if (c) row += "|";
+        Render(v.columns[c], TypeKind::kString, schema->columns[c].type, r, &row);
+      }
+      rows.push_back(row);
+    }
+  }
+  CHECK(reader->errors().empty());
+  REQUIRE(rows.size() == 6);
+  for (size_t r = 0; r < 6; ++r) CHECK(rows[r] == expected[r]);
 }
