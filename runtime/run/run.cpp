@@ -98,7 +98,8 @@ class Assembler {
         if (d.held[s][r]) lists_.holdouts[s].push_back(std::string(StringAt(keys, r)));
         for (size_t c = 0; c < seg.channels.size(); ++c) {
           if (d.listed[s][c][r])
-            lists_.channels[s][c].push_back(MakeRow(seg, report_->segments[s].channels[c], view, StringAt(keys, r), r));
+            lists_.channels[s][c].push_back(
+                MakeRow(seg, report_->segments[s].channels[c], view, StringAt(keys, r), r, VariantOf(d, s, r)));
         }
       }
     }
@@ -107,17 +108,28 @@ class Assembler {
   bool Write(std::string* error) { return WriteRunOutputs(p_, &lists_, *report_, options_.out_dir, error); }
 
  private:
+  static int VariantOf(const Decisions& d, size_t s, int64_t r) {
+    return d.variant[s].empty() ? -1 : d.variant[s][static_cast<size_t>(r)];
+  }
+
   ListRow MakeRow(const ir::Segment& seg, const ChannelStats& cs, const CohortBatchView& view, std::string_view key,
-                 int64_t r) const {
+                 int64_t r, int variant) const {
     ListRow row;
     row.key = std::string(key);
     AppendCsvField(row.line, key);
     row.line.push_back(',');
     row.line += cs.send_on;
+    // With variants (issue 12) the message and cta are the variant's, and a
+    // `variant` column follows them.
+    const ir::Variant* v = variant >= 0 ? &seg.variants[static_cast<size_t>(variant)] : nullptr;
     row.line.push_back(',');
-    AppendCsvField(row.line, seg.message);
+    AppendCsvField(row.line, v ? v->message : seg.message);
     row.line.push_back(',');
-    AppendCsvField(row.line, seg.cta);
+    AppendCsvField(row.line, v ? v->cta : seg.cta);
+    if (v) {
+      row.line.push_back(',');
+      AppendCsvField(row.line, v->name);
+    }
     for (ColumnId col : seg.exports) {
       row.line.push_back(',');
       AppendCsvField(row.line, FormatCell(view.columns[col], p_.schema->columns[col], r));
@@ -283,6 +295,7 @@ bool WriteRunOutputs(const ir::Program& p, RunLists* lists, const RunReport& rep
     const ir::Segment& seg = p.segments[s];
     fs::create_directories(staging / seg.name, ec);
     std::string header = "key,send_on,message,cta";
+    if (!seg.variants.empty()) header += ",variant";  // issue 12
     for (ColumnId col : seg.exports) header += "," + p.schema->columns[col].path;
     for (size_t c = 0; c < seg.channels.size() && ok; ++c) {
       auto& rows = lists->channels[s][c];
