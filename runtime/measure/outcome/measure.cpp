@@ -29,7 +29,7 @@ struct Unit {
 };
 
 /// Builds the units of `runs` (in ledger order: run date, then run id).
-std::vector<Unit> Units(const ir::Program& p, const std::vector<LedgerRun>& runs, const std::string& only,
+std::vector<Unit> Units(const ir::Program& p, const std::vector<LedgerRun>& runs, const std::string& only, int32_t today,
                         std::unordered_map<std::string, std::vector<size_t>>* by_key, std::vector<std::string>* notes) {
   std::vector<Unit> units;
   std::map<std::pair<uint32_t, std::string>, size_t> seen;  // (segment, key) -> unit
@@ -39,7 +39,12 @@ std::vector<Unit> Units(const ir::Program& p, const std::vector<LedgerRun>& runs
     return a->run_date != b->run_date ? a->run_date < b->run_date : a->run_id < b->run_id;
   });
   std::map<std::string, int> unknown;
+  size_t later = 0;
   for (const LedgerRun* run : order) {
+    if (run->run_date > today) {  // measuring as of an earlier day: that run had not happened
+      ++later;
+      continue;
+    }
     std::map<std::pair<uint32_t, std::string>, size_t> this_run;
     for (const LedgerRow& row : run->rows) {
       int s = p.FindSegment(row.segment);
@@ -74,6 +79,8 @@ std::vector<Unit> Units(const ir::Program& p, const std::vector<LedgerRun>& runs
       }
     }
   }
+  if (later > 0)
+    notes->push_back(fmt::format("{} ledger run{} after {} left out", later, later == 1 ? "" : "s", FormatDate(today)));
   for (const auto& [name, rows] : unknown)
     notes->push_back(fmt::format("the ledger has {} rows of segment `{}`, which this file does not declare; ignored",
                                  rows, name));
@@ -135,7 +142,7 @@ MeasureStatus Measure(std::shared_ptr<const ir::Program> program, const std::vec
   out->today = o.today;
   out->runs = runs.size();
   std::unordered_map<std::string, std::vector<size_t>> by_key;
-  std::vector<Unit> units = Units(p, runs, o.segment, &by_key, &out->notes);
+  std::vector<Unit> units = Units(p, runs, o.segment, o.today, &by_key, &out->notes);
   out->units = static_cast<int64_t>(units.size());
   if (!units.empty() && o.views) {
     interp::Interpreter interp(program);

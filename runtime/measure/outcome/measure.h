@@ -10,7 +10,8 @@
 // the goal's condition is TRUE (evaluated by the interpreter, the reference
 // semantics) has a UTC date d with S <= d <= S + N days. A window is open
 // while S + N >= today; open units are counted apart and left out of the
-// lift. Treated = listed (any channel list); holdout = held out.
+// lift. Treated = listed (any channel list); holdout = held out. Runs dated
+// after today are left out (measuring as of an earlier day).
 #pragma once
 
 #include <cstdint>
