@@ -107,7 +107,12 @@ void Checker::CheckGoal(const ast::GoalClause& g, ir::Segment& out) {
     }
     goal.events = node.column;
     goal.quantifier = q.id;
-    goal.name = Text(g.quantifier->range);
+    // The text as written, on one line (the formatter may wrap it).
+    for (char c : Text(g.quantifier->range)) {
+      const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+      if (!space) goal.name.push_back(c);
+      else if (!goal.name.empty() && goal.name.back() != ' ') goal.name.push_back(' ');
+    }
     ir::Expr x;
     x.kind = ir::ExprKind::kVarField;
     x.index = static_cast<uint32_t>(at);
