@@ -22,6 +22,18 @@ std::optional<uint32_t> ShareBp(const ast::Expr& e) {
   return static_cast<uint32_t>(std::llround(scaled));
 }
 
+/// The level-1 node reading timestamp field `at` of the current element.
+ir::Expr AtField(const RecordDef& rec, int at, SourceRange range) {
+  ir::Expr x;
+  x.kind = ir::ExprKind::kVarField;
+  x.index = static_cast<uint32_t>(at);
+  x.type = Type::Timestamp();
+  x.nullable = rec.fields[at].optional;
+  x.level = 1;
+  x.range = range;
+  return x;
+}
+
 /// The index of a field of `rec` with the given name and type kind, or -1.
 int FieldOf(const RecordDef& rec, const char* name, TypeKind kind) {
   int f = rec.Find(name);
@@ -113,14 +125,7 @@ void Checker::CheckGoal(const ast::GoalClause& g, ir::Segment& out) {
       if (!space) goal.name.push_back(c);
       else if (!goal.name.empty() && goal.name.back() != ' ') goal.name.push_back(' ');
     }
-    ir::Expr x;
-    x.kind = ir::ExprKind::kVarField;
-    x.index = static_cast<uint32_t>(at);
-    x.type = Type::Timestamp();
-    x.nullable = col.type.record_def->fields[at].optional;
-    x.level = 1;
-    x.range = g.range;
-    goal.at = Add(std::move(x));
+    goal.at = Add(AtField(*col.type.record_def, at, g.range));
   } else {
     // The simple form: an event kind of the schema's event list (the first
     // list whose records have an enum `kind` and a timestamp `at`).
@@ -163,14 +168,7 @@ void Checker::CheckGoal(const ast::GoalClause& g, ir::Segment& out) {
     goal.events = events;
     goal.quantifier = q.id;
     goal.name = g.kind.name;
-    ir::Expr x;
-    x.kind = ir::ExprKind::kVarField;
-    x.index = static_cast<uint32_t>(at);
-    x.type = Type::Timestamp();
-    x.nullable = col.type.record_def->fields[at].optional;
-    x.level = 1;
-    x.range = g.range;
-    goal.at = Add(std::move(x));
+    goal.at = Add(AtField(*col.type.record_def, at, g.range));
   }
   if (ok) out.goals.push_back(std::move(goal));
 }
