@@ -281,6 +281,18 @@ std::string Dump(const Program& p) {
       for (ColumnId c : s.exports) names.push_back(d.ColumnName(c));
       out += fmt::format("  export {}\n", fmt::join(names, ", "));
     }
+    // Outcomes (issue 12).
+    for (const Variant& v : s.variants)
+      out += fmt::format("  variant {} share_bp={} message {} cta {}\n", v.name, v.share_bp, QuoteForDump(v.message),
+                         QuoteForDump(v.cta));
+    for (const Goal& g : s.goals) {
+      std::string at = "?";
+      if (g.events < p.schema->columns.size() && g.at < p.exprs.size()) {
+        const auto& rec = p.schema->columns[g.events].type.record_def;
+        if (rec && p.exprs[g.at].index < rec->fields.size()) at = rec->fields[p.exprs[g.at].index].name;
+      }
+      out += fmt::format("  goal {} within={}d at=.{} {}\n", QuoteForDump(g.name), g.days, at, d.Expr(g.quantifier));
+    }
   }
   for (const Campaign& c : p.campaigns) {
     std::vector<std::string> names;
@@ -370,6 +382,25 @@ class Verifier {
         return Fail(cn + ": condition lacks its consent column as a top-level `and` conjunct");
     }
     if (s.holdout_bp >= 10000) return Fail(fmt::format("{}: holdout_bp {} out of range", name, s.holdout_bp));
+    // Outcomes (issue 12).
+    if (!s.variants.empty()) {
+      uint32_t total = 0;
+      std::set<std::string> names;
+      for (const Variant& v : s.variants) {
+        total += v.share_bp;
+        if (!names.insert(v.name).second) return Fail(fmt::format("{}: duplicate variant `{}`", name, v.name));
+      }
+      if (total != 10000) return Fail(fmt::format("{}: variant shares add up to {} basis points", name, total));
+    }
+    for (const Goal& g : s.goals) {
+      Type b = Type::Bool();
+      if (!Root(g.quantifier, name + " goal", &b)) return false;
+      if (p_.exprs[g.quantifier].kind != ExprKind::kQuantifier || p_.exprs[g.quantifier].column != g.events)
+        return Fail(name + ": goal is not a quantifier over its events column");
+      if (g.at >= p_.exprs.size() || p_.exprs[g.at].type.kind != TypeKind::kTimestamp)
+        return Fail(name + ": goal `at` is not a timestamp");
+      if (g.days < 0) return Fail(name + ": negative goal window");
+    }
     for (ColumnId c : s.exports) {
       if (c >= p_.schema->columns.size()) return Fail(name + ": export column out of range");
       const ColumnDef& col = p_.schema->columns[c];
@@ -837,6 +868,19 @@ uint64_t Fingerprint(const Program& p) {
     h.U64(s.depends_on.size());
     for (uint32_t d : s.depends_on) h.U64(d);
     h.I64(s.campaign);
+    // Outcomes (issue 12): variants change the lists; goals only measurement.
+    for (const Variant& v : s.variants) {
+      h.Str(v.name);
+      h.U64(v.share_bp);
+      h.Str(v.message);
+      h.Str(v.cta);
+    }
+    for (const Goal& g : s.goals) {
+      h.Str(g.name);
+      h.I64(g.days);
+      h.ExprAt(g.quantifier);
+      h.ExprAt(g.at);
+    }
   }
   h.U64(p.campaigns.size());
   for (const Campaign& c : p.campaigns) {

@@ -129,6 +129,34 @@ struct Channel {
   SourceRange range;
 };
 
+// ---- Outcomes: variants and goals (issue 12) ----
+
+/// `variant NAME P%`: a share of the members that are neither held out nor
+/// taken by an earlier campaign segment (core/md5.h VariantBucket).
+struct Variant {
+  std::string name;
+  uint32_t share_bp = 0;           ///< basis points; a segment's shares add up to 10000
+  std::string message;             ///< the variant's own, else the segment's
+  std::string cta;                 ///< the variant's own, else the segment's
+  SourceRange range;
+};
+
+/// `goal ...`: met when an element of list column `events` for which
+/// `quantifier`'s body is TRUE has a UTC date d with S <= d <= S + days
+/// (S: the patient's first send_on). `quantifier` is a row-level kAny over
+/// `events` (never part of a segment); `at` is a level-1 timestamp field of
+/// its element, evaluated in the same element frame (runtime/measure).
+struct Goal {
+  std::string name;                ///< the kind (`booked`) or the general form as written
+  int32_t days = 0;                ///< the window N
+  ColumnId events = kNoColumn;
+  ExprId quantifier = kNoExpr;
+  ExprId at = kNoExpr;
+  SourceRange range;
+};
+
+// ---- end of outcomes ----
+
 /// A checked segment.
 struct Segment {
   std::string name;
@@ -144,6 +172,9 @@ struct Segment {
   std::vector<ColumnId> exports;   ///< extra output columns (non-sensitive scalars)
   std::vector<uint32_t> depends_on;  ///< segments referenced by `in segment`, sorted
   int32_t campaign = -1;           ///< index into Program::campaigns, or -1
+  // Outcomes (issue 12).
+  std::vector<Variant> variants;   ///< in source order; empty = no split
+  std::vector<Goal> goals;         ///< in source order; the first is the primary KPI
 };
 
 /// A campaign: segments in priority order (first match wins).

@@ -92,14 +92,23 @@ std::string Md5Hex(std::string_view data) {
   return s;
 }
 
-uint32_t HoldoutBucket(std::string_view key, std::string_view segment) {
+namespace {
+
+/// The first 4 digest bytes of MD5(key ":" segment suffix), big-endian, mod 10000.
+uint32_t Bucket(std::string_view key, std::string_view segment, std::string_view suffix) {
   std::string input;
-  input.reserve(key.size() + 1 + segment.size());
-  input.append(key).append(":").append(segment);
+  input.reserve(key.size() + 1 + segment.size() + suffix.size());
+  input.append(key).append(":").append(segment).append(suffix);
   auto d = Md5(input);
   const uint32_t first = uint32_t{d[0]} << 24 | uint32_t{d[1]} << 16 | uint32_t{d[2]} << 8 | uint32_t{d[3]};
   return first % 10000;
 }
+
+}  // namespace
+
+uint32_t HoldoutBucket(std::string_view key, std::string_view segment) { return Bucket(key, segment, ""); }
+
+uint32_t VariantBucket(std::string_view key, std::string_view segment) { return Bucket(key, segment, ":variant"); }
 
 bool IsHeldOut(std::string_view key, std::string_view segment, uint32_t holdout_bp) {
   return HoldoutBucket(key, segment) < holdout_bp;

@@ -21,5 +21,9 @@ uint32_t HoldoutBucket(std::string_view key, std::string_view segment);
 /// True when the record is in the control group: bucket < holdout_bp
 /// (`holdout 10%` = 1000 basis points).
 bool IsHeldOut(std::string_view key, std::string_view segment, uint32_t holdout_bp);
+/// Variant bucket 0..9999 (issue 12): like HoldoutBucket but over
+/// MD5(key ":" segment ":variant"), so the split is independent of the
+/// holdout. Variants take consecutive ranges of buckets in the order written.
+uint32_t VariantBucket(std::string_view key, std::string_view segment);
 
 }  // namespace cohort

@@ -41,6 +41,8 @@ segmentClause
   | purposeClause
   | holdoutClause
   | exportClause
+  | variantClause
+  | goalClause
   ;
 
 whereClause   : WHERE expr ;
@@ -53,6 +55,16 @@ holdoutClause : HOLDOUT (INT | DECIMAL) PERCENT ;
 exportClause  : EXPORT path (COMMA path)* ;
 
 path : IDENT (DOT fieldName)* ;
+
+// ---- Outcomes: variants and goals (issue 12; docs/language.md "Goals and variants") ----
+// `variant A 50% [message "m"] [cta "c"]`: a variant's own message and cta
+// directly follow it. `goal booked within 14 days` or the general form
+// `goal any e in events where COND within 14 days`.
+variantClause : VARIANT IDENT (INT | DECIMAL) PERCENT (MESSAGE string_)? (CTA string_)? ;
+goalClause
+  : GOAL IDENT WITHIN additive                                   # goalKind
+  | GOAL ANY IDENT IN additive WHERE expr WITHIN additive        # goalAny
+  ;
 
 campaignDecl : CAMPAIGN IDENT string_? PRIORITY IDENT (COMMA IDENT)* ;
 
@@ -138,6 +150,7 @@ fieldName
   | IF | MESSAGE | CTA | PURPOSE | HOLDOUT | EXPORT | CAMPAIGN | PRIORITY | AND
   | OR | NOT | ANY | ALL | NO | IN | IS | MISSING | PRESENT | WITHIN | LAST
   | NEXT | BEFORE | COUNT | MIN | MAX | FOR | TODAY | NOW | TRUE | FALSE | TEST
+  | VARIANT | GOAL
   ;
 
 primary
@@ -201,6 +214,9 @@ NOW      : 'now' ;
 TRUE     : 'true' ;
 FALSE    : 'false' ;
 TEST     : 'test' ;
+// Outcomes (issue 12)
+VARIANT  : 'variant' ;
+GOAL     : 'goal' ;
 
 EQ      : '==' ;
 NE      : '!=' ;

@@ -92,6 +92,29 @@ struct Named {
   SourceRange range;
 };
 
+// ---- Outcomes: variants and goals (issue 12) ----
+
+/// `variant NAME P% [message "m"] [cta "c"]`.
+struct VariantClause {
+  std::string name;
+  SourceRange name_range;
+  SourceRange range;                      ///< the whole clause
+  ExprPtr share;                          ///< kPercentLit, or null after a syntax error
+  std::optional<Named> message;
+  std::optional<Named> cta;
+};
+
+/// `goal KIND within N days` (kind set) or `goal any VAR in LIST where COND
+/// within N days` (kind empty; quantifier = a kQuantifier expression).
+struct GoalClause {
+  SourceRange range;                      ///< the whole clause
+  Named kind;                             ///< the simple form's event kind
+  ExprPtr quantifier;                     ///< the general form: `any e in events where ...`
+  ExprPtr within;                         ///< the window, a duration
+};
+
+// ---- end of outcomes ----
+
 /// `segment NAME "desc" where ... exclude ... channel ... message ...`.
 struct Segment {
   std::string name;
@@ -108,6 +131,9 @@ struct Segment {
   std::vector<Named> exports;             ///< `export f1, f2` (dotted paths)
   /// Clauses that appeared more than once (name of clause, its range): sema reports.
   std::vector<Named> duplicate_clauses;
+  // Outcomes (issue 12), in source order.
+  std::vector<VariantClause> variants;
+  std::vector<GoalClause> goals;
 };
 
 /// `const NAME = literal | [literals]`.

@@ -156,6 +156,22 @@ void DumpSegment(const Segment& s, std::string& out) {
     out += ')';
   }
   for (const auto& d : s.duplicate_clauses) out += "\n    (duplicate " + d.name + ")";
+  // Outcomes (issue 12).
+  for (const auto& v : s.variants) {
+    out += "\n    (variant " + v.name + " ";
+    DumpExpr(v.share.get(), out);
+    if (v.message) out += " (message " + QuoteForDump(v.message->name) + ")";
+    if (v.cta) out += " (cta " + QuoteForDump(v.cta->name) + ")";
+    out += ')';
+  }
+  for (const auto& g : s.goals) {
+    out += "\n    (goal ";
+    if (g.quantifier) DumpExpr(g.quantifier.get(), out);
+    else out += g.kind.name;
+    out += " (within ";
+    DumpExpr(g.within.get(), out);
+    out += "))";
+  }
   out += ")\n";
 }
 

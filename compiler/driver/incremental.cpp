@@ -88,6 +88,18 @@ class Shifter {
     for (auto& n : o.exports) Shift(n);
     o.duplicate_clauses = s.duplicate_clauses;
     for (auto& n : o.duplicate_clauses) Shift(n);
+    // Outcomes (issue 12).
+    for (const auto& v : s.variants) {
+      ast::VariantClause c{v.name, R(v.name_range), R(v.range), Clone(v.share), v.message, v.cta};
+      Shift(c.message);
+      Shift(c.cta);
+      o.variants.push_back(std::move(c));
+    }
+    for (const auto& g : s.goals) {
+      ast::GoalClause c{R(g.range), g.kind, Clone(g.quantifier), Clone(g.within)};
+      Shift(c.kind);
+      o.goals.push_back(std::move(c));
+    }
     return o;
   }
   ast::Test Clone(const ast::Test& t) const {

@@ -350,6 +350,23 @@ class Formatter {
       for (size_t i = 0; i < s.exports.size(); ++i) text += (i ? ", " : " ") + s.exports[i].name;
       out.push_back(Line{text, s.exports.front().range.begin, s.exports.back().range.end, {}, {}});
     }
+    // Outcomes (issue 12): variants, then goals, in source order.
+    for (const auto& v : s.variants) {
+      std::string text = "  variant " + v.name + (v.share ? " " + Flat(v.share.get()) : std::string());
+      if (v.message) text += " message " + std::string(Src(v.message->range));
+      if (v.cta) text += " cta " + std::string(Src(v.cta->range));
+      out.push_back(Line{text, v.range.begin, v.range.end, {}, {}});
+    }
+    for (const auto& g : s.goals) {
+      std::string within = g.within ? " within " + Flat(g.within.get()) : std::string();
+      if (g.quantifier) {
+        Layout("  goal ", g.range.begin, 4, g.quantifier.get(), out);
+        out.back().text += within;
+        out.back().e = g.range.end;
+      } else {
+        out.push_back(Line{"  goal " + g.kind.name + within, g.range.begin, g.range.end, {}, {}});
+      }
+    }
   }
 
   void BuildCampaign(const ast::Campaign& c, std::vector<Line>& out) const {

@@ -781,6 +781,10 @@ class AstBuilder {
             s.exports.push_back(ast::Named{std::move(path), CtxRange(p)});
           }
         }
+      } else if (auto* v = c->variantClause()) {
+        s.variants.push_back(BuildVariant(v));
+      } else if (auto* g = c->goalClause()) {
+        s.goals.push_back(BuildGoal(g));
       }
     }
     if (s.where == nullptr) ReportMissingWhere(ctx);
@@ -839,6 +843,55 @@ class AstBuilder {
     e->decimal_value = ParseDecimal(num);
     return e;
   }
+
+  // ---- Outcomes: variants and goals (issue 12) ----
+
+  ast::VariantClause BuildVariant(P::VariantClauseContext* ctx) {
+    ast::VariantClause v;
+    v.name = Name(ctx->IDENT());
+    v.name_range = Tok(ctx->IDENT());
+    v.range = CtxRange(ctx);
+    antlr4::tree::TerminalNode* num = ctx->INT() ? ctx->INT() : ctx->DECIMAL();
+    if (num == nullptr || IsConjured(num->getSymbol())) {
+      v.share = Missing(v.name_range);
+    } else {
+      SourceRange r = Tok(num);
+      if (ctx->PERCENT() != nullptr && !IsConjured(ctx->PERCENT()->getSymbol())) r = Join(r, Tok(ctx->PERCENT()));
+      v.share = Make(ast::ExprKind::kPercentLit, r);
+      v.share->decimal_value = ParseDecimal(num);
+    }
+    std::vector<P::String_Context*> strings = ctx->string_();
+    size_t k = 0;
+    if (ctx->MESSAGE() != nullptr && k < strings.size()) {
+      v.message = ast::Named{StringValue(strings[k]), CtxRange(strings[k])};
+      ++k;
+    }
+    if (ctx->CTA() != nullptr && k < strings.size()) v.cta = ast::Named{StringValue(strings[k]), CtxRange(strings[k])};
+    return v;
+  }
+
+  ast::GoalClause BuildGoal(P::GoalClauseContext* ctx) {
+    ast::GoalClause g;
+    g.range = CtxRange(ctx);
+    if (auto* k = dynamic_cast<P::GoalKindContext*>(ctx)) {
+      g.kind = ast::Named{Name(k->IDENT()), Tok(k->IDENT())};
+      g.within = k->additive() ? BuildAdditive(k->additive()) : Missing(g.range);
+    } else if (auto* a = dynamic_cast<P::GoalAnyContext*>(ctx)) {
+      auto q = Make(ast::ExprKind::kQuantifier, g.range);
+      q->quant = ast::Quant::kAny;
+      q->var = Name(a->IDENT());
+      q->var_range = Tok(a->IDENT());
+      std::vector<P::AdditiveContext*> adds = a->additive();
+      q->args.push_back(!adds.empty() && adds[0] ? BuildAdditive(adds[0]) : Missing(q->var_range));
+      q->args.push_back(a->expr() ? BuildExpr(a->expr()) : Missing(q->var_range));
+      if (a->expr() != nullptr) q->range = Join(Tok(a->ANY()), CtxRange(a->expr()));
+      g.quantifier = std::move(q);
+      g.within = adds.size() > 1 && adds[1] ? BuildAdditive(adds[1]) : Missing(g.range);
+    }
+    return g;
+  }
+
+  // ---- end of outcomes ----
 
   void BuildCampaign(P::CampaignDeclContext* ctx, ast::Module& m) {
     ast::Campaign c;

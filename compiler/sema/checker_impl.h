@@ -184,6 +184,11 @@ class Checker {
   std::optional<SensitivePath> SegmentSensitive(uint32_t segment);
   void CheckExports(const ast::Segment& s, ir::Segment& out);
 
+  // ---- outcomes.cpp (issue 12): variants and goals ----
+  void CheckOutcomes(const ast::Segment& s, ir::Segment& out);
+  void CheckVariants(const ast::Segment& s, ir::Segment& out);
+  void CheckGoal(const ast::GoalClause& g, ir::Segment& out);
+
   // ---- segments.cpp ----
   void ComputeDependencies();
   void ReportSegmentCycles();

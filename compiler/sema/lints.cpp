@@ -280,7 +280,7 @@ void RunStrictLints(const ast::Module& module, const ir::Program& p, DiagnosticB
 
   // W0007.
   for (const ir::Segment& seg : p.segments) {
-    if (seg.holdout_bp > 0 && seg.message.empty()) diags.Emit(DiagKind::HoldoutWithoutMessage, name_range(seg.name), seg.name);
+    if (seg.holdout_bp > 0 && seg.message.empty() && (seg.variants.empty() || seg.variants[0].message.empty())) diags.Emit(DiagKind::HoldoutWithoutMessage, name_range(seg.name), seg.name);
   }
 
   // W0008: optional top-level fields compared where a missing value changes

@@ -82,6 +82,7 @@ void Checker::CheckSegment(uint32_t index) {
     }
   }
   CheckExports(s, out);
+  CheckOutcomes(s, out);
 }
 
 void Checker::CheckChannel(const ast::ChannelClause& c, ir::Segment& out, Reads& reads) {

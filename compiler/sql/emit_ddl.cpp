@@ -78,6 +78,7 @@ std::string ListManifestJson(const ir::Program& p) {
   for (size_t s = 0; s < p.segments.size(); ++s) {
     const ir::Segment& seg = p.segments[s];
     std::string header = "key,send_on,message,cta";
+    if (!seg.variants.empty()) header += ",variant";  // issue 12: the query's `variant` column
     for (ColumnId c : seg.exports) header += "," + p.schema->columns[c].path;
     out += fmt::format("{}\n  {{\"name\": {}, \"header\": {}, \"lists\": [", s ? "," : "", JsonString(seg.name), JsonString(header));
     for (const ir::Channel& ch : seg.channels) out += JsonString(ch.name) + ", ";

@@ -44,11 +44,21 @@ class QueryEmitter {
                        const std::string& cond) {
       const ir::Segment& seg = p_.segments[s];
       std::string text = sp_.Type(TypeKind::kString);
+      // Variants (issue 12): the variant's message and cta, and its name.
+      const bool split = !holdout && !seg.variants.empty();
+      auto pick = [&](auto field) {
+        if (!split) return holdout ? sp_.Null(TypeKind::kString) : sp_.Str(field(nullptr));
+        return VariantCase(s, [&](const ir::Variant& v) { return sp_.Str(field(&v)); });
+      };
       std::string r = fmt::format("  SELECT {} AS {}, {} AS {}, r.{} AS {}, {} AS {}, {} AS {}, {} AS {}", sp_.Str(seg.name),
                                   I("segment"), sp_.Str(list), I("list"), I("#key"), I("key"),
                                   holdout ? sp_.Null(TypeKind::kString) : sp_.Str(send_on), I("send_on"),
-                                  holdout ? sp_.Null(TypeKind::kString) : sp_.Str(seg.message), I("message"),
-                                  holdout ? sp_.Null(TypeKind::kString) : sp_.Str(seg.cta), I("cta"));
+                                  pick([&](const ir::Variant* v) { return v ? v->message : seg.message; }), I("message"),
+                                  pick([&](const ir::Variant* v) { return v ? v->cta : seg.cta; }), I("cta"));
+      if (HasVariants())
+        r += fmt::format(", {} AS {}", split ? VariantCase(s, [&](const ir::Variant& v) { return sp_.Str(v.name); })
+                                             : sp_.Null(TypeKind::kString),
+                         I("variant"));
       for (size_t k = 0; k < exports.size(); ++k) {
         bool has = false;
         for (ColumnId c : seg.exports) has |= c == exports[k];
@@ -68,6 +78,7 @@ class QueryEmitter {
     out += ",\n" + I("#rows") + " AS (\n" + rows + "\n)\n";
     out += "SELECT " + I("segment") + ", " + I("list") + ", " + I("key") + ", " + I("send_on") + ", " + I("message") +
            ", " + I("cta");
+    if (HasVariants()) out += ", " + I("variant");
     for (ColumnId c : exports) out += ", " + I(p_.schema->columns[c].path);
     out += "\nFROM " + I("#rows") + "\nORDER BY " + I("#s") + ", " + I("#o") + ", " + I("key") + sp_.ByteOrder() + ";\n";
     return out;
@@ -326,10 +337,39 @@ class QueryEmitter {
     return out;
   }
 
+  // ---- Variants (issue 12) ----
+
+  /// Does any segment split its lists into variants? (Only then do the list
+  /// rows have a `variant` column.)
+  bool HasVariants() const {
+    for (const ir::Segment& seg : p_.segments)
+      if (!seg.variants.empty()) return true;
+    return false;
+  }
+
+  /// CASE over segment `s`'s variant bucket (core/md5.h VariantBucket) of the
+  /// row's key: the first variant whose cumulative share exceeds it
+  /// (runtime/run/decide.cpp VariantIndex), `text(v)` for each.
+  template <typename F>
+  std::string VariantCase(size_t s, F text) const {
+    const ir::Segment& seg = p_.segments[s];
+    std::string bucket = Bucket("r." + I("#key"), seg.name, ":variant");
+    std::string out = "CASE";
+    uint32_t upper = 0;
+    for (size_t v = 0; v + 1 < seg.variants.size(); ++v) {
+      upper += seg.variants[v].share_bp;
+      out += fmt::format(" WHEN {} < {} THEN {}", bucket, upper, text(seg.variants[v]));
+    }
+    return out + " ELSE " + text(seg.variants.back()) + " END";
+  }
+
+  // ---- end of variants ----
+
   /// Holdout bucket: the first 8 hex digits of MD5(key ":" segment) as an
-  /// unsigned 32-bit number, modulo 10000 (core/md5.h HoldoutBucket).
-  std::string Bucket(const std::string& key, const std::string& segment) const {
-    std::string suffix = sp_.Str(":" + segment);
+  /// unsigned 32-bit number, modulo 10000 (core/md5.h HoldoutBucket);
+  /// `extra` is appended to the hashed text (":variant" for VariantBucket).
+  std::string Bucket(const std::string& key, const std::string& segment, const std::string& extra = "") const {
+    std::string suffix = sp_.Str(":" + segment + extra);
     switch (o_.dialect) {
       case Dialect::kPostgres:
         return fmt::format("(CAST(CAST('x' || substr(md5({} || {}), 1, 8) AS BIT(32)) AS BIGINT) % 10000)", key, suffix);

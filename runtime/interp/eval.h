@@ -72,6 +72,9 @@ class Evaluator {
   /// when `with_channels`. Records the membership for `in segment`.
   void ComputeSegment(uint32_t index, SegmentResult* out, bool with_channels);
   const ir::Program& program() const { return p_; }
+  /// Body truth and `value` per element of quantifier `q`'s column over
+  /// every row (Session::EachElement).
+  void EachElement(ir::ExprId q, ir::ExprId value, std::vector<uint32_t>* rows, Vec* truth, Vec* values, Sel* elems);
 
  private:
   Vec Dispatch(ir::ExprId id, const ir::Expr& e, const Frame& f, const Sel& sel);

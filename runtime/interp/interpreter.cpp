@@ -321,6 +321,33 @@ std::vector<ir::Value> Session::Values(ir::ExprId id) {
   return out;
 }
 
+void Evaluator::EachElement(ir::ExprId q, ir::ExprId value, std::vector<uint32_t>* rows, Vec* truth, Vec* values,
+                            Sel* elems) {
+  const ir::Expr& e = p_.exprs[q];
+  Frame ef = ElementFrame(e.column, AllRows(), rows, elems);
+  if (elems->empty()) return;
+  *truth = Eval(e.args[0], ef, *elems);
+  *values = Eval(value, ef, *elems);
+}
+
+Session::Elements Session::EachElement(ir::ExprId quantifier, ir::ExprId value) {
+  Elements out;
+  const ir::Program& p = ev_->program();
+  if (quantifier >= p.exprs.size() || value >= p.exprs.size() || p.exprs[quantifier].kind != ir::ExprKind::kQuantifier ||
+      p.exprs[quantifier].args.empty())
+    return out;
+  std::vector<uint32_t> parent;
+  Vec truth, values;
+  Sel elems;
+  ev_->EachElement(quantifier, value, &parent, &truth, &values, &elems);
+  for (uint32_t el : elems) {
+    out.row.push_back(parent[el]);
+    out.truth.push_back(static_cast<cohort::Truth>(truth.Truth(el)));
+    out.value.push_back(ToValue(values, el));
+  }
+  return out;
+}
+
 const std::vector<uint8_t>& Session::Member(uint32_t index) {
   static const std::vector<uint8_t> kEmpty;
   if (index >= ev_->program().segments.size()) return kEmpty;

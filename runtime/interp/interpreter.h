@@ -71,6 +71,16 @@ class Session {
   const std::vector<uint8_t>& Member(uint32_t index);
   /// Every mask of segment `index` (what Engine::Evaluate reports for it).
   SegmentResult Segment(uint32_t index);
+  /// Per element of the list a row-level quantifier `quantifier` ranges over
+  /// (issue 12: a segment's goal): the element's row, the truth of the
+  /// quantifier's body and the value of `value`, a level-1 expression read in
+  /// the same element frame (the event's `at`). Elements of every row.
+  struct Elements {
+    std::vector<uint32_t> row;
+    std::vector<cohort::Truth> truth;
+    std::vector<ir::Value> value;
+  };
+  Elements EachElement(ir::ExprId quantifier, ir::ExprId value);
 
  private:
   std::unique_ptr<Evaluator> ev_;

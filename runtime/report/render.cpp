@@ -270,6 +270,7 @@ std::string ReportJson(const ReportData& d, int64_t min_cell) {
       cj["taken"].push_back({{"by", pair.first}, {"from", pair.second}, {"records", s.J(s.takes[c][i++])}});
     j["campaigns"].push_back(std::move(cj));
   }
+  if (d.measurement) j["measurement"] = nlohmann::ordered_json::parse(measure::MeasurementToJson(*d.measurement, min_cell));
   return j.dump(2) + "\n";
 }
 
@@ -518,6 +519,7 @@ details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}
       h += "</tbody></table>\n";
     }
   }
+  if (d.measurement) h += measure::MeasurementToHtml(*d.measurement, min_cell);
   h += "</body>\n</html>\n";
   return h;
 }

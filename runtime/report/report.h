@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "runtime/engine.h"
 #include "runtime/run/decide.h"
 #include "runtime/run/run.h"
+#include "runtime/measure/outcome/measure.h"
 
 namespace cohort::report {
 
@@ -86,6 +88,8 @@ struct ReportData {
   };
   std::vector<Consent> consent;
   std::vector<CampaignStats> campaigns;
+  /// `cohort report --ledger DIR` (issue 12): the measurement section.
+  std::optional<measure::Measurement> measurement;
 };
 
 /// Options of one report.

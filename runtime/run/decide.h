@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "core/ir.h"
@@ -27,7 +28,15 @@ struct Decisions {
   /// [segment][channel][row]: on the channel's list: eligible, consent TRUE
   /// (checked here again, whatever the engine said) and the condition TRUE.
   std::vector<std::vector<std::vector<uint8_t>>> listed;
+  /// [segment][row] (issue 12): the variant (index into Segment::variants) of
+  /// a member neither taken nor held out, else -1; empty rows when the
+  /// segment has no variants.
+  std::vector<std::vector<int16_t>> variant;
 };
+
+/// The variant of `key` in `segment` (issue 12): the first variant whose
+/// cumulative share exceeds VariantBucket(key, segment); -1 without variants.
+int VariantIndex(const ir::Segment& segment, std::string_view key);
 
 /// Is the channel consent flag of `row` TRUE (present and true)?
 bool ConsentTrue(const CohortColumn& consent, int64_t row);

@@ -140,14 +140,17 @@ class Assembler {
     for (size_t s = 0; s < p.segments.size(); ++s) {
       const ir::Segment& seg = p.segments[s];
       lists_.channels[s].resize(seg.channels.size());
-      // The fields every row of a channel list shares: send_on, message, cta.
+      // The fields every row of a channel list shares: send_on, message, cta
+      // (send_on only when the segment has variants).
       for (size_t c = 0; c < seg.channels.size(); ++c) {
         std::string f(1, ',');
         f += report_->segments[s].channels[c].send_on;
-        f.push_back(',');
-        AppendCsvField(f, seg.message);
-        f.push_back(',');
-        AppendCsvField(f, seg.cta);
+        if (seg.variants.empty()) {  // with variants, message and cta are per row
+          f.push_back(',');
+          AppendCsvField(f, seg.message);
+          f.push_back(',');
+          AppendCsvField(f, seg.cta);
+        }
         lists_.channels[s][c].set_shared(std::move(f));
       }
     }
@@ -172,6 +175,9 @@ class Assembler {
           if (!listed[r]) continue;
           rows.Begin(StringAt(keys, r));
           std::string& tail = rows.tail();
+          // With variants (issue 12) the message and cta are the row's
+          // variant's, and a `variant` column follows them.
+          if (!seg.variants.empty()) AppendVariantFields(seg, VariantOf(d, s, r), tail);
           for (ColumnId col : seg.exports) {
             tail.push_back(',');
             AppendCellCsv(tail, view.columns[col], p_.schema->columns[col], r);
@@ -184,6 +190,22 @@ class Assembler {
   bool Write(std::string* error) { return WriteRunOutputs(p_, &lists_, *report_, options_.out_dir, error); }
 
  private:
+  static int VariantOf(const Decisions& d, size_t s, int64_t r) {
+    return d.variant[s].empty() ? -1 : d.variant[s][static_cast<size_t>(r)];
+  }
+
+  /// `,message,cta,variant` of variant `v` of `seg` (the segment's own
+  /// message and cta, and no name, if the row has none).
+  static void AppendVariantFields(const ir::Segment& seg, int v, std::string& out) {
+    const ir::Variant* var = v >= 0 ? &seg.variants[static_cast<size_t>(v)] : nullptr;
+    out.push_back(',');
+    AppendCsvField(out, var ? var->message : seg.message);
+    out.push_back(',');
+    AppendCsvField(out, var ? var->cta : seg.cta);
+    out.push_back(',');
+    if (var) AppendCsvField(out, var->name);
+  }
+
   const ir::Program& p_;
   const RunOptions& options_;
   Decisions decisions_;  // reused across batches
@@ -393,6 +415,7 @@ bool WriteRunOutputs(const ir::Program& p, RunLists* lists, const RunReport& rep
     const ir::Segment& seg = p.segments[s];
     fs::create_directories(staging / seg.name, ec);
     std::string header = "key,send_on,message,cta";
+    if (!seg.variants.empty()) header += ",variant";  // issue 12
     for (ColumnId col : seg.exports) header += "," + p.schema->columns[col].path;
     header += "\n";
     for (size_t c = 0; c < seg.channels.size() && ok; ++c)

@@ -19,7 +19,15 @@ for script in "$DIR"/*.repl; do
   mkdir -p "$work"
   cp "$DIR"/*.cohort "$work"/
   actual="$T/$name.actual"
-  (cd "$work" && NO_COLOR=1 COHORT_HISTORY=/dev/null "$COHORT" repl --data "$T/data" --today 2026-11-23 < "$script" > "$actual" 2>&1; echo "[exit $?]" >> "$actual")
+  # `# repl-ledger: FILE`: `cohort run FILE --ledger` on 2026-11-09 first, and
+  # the REPL gets `--ledger` (`.measure`, issue 12).
+  ledger_args=()
+  for f in $(sed -n 's/^# repl-ledger: //p' "$script"); do
+    (cd "$work" && "$COHORT" run "$f" --data "$T/data" --out run-out --today 2026-11-09 --ledger ledger --quiet) > /dev/null 2>&1 ||
+      ft_fail "$name: cohort run --ledger"
+    ledger_args=(--ledger ledger)
+  done
+  (cd "$work" && NO_COLOR=1 COHORT_HISTORY=/dev/null "$COHORT" repl --data "$T/data" --today 2026-11-23 "${ledger_args[@]}" < "$script" > "$actual" 2>&1; echo "[exit $?]" >> "$actual")
   for f in $(sed -n 's/^# golden-file: //p' "$script"); do
     echo "=== $f" >> "$actual"
     cat "$work/$f" >> "$actual" 2>&1 || echo "(missing)" >> "$actual"

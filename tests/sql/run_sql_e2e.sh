@@ -16,14 +16,17 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # ---- Golden text of every dialect (no engine needed) -------------------------
-examples=(telehealth primary_care referrals)
+examples=(telehealth primary_care referrals outcomes)
+# tests/sql/outcomes.cohort: message variants (issue 12), whose lists carry a
+# `variant` column that the SQL must reproduce byte for byte.
+cohort_file() { [ "$1" = outcomes ] && echo "$src/tests/sql/outcomes.cohort" || echo "$src/examples/$1.cohort"; }
 for ex in "${examples[@]}"; do
   for d in postgres duckdb spark; do
     for kind in lists summary ddl; do
       flag=""
       [ $kind = summary ] && flag=--summary
       [ $kind = ddl ] && flag=--ddl
-      got=$("$cohort" sql "$src/examples/$ex.cohort" --dialect $d --today $today $flag 2>&1 | sed "s|$src/||")
+      got=$("$cohort" sql "$(cohort_file $ex)" --dialect $d --today $today $flag 2>&1 | sed "s|$src/||")
       file="$golden/$ex.$kind.$d.sql"
       if [ "${COHORT_UPDATE_GOLDEN:-}" = 1 ] || [ "${COHORT_UPDATE_GOLDEN:-}" = all ]; then
         mkdir -p "$golden"
@@ -79,13 +82,13 @@ for ex in "${examples[@]}"; do
   e="$WORK/$ex"
   mkdir -p "$e"
   data=$(data_of $ex)
-  "$cohort" run "$src/examples/$ex.cohort" --data "$data" --out "$e/jit" --today $today --engine jit --quiet ||
+  "$cohort" run "$(cohort_file $ex)" --data "$data" --out "$e/jit" --today $today --engine jit --quiet ||
     fail "$ex: cohort run"
-  "$cohort" sql "$src/examples/$ex.cohort" --manifest >"$e/manifest.json"
+  "$cohort" sql "$(cohort_file $ex)" --manifest >"$e/manifest.json"
   for d in postgres duckdb; do
-    "$cohort" sql "$src/examples/$ex.cohort" --dialect $d --today $today >"$e/lists.$d.sql" || fail "$ex: cohort sql $d"
-    "$cohort" sql "$src/examples/$ex.cohort" --dialect $d --today $today --summary >"$e/summary.$d.sql"
-    "$cohort" sql "$src/examples/$ex.cohort" --dialect $d --ddl >"$e/ddl.$d.sql"
+    "$cohort" sql "$(cohort_file $ex)" --dialect $d --today $today >"$e/lists.$d.sql" || fail "$ex: cohort sql $d"
+    "$cohort" sql "$(cohort_file $ex)" --dialect $d --today $today --summary >"$e/summary.$d.sql"
+    "$cohort" sql "$(cohort_file $ex)" --dialect $d --ddl >"$e/ddl.$d.sql"
   done
   tables="{"
   tsep=""
@@ -133,7 +136,7 @@ for ex in "${examples[@]}"; do
   for mode in pull pushdown; do
     flag=""
     [ $mode = pushdown ] && flag=--pushdown
-    if "$cohort" run "$src/examples/$ex.cohort" --source "$uri" $flag --out "$e/$mode" --today $today --quiet \
+    if "$cohort" run "$(cohort_file $ex)" --source "$uri" $flag --out "$e/$mode" --today $today --quiet \
         --audit "$WORK/audit.jsonl" 2>"$e/$mode.err"; then
       if diff -r -x summary.json "$e/jit" "$e/$mode" >"$e/$mode.diff" 2>&1; then
         echo "ok: $ex lists identical, JIT from CSV vs --source postgres ($mode)"

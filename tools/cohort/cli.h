@@ -63,5 +63,6 @@ int CmdReport(Args& args);  ///< tools/cohort/cmd_report.cpp (issue 11)
 int CmdAudit(Args& args);   ///< tools/cohort/cmd_report.cpp: `cohort audit verify`
 int CmdImport(Args& args);  ///< tools/cohort/cmd_import.cpp (issue 9)
 int CmdSql(Args& args);   ///< tools/cohort/cmd_sql.cpp (issue 10)
+int CmdMeasure(Args& args);  ///< tools/cohort/cmd_measure.cpp (issue 12)
 
 }  // namespace cohort::cli

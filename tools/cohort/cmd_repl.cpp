@@ -11,11 +11,13 @@ int CmdRepl(Args& args) {
   auto data = args.Value("--data");
   auto today_s = args.Value("--today");
   auto min_cell_s = args.Value("--min-cell");
+  auto ledger_dir = args.Value("--ledger");  // `.measure` (issue 12)
   std::vector<std::string> files = args.Positionals();
   if (!args.error().empty()) return UsageError(args.error(), "repl");
   repl::ReplOptions options;
   options.data_dir = data.value_or("");
   options.files = files;
+  options.ledger_dir = ledger_dir.value_or("");
   if (min_cell_s) {
     char* end = nullptr;
     long long v = std::strtoll(min_cell_s->c_str(), &end, 10);

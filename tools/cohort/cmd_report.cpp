@@ -17,6 +17,8 @@
 #include "compiler/driver/driver.h"
 #include "core/dates.h"
 #include "runtime/audit/audit.h"
+#include "runtime/measure/ledger.h"
+#include "runtime/measure/outcome/measure.h"
 #include "runtime/report/report.h"
 #include "runtime/suppress.h"
 #include "runtime/run/run.h"
@@ -80,6 +82,7 @@ int CmdReport(Args& args) {
   auto engine_name = args.Value("--engine");
   auto threads_s = args.Value("--threads");
   auto audit_path = AuditPath(args);
+  auto ledger_dir = args.Value("--ledger");  // the measurement section (issue 12)
   std::vector<std::string> files = args.Positionals();
   if (!args.error().empty()) return UsageError(args.error(), "report");
   if (files.size() != 1) return UsageError("expected exactly one segment file", "report");
@@ -145,6 +148,24 @@ int CmdReport(Args& args) {
     return FinishAudit(audit_path, std::move(entry), kExitInternal);
   }
   report::ReportData rd = builder.Finish(run);
+  if (ledger_dir) {
+    std::vector<measure::LedgerRun> runs;
+    std::string lerror = measure::ReadLedger(*ledger_dir, &runs);
+    if (!lerror.empty()) {
+      std::fprintf(stderr, "cohort report: error: %s\n", lerror.c_str());
+      return FinishAudit(audit_path, std::move(entry), kExitData);
+    }
+    measure::MeasureOptions mo;
+    mo.data_dir = ro.data_dir;
+    mo.today = ro.today;
+    measure::Measurement m;
+    measure::MeasureStatus ms = measure::Measure(r.program, runs, mo, &m);
+    if (ms.code != 0) {
+      for (const auto& e : ms.data_errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+      return FinishAudit(audit_path, std::move(entry), kExitData);
+    }
+    rd.measurement = std::move(m);
+  }
   std::string title = fmt::format("Cohort report: {}", std::filesystem::path(files[0]).filename().string());
   std::string content = fmt_name == "json" ? report::ReportJson(rd, min_cell) : report::ReportHtml(rd, min_cell, title);
   std::string error = WriteAtomically(*out, content);

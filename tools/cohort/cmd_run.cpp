@@ -155,10 +155,12 @@ int CmdRun(Args& args) {
         for (int64_t row = 0; row < v.num_rows; ++row) {
           if (d.held[s][row])
             ledger.rows.push_back({std::string(StringAt(v.columns[key_col], row)), seg.name, "holdout", 0, first_send, ""});
+          const int variant = d.variant[s].empty() ? -1 : d.variant[s][static_cast<size_t>(row)];
+          const std::string variant_name = variant >= 0 ? seg.variants[static_cast<size_t>(variant)].name : "";
           for (size_t c = 0; c < seg.channels.size(); ++c)
             if (d.listed[s][c][row])
               ledger.rows.push_back({std::string(StringAt(v.columns[key_col], row)), seg.name, seg.channels[c].name,
-                                     seg.channels[c].step, AddDuration(today, seg.channels[c].after, +1), ""});
+                                     seg.channels[c].step, AddDuration(today, seg.channels[c].after, +1), variant_name});
         }
       }
     };

@@ -29,17 +29,21 @@ static const char kUsage[] =
     "                            --pushdown runs the generated SQL in the server\n"
     "  test [PATHS...] [--junit FILE] [--coverage] [--min-coverage PCT] [--today YYYY-MM-DD]\n"
     "                            run the `test` blocks of segment files on every engine\n"
-    "  repl [--data DIR] [--today YYYY-MM-DD] [FILES...]\n"
+    "  repl [--data DIR] [--today YYYY-MM-DD] [--ledger DIR] [FILES...]\n"
     "                            explore data and grow segments interactively (`.help` inside)\n"
     "  fmt [--check] [--diff] FILES...   (`-` = stdin)\n"
     "                            rewrite files in the canonical layout\n"
     "  lsp                       the language server, over stdio\n"
     "  report FILE --data DIR --out PATH [--format html|json] [--by FIELD,...] [--min-cell N]\n"
-    "        [--today YYYY-MM-DD] [--engine jit|interp] [--audit FILE]\n"
+    "        [--today YYYY-MM-DD] [--engine jit|interp] [--audit FILE] [--ledger DIR]\n"
     "                            attrition, overlap, equity and consent as one HTML page or JSON\n"
     "  audit verify FILE         check the hash chain of an audit log (--audit / $COHORT_AUDIT)\n"
     "  sql FILE [--dialect postgres|duckdb|spark] [--today YYYY-MM-DD] [--ddl | --summary]\n"
     "                            print the SQL query of the lists (or summary counters, or the tables' DDL)\n"
+    "  measure FILE --data DIR --ledger DIR [--today YYYY-MM-DD] [--format text|json] [--min-cell N]\n"
+    "        [--segment NAME] [--out PATH]\n"
+    "                            each segment's goals for the patients in the ledger: treated vs holdout\n"
+    "                            and variants vs each other (lift, 95% CI, p-value, MDE; open windows apart)\n"
     "  gen --patients N --out DIR [--seed S] [--today YYYY-MM-DD]\n"
     "                            write realistic synthetic patients.csv and events.csv\n"
     "  import --data DIR --out DIR [--schema NAME|FILE]\n"
@@ -154,6 +158,7 @@ int main(int argc, char** argv) {
     if (cmd == "audit") return CmdAudit(args);
     if (cmd == "import") return CmdImport(args);
     if (cmd == "sql") return CmdSql(args);
+    if (cmd == "measure") return CmdMeasure(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: internal error: %s\n", e.what());
     return kExitInternal;

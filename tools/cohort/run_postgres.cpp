@@ -76,6 +76,8 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
   lists.channels.resize(p.segments.size());
   lists.holdouts.resize(p.segments.size());
   for (size_t s = 0; s < p.segments.size(); ++s) lists.channels[s].resize(p.segments[s].channels.size());
+  bool has_variants = false;
+  for (const ir::Segment& seg : p.segments) has_variants |= !seg.variants.empty();
   std::vector<std::string> columns;
   std::string bad;
   auto on_row = [&](const pg::Row& row) {
@@ -107,10 +109,16 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
       line.push_back(',');
       AppendCsvField(line, row[k].value_or(""));
     }
+    // Variants (issue 12): column 6 is `variant` when any segment has them.
+    const size_t first_export = has_variants ? 7 : 6;
+    if (has_variants && !seg.variants.empty() && row.size() > 6) {
+      line.push_back(',');
+      AppendCsvField(line, row[6].value_or(""));
+    }
     for (ColumnId col : seg.exports) {
       line.push_back(',');
       const std::string& path = p.schema->columns[col].path;
-      for (size_t k = 6; k < columns.size() && k < row.size(); ++k)
+      for (size_t k = first_export; k < columns.size() && k < row.size(); ++k)
         if (columns[k] == path) AppendCsvField(line, row[k].value_or(""));
     }
   };

@@ -41,7 +41,7 @@ const std::vector<std::string> kKeywords = {
     "use", "const", "define", "segment", "where", "exclude", "channel", "after", "if", "message", "cta",
     "purpose", "holdout", "export", "campaign", "priority", "and", "or", "not", "any", "all", "no", "in",
     "is", "missing", "present", "within", "last", "next", "before", "count", "min", "max", "for", "today",
-    "now", "true", "false"};
+    "now", "true", "false", "variant", "goal"};
 
 /// Thrown by the dispatcher for a method the server does not implement.
 struct UnknownMethod {};

@@ -17,6 +17,8 @@
 #include "core/md5.h"
 #include "core/truth.h"
 #include "runtime/interp/interpreter.h"
+#include "runtime/measure/ledger.h"
+#include "runtime/measure/outcome/measure.h"
 #include "runtime/report/report.h"
 #include "runtime/run/explain.h"
 #include "runtime/suppress.h"
@@ -99,6 +101,7 @@ bool Session::Command(const std::string& line) {
   if (cmd == ".engine") return at_most(1) && CmdEngine(rest);
   if (cmd == ".timer") return at_most(1) && CmdTimer(rest);
   if (cmd == ".today") return at_most(1) && CmdToday(rest);
+  if (cmd == ".measure") return at_most(1) && CmdMeasure(rest);
   if (cmd == ".save") {
     if (args.empty()) {
       Error("usage: .save FILE");
@@ -107,7 +110,8 @@ bool Session::Command(const std::string& line) {
     return CmdSave(rest);
   }
   static const std::vector<std::string> kCommands = {".help", ".schema", ".load", ".segments", ".run", ".explain", ".why",
-                                                     ".overlap", ".equity", ".sample", ".engine", ".timer", ".today", ".save", ".quit"};
+                                                     ".overlap", ".equity", ".sample", ".engine", ".timer", ".today", ".save", ".quit",
+                                                     ".measure"};
   std::string hint = DidYouMean(cmd, kCommands);
   Error(fmt::format("unknown command `{}`{}", cmd, hint.empty() ? "; see `.help`" : hint));
   return false;
@@ -141,6 +145,8 @@ Commands:
   .timer on|off             print evaluation times
   .today [DATE]             show or set the run date (YYYY-MM-DD)
   .save FILE                write the session's declarations as a segment file
+  .measure SEGMENT          the segment's goals: treated vs holdout, variants
+                            (needs `cohort repl --ledger DIR`; as `cohort measure`)
   .quit                     exit
 )");
   return true;
@@ -349,6 +355,30 @@ bool Session::CmdEquity(const std::vector<std::string>& args) {
   if (!BuildReport(by, &data)) return false;
   Out(report::EquityText(data, options_.min_cell, args[0], args.size() == 3 ? args[2] : ""));
   Timer(SecondsSince(t0));
+  return true;
+}
+
+bool Session::CmdMeasure(const std::string& arg) {
+  if (options_.ledger_dir.empty()) {
+    Error("`.measure` needs the contact ledger; start the REPL with `--ledger DIR`");
+    return false;
+  }
+  if (!NeedData()) return false;
+  int k = FindSegmentOrReport(arg);
+  if (k < 0) return false;
+  std::vector<measure::LedgerRun> runs;
+  std::string error = measure::ReadLedger(options_.ledger_dir, &runs);
+  if (!error.empty()) {
+    Error(error);
+    return false;
+  }
+  measure::MeasureOptions mo;
+  mo.today = options_.today;
+  mo.segment = compiled_->program().segments[static_cast<size_t>(k)].name;
+  mo.views = &data_->views;
+  measure::Measurement m;
+  measure::Measure(compiled_->result.program, runs, mo, &m);
+  Out(measure::MeasurementToText(m, options_.min_cell));
   return true;
 }
 

@@ -27,7 +27,7 @@ const std::vector<std::string>& Keywords() {
       "use", "const", "define", "segment", "where", "exclude", "channel", "after", "if", "message", "cta", "purpose",
       "holdout", "export", "campaign", "priority", "and", "or", "not", "any", "all", "no", "in", "is", "missing",
       "present", "within", "last", "next", "before", "count", "min", "max", "for", "today", "now", "true", "false",
-      "days", "weeks", "months", "years", "hours", "minutes"};
+      "days", "weeks", "months", "years", "hours", "minutes", "variant", "goal"};
   return k;
 }
 

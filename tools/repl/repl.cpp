@@ -137,6 +137,7 @@ int RunRepl(const ReplOptions& options) {
   const bool interactive = ::isatty(0) && ::isatty(1);
   SessionOptions so;
   so.min_cell = options.min_cell;
+  so.ledger_dir = options.ledger_dir;
   so.color = interactive && ::isatty(2) && !std::getenv("NO_COLOR");
   so.progress = ::isatty(2);
   so.interactive = interactive;

@@ -74,6 +74,7 @@ struct SessionOptions {
   bool interactive = false;    ///< a terminal: Ctrl-C's echo needs a line break
   int32_t today = 0;           ///< days since epoch
   int64_t min_cell = 11;       ///< counts from 1 to min_cell-1 are shown as `<N` (0 = off)
+  std::string ledger_dir;      ///< the contact ledger of `.measure` ("" = none; issue 12)
 };
 
 /// The REPL's state and every command. Methods print their results and
@@ -142,6 +143,7 @@ class Session {
   bool CmdTimer(const std::string& arg);
   bool CmdToday(const std::string& arg);
   bool CmdSave(const std::string& arg);
+  bool CmdMeasure(const std::string& arg);  ///< `.measure SEGMENT` (issue 12)
   bool ComputeReport(RunReport* report);
 
   SessionOptions options_;

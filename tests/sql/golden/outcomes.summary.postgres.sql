@@ -1,0 +1,134 @@
+-- Cohort: the counters of summary.json (postgres dialect, today 2026-11-23)
+-- source: tests/sql/outcomes.cohort
+WITH
+"#base" AS (
+  SELECT * FROM "patients"
+),
+-- segment Onboarding
+"#a0" AS MATERIALIZED (
+  SELECT r.*,
+    COALESCE((r."telehealth_visits" = 0), FALSE) AS "#w0",
+    COALESCE(r."consent.sms", FALSE) AS "#c0_0",
+    COALESCE(r."consent.sms", FALSE) AS "#k0_0",
+    COALESCE(r."consent.email", FALSE) AS "#c0_1",
+    COALESCE(r."consent.email", FALSE) AS "#k0_1"
+  FROM "#base" AS r
+),
+"#b0" AS (
+  SELECT r.*, (r."#w0") AS "#m0"
+  FROM "#a0" AS r
+),
+-- segment Returning
+"#a1" AS MATERIALIZED (
+  SELECT r.*,
+    COALESCE((r."telehealth_visits" > 0), FALSE) AS "#w1",
+    COALESCE(r."consent.email", FALSE) AS "#c1_0",
+    COALESCE(r."consent.email", FALSE) AS "#k1_0"
+  FROM "#b0" AS r
+),
+"#b1" AS (
+  SELECT r.*, (r."#w1") AS "#m1"
+  FROM "#a1" AS r
+),
+-- campaign priority: a member of an earlier segment of the campaign is taken
+"#t" AS (
+  SELECT r.*,
+    (r."#m0" AND FALSE) AS "#t0",
+    (r."#m1" AND FALSE) AS "#t1"
+  FROM "#b1" AS r
+),
+-- holdout: MD5 bucket of key:segment (core/md5.h)
+"#h" AS (
+  SELECT r.*,
+    (r."#m0" AND NOT r."#t0" AND (CAST(CAST('x' || substr(md5(r."id" || ':Onboarding'), 1, 8) AS BIT(32)) AS BIGINT) % 10000) < 1000) AS "#h0",
+    (r."#m1" AND NOT r."#t1" AND (CAST(CAST('x' || substr(md5(r."id" || ':Returning'), 1, 8) AS BIT(32)) AS BIGINT) % 10000) < 2000) AS "#h1"
+  FROM "#t" AS r
+),
+-- lists: members neither taken nor held out, consent TRUE, condition TRUE
+"#d" AS (
+  SELECT r."id" AS "#key",
+    r."#w0", r."#m0", r."#t0", r."#h0",
+    r."#k0_0", r."#c0_0", (r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND r."#k0_0" AND r."#c0_0") AS "#l0_0",
+    r."#k0_1", r."#c0_1", (r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND r."#k0_1" AND r."#c0_1") AS "#l0_1",
+    r."#w1", r."#m1", r."#t1", r."#h1",
+    r."#k1_0", r."#c1_0", (r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND r."#k1_0" AND r."#c1_0") AS "#l1_0"
+  FROM "#h" AS r
+),
+"#sum" AS (
+  SELECT COUNT(*) AS "#n0",
+    COALESCE(SUM(CASE WHEN r."#w0" THEN 1 ELSE 0 END), 0) AS "#n1",
+    COALESCE(SUM(CASE WHEN r."#m0" THEN 1 ELSE 0 END), 0) AS "#n2",
+    COALESCE(SUM(CASE WHEN r."#t0" THEN 1 ELSE 0 END), 0) AS "#n3",
+    COALESCE(SUM(CASE WHEN r."#h0" THEN 1 ELSE 0 END), 0) AS "#n4",
+    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" THEN 1 ELSE 0 END), 0) AS "#n5",
+    COALESCE(SUM(CASE WHEN r."#l0_0" THEN 1 ELSE 0 END), 0) AS "#n6",
+    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND NOT r."#k0_0" THEN 1 ELSE 0 END), 0) AS "#n7",
+    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND r."#k0_0" AND NOT r."#c0_0" THEN 1 ELSE 0 END), 0) AS "#n8",
+    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" THEN 1 ELSE 0 END), 0) AS "#n9",
+    COALESCE(SUM(CASE WHEN r."#l0_1" THEN 1 ELSE 0 END), 0) AS "#n10",
+    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND NOT r."#k0_1" THEN 1 ELSE 0 END), 0) AS "#n11",
+    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND r."#k0_1" AND NOT r."#c0_1" THEN 1 ELSE 0 END), 0) AS "#n12",
+    COALESCE(SUM(CASE WHEN r."#w1" THEN 1 ELSE 0 END), 0) AS "#n13",
+    COALESCE(SUM(CASE WHEN r."#m1" THEN 1 ELSE 0 END), 0) AS "#n14",
+    COALESCE(SUM(CASE WHEN r."#t1" THEN 1 ELSE 0 END), 0) AS "#n15",
+    COALESCE(SUM(CASE WHEN r."#h1" THEN 1 ELSE 0 END), 0) AS "#n16",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" THEN 1 ELSE 0 END), 0) AS "#n17",
+    COALESCE(SUM(CASE WHEN r."#l1_0" THEN 1 ELSE 0 END), 0) AS "#n18",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND NOT r."#k1_0" THEN 1 ELSE 0 END), 0) AS "#n19",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND r."#k1_0" AND NOT r."#c1_0" THEN 1 ELSE 0 END), 0) AS "#n20"
+  FROM "#d" AS r
+),
+"#items" AS (
+SELECT '' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 0 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Onboarding' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 1 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Onboarding' AS "segment", 'where_matched' AS "item", CAST("#n1" AS BIGINT) AS "value", 2 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Onboarding' AS "segment", 'members' AS "item", CAST("#n2" AS BIGINT) AS "value", 3 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Onboarding' AS "segment", 'taken_by_campaign' AS "item", CAST("#n3" AS BIGINT) AS "value", 4 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Onboarding' AS "segment", 'held_out' AS "item", CAST("#n4" AS BIGINT) AS "value", 5 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Onboarding' AS "segment", 'sms#1.eligible' AS "item", CAST("#n5" AS BIGINT) AS "value", 6 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Onboarding' AS "segment", 'sms#1.listed' AS "item", CAST("#n6" AS BIGINT) AS "value", 7 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Onboarding' AS "segment", 'sms#1.lacked_consent' AS "item", CAST("#n7" AS BIGINT) AS "value", 8 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Onboarding' AS "segment", 'sms#1.condition_false' AS "item", CAST("#n8" AS BIGINT) AS "value", 9 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Onboarding' AS "segment", 'email#2.eligible' AS "item", CAST("#n9" AS BIGINT) AS "value", 10 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Onboarding' AS "segment", 'email#2.listed' AS "item", CAST("#n10" AS BIGINT) AS "value", 11 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Onboarding' AS "segment", 'email#2.lacked_consent' AS "item", CAST("#n11" AS BIGINT) AS "value", 12 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Onboarding' AS "segment", 'email#2.condition_false' AS "item", CAST("#n12" AS BIGINT) AS "value", 13 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Returning' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 14 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Returning' AS "segment", 'where_matched' AS "item", CAST("#n13" AS BIGINT) AS "value", 15 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Returning' AS "segment", 'members' AS "item", CAST("#n14" AS BIGINT) AS "value", 16 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Returning' AS "segment", 'taken_by_campaign' AS "item", CAST("#n15" AS BIGINT) AS "value", 17 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Returning' AS "segment", 'held_out' AS "item", CAST("#n16" AS BIGINT) AS "value", 18 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Returning' AS "segment", 'email#1.eligible' AS "item", CAST("#n17" AS BIGINT) AS "value", 19 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Returning' AS "segment", 'email#1.listed' AS "item", CAST("#n18" AS BIGINT) AS "value", 20 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Returning' AS "segment", 'email#1.lacked_consent' AS "item", CAST("#n19" AS BIGINT) AS "value", 21 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Returning' AS "segment", 'email#1.condition_false' AS "item", CAST("#n20" AS BIGINT) AS "value", 22 AS "#o" FROM "#sum"
+UNION ALL
+SELECT '' AS "segment", 'events.rows' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events") AS BIGINT) AS "value", 23 AS "#o"
+UNION ALL
+SELECT '' AS "segment", 'events.unmatched' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events" AS e WHERE NOT EXISTS (SELECT 1 FROM "patients" AS p WHERE p."id" = e."patient_id")) AS BIGINT) AS "value", 24 AS "#o"
+)
+SELECT "segment", "item", "value"
+FROM "#items"
+ORDER BY "#o";
