@@ -54,7 +54,7 @@ exportClause  : EXPORT path (COMMA path)* ;
 
 path : IDENT (DOT fieldName)* ;
 
-campaignDecl : CAMPAIGN IDENT string_? PRIORITY IDENT (COMMA IDENT)* ;
+campaignDecl : CAMPAIGN IDENT string_? PRIORITY IDENT (COMMA IDENT)* capClause? ;
 
 // ---- Tests (README "Cohort in CI") -----------------------------------------------
 // `test "name" { today D  given {..}  record P {..}  expect ... }`. Only `test`
@@ -138,6 +138,7 @@ fieldName
   | IF | MESSAGE | CTA | PURPOSE | HOLDOUT | EXPORT | CAMPAIGN | PRIORITY | AND
   | OR | NOT | ANY | ALL | NO | IN | IS | MISSING | PRESENT | WITHIN | LAST
   | NEXT | BEFORE | COUNT | MIN | MAX | FOR | TODAY | NOW | TRUE | FALSE | TEST
+  | CONTACTED
   ;
 
 primary
@@ -158,7 +159,16 @@ primary
   | IN SEGMENT IDENT                                              # inSegment
   | IDENT LPAREN (expr (COMMA expr)*)? RPAREN                     # callExpr
   | IDENT                                                         # nameExpr
+  | contacted                                                     # contactedExpr
   ;
+
+// ---- Contact history and frequency caps (issue 12) -------------------------------
+// `contacted [by C] within last N days`: a bool primary, read from the contact
+// ledger. `by` is an identifier checked by the AST builder (not reserved).
+contacted : CONTACTED (IDENT IDENT)? WITHIN LAST additive ;
+// `cap N messages per D days` ends a campaign. Its words are identifiers
+// checked by the AST builder, so `cap`, `messages`, `per` stay usable names.
+capClause : IDENT INT IDENT IDENT INT IDENT ;
 
 // ---- Lexer ----------------------------------------------------------------------
 
@@ -201,6 +211,7 @@ NOW      : 'now' ;
 TRUE     : 'true' ;
 FALSE    : 'false' ;
 TEST     : 'test' ;
+CONTACTED : 'contacted' ;  // issue 12: contact history
 
 EQ      : '==' ;
 NE      : '!=' ;

@@ -32,7 +32,14 @@ struct Names {
 class QueryEmitter {
  public:
   QueryEmitter(const ir::Program& p, const SqlOptions& o, DiagnosticBag* diags)
-      : p_(p), o_(o), ex_(p, o, diags), sp_(ex_.sp()) {}
+      : p_(p), o_(o), ex_(p, o, diags), sp_(ex_.sp()) {
+    // Issue 12: caps are enforced by runtime/run/decide.cpp only; the SQL
+    // refuses them rather than give a different answer.
+    for (const ir::Campaign& c : p_.campaigns)
+      if (c.cap_messages)
+        ex_.Unsupported(c.range, fmt::format("the frequency cap of campaign `{}`", c.name),
+                        "run capped campaigns with `cohort run --data DIR --ledger DIR`");
+  }
 
   std::string Lists() {
     std::string out = Header("the rows of every list") + Ctes();

@@ -27,13 +27,25 @@ struct Decisions {
   /// [segment][channel][row]: on the channel's list: eligible, consent TRUE
   /// (checked here again, whatever the engine said) and the condition TRUE.
   std::vector<std::vector<std::vector<uint8_t>>> listed;
+  // ---- issue 12: frequency caps ----
+  /// [segment][channel][row]: would be listed (consent and condition TRUE)
+  /// but its campaign's `cap` refused it; never also `listed`.
+  std::vector<std::vector<std::vector<uint8_t>>> capped;
 };
 
 /// Is the channel consent flag of `row` TRUE (present and true)?
 bool ConsentTrue(const CohortColumn& consent, int64_t row);
 
 /// Decides every row of `view` from the engine's masks in `result`. Keys are
-/// read from the schema's key column of `view`.
-void Decide(const ir::Program& program, const CohortBatchView& view, const BatchResult& result, Decisions* out);
+/// read from the schema's key column of `view`; earlier contacts (caps) from
+/// the program's contacts column; `today` dates this run's sends.
+void Decide(const ir::Program& program, const CohortBatchView& view, const BatchResult& result, Decisions* out,
+            int32_t today);
+
+/// The frequency-cap rule (docs/language.md "Frequency caps"): may a message
+/// on day `day` be added to the messages on `days` (any order) without any
+/// window of `window` consecutive days containing `day` holding more than
+/// `limit` messages?
+bool CapAdmits(const std::vector<int32_t>& days, int32_t day, uint32_t limit, uint32_t window);
 
 }  // namespace cohort

@@ -86,7 +86,7 @@ class Assembler {
   }
 
   void Add(const CohortBatchView& view, const BatchResult& res) {
-    Decide(p_, view, res, &decisions_);
+    Decide(p_, view, res, &decisions_, options_.today);
     tally_.Add(view, res, decisions_);
     if (options_.on_batch) options_.on_batch(view, res, decisions_);
     if (!options_.write_outputs) return;
@@ -335,6 +335,7 @@ ReportTally::ReportTally(const ir::Program& p, int32_t today, RunReport* report)
     cs.name = c.name;
     for (uint32_t s : c.segments) cs.priority.push_back(p.segments[s].name);
     report_->campaigns.push_back(std::move(cs));
+    report_->caps |= c.cap_messages > 0;
   }
 }
 
@@ -376,6 +377,7 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
         ++cs.eligible;
         if (d.no_consent[s][c][r]) ++cs.lacked_consent;
         else if (d.listed[s][c][r]) ++cs.listed;
+        else if (!d.capped.empty() && d.capped[s][c][r]) ++cs.capped;
         else ++cs.condition_false;
       }
     }
@@ -416,6 +418,8 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
       batches.push_back(std::move(b));
     }
     if (!reader->errors().empty()) break;
+    if (program.contacts_column != kNoColumn && options.contacts)  // issue 12: the ledger's contacts
+      for (Batch& b : batches) options.contacts->Fill(&b, program.contacts_column, program.schema->key_column());
     std::vector<BatchResult> results(batches.size());
     auto e0 = Clock::now();
     if (batches.size() == 1) {
@@ -472,7 +476,8 @@ std::string ReportToJson(const RunReport& r) {
                                 {"eligible", c.eligible},
                                 {"listed", c.listed},
                                 {"lacked_consent", c.lacked_consent},
-                                {"condition_false", c.condition_false}});
+                                {"condition_false", c.condition_false},
+                                {"capped", c.capped}});
     }
     j["segments"].push_back(std::move(sj));
   }
@@ -496,6 +501,7 @@ std::string FormatReportTable(const RunReport& r, int64_t min_cell) {
   struct Cells {
     size_t where, excluded, members, campaign, holdout;
     std::vector<std::pair<size_t, size_t>> channels;  // listed, no consent
+    std::vector<size_t> capped;                       // issue 12, when r.caps
   };
   std::vector<Cells> cells;
   for (const SegmentStats& s : r.segments) {
@@ -503,7 +509,10 @@ std::string FormatReportTable(const RunReport& r, int64_t min_cell) {
     for (int64_t e : s.exclude_removed) excluded += e;
     Cells c{t.Add(s.where_matched), t.Add(excluded), t.Add(s.members), t.Add(s.taken_by_campaign), t.Add(s.held_out), {}};
     t.AddGroup({c.excluded, c.members}, c.where);
-    for (const ChannelStats& ch : s.channels) c.channels.push_back({t.Add(ch.listed), t.Add(ch.lacked_consent)});
+    for (const ChannelStats& ch : s.channels) {
+      c.channels.push_back({t.Add(ch.listed), t.Add(ch.lacked_consent)});
+      if (r.caps) c.capped.push_back(t.Add(ch.capped));
+    }
     cells.push_back(std::move(c));
   }
   std::vector<std::vector<size_t>> takes;
@@ -515,7 +524,7 @@ std::string FormatReportTable(const RunReport& r, int64_t min_cell) {
   std::string out = fmt::format("{} records, {} events ({} unmatched), today {}, engine {}\n\n", r.records, r.list_rows,
                                 r.list_rows_unmatched, r.today, r.engine);
   out += fmt::format("{:<26} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", "segment", "where", "excluded", "members", "campaign", "holdout",
-                     "channels (listed / no consent)");
+                     r.caps ? "channels (listed / no consent / capped)" : "channels (listed / no consent)");
   auto show = [&](size_t i) { return min_cell > 0 ? t.Show(i) : std::to_string(t.value(i)); };
   for (size_t k = 0; k < r.segments.size(); ++k) {
     const SegmentStats& s = r.segments[k];
@@ -525,6 +534,7 @@ std::string FormatReportTable(const RunReport& r, int64_t min_cell) {
       if (!chans.empty()) chans += "  ";
       chans += fmt::format("{}#{} {}/{}", s.channels[j].name, s.channels[j].step, show(c.channels[j].first),
                            show(c.channels[j].second));
+      if (r.caps) chans += "/" + show(c.capped[j]);
     }
     out += fmt::format("{:<26} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", s.name, show(c.where), show(c.excluded),
                        show(c.members), show(c.campaign), show(c.holdout), chans);

@@ -1,4 +1,4 @@
-// `cohort repl [--data DIR] [--today DATE] [FILE...]`: the interactive
+// `cohort repl [--data DIR] [--ledger DIR] [--today DATE] [FILE...]`: the interactive
 // session of tools/repl/ (issue 4).
 #include <cstdlib>
 
@@ -11,11 +11,13 @@ int CmdRepl(Args& args) {
   auto data = args.Value("--data");
   auto today_s = args.Value("--today");
   auto min_cell_s = args.Value("--min-cell");
+  auto ledger_dir = args.Value("--ledger");  // issue 12: contact history
   std::vector<std::string> files = args.Positionals();
   if (!args.error().empty()) return UsageError(args.error(), "repl");
   repl::ReplOptions options;
   options.data_dir = data.value_or("");
   options.files = files;
+  options.ledger_dir = ledger_dir.value_or("");
   if (min_cell_s) {
     char* end = nullptr;
     long long v = std::strtoll(min_cell_s->c_str(), &end, 10);
