@@ -167,8 +167,9 @@ primary
 // ledger. `by` is an identifier checked by the AST builder (not reserved).
 contacted : CONTACTED (IDENT IDENT)? WITHIN LAST additive ;
 // `cap N messages per D days` ends a campaign. Its words are identifiers
-// checked by the AST builder, so `cap`, `messages`, `per` stay usable names.
-capClause : IDENT INT IDENT IDENT INT IDENT ;
+// checked by the AST builder (`message` is the clause keyword), so `cap`,
+// `messages`, `per` stay usable names.
+capClause : IDENT INT (IDENT | MESSAGE) IDENT INT IDENT ;
 
 // ---- Lexer ----------------------------------------------------------------------
 

@@ -410,7 +410,7 @@ class ErrorPhraser {
       parts.push_back("an expression");
       drop({P::NOT, P::ANY, P::ALL, P::NO, P::MINUS, P::TRUE, P::FALSE, P::INT, P::DECIMAL, P::STRING,
             P::UNTERMINATED_STRING, P::DATE, P::TIMESTAMP, P::TODAY, P::NOW, P::LPAREN, P::LBRACK, P::COUNT,
-            P::MIN, P::MAX, P::IN, P::IDENT});
+            P::MIN, P::MAX, P::IN, P::IDENT, P::CONTACTED});
     }
     if (has(P::PLUS) && has(P::STAR)) {
       parts.push_back("an operator");
@@ -456,7 +456,7 @@ class ErrorPhraser {
   static bool StartsOperand(size_t t) {
     return t == P::IDENT || t == P::INT || t == P::DECIMAL || t == P::STRING || t == P::DATE ||
            t == P::TIMESTAMP || t == P::TODAY || t == P::NOW || t == P::TRUE || t == P::FALSE ||
-           t == P::LPAREN || t == P::LBRACK;
+           t == P::LPAREN || t == P::LBRACK || t == P::CONTACTED;
   }
 
   /// The nearest default-channel token before `t`.
@@ -864,6 +864,8 @@ class AstBuilder {
   void BuildCap(P::CapClauseContext* ctx, ast::Campaign* c) {
     std::vector<antlr4::tree::TerminalNode*> w = ctx->IDENT();
     std::vector<antlr4::tree::TerminalNode*> n = ctx->INT();
+    // `message` is a keyword (the segment clause): then only 3 identifiers.
+    if (ctx->MESSAGE() != nullptr && w.size() == 3) w.insert(w.begin() + 1, ctx->MESSAGE());
     if (w.size() != 4 || n.size() != 2) return;  // ANTLR already reported the syntax error
     for (auto* t : w)
       if (IsConjured(t->getSymbol())) return;

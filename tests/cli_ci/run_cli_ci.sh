@@ -75,7 +75,7 @@ check "contacts: run without ledger" 2 $rc "$DIR/contacts_noledger.expected" "$t
 "$COHORT" report $C --data examples/data --out "$tmp/c.json" --today 2026-11-23 > "$tmp/c-report.out" 2>&1; rc=$?
 check "contacts: report without ledger" 2 $rc "$DIR/contacts_noledger.expected" "$tmp/c-report.out"
 "$COHORT" repl --data examples/data --today 2026-11-23 $C < /dev/null > "$tmp/c-repl.out" 2>&1; rc=$?
-check "contacts: repl without ledger" 2 $rc "$DIR/contacts_noledger.expected" "$tmp/c-repl.out"
+check "contacts: repl without ledger" 2 $rc "$DIR/contacts_noledger_repl.expected" "$tmp/c-repl.out"
 "$COHORT" run $C --source postgresql://nowhere.invalid/db --out "$tmp/c-out" --today 2026-11-23 > "$tmp/c-source.out" 2>&1; rc=$?
 check "contacts: run from a database" 2 $rc "$DIR/contacts_source.expected" "$tmp/c-source.out"
 "$COHORT" test tests/cli_ci/contacts > "$tmp/c-test.out" 2>&1; rc=$?
