@@ -149,6 +149,8 @@ class QueryEmitter {
     const ColumnDef& key = sc.columns[sc.key_column()];
     std::string all = "0", unmatched = "0";
     for (const ListSource& ls : sc.list_sources) {
+      const ColumnId lc = sc.FindColumn(ls.field);
+      if (lc != kNoColumn && sc.columns[lc].synthetic) continue;  // contacts come from the ledger, not a list file
       std::string t = I(TableName(ls.file));
       all += fmt::format(" + (SELECT COUNT(*) FROM {})", t);
       unmatched += fmt::format(" + (SELECT COUNT(*) FROM {} AS e WHERE NOT EXISTS (SELECT 1 FROM {} AS p WHERE p.{} = e.{}))", t,
