@@ -297,7 +297,9 @@ std::string Dump(const Program& p) {
   for (const Campaign& c : p.campaigns) {
     std::vector<std::string> names;
     for (uint32_t i : c.segments) names.push_back(i < p.segments.size() ? p.segments[i].name : "?");
-    out += fmt::format("campaign {} priority {}\n", c.name, fmt::join(names, ", "));
+    out += fmt::format("campaign {} priority {}", c.name, fmt::join(names, ", "));
+    if (c.cap_messages) out += fmt::format(" cap {} per {} days", c.cap_messages, c.cap_days);
+    out += "\n";
   }
   {
     std::vector<std::string> names;
@@ -474,6 +476,8 @@ class Verifier {
 
   bool VerifyCampaigns() {
     for (size_t c = 0; c < p_.campaigns.size(); ++c) {
+      if (p_.campaigns[c].cap_messages && p_.contacts_column == kNoColumn)
+        return Fail(fmt::format("campaign `{}` has a cap but the program has no contacts column", p_.campaigns[c].name));
       std::set<uint32_t> seen;
       for (uint32_t s : p_.campaigns[c].segments) {
         if (s >= p_.segments.size()) return Fail(fmt::format("campaign `{}` lists an unknown segment", p_.campaigns[c].name));
@@ -888,7 +892,10 @@ uint64_t Fingerprint(const Program& p) {
     h.Str(c.description);
     h.U64(c.segments.size());
     for (uint32_t s : c.segments) h.U64(s);
+    h.U64(c.cap_messages);
+    h.U64(c.cap_days);
   }
+  h.U64(p.contacts_column);
   h.U64(p.segment_order.size());
   for (uint32_t s : p.segment_order) h.U64(s);
   return h.value();

@@ -183,6 +183,9 @@ struct Campaign {
   std::string description;
   SourceRange range;
   std::vector<uint32_t> segments;
+  // ---- issue 12: frequency cap (0 = none): at most cap_messages in any cap_days consecutive days ----
+  uint32_t cap_messages = 0;
+  uint32_t cap_days = 0;
 };
 
 /// A checked program: everything an engine needs.
@@ -195,6 +198,13 @@ struct Program {
   std::vector<Campaign> campaigns;
   /// Segment indices such that every segment comes after those it references.
   std::vector<uint32_t> segment_order;
+  // ---- issue 12: contact history ----
+  /// The synthetic `__contacts` list column (core/contacts.h) when the program
+  /// reads contact history (`contacted`) or has a frequency cap; the run
+  /// pipeline fills it from the ledger. kNoColumn otherwise.
+  ColumnId contacts_column = kNoColumn;
+  /// Where contact history is first used (for "needs --ledger" errors).
+  SourceRange contacts_use;
 
   const Expr& expr(ExprId id) const { return exprs[id]; }
   ExprId Add(Expr e) {

@@ -26,6 +26,9 @@ struct ColumnDef {
   bool sensitive = false;    ///< this field or a parent is sensitive
   bool may_be_absent = false;  ///< `if present` (here or on a parent record): the header may lack the column
   const FieldDef* field = nullptr;  ///< the declaring field (owned by the schema)
+  /// Not read from data: filled by the run pipeline (the `__contacts` column
+  /// of core/contacts.h). Loaders give every record an empty list.
+  bool synthetic = false;
 };
 
 /// A channel and the boolean field holding its consent flag.

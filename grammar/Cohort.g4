@@ -66,7 +66,7 @@ goalClause
   | GOAL ANY IDENT IN additive WHERE expr WITHIN additive        # goalAny
   ;
 
-campaignDecl : CAMPAIGN IDENT string_? PRIORITY IDENT (COMMA IDENT)* ;
+campaignDecl : CAMPAIGN IDENT string_? PRIORITY IDENT (COMMA IDENT)* capClause? ;
 
 // ---- Tests (README "Cohort in CI") -----------------------------------------------
 // `test "name" { today D  given {..}  record P {..}  expect ... }`. Only `test`
@@ -151,6 +151,7 @@ fieldName
   | OR | NOT | ANY | ALL | NO | IN | IS | MISSING | PRESENT | WITHIN | LAST
   | NEXT | BEFORE | COUNT | MIN | MAX | FOR | TODAY | NOW | TRUE | FALSE | TEST
   | VARIANT | GOAL
+  | CONTACTED
   ;
 
 primary
@@ -171,7 +172,17 @@ primary
   | IN SEGMENT IDENT                                              # inSegment
   | IDENT LPAREN (expr (COMMA expr)*)? RPAREN                     # callExpr
   | IDENT                                                         # nameExpr
+  | contacted                                                     # contactedExpr
   ;
+
+// ---- Contact history and frequency caps (issue 12) -------------------------------
+// `contacted [by C] within last N days`: a bool primary, read from the contact
+// ledger. `by` is an identifier checked by the AST builder (not reserved).
+contacted : CONTACTED (IDENT IDENT)? WITHIN LAST additive ;
+// `cap N messages per D days` ends a campaign. Its words are identifiers
+// checked by the AST builder (`message` is the clause keyword), so `cap`,
+// `messages`, `per` stay usable names.
+capClause : IDENT INT (IDENT | MESSAGE) IDENT INT IDENT ;
 
 // ---- Lexer ----------------------------------------------------------------------
 
@@ -217,6 +228,7 @@ TEST     : 'test' ;
 // Outcomes (issue 12)
 VARIANT  : 'variant' ;
 GOAL     : 'goal' ;
+CONTACTED : 'contacted' ;  // issue 12: contact history
 
 EQ      : '==' ;
 NE      : '!=' ;

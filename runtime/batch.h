@@ -189,6 +189,11 @@ class Batch {
   /// file): View() hands `view` to kernels as is, without copying. Its
   /// buffers (and children) must live as long as the batch: see KeepAlive.
   void SetExternal(ColumnId id, const CohortColumn& view);
+  /// Makes column `id` owned again after SetExternal (its ColumnData is what
+  /// View() shows): the run pipeline refills the contacts column this way.
+  void ClearExternal(ColumnId id) {
+    if (id < external_set_.size()) external_set_[id] = 0;
+  }
   /// Keeps `owner` alive as long as the batch (what external views point into).
   void KeepAlive(std::shared_ptr<const void> owner) { owners_.push_back(std::move(owner)); }
 

@@ -40,6 +40,8 @@ enum class ExprKind {
   kInSegment,    ///< in segment text
   kParen,        ///< (args[0]) — kept for formatting and ranges
   kError,        ///< placeholder after a syntax error
+  // ---- issue 12: contact history ----
+  kContacted,    ///< `contacted [by text] within last args[0]` (text: channel or "", text_range)
 };
 
 /// Operators of kUnary and kBinary.
@@ -159,6 +161,11 @@ struct Campaign {
   SourceRange range;
   std::string description;
   std::vector<Named> priority;
+  // ---- issue 12: frequency cap `cap N messages per D days` ----
+  std::optional<Named> cap;     ///< present when written; name = the clause as written, range = the clause
+  int64_t cap_messages = 0;     ///< N
+  int64_t cap_days = 0;         ///< D (in days; `weeks` are multiplied out)
+  SourceRange cap_messages_range, cap_days_range;
 };
 
 /// `use Patient` or `use "path.schema"`.

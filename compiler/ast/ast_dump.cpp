@@ -113,6 +113,11 @@ void DumpExpr(const Expr* e, std::string& out) {
       out += ')';
       return;
     case ExprKind::kError: out += "<error>"; return;
+    case ExprKind::kContacted:
+      out += e->text.empty() ? std::string("(contacted ") : "(contacted-by " + e->text + ' ';
+      DumpExpr(e->args.empty() ? nullptr : e->args[0].get(), out);
+      out += ')';
+      return;
   }
   out += "<?>";
 }
@@ -316,7 +321,9 @@ std::string Dump(const Module& m) {
         if (!c.description.empty()) out += ' ' + QuoteForDump(c.description);
         out += " (priority";
         for (const auto& p : c.priority) out += ' ' + p.name;
-        out += "))\n";
+        out += ')';
+        if (c.cap) out += fmt::format(" (cap {} {})", c.cap_messages, c.cap_days);
+        out += ")\n";
         break;
       }
       case Module::DeclKind::kTest: DumpTest(m.tests.at(index), out); break;

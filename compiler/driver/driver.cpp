@@ -283,3 +283,30 @@ std::string DiagnosticsToJson(const std::vector<const CompileResult*>& results) 
 }
 
 }  // namespace cohort
+
+namespace cohort {
+
+std::optional<Diagnostic> LedgerDiagnostic(const CompileResult& r, bool has_ledger, bool from_source) {
+  if (!r.program || r.program->contacts_column == kNoColumn) return std::nullopt;
+  if (has_ledger && !from_source) return std::nullopt;
+  const SourceRange at = r.program->contacts_use;
+  std::string what = "contact history";
+  if (r.sources && at.valid() && at.file <= r.sources->size()) {
+    const std::string& text = r.sources->Get(at.file).text();
+    if (at.end <= text.size() && at.begin < at.end) {
+      what = text.substr(at.begin, at.end - at.begin);
+      for (char& c : what)
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+      what = "`" + what + "`";
+    }
+  }
+  DiagnosticBag bag;
+  if (from_source)
+    bag.Emit(DiagKind::LedgerNeedsData, at, what,
+             "run it with `--data DIR --ledger DIR`; uploading the ledger to the database is not supported yet");
+  else
+    bag.Emit(DiagKind::LedgerRequired, at, what);
+  return bag.all().front();
+}
+
+}  // namespace cohort

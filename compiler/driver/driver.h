@@ -89,3 +89,13 @@ std::string SubjectOfTestFile(const std::string& test_file);
 std::string DiagnosticsToJson(const std::vector<const CompileResult*>& results);
 
 }  // namespace cohort
+
+namespace cohort {
+
+/// Issue 12: a program that reads contact history (`contacted`, a campaign
+/// `cap`) needs the contact ledger: E0702 without one, E0703 when records
+/// come from a `--source` database (the ledger works with `--data` only).
+/// Returns the error located at the first use, or nullopt when the run can go on.
+std::optional<Diagnostic> LedgerDiagnostic(const CompileResult& r, bool has_ledger, bool from_source);
+
+}  // namespace cohort

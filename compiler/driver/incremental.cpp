@@ -64,6 +64,12 @@ class Shifter {
   ast::Campaign Clone(const ast::Campaign& c) const {
     ast::Campaign out{c.name, R(c.name_range), R(c.range), c.description, c.priority};
     for (auto& p : out.priority) Shift(p);
+    out.cap = c.cap;  // issue 12: the frequency cap
+    Shift(out.cap);
+    out.cap_messages = c.cap_messages;
+    out.cap_days = c.cap_days;
+    out.cap_messages_range = R(c.cap_messages_range);
+    out.cap_days_range = R(c.cap_days_range);
     return out;
   }
   ast::Segment Clone(const ast::Segment& s) const {

@@ -165,6 +165,8 @@ class Formatter {
       }
       case ExprKind::kInSegment: return "in segment " + e->text;
       case ExprKind::kParen: return "(" + arg(0) + ")";
+      case ExprKind::kContacted:
+        return std::string("contacted ") + (e->text.empty() ? "" : "by " + e->text + " ") + "within last " + arg(0);
     }
     return std::string(Src(e->range));
   }
@@ -388,6 +390,10 @@ class Formatter {
       line.e = p.range.end;
     }
     out.push_back(std::move(line));
+    if (c.cap)  // issue 12: the frequency cap, on its own line
+      out.push_back(Line{fmt::format("  cap {} message{} per {} day{}", c.cap_messages, c.cap_messages == 1 ? "" : "s",
+                                     c.cap_days, c.cap_days == 1 ? "" : "s"), c.cap->range.begin,
+                         c.cap->range.end, {}, {}});
   }
 
   // ---- comments ----

@@ -410,7 +410,7 @@ class ErrorPhraser {
       parts.push_back("an expression");
       drop({P::NOT, P::ANY, P::ALL, P::NO, P::MINUS, P::TRUE, P::FALSE, P::INT, P::DECIMAL, P::STRING,
             P::UNTERMINATED_STRING, P::DATE, P::TIMESTAMP, P::TODAY, P::NOW, P::LPAREN, P::LBRACK, P::COUNT,
-            P::MIN, P::MAX, P::IN, P::IDENT});
+            P::MIN, P::MAX, P::IN, P::IDENT, P::CONTACTED});
     }
     if (has(P::PLUS) && has(P::STAR)) {
       parts.push_back("an operator");
@@ -456,7 +456,7 @@ class ErrorPhraser {
   static bool StartsOperand(size_t t) {
     return t == P::IDENT || t == P::INT || t == P::DECIMAL || t == P::STRING || t == P::DATE ||
            t == P::TIMESTAMP || t == P::TODAY || t == P::NOW || t == P::TRUE || t == P::FALSE ||
-           t == P::LPAREN || t == P::LBRACK;
+           t == P::LPAREN || t == P::LBRACK || t == P::CONTACTED;
   }
 
   /// The nearest default-channel token before `t`.
@@ -906,8 +906,49 @@ class AstBuilder {
         c.priority.push_back(ast::Named{Name(idents[i]), Tok(idents[i])});
       }
     }
+    if (ctx->capClause() != nullptr) BuildCap(ctx->capClause(), &c);
     m.order.emplace_back(ast::Module::DeclKind::kCampaign, m.campaigns.size());
     m.campaigns.push_back(std::move(c));
+  }
+
+  // ---- issue 12: contact history and frequency caps ----
+
+  /// `cap N message(s) per D day(s)`: the words are identifiers checked here.
+  void BuildCap(P::CapClauseContext* ctx, ast::Campaign* c) {
+    std::vector<antlr4::tree::TerminalNode*> w = ctx->IDENT();
+    std::vector<antlr4::tree::TerminalNode*> n = ctx->INT();
+    // `message` is a keyword (the segment clause): then only 3 identifiers.
+    if (ctx->MESSAGE() != nullptr && w.size() == 3) w.insert(w.begin() + 1, ctx->MESSAGE());
+    if (w.size() != 4 || n.size() != 2) return;  // ANTLR already reported the syntax error
+    for (auto* t : w)
+      if (IsConjured(t->getSymbol())) return;
+    for (auto* t : n)
+      if (IsConjured(t->getSymbol())) return;
+    auto one_of = [&](antlr4::tree::TerminalNode* t, std::string_view a, std::string_view b, std::string_view what) {
+      return Name(t) == a || Word(t, b, what);
+    };
+    if (!Word(w[0], "cap", "or `,` after the segment names")) return;
+    if (!one_of(w[1], "message", "messages", "after the number of messages of `cap`")) return;
+    if (!Word(w[2], "per", "in `cap N messages per D days`")) return;
+    if (!one_of(w[3], "day", "days", "after the window of `cap` (a number of days)")) return;
+    c->cap = ast::Named{"cap", CtxRange(ctx)};
+    c->cap_messages = ParseInt(n[0]);
+    c->cap_days = ParseInt(n[1]);
+    c->cap_messages_range = Tok(n[0]);
+    c->cap_days_range = Tok(n[1]);
+  }
+
+  /// `contacted [by C] within last N days`.
+  ExprPtr BuildContacted(P::ContactedContext* ctx, SourceRange r) {
+    auto e = Make(ast::ExprKind::kContacted, r);
+    std::vector<antlr4::tree::TerminalNode*> w = ctx->IDENT();
+    if (w.size() == 2 && !IsConjured(w[1]->getSymbol())) {
+      Word(w[0], "by", "or `within` after `contacted`");
+      e->text = Name(w[1]);
+      e->text_range = Tok(w[1]);
+    }
+    e->args.push_back(ctx->additive() ? BuildAdditive(ctx->additive()) : Missing(r));
+    return e;
   }
 
   // ---- expressions ----
@@ -1154,6 +1195,9 @@ class AstBuilder {
       e->text_range = Tok(c->IDENT());
       for (P::ExprContext* x : c->expr()) e->args.push_back(BuildExpr(x));
       return e;
+    }
+    if (auto* ce = dynamic_cast<P::ContactedExprContext*>(ctx)) {
+      return ce->contacted() ? BuildContacted(ce->contacted(), r) : ErrorExpr(r);
     }
     if (auto* n = dynamic_cast<P::NameExprContext*>(ctx)) {
       if (IsConjured(n->IDENT() ? n->IDENT()->getSymbol() : nullptr)) return ErrorExpr(r);

@@ -78,6 +78,7 @@ std::shared_ptr<ir::Program> Checker::Run() {
       if (c.condition == ir::kNoExpr) return nullptr;
   }
   OrderSegments();
+  FinishContacts();
   return p_;
 }
 

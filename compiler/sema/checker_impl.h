@@ -195,6 +195,16 @@ class Checker {
   void OrderSegments();
   void CheckCampaigns();
 
+  // ---- contacts.cpp (issue 12: contact history and frequency caps) ----
+  /// `contacted [by C] within last N days` as `any` over the contacts column.
+  Checked CheckContacted(const ast::Expr& e, const Ctx& ctx);
+  /// Checks a campaign's `cap` into `out` (E0703 on a bad number).
+  void CheckCap(const ast::Campaign& c, ir::Campaign& out);
+  /// The contacts column (appended to the schema at the end of Run), noting the first use.
+  ColumnId UseContacts(SourceRange use);
+  /// Appends the contacts column to the program's schema when it was used.
+  void FinishContacts();
+
   const ast::Module& m_;
   std::shared_ptr<const Schema> schema_;
   const SourceManager& sm_;
@@ -213,6 +223,7 @@ class Checker {
   // Governance memo: 0 = not computed, 1 = in progress, 2 = done.
   std::vector<uint8_t> define_sens_state_, segment_sens_state_;
   std::vector<std::optional<SensitivePath>> define_sens_, segment_sens_;
+  SourceRange contacts_use_;  ///< first use of contact history (invalid: unused)
 };
 
 /// Spelling of an ast::Op for messages.

@@ -94,6 +94,7 @@ Checked Checker::CheckExpr(const ast::Expr& e, const Ctx& ctx) {
       if (e.args.empty() || !e.args[0]) return Error();
       return CheckExpr(*e.args[0], ctx);
     case ast::ExprKind::kError: return Error();
+    case ast::ExprKind::kContacted: return CheckContacted(e, ctx);
   }
   return Error();
 }

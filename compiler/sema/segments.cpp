@@ -140,6 +140,7 @@ void Checker::CheckCampaigns() {
       seg.campaign = static_cast<int32_t>(ci);
       out.segments.push_back(s);
     }
+    if (c.cap) CheckCap(c, out);
     p_->campaigns.push_back(std::move(out));
   }
 }

@@ -1,5 +1,7 @@
 #include "compiler/sema/tests.h"
 
+#include "core/contacts.h"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -127,6 +129,14 @@ class FixtureBuilder {
   bool ApplyPath(const std::string& path, SourceRange range, const FV& v, std::vector<test::Cell>& cells,
                  std::vector<bool>* set) {
     ColumnId col = schema_.FindColumn(path);
+    if (path == "contacted") {  // issue 12: earlier contacts, `[{channel: "sms", send_on: 2026-11-20}]`
+      col = schema_.FindColumn(kContactsPath);
+      if (col == kNoColumn) {
+        diags_.Emit(DiagKind::InvalidTest, range,
+                    "`contacted` lists earlier contacts, but nothing in this program reads contact history");
+        return false;
+      }
+    }
     if (col == kNoColumn) {
       // A nested record written as `consent: { sms: true }` or set `missing` as a whole.
       std::string prefix = path + ".";

@@ -33,7 +33,14 @@ struct Names {
 class QueryEmitter {
  public:
   QueryEmitter(const ir::Program& p, const SqlOptions& o, DiagnosticBag* diags)
-      : p_(p), o_(o), ex_(p, o, diags), sp_(ex_.sp()) {}
+      : p_(p), o_(o), ex_(p, o, diags), sp_(ex_.sp()) {
+    // Issue 12: caps are enforced by runtime/run/decide.cpp only; the SQL
+    // refuses them rather than give a different answer.
+    for (const ir::Campaign& c : p_.campaigns)
+      if (c.cap_messages)
+        ex_.Unsupported(c.range, fmt::format("the frequency cap of campaign `{}`", c.name),
+                        "run capped campaigns with `cohort run --data DIR --ledger DIR`");
+  }
 
   std::string Lists() {
     std::string out = Header("the rows of every list") + Ctes();
@@ -154,6 +161,8 @@ class QueryEmitter {
     const ColumnDef& key = sc.columns[sc.key_column()];
     std::string all = "0", unmatched = "0";
     for (const ListSource& ls : sc.list_sources) {
+      const ColumnId lc = sc.FindColumn(ls.field);
+      if (lc != kNoColumn && sc.columns[lc].synthetic) continue;  // contacts come from the ledger, not a list file
       std::string t = I(TableName(ls.file));
       all += fmt::format(" + (SELECT COUNT(*) FROM {})", t);
       unmatched += fmt::format(" + (SELECT COUNT(*) FROM {} AS e WHERE NOT EXISTS (SELECT 1 FROM {} AS p WHERE p.{} = e.{}))", t,

@@ -263,7 +263,7 @@ void FunnelCounts(const Attrition& a, size_t nsteps, std::vector<int64_t>* enter
     removed->push_back(c.no_consent);
     unknown->push_back(0);
     entering->push_back(c.eligible - c.no_consent);
-    removed->push_back(c.condition_not_true);
+    removed->push_back(c.condition_not_true + c.capped);  // issue 12: the funnel counts capped rows at this last step
     unknown->push_back(0);
   }
 }

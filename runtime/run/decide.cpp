@@ -1,5 +1,8 @@
 #include "runtime/run/decide.h"
 
+#include <algorithm>
+
+#include "core/dates.h"
 #include "core/md5.h"
 
 namespace cohort {
@@ -19,7 +22,81 @@ bool ConsentTrue(const CohortColumn& c, int64_t row) {
   return IsValid(c, row) && GetBit(static_cast<const uint8_t*>(c.values), row);
 }
 
-void Decide(const ir::Program& p, const CohortBatchView& view, const BatchResult& res, Decisions* o) {
+namespace {
+
+/// Applies every campaign `cap` to the rows `o->listed` holds (issue 12).
+/// Per row, the messages already counted are the ledger's (the contacts
+/// column) plus this run's rows of segments no cap governs; then capped
+/// campaigns admit their rows in declaration order, each in priority order
+/// then step order, every admitted row counting for the next.
+void ApplyCaps(const ir::Program& p, const CohortBatchView& view, int32_t today, Decisions* o) {
+  const size_t segments = p.segments.size();
+  o->capped.resize(segments);
+  for (size_t s = 0; s < segments; ++s)
+    o->capped[s].assign(p.segments[s].channels.size(), std::vector<uint8_t>(static_cast<size_t>(view.num_rows), 0));
+  auto capped_campaign = [&](size_t s) {
+    int32_t c = p.segments[s].campaign;
+    return c >= 0 && p.campaigns[static_cast<size_t>(c)].cap_messages > 0;
+  };
+  bool any_cap = false;
+  for (const ir::Campaign& c : p.campaigns) any_cap |= c.cap_messages > 0;
+  if (!any_cap || p.contacts_column == kNoColumn) return;
+  std::vector<std::vector<int32_t>> send_on(segments);
+  for (size_t s = 0; s < segments; ++s)
+    for (const ir::Channel& ch : p.segments[s].channels) send_on[s].push_back(AddDuration(today, ch.after, +1));
+  const CohortColumn& contacts = view.columns[p.contacts_column];
+  const int32_t* ledger_days =
+      contacts.num_children > 1 ? static_cast<const int32_t*>(contacts.children[1].values) : nullptr;
+  std::vector<int32_t> days;
+  for (int64_t r = 0; r < view.num_rows; ++r) {
+    days.clear();
+    if (ledger_days)
+      for (int32_t k = contacts.offsets[r]; k < contacts.offsets[r + 1]; ++k) days.push_back(ledger_days[k]);
+    for (size_t s = 0; s < segments; ++s) {
+      if (capped_campaign(s)) continue;
+      for (size_t c = 0; c < send_on[s].size(); ++c)
+        if (o->listed[s][c][r]) days.push_back(send_on[s][c]);
+    }
+    for (const ir::Campaign& camp : p.campaigns) {
+      if (!camp.cap_messages) continue;
+      for (uint32_t s : camp.segments) {
+        for (size_t c = 0; c < send_on[s].size(); ++c) {
+          if (!o->listed[s][c][r]) continue;
+          if (CapAdmits(days, send_on[s][c], camp.cap_messages, camp.cap_days)) {
+            days.push_back(send_on[s][c]);
+          } else {
+            o->listed[s][c][r] = 0;
+            o->capped[s][c][r] = 1;
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+bool CapAdmits(const std::vector<int32_t>& days, int32_t day, uint32_t limit, uint32_t window) {
+  // Windows [w, w + window - 1] containing `day` start at w in [first, day].
+  // The count in a window only grows where a message enters at its right
+  // edge (w = d - window + 1), so those starts and `first` are the only
+  // candidates for the maximum: O(n^2) in the row's messages, not in days.
+  const int64_t first = int64_t{day} - window + 1;
+  auto count = [&](int64_t w) {
+    uint32_t n = 1;  // the new message
+    for (int32_t d : days)
+      if (d >= w && d <= w + window - 1) ++n;
+    return n;
+  };
+  if (count(first) > limit) return false;
+  for (int32_t d : days) {
+    int64_t w = int64_t{d} - window + 1;
+    if (w > first && w <= day && count(w) > limit) return false;
+  }
+  return true;
+}
+
+void Decide(const ir::Program& p, const CohortBatchView& view, const BatchResult& res, Decisions* o, int32_t today) {
   const int64_t n = view.num_rows;
   const size_t segments = p.segments.size();
   o->owner.assign(p.campaigns.size(), std::vector<int32_t>(n, -1));
@@ -64,6 +141,7 @@ void Decide(const ir::Program& p, const CohortBatchView& view, const BatchResult
       }
     }
   }
+  ApplyCaps(p, view, today, o);
 }
 
 }  // namespace cohort

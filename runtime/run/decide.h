@@ -32,6 +32,10 @@ struct Decisions {
   /// a member neither taken nor held out, else -1; empty rows when the
   /// segment has no variants.
   std::vector<std::vector<int16_t>> variant;
+  // ---- issue 12: frequency caps ----
+  /// [segment][channel][row]: would be listed (consent and condition TRUE)
+  /// but its campaign's `cap` refused it; never also `listed`.
+  std::vector<std::vector<std::vector<uint8_t>>> capped;
 };
 
 /// The variant of `key` in `segment` (issue 12): the first variant whose
@@ -42,7 +46,15 @@ int VariantIndex(const ir::Segment& segment, std::string_view key);
 bool ConsentTrue(const CohortColumn& consent, int64_t row);
 
 /// Decides every row of `view` from the engine's masks in `result`. Keys are
-/// read from the schema's key column of `view`.
-void Decide(const ir::Program& program, const CohortBatchView& view, const BatchResult& result, Decisions* out);
+/// read from the schema's key column of `view`; earlier contacts (caps) from
+/// the program's contacts column; `today` dates this run's sends.
+void Decide(const ir::Program& program, const CohortBatchView& view, const BatchResult& result, Decisions* out,
+            int32_t today);
+
+/// The frequency-cap rule (docs/language.md "Frequency caps"): may a message
+/// on day `day` be added to the messages on `days` (any order) without any
+/// window of `window` consecutive days containing `day` holding more than
+/// `limit` messages?
+bool CapAdmits(const std::vector<int32_t>& days, int32_t day, uint32_t limit, uint32_t window);
 
 }  // namespace cohort

@@ -83,6 +83,7 @@ SegmentExplanation ExplainSegment(const ir::Program& p, uint32_t s, const Cohort
       if (e.decided_by[r] >= 0) row.outcome = ChannelOutcome::kNotEligible;
       else if (d.no_consent[s][c][r]) row.outcome = ChannelOutcome::kNoConsent;
       else if (d.listed[s][c][r]) row.outcome = ChannelOutcome::kListed;
+      else if (!d.capped.empty() && d.capped[s][c][r]) row.outcome = ChannelOutcome::kCapped;
       else row.outcome = ChannelOutcome::kConditionNotTrue;
     }
   }
@@ -94,7 +95,7 @@ SegmentExplanation ExplainWithInterpreter(const interp::Interpreter& interp, uin
   BatchResult result;
   interp.Evaluate(view, ctx, &result);
   Decisions decisions;
-  Decide(interp.program(), view, result, &decisions);
+  Decide(interp.program(), view, result, &decisions, ctx.today);
   interp::Session session(interp, view, ctx);
   return ExplainSegment(interp.program(), s, view, session, decisions, ctx.today);
 }
@@ -151,6 +152,7 @@ void Attrition::AddRow(const SegmentExplanation& e, int64_t r) {
       case ChannelOutcome::kListed: ++cc.listed; break;
       case ChannelOutcome::kNoConsent: ++cc.no_consent; break;
       case ChannelOutcome::kConditionNotTrue: ++cc.condition_not_true; break;
+      case ChannelOutcome::kCapped: ++cc.capped; break;
       case ChannelOutcome::kNotEligible: break;
     }
   }

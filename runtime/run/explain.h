@@ -7,7 +7,7 @@
 //
 //   interp::Session s(interp, view, ctx);
 //   BatchResult res;  interp.Evaluate(view, ctx, &res);
-//   Decisions d;      Decide(program, view, res, &d);
+//   Decisions d;      Decide(program, view, res, &d, today);
 //   SegmentExplanation e = ExplainSegment(program, k, view, s, d, ctx.today);
 //   RecordExplanation why = e.Record(row);       // verdict + deciding step
 //   Attrition a(e.steps, seg.channels.size());  a.Add(e);
@@ -53,6 +53,7 @@ enum class ChannelOutcome : uint8_t {
   kNoConsent,        ///< the consent flag is not TRUE (FALSE or missing)
   kConditionNotTrue, ///< consent TRUE, the rest of the condition not TRUE
   kListed,           ///< on the channel's list
+  kCapped,           ///< issue 12: consent and condition TRUE, refused by the campaign's frequency cap
 };
 
 /// Where a record ends up in one segment.
@@ -126,6 +127,7 @@ struct ChannelCount {
   int64_t listed = 0;
   int64_t no_consent = 0;
   int64_t condition_not_true = 0;
+  int64_t capped = 0;  ///< issue 12: refused by the campaign's frequency cap
 };
 
 /// The attrition table of one segment (`.explain`): rows removed and

@@ -157,7 +157,7 @@ class Assembler {
   }
 
   void Add(const CohortBatchView& view, const BatchResult& res) {
-    Decide(p_, view, res, &decisions_);
+    Decide(p_, view, res, &decisions_, options_.today);
     tally_.Add(view, res, decisions_);
     if (options_.on_batch) options_.on_batch(view, res, decisions_);
     if (!options_.write_outputs) return;
@@ -457,6 +457,7 @@ ReportTally::ReportTally(const ir::Program& p, int32_t today, RunReport* report)
     cs.name = c.name;
     for (uint32_t s : c.segments) cs.priority.push_back(p.segments[s].name);
     report_->campaigns.push_back(std::move(cs));
+    report_->caps |= c.cap_messages > 0;
   }
 }
 
@@ -484,7 +485,8 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
   struct Chan {
     const uint8_t* no_consent;
     const uint8_t* listed;
-    int64_t eligible = 0, lacked = 0, listed_n = 0, cond_false = 0;
+    const uint8_t* capped;  ///< null when no campaign has a cap
+    int64_t eligible = 0, lacked = 0, listed_n = 0, capped_n = 0, cond_false = 0;
   };
   std::vector<Chan> chans;
   for (size_t s = 0; s < p_.segments.size(); ++s) {
@@ -499,7 +501,8 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
     for (const auto& e : sr.excludes) excludes.push_back(e.data());
     removed.assign(excludes.size(), 0);
     chans.clear();
-    for (size_t c = 0; c < seg.channels.size(); ++c) chans.push_back({d.no_consent[s][c].data(), d.listed[s][c].data()});
+    for (size_t c = 0; c < seg.channels.size(); ++c)
+      chans.push_back({d.no_consent[s][c].data(), d.listed[s][c].data(), d.capped.empty() ? nullptr : d.capped[s][c].data()});
     int64_t where_matched = 0, members = 0, taken_n = 0, held_n = 0;
     for (int64_t r = 0; r < n; ++r) {
       if (!where[r]) continue;
@@ -524,6 +527,7 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
         ++ch.eligible;
         if (ch.no_consent[r]) ++ch.lacked;
         else if (ch.listed[r]) ++ch.listed_n;
+        else if (ch.capped && ch.capped[r]) ++ch.capped_n;
         else ++ch.cond_false;
       }
     }
@@ -537,6 +541,7 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
       cs.eligible += chans[c].eligible;
       cs.lacked_consent += chans[c].lacked;
       cs.listed += chans[c].listed_n;
+      cs.capped += chans[c].capped_n;
       cs.condition_false += chans[c].cond_false;
     }
   }
@@ -577,6 +582,8 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
       batches.push_back(std::move(b));
     }
     if (!reader->errors().empty()) break;
+    if (program.contacts_column != kNoColumn && options.contacts)  // issue 12: the ledger's contacts
+      for (Batch& b : batches) options.contacts->Fill(&b, program.contacts_column, program.schema->key_column());
     results.resize(batches.size());
     auto e0 = Clock::now();
     if (batches.size() == 1) {
@@ -633,7 +640,8 @@ std::string ReportToJson(const RunReport& r) {
                                 {"eligible", c.eligible},
                                 {"listed", c.listed},
                                 {"lacked_consent", c.lacked_consent},
-                                {"condition_false", c.condition_false}});
+                                {"condition_false", c.condition_false},
+                                {"capped", c.capped}});
     }
     j["segments"].push_back(std::move(sj));
   }
@@ -657,6 +665,7 @@ std::string FormatReportTable(const RunReport& r, int64_t min_cell) {
   struct Cells {
     size_t where, excluded, members, campaign, holdout;
     std::vector<std::pair<size_t, size_t>> channels;  // listed, no consent
+    std::vector<size_t> capped;                       // issue 12, when r.caps
   };
   std::vector<Cells> cells;
   for (const SegmentStats& s : r.segments) {
@@ -664,7 +673,10 @@ std::string FormatReportTable(const RunReport& r, int64_t min_cell) {
     for (int64_t e : s.exclude_removed) excluded += e;
     Cells c{t.Add(s.where_matched), t.Add(excluded), t.Add(s.members), t.Add(s.taken_by_campaign), t.Add(s.held_out), {}};
     t.AddGroup({c.excluded, c.members}, c.where);
-    for (const ChannelStats& ch : s.channels) c.channels.push_back({t.Add(ch.listed), t.Add(ch.lacked_consent)});
+    for (const ChannelStats& ch : s.channels) {
+      c.channels.push_back({t.Add(ch.listed), t.Add(ch.lacked_consent)});
+      if (r.caps) c.capped.push_back(t.Add(ch.capped));
+    }
     cells.push_back(std::move(c));
   }
   std::vector<std::vector<size_t>> takes;
@@ -676,7 +688,7 @@ std::string FormatReportTable(const RunReport& r, int64_t min_cell) {
   std::string out = fmt::format("{} records, {} events ({} unmatched), today {}, engine {}\n\n", r.records, r.list_rows,
                                 r.list_rows_unmatched, r.today, r.engine);
   out += fmt::format("{:<26} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", "segment", "where", "excluded", "members", "campaign", "holdout",
-                     "channels (listed / no consent)");
+                     r.caps ? "channels (listed / no consent / capped)" : "channels (listed / no consent)");
   auto show = [&](size_t i) { return min_cell > 0 ? t.Show(i) : std::to_string(t.value(i)); };
   for (size_t k = 0; k < r.segments.size(); ++k) {
     const SegmentStats& s = r.segments[k];
@@ -686,6 +698,7 @@ std::string FormatReportTable(const RunReport& r, int64_t min_cell) {
       if (!chans.empty()) chans += "  ";
       chans += fmt::format("{}#{} {}/{}", s.channels[j].name, s.channels[j].step, show(c.channels[j].first),
                            show(c.channels[j].second));
+      if (r.caps) chans += "/" + show(c.capped[j]);
     }
     out += fmt::format("{:<26} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", s.name, show(c.where), show(c.excluded),
                        show(c.members), show(c.campaign), show(c.holdout), chans);

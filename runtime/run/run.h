@@ -14,6 +14,7 @@
 #include "core/ir.h"
 #include "runtime/engine.h"
 #include "runtime/loader.h"
+#include "runtime/measure/contacts.h"
 #include "runtime/run/decide.h"
 
 namespace cohort {
@@ -32,6 +33,9 @@ struct RunOptions {
   /// shared decisions (reports observe the one pipeline instead of copying it).
   std::function<void(const CohortBatchView&, const BatchResult&, const Decisions&)> on_batch;
   bool strict_data = false;     ///< header columns the schema does not know are errors
+  /// Issue 12: earlier contacts from the ledger; the program's contacts
+  /// column is filled from it per batch (required when the program has one).
+  const measure::ContactIndex* contacts = nullptr;
 };
 
 /// Counters of one channel step.
@@ -43,6 +47,7 @@ struct ChannelStats {
   int64_t listed = 0;           ///< rows written to the list
   int64_t lacked_consent = 0;   ///< eligible but consent flag not TRUE
   int64_t condition_false = 0;  ///< consent TRUE but the rest of the condition not TRUE
+  int64_t capped = 0;           ///< issue 12: would be listed, refused by the campaign's frequency cap
 };
 
 /// Counters of one segment (attrition in clause order).
@@ -74,6 +79,7 @@ struct RunReport {
   int64_t list_rows_unmatched = 0;
   std::vector<SegmentStats> segments;
   std::vector<CampaignStats> campaigns;
+  bool caps = false;  ///< issue 12: a campaign has a frequency cap (tables show `capped`)
   double load_seconds = 0;
   double eval_seconds = 0;
   double total_seconds = 0;

@@ -120,7 +120,7 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
     BatchResult reference;
     interp.Evaluate(view, ctx, &reference);
     Decisions reference_decisions;
-    Decide(p, view, reference, &reference_decisions);
+    Decide(p, view, reference, &reference_decisions, ctx.today);
     std::vector<std::optional<SegmentExplanation>> explained(p.segments.size());
     auto explain = [&](uint32_t s) -> const SegmentExplanation& {
       if (!explained[s]) explained[s] = ExplainSegment(p, s, view, session, reference_decisions, ctx.today);
@@ -178,7 +178,7 @@ std::vector<TestResult> RunCases(std::shared_ptr<const ir::Program> program, con
       BatchResult res;
       eng.engine->Evaluate(view, ctx, &res);
       Decisions o;  // the shared contact rules (runtime/run/decide.h)
-      Decide(p, view, res, &o);
+      Decide(p, view, res, &o, ctx.today);
       for (const test::Expect& x : tc.expects) {
         const test::Record& rec = tc.records[x.record];
         uint32_t r = x.record;

@@ -65,6 +65,58 @@ check "unreadable file" 1 $rc "$DIR/unreadable.expected" "$tmp/unreadable.out"
 "$COHORT" check tests/cli_ci/invalid_test.cohort > "$tmp/invalid_test.out" 2>&1; rc=$?
 check "invalid test" 1 $rc "$DIR/invalid_test.expected" "$tmp/invalid_test.out"
 
+# Issue 12: contact history. Without `--ledger` a program that reads it is
+# E0702 (exit 2) in run, report and repl; with `--source` it is E0703. Two
+# runs on different days: the second excludes and caps per the first's rows,
+# and an identical re-run of the second does not count itself.
+C=tests/cli_ci/contacts/contacts.cohort
+"$COHORT" run $C --data examples/data --out "$tmp/c-out" --today 2026-11-23 > "$tmp/c-noledger.out" 2>&1; rc=$?
+check "contacts: run without ledger" 2 $rc "$DIR/contacts_noledger.expected" "$tmp/c-noledger.out"
+"$COHORT" report $C --data examples/data --out "$tmp/c.json" --today 2026-11-23 > "$tmp/c-report.out" 2>&1; rc=$?
+check "contacts: report without ledger" 2 $rc "$DIR/contacts_noledger.expected" "$tmp/c-report.out"
+"$COHORT" repl --data examples/data --today 2026-11-23 $C < /dev/null > "$tmp/c-repl.out" 2>&1; rc=$?
+check "contacts: repl without ledger" 2 $rc "$DIR/contacts_noledger_repl.expected" "$tmp/c-repl.out"
+"$COHORT" run $C --source postgresql://nowhere.invalid/db --out "$tmp/c-out" --today 2026-11-23 > "$tmp/c-source.out" 2>&1; rc=$?
+check "contacts: run from a database" 2 $rc "$DIR/contacts_source.expected" "$tmp/c-source.out"
+"$COHORT" test tests/cli_ci/contacts > "$tmp/c-test.out" 2>&1; rc=$?
+check "contacts: cohort test fixtures" 0 $rc "$DIR/contacts_test.expected" "$tmp/c-test.out"
+L="$tmp/ledger"
+sum() {  # summary.json -> "Segment channel listed capped" lines
+  python3 -c "import json,sys
+for s in json.load(open(sys.argv[1]))['segments']:
+  print(s['name'], 'excluded', s['exclude_removed'], 'members', s['members'])
+  for c in s['channels']: print(' ', c['channel'], c['send_on'], 'listed', c['listed'], 'capped', c['capped'])" "$1"
+}
+{
+  "$COHORT" run $C --data examples/data --out "$tmp/c1" --today 2026-11-16 --ledger "$L" --quiet; echo "exit $?"
+  sum "$tmp/c1/summary.json"
+  "$COHORT" run $C --data examples/data --out "$tmp/c2" --today 2026-11-20 --ledger "$L" --quiet; echo "exit $?"
+  sum "$tmp/c2/summary.json"
+  "$COHORT" run $C --data examples/data --out "$tmp/c3" --today 2026-11-20 --ledger "$L" --quiet 2>&1 | sed "s#$L#LEDGER#"; echo "exit ${PIPESTATUS[0]}"
+  cmp -s "$tmp/c2/Recall/sms.csv" "$tmp/c3/Recall/sms.csv" && echo "re-run: same lists"
+  ls "$L" | wc -l | sed 's/^ */ledger files: /'
+} > "$tmp/c-ledger.out" 2>&1
+check "contacts: two runs with a ledger" 0 0 "$DIR/contacts_ledger.expected" "$tmp/c-ledger.out"
+python3 - "$tmp" <<'PY' && ft_ok "contacts: second run excludes and caps per the first" || ft_fail "contacts: second run excludes and caps per the first"
+import csv, sys, datetime
+tmp = sys.argv[1]
+def keys(p): return {r["key"] for r in csv.DictReader(open(p))}
+sms1 = keys(f"{tmp}/c1/Recall/sms.csv")
+sms2 = keys(f"{tmp}/c2/Recall/sms.csv")
+# Texted by sms 4 days before the second run: excluded from it.
+assert sms1 and not (sms1 & sms2), "a patient texted on day 1 was texted again on day 2"
+# The cap: no key has more than 2 messages in any 14 days across both runs.
+sends = {}
+for run in ("c1", "c2"):
+  for seg, ch in (("Recall", "sms"), ("Recall", "email"), ("Wellness", "sms")):
+    for r in csv.DictReader(open(f"{tmp}/{run}/{seg}/{ch}.csv")):
+      sends.setdefault(r["key"], []).append(datetime.date.fromisoformat(r["send_on"]))
+for k, days in sends.items():
+  for d in days:
+    n = sum(1 for e in days if d <= e < d + datetime.timedelta(days=14))
+    assert n <= 2, (k, sorted(days))
+PY
+
 # JSON and SARIF.
 "$COHORT" check --strict --format json tests/cli_ci/strict.cohort > "$tmp/strict.json" 2>/dev/null; rc=$?
 check "json" 1 $rc "$DIR/strict.json.expected" "$tmp/strict.json"

@@ -27,8 +27,8 @@ jobs="$WORK/duck-jobs.json"
   echo "["
   sep=""
   for d in "${dirs[@]}"; do
-    printf '%s{"ddl": "%s/ddl.duckdb.sql", "tables": {"patients": "%s/data/patients.csv", "events": "%s/data/events.csv"}, "query": "%s/lists.duckdb.sql", "summary": "%s/summary.duckdb.sql", "summary_out": "%s/summary.duckdb.tsv", "manifest": "%s/manifest.json", "out": "%s/duckdb"}\n' \
-      "$sep" "$d" "$d" "$d" "$d" "$d" "$d" "$d" "$d"
+    printf '%s{"ddl": "%s/ddl.duckdb.sql", "tables": {"patients": "%s/data/patients.csv", "events": "%s/data/events.csv", "contacts": "%s/data/contacts.csv"}, "query": "%s/lists.duckdb.sql", "summary": "%s/summary.duckdb.sql", "summary_out": "%s/summary.duckdb.tsv", "manifest": "%s/manifest.json", "out": "%s/duckdb"}\n' \
+      "$sep" "$d" "$d" "$d" "$d" "$d" "$d" "$d" "$d" "$d"
     sep=","
   done
   echo "]"
@@ -46,6 +46,8 @@ for d in "${dirs[@]}"; do
     cat "$d/ddl.postgres.sql"
     echo "\\copy patients FROM '$d/data/patients.csv' (FORMAT csv, HEADER)"
     echo "\\copy events FROM '$d/data/events.csv' (FORMAT csv, HEADER)"
+    # Issue 12: the contacts table (the ledger) when the program reads it.
+    if [ -f "$d/data/contacts.csv" ]; then echo "\\copy contacts FROM '$d/data/contacts.csv' (FORMAT csv, HEADER)"; fi
     echo "\\o $d/rows.postgres.csv"
     printf 'COPY (\n'; sed -e '$ s/;[[:space:]]*$//' "$d/lists.postgres.sql"; printf '\n) TO STDOUT (FORMAT csv, HEADER);\n'
     echo "\\o $d/summary.postgres.csv"

@@ -19,7 +19,9 @@
 
 #include "compiler/driver/driver.h"
 #include "compiler/sql/sql.h"
+#include "core/contacts.h"
 #include "core/dates.h"
+#include "runtime/measure/contacts.h"
 #include "runtime/run/run.h"
 #include "unit/jit/jit_test_util.h"
 #include "unit/jit/program_gen.h"
@@ -60,13 +62,17 @@ std::string Cell(const CohortColumn& c, const Type& t, int64_t r) {
 /// non-empty (the loader requires it) and sort differently by bytes than by
 /// any locale; a required string that is empty becomes "x" (an empty cell
 /// is missing in the layout). Some events belong to no patient.
-void WriteData(const Schema& schema, Batch& batch, std::mt19937_64& rng, const fs::path& dir) {
+void WriteData(const Schema& schema, Batch& batch, std::mt19937_64& rng, const fs::path& dir,
+               measure::ContactIndex* contacts_index) {
   static const char* kPrefixes[] = {"a", "B", "\xc3\x89", "Z", "_", "0", "b", "z,q"};
   const CohortBatchView& v = batch.View();
   std::vector<std::string> keys;
   for (int64_t r = 0; r < v.num_rows; ++r) keys.push_back(fmt::format("{}{}", kPrefixes[rng() % 8], r));
   const ColumnId key = schema.key_column();
   std::string patients, events;
+  // Issue 12: the contacts column is the ledger: contacts.csv for SQL, the
+  // same rows as a ContactIndex for the reference run.
+  std::string contacts = fmt::format("{},channel,send_on\n", kContactsKeyColumn);
   bool first = true;
   for (const ColumnDef& c : schema.columns) {
     if (c.type.kind == TypeKind::kList) continue;
@@ -81,6 +87,17 @@ void WriteData(const Schema& schema, Batch& batch, std::mt19937_64& rng, const f
     for (ColumnId id = 0; id < schema.columns.size(); ++id) {
       const ColumnDef& def = schema.columns[id];
       const CohortColumn& col = v.columns[id];
+      if (def.synthetic) {
+        for (int32_t e = col.offsets[r]; e < col.offsets[r + 1]; ++e) {
+          std::string owner = rng() % 10 == 0 ? "nobody" + std::to_string(e) : keys[static_cast<size_t>(r)];
+          std::string channel(StringAt(col.children[kContactChannelField], e));
+          int32_t send_on = static_cast<const int32_t*>(col.children[kContactSendOnField].values)[e];
+          CsvField(contacts, owner);
+          contacts += "," + channel + "," + FormatDate(send_on) + "\n";
+          contacts_index->Add(owner, {channel, send_on});
+        }
+        continue;
+      }
       if (def.type.kind == TypeKind::kList) {
         const RecordDef& rec = *def.type.record_def;
         for (int32_t e = col.offsets[r]; e < col.offsets[r + 1]; ++e) {
@@ -117,6 +134,7 @@ void WriteData(const Schema& schema, Batch& batch, std::mt19937_64& rng, const f
   fs::create_directories(dir);
   std::ofstream(dir / "patients.csv", std::ios::binary) << patients;
   std::ofstream(dir / "events.csv", std::ios::binary) << events;
+  if (schema.FindColumn(kContactsPath) != kNoColumn) std::ofstream(dir / "contacts.csv", std::ios::binary) << contacts;
 }
 
 void WriteFile(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
@@ -179,13 +197,15 @@ int main(int argc, char** argv) {
     WriteFile(dir / "program.cohort", text);
     const int64_t rows = k % 5 == 0 ? static_cast<int64_t>(rng() % 4) : 20 + static_cast<int64_t>(rng() % 120);
     auto batch = jit_test::RandomBatch(*r.program->schema, rng, rows, today);
-    WriteData(*r.program->schema, *batch, rng, dir / "data");
+    measure::ContactIndex contacts;
+    WriteData(*r.program->schema, *batch, rng, dir / "data", &contacts);
     // The reference: the interpreter through the shared run pipeline.
     auto interp = MakeInterpreter(r.program);
     RunOptions ro;
     ro.data_dir = (dir / "data").string();
     ro.out_dir = (dir / "expected").string();
     ro.today = today;
+    ro.contacts = &contacts;
     RunReport report;
     RunStatus st = Run(*r.program, *interp, ro, &report);
     if (st.code != 0) {

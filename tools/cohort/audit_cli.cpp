@@ -42,7 +42,10 @@ void AuditDataInputs(nlohmann::json& entry, const Schema& schema, const std::str
   namespace fs = std::filesystem;
   entry["inputs"] = nlohmann::json::array();
   std::vector<std::string> names{schema.records_file};
-  for (const ListSource& l : schema.list_sources) names.push_back(l.file);
+  for (const ListSource& l : schema.list_sources) {
+    const ColumnId c = schema.FindColumn(l.field);
+    if (c == kNoColumn || !schema.columns[c].synthetic) names.push_back(l.file);  // contacts: from the ledger
+  }
   for (const std::string& n : names) {
     fs::path p = fs::path(data_dir) / n;
     std::string error;

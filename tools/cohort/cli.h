@@ -52,6 +52,13 @@ namespace cohort::cli {
 /// (kExitDiagnostics, or kExitInternal for an IR verifier failure).
 int CompileForRun(const std::string& file, int32_t today, CompileResult* out);
 
+/// Issue 12: prints E0702/E0703 when the compiled program reads contact
+/// history that this run cannot give it; returns kExitUsage then, else 0.
+int CheckLedgerUse(const CompileResult& r, bool has_ledger, bool from_source);
+/// The ledger run id of compiling `r` over `data_dir` on `today` (hash of
+/// the sources, the data files and the day; runtime/measure/ledger.h).
+std::string LedgerRunIdFor(const CompileResult& r, const std::string& data_dir, int32_t today);
+
 int CmdCheck(Args& args);
 int CmdRun(Args& args);
 int CmdGen(Args& args);

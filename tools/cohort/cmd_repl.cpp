@@ -1,4 +1,4 @@
-// `cohort repl [--data DIR] [--today DATE] [FILE...]`: the interactive
+// `cohort repl [--data DIR] [--ledger DIR] [--today DATE] [FILE...]`: the interactive
 // session of tools/repl/ (issue 4).
 #include <cstdlib>
 
@@ -11,7 +11,7 @@ int CmdRepl(Args& args) {
   auto data = args.Value("--data");
   auto today_s = args.Value("--today");
   auto min_cell_s = args.Value("--min-cell");
-  auto ledger_dir = args.Value("--ledger");  // `.measure` (issue 12)
+  auto ledger_dir = args.Value("--ledger");  // issue 12: contact history and `.measure`
   std::vector<std::string> files = args.Positionals();
   if (!args.error().empty()) return UsageError(args.error(), "repl");
   repl::ReplOptions options;

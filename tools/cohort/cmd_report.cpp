@@ -82,7 +82,7 @@ int CmdReport(Args& args) {
   auto engine_name = args.Value("--engine");
   auto threads_s = args.Value("--threads");
   auto audit_path = AuditPath(args);
-  auto ledger_dir = args.Value("--ledger");  // the measurement section (issue 12)
+  auto ledger_dir = args.Value("--ledger");  // issue 12: contact history and the measurement section
   std::vector<std::string> files = args.Positionals();
   if (!args.error().empty()) return UsageError(args.error(), "report");
   if (files.size() != 1) return UsageError("expected exactly one segment file", "report");
@@ -119,6 +119,17 @@ int CmdReport(Args& args) {
 
   CompileResult r;
   if (int code = CompileForRun(files[0], ro.today, &r)) return code;
+  if (int code = CheckLedgerUse(r, ledger_dir.has_value(), false)) return code;
+  // The history a `cohort run` of these inputs on this day would see (its own rows left out).
+  measure::ContactIndex contacts;
+  if (ledger_dir && r.program->contacts_column != kNoColumn) {
+    std::string error = measure::ReadContacts(*ledger_dir, LedgerRunIdFor(r, ro.data_dir, ro.today), &contacts);
+    if (!error.empty()) {
+      std::fprintf(stderr, "cohort report: error: %s; no report was written\n", error.c_str());
+      return kExitData;
+    }
+    ro.contacts = &contacts;
+  }
   std::string by_error;
   report::ReportOptions opts;
   opts.by = report::ResolveGroupBy(*r.program->schema, by_s ? SplitComma(*by_s) : std::vector<std::string>{}, &by_error);

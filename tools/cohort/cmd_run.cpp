@@ -81,6 +81,7 @@ int CmdRun(Args& args) {
 
   CompileResult r;
   if (int code = CompileForRun(files[0], ro.today, &r)) return code;
+  if (int code = CheckLedgerUse(r, ledger_dir.has_value(), source.has_value())) return code;
 
   std::unique_ptr<Engine> engine;
   if (engine_choice == "jit" && !HasJit()) {
@@ -138,13 +139,7 @@ int CmdRun(Args& args) {
   // The ledger records every row of every list (runtime/measure/ledger.h).
   measure::LedgerRun ledger;
   if (ledger_dir) {
-    std::vector<std::string> hashes;
-    for (size_t i = 1; i <= r.sources->size(); ++i)
-      hashes.push_back(audit::Sha256Hex(r.sources->Get(static_cast<FileId>(i)).text()));
-    nlohmann::json inputs;
-    AuditDataInputs(inputs, *r.program->schema, ro.data_dir);
-    for (const auto& in : inputs["inputs"]) hashes.push_back(in["sha256"].is_string() ? in["sha256"].get<std::string>() : "");
-    ledger.run_id = measure::LedgerRunId(hashes, ro.today);
+    ledger.run_id = LedgerRunIdFor(r, ro.data_dir, ro.today);
     ledger.run_date = ro.today;
     const ColumnId key_col = r.program->schema->key_column();
     ro.on_batch = [&ledger, today = ro.today, key_col, &p = *r.program](const CohortBatchView& v, const BatchResult&,
@@ -164,6 +159,16 @@ int CmdRun(Args& args) {
         }
       }
     };
+  }
+  // Issue 12: earlier contacts for `contacted` and caps (this run's own rows excluded).
+  measure::ContactIndex contacts;
+  if (ledger_dir && r.program->contacts_column != kNoColumn) {
+    std::string error = measure::ReadContacts(*ledger_dir, ledger.run_id, &contacts);
+    if (!error.empty()) {
+      std::fprintf(stderr, "cohort run: error: %s; no output was written\n", error.c_str());
+      return FinishAudit(audit_path, std::move(entry), kExitData);
+    }
+    ro.contacts = &contacts;
   }
   RunReport report;
   RunStatus st = Run(*r.program, *engine, ro, &report);

@@ -8,6 +8,8 @@
 #include "compiler/driver/driver.h"
 #include "core/dates.h"
 #include "core/version.h"
+#include "runtime/audit/audit.h"
+#include "runtime/measure/ledger.h"
 #include "tools/cohort/audit_cli.h"
 #include "tools/cohort/cli.h"
 
@@ -117,6 +119,23 @@ int CompileForRun(const std::string& file, int32_t today, CompileResult* out) {
     return kExitInternal;
   }
   return out->ok() ? 0 : kExitDiagnostics;
+}
+
+int CheckLedgerUse(const CompileResult& r, bool has_ledger, bool from_source) {
+  std::optional<Diagnostic> d = LedgerDiagnostic(r, has_ledger, from_source);
+  if (!d) return 0;
+  std::fputs(RenderText(*d, *r.sources, UseColor()).c_str(), stderr);
+  return kExitUsage;
+}
+
+std::string LedgerRunIdFor(const CompileResult& r, const std::string& data_dir, int32_t today) {
+  std::vector<std::string> hashes;
+  for (size_t i = 1; i <= r.sources->size(); ++i)
+    hashes.push_back(audit::Sha256Hex(r.sources->Get(static_cast<FileId>(i)).text()));
+  nlohmann::json inputs;
+  AuditDataInputs(inputs, *r.program->schema, data_dir);
+  for (const auto& in : inputs["inputs"]) hashes.push_back(in["sha256"].is_string() ? in["sha256"].get<std::string>() : "");
+  return measure::LedgerRunId(hashes, today);
 }
 
 }  // namespace cohort::cli

@@ -263,7 +263,7 @@ bool Session::ComputeReport(RunReport* report) {
     auto e0 = std::chrono::steady_clock::now();
     engine.Evaluate(view, Context(), &res);
     eval += SecondsSince(e0);
-    Decide(p, view, res, &decisions);
+    Decide(p, view, res, &decisions, options_.today);
     tally.Add(view, res, decisions);
   }
   report->records = data_->records;
@@ -320,7 +320,7 @@ bool Session::BuildReport(const std::vector<std::string>& by, report::ReportData
     if (Cancelled()) return false;
     BatchResult res;
     engine.Evaluate(view, Context(), &res);
-    Decide(p, view, res, &decisions);
+    Decide(p, view, res, &decisions, options_.today);
     tally.Add(view, res, decisions);
     builder.Add(view, res, decisions);
   }
@@ -415,10 +415,11 @@ bool Session::CmdExplain(const std::string& arg) {
     t.AddGroup({remaining_cell[i]}, members_cell);
     break;
   }
-  std::vector<std::array<size_t, 3>> channel_cells;
+  std::vector<std::array<size_t, 4>> channel_cells;
   for (const ChannelCount& count : tally.channels) {
-    channel_cells.push_back({t.Add(count.listed), t.Add(count.no_consent), t.Add(count.condition_not_true)});
-    t.AddGroup({channel_cells.back()[0], channel_cells.back()[1], channel_cells.back()[2]}, prev);
+    channel_cells.push_back(
+        {t.Add(count.listed), t.Add(count.no_consent), t.Add(count.condition_not_true), t.Add(count.capped)});
+    t.AddGroup({channel_cells.back()[0], channel_cells.back()[1], channel_cells.back()[2], channel_cells.back()[3]}, prev);
   }
   t.Suppress();
   auto show = [&](size_t i) { return options_.min_cell > 0 ? t.Show(i) : Thousands(t.value(i)); };
@@ -455,8 +456,11 @@ bool Session::CmdExplain(const std::string& arg) {
   if (!members_shown) members();
   for (size_t c = 0; c < seg.channels.size(); ++c) {
     const ir::Channel& ch = seg.channels[c];
-    out += fmt::format("  channel {}#{}: listed {}, no consent {}, condition not TRUE {}\n", ch.name, ch.step,
+    out += fmt::format("  channel {}#{}: listed {}, no consent {}, condition not TRUE {}", ch.name, ch.step,
                        show(channel_cells[c][0]), show(channel_cells[c][1]), show(channel_cells[c][2]));
+    if (seg.campaign >= 0 && p.campaigns[seg.campaign].cap_messages)  // issue 12
+      out += fmt::format(", capped {}", show(channel_cells[c][3]));
+    out += "\n";
   }
   if (t.any_hidden())
     out += fmt::format("  (counts from 1 to {} are shown as <{}; * hides a count that would reveal one)\n",
@@ -528,6 +532,10 @@ bool Session::CmdWhy(const std::vector<std::string>& args) {
                               cr.consent == Truth::kFalse ? "false" : "missing");
         else if (cr.outcome == ChannelOutcome::kConditionNotTrue)
           state = fmt::format("not listed: condition is {}", TruthName(cr.condition));
+        else if (cr.outcome == ChannelOutcome::kCapped)
+          state = fmt::format("not listed: frequency cap of campaign {} ({} messages per {} days)",
+                              p.campaigns[seg.campaign].name, p.campaigns[seg.campaign].cap_messages,
+                              p.campaigns[seg.campaign].cap_days);
         else
           state = fmt::format("listed, send on {}", FormatDate(cr.send_on));
         line("channel", fmt::format("{}#{}", ch.name, ch.step), state);

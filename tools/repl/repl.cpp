@@ -158,7 +158,7 @@ int RunRepl(const ReplOptions& options) {
   if (!session.InitSchema(options.files.empty() ? "" : options.files[0])) return 1;
   if (!options.data_dir.empty() && !session.LoadData(options.data_dir)) return 3;
   for (const auto& f : options.files)
-    if (!session.LoadFile(f)) return 1;
+    if (!session.LoadFile(f)) return session.ledger_missing() ? 2 : 1;
 
   std::unique_ptr<LineEditor> editor;
   if (interactive) {

@@ -18,7 +18,7 @@ struct ReplOptions {
   std::optional<int32_t> today;      ///< default: the current UTC date
   std::vector<std::string> files;    ///< segment files to load first
   int64_t min_cell = 11;             ///< small-cell suppression of counts (0 = off)
-  std::string ledger_dir;            ///< the contact ledger `.measure` reads ("" = none)
+  std::string ledger_dir;            ///< the contact ledger: contact history and `.measure` ("" = none)
 };
 
 /// Runs the REPL on stdin/stdout/stderr. Returns the exit code: 0; 1 when a

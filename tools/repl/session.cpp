@@ -17,7 +17,9 @@
 #include <fmt/format.h>
 
 #include "compiler/driver/driver.h"
+#include "core/contacts.h"
 #include "core/dates.h"
+#include "runtime/measure/contacts.h"
 #include "runtime/suppress.h"
 #include "runtime/arrow/arrow_data.h"
 #include "runtime/interp/interpreter.h"
@@ -178,7 +180,19 @@ bool Session::InitSchema(const std::string& first_file) {
 bool Session::LoadData(const std::string& dir) {
   auto t0 = std::chrono::steady_clock::now();
   std::vector<DataError> errors;
-  auto reader = OpenDataReader(schema_, dir, &errors);
+  // Issue 12: with a ledger, records carry the contacts column (core/contacts.h),
+  // filled once here, so programs that read contact history can run on them.
+  std::shared_ptr<const Schema> load_schema = schema_;
+  measure::ContactIndex contacts;
+  if (!options_.ledger_dir.empty()) {
+    std::string error = measure::ReadContacts(options_.ledger_dir, "", &contacts);
+    if (!error.empty()) {
+      Error(error);
+      return false;
+    }
+    load_schema = WithContactsColumn(*schema_);
+  }
+  auto reader = OpenDataReader(load_schema, dir, &errors);
   auto print_errors = [&](const std::vector<DataError>& errs) {
     for (const auto& e : errs) Error(e.ToString());
   };
@@ -196,8 +210,10 @@ bool Session::LoadData(const std::string& dir) {
       Error("loading cancelled; no records are loaded");
       return false;
     }
-    auto b = std::make_unique<Batch>(*schema_);
+    auto b = std::make_unique<Batch>(*load_schema);
     if (!reader->Next(b.get(), kBatchRows)) break;
+    if (load_schema != schema_)
+      contacts.Fill(b.get(), static_cast<ColumnId>(schema_->columns.size()), schema_->key_column());
     data->records += b->num_rows();
     data->batches.push_back(std::move(b));
     if (options_.progress && (data->records >= 100000 || shown)) {
@@ -279,6 +295,13 @@ bool Session::CompileChunks(const std::vector<Chunk>& chunks, const std::string*
     return false;
   }
   if (!c->result.ok()) return false;
+  if (auto d = LedgerDiagnostic(c->result, !options_.ledger_dir.empty(), false)) {  // issue 12: E0702
+    std::fflush(options_.out);
+    std::fputs(RenderText(mapper.Map(*d), mapper.sources(), options_.color).c_str(), options_.err);
+    std::fflush(options_.err);
+    ledger_missing_ = true;
+    return false;
+  }
   c->interp = std::make_shared<interp::Interpreter>(c->result.program);
   *out = std::move(c);
   return true;

@@ -74,7 +74,7 @@ struct SessionOptions {
   bool interactive = false;    ///< a terminal: Ctrl-C's echo needs a line break
   int32_t today = 0;           ///< days since epoch
   int64_t min_cell = 11;       ///< counts from 1 to min_cell-1 are shown as `<N` (0 = off)
-  std::string ledger_dir;      ///< the contact ledger of `.measure` ("" = none; issue 12)
+  std::string ledger_dir;      ///< the contact ledger: `contacted`, caps and `.measure` ("" = none; issue 12)
 };
 
 /// The REPL's state and every command. Methods print their results and
@@ -99,6 +99,9 @@ class Session {
 
   /// True after `.quit`.
   bool quit_requested() const { return quit_; }
+  /// Issue 12: a declaration was refused because it reads contact history
+  /// and the session has no ledger (`cohort repl` exits 2 for a start file).
+  bool ledger_missing() const { return ledger_missing_; }
   const Schema& schema() const { return *schema_; }
   std::shared_ptr<const Schema> schema_ptr() const { return schema_; }
   SessionNames Names() const;
@@ -158,6 +161,7 @@ class Session {
   std::unique_ptr<Engine> engine_;
   bool timer_ = false;
   bool quit_ = false;
+  bool ledger_missing_ = false;  ///< issue 12
   int test_delay_ms_ = 0;
 };
 

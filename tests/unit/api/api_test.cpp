@@ -51,6 +51,6 @@ segment Spanish "Spanish speakers"
   REQUIRE(result.segments.size() == 1);
   CHECK(result.segments[0].member == std::vector<uint8_t>{1, 0});
   cohort::Decisions d;
-  cohort::Decide(*r.program, batch.View(), result, &d);
+  cohort::Decide(*r.program, batch.View(), result, &d, ctx.today);
   CHECK(d.listed[0][0] == std::vector<uint8_t>{1, 0});
 }

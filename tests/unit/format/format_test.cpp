@@ -249,3 +249,26 @@ TEST_CASE("random layouts of the examples format to one canonical text") {
     }
   }
 }
+
+TEST_CASE("contact history and caps print canonically (issue 12)") {
+  std::string in =
+      "use Patient\nsegment S where   contacted   by sms within last 7   days\n"
+      "  exclude not contacted within last 2 weeks\n"
+      "segment T where true\ncampaign C priority S,T cap 2   messages per 14 days\n"
+      "campaign D priority T cap 1 message per 1 day\n";
+  std::string want =
+      "use Patient\n\n"
+      "segment S\n"
+      "  where contacted by sms within last 7 days\n"
+      "  exclude not contacted within last 2 weeks\n\n"
+      "segment T\n"
+      "  where true\n\n"
+      "campaign C\n"
+      "  priority S, T\n"
+      "  cap 2 messages per 14 days\n\n"
+      "campaign D\n"
+      "  priority T\n"
+      "  cap 1 message per 1 day\n";
+  CHECK(Fmt(in) == want);
+  CHECK(Fmt(want) == want);
+}

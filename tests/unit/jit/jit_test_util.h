@@ -130,15 +130,24 @@ inline std::unique_ptr<Batch> RandomBatch(const Schema& schema, std::mt19937_64&
     ColumnData& col = batch->column(id);
     RandomEncoding(col, rng);
     const bool sparse = rng() % 4 == 0;  // some batches with many nulls
+    // The contacts column (issue 12) is a random ledger: empty in 1 batch of 4,
+    // channels from the schema's, dates around today.
+    const bool empty_ledger = def.synthetic && rng() % 4 == 0;
     for (int64_t r = 0; r < rows; ++r) {
       if (def.type.kind == TypeKind::kList) {
         const RecordDef& rec = *def.type.record_def;
-        int n = rng() % 3 == 0 ? 0 : static_cast<int>(rng() % 5);
+        int n = empty_ledger || rng() % 3 == 0 ? 0 : static_cast<int>(rng() % 5);
         for (int k = 0; k < n; ++k) {
           for (size_t f = 0; f < rec.fields.size(); ++f) {
             const FieldDef& fd = rec.fields[f];
-            if (fd.optional && rng() % 4 == 0) col.children[f].AppendNull();
-            else AppendRandomScalar(col.children[f], fd.type, rng, today);
+            if (def.synthetic && fd.type.kind == TypeKind::kString) {
+              static const char* const channels[] = {"sms", "email", "phone", "portal", "mail"};
+              col.children[f].AppendString(channels[rng() % std::size(channels)]);
+            } else if (fd.optional && rng() % 4 == 0) {
+              col.children[f].AppendNull();
+            } else {
+              AppendRandomScalar(col.children[f], fd.type, rng, today);
+            }
           }
         }
         col.AppendListEnd(col.children[0].length);

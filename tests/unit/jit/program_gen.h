@@ -343,6 +343,10 @@ class ProgramGen {
       case 22: return std::string(R(2) ? "portal_active" : "consent.email") + (R(2) ? " == " : " != ") + Pick({"consent.sms", "true", "false"});
       case 23: return "coalesce(consent.sms, " + std::string(R(2) ? "false" : "portal_active") + ")";
       case 24: return R(2) ? "true" : "false";
+      case 25: {  // issue 12: contact history, read from the contacts column
+        static const char* const ch[] = {"", "by sms ", "by email ", "by phone ", "by portal ", "by mail "};
+        return std::string("contacted ") + Pick(ch) + "within last " + DayDuration();
+      }
       default: return EnumAtom(s);
     }
   }

@@ -218,7 +218,7 @@ TEST_CASE("random bytes and token soup never crash") {
       "purpose", "holdout", "export", "campaign", "priority", "and", "or", "not", "any", "all", "no", "in",
       "is", "missing", "present", "within", "last", "next", "before", "count", "min", "max", "for", "today",
       "now", "true", "false", "==", "!=", "<", "<=", ">", ">=", "=", "+", "-", "*", "/", "%", "(", ")", "[",
-      "]", ",", ".", "x", "e", "14", "2.5", "days", "\"s\"", "\"open", "2026-01-01", "#c\n", "\n", "@"};
+      "]", ",", ".", "x", "e", "14", "2.5", "days", "\"s\"", "\"open", "2026-01-01", "#c\n", "\n", "@", "contacted", "by", "cap", "messages", "per"};
   for (int iter = 0; iter < 2000; ++iter) {
     std::string s;
     size_t n = rng() % 60;

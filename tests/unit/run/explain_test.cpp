@@ -102,7 +102,7 @@ struct Fixture {
     ctx.now = int64_t{ctx.today} * kMicrosPerDay;
     interp = std::make_unique<interp::Interpreter>(compiled.program);
     interp->Evaluate(batch->View(), ctx, &result);
-    Decide(*compiled.program, batch->View(), result, &decisions);
+    Decide(*compiled.program, batch->View(), result, &decisions, ctx.today);
   }
   const ir::Program& program() const { return *compiled.program; }
   SegmentExplanation Explain(uint32_t s) {
