@@ -84,11 +84,13 @@ TEST_CASE("tiers: tier-up swaps the kernel under concurrent evaluations") {
   CHECK((first == "quick" || first == "optimized"));  // the worker may already have finished
   // Evaluations on two threads while the optimized kernel comes in: every
   // result is exact whichever kernel ran it.
+  // Batch::View() rebuilds the view: take it once, then share it read-only.
+  const CohortBatchView& view = batch->View();
   std::vector<std::string> diffs(2);
   std::vector<std::thread> threads;
   for (int t = 0; t < 2; ++t)
     threads.emplace_back([&, t] {
-      for (int k = 0; k < 20 && diffs[t].empty(); ++k) diffs[t] = jit_test::DiffResults(*program, ref, Run(*engine, batch->View(), ctx));
+      for (int k = 0; k < 20 && diffs[t].empty(); ++k) diffs[t] = jit_test::DiffResults(*program, ref, Run(*engine, view, ctx));
     });
   std::string tier_up_error;
   CHECK_MESSAGE(WaitForOptimizedKernel(*engine, &tier_up_error), tier_up_error);
@@ -130,8 +132,9 @@ TEST_CASE("tiers: stress: cold tiered compiles, evaluations and dropped engines 
                                 &error);
     REQUIRE_MESSAGE(engine, error);
     std::string other;
-    std::thread t([&] { other = jit_test::DiffResults(*program, ref, Run(*engine, batch->View(), ctx)); });
-    CHECK(jit_test::DiffResults(*program, ref, Run(*engine, batch->View(), ctx)) == "");
+    const CohortBatchView& view = batch->View();  // once: View() is not thread-safe
+    std::thread t([&] { other = jit_test::DiffResults(*program, ref, Run(*engine, view, ctx)); });
+    CHECK(jit_test::DiffResults(*program, ref, Run(*engine, view, ctx)) == "");
     t.join();
     CHECK(other == "");
     ++compared;
