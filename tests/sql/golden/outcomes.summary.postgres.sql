@@ -2,7 +2,7 @@
 -- source: tests/sql/outcomes.cohort
 WITH
 "#base" AS (
-  SELECT * FROM "patients"
+  SELECT "id", "telehealth_visits", "consent.sms", "consent.email" FROM "patients"
 ),
 -- segment Onboarding
 "#a0" AS MATERIALIZED (
