@@ -19,4 +19,7 @@ std::string QuoteForDump(std::string_view s);
 /// escaped) replaced by `?`.
 std::string EscapeXml(std::string_view s);
 
+/// Appends `v` as one CSV field (RFC 4180), quoted when it holds , " CR or LF.
+void AppendCsvField(std::string& out, std::string_view v);
+
 }  // namespace cohort

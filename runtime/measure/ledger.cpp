@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "core/dates.h"
+#include "core/strings.h"
 #include "runtime/audit/audit.h"
 
 namespace cohort::measure {
@@ -24,18 +25,6 @@ namespace {
 
 constexpr char kHeader[] = "run_id,run_date,key,segment,list,step,send_on,variant";
 
-void Field(std::string& out, std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(v);
-    return;
-  }
-  out.push_back('"');
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
 
 /// Splits one CSV line (RFC 4180 quoting; a ledger line never holds a newline
 /// inside quotes because keys and names do not). False when malformed.
@@ -75,13 +64,13 @@ std::string Render(const LedgerRun& run) {
   const std::string date = FormatDate(run.run_date);
   for (const LedgerRow& r : run.rows) {
     out += run.run_id + "," + date + ",";
-    Field(out, r.key);
+    AppendCsvField(out, r.key);
     out.push_back(',');
-    Field(out, r.segment);
+    AppendCsvField(out, r.segment);
     out.push_back(',');
-    Field(out, r.list);
+    AppendCsvField(out, r.list);
     out += fmt::format(",{},{},", r.step, FormatDate(r.send_on));
-    Field(out, r.variant);
+    AppendCsvField(out, r.variant);
     out.push_back('\n');
   }
   return out;

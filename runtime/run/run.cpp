@@ -33,22 +33,6 @@ double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::d
 
 }  // namespace
 
-void AppendCsvField(std::string& out, std::string_view v) {
-  // (string_view::find_first_of calls memchr per byte: a plain loop is faster.)
-  bool quote = false;
-  for (char c : v) quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
-  if (!quote) {
-    out.append(v);
-    return;
-  }
-  out.push_back('"');
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
 namespace {
 
 /// A file written in large blocks and flushed to disk on Close.

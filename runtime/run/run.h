@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/ir.h"
+#include "core/strings.h"  // AppendCsvField, for the lists
 #include "runtime/engine.h"
 #include "runtime/loader.h"
 #include "runtime/measure/contacts.h"
@@ -172,8 +173,6 @@ struct RunLists {
 bool WriteRunOutputs(const ir::Program& program, RunLists* lists, const RunReport& report, const std::string& out_dir,
                      std::string* error);
 
-/// Appends `v` as one CSV field, quoted when it holds , " CR or LF.
-void AppendCsvField(std::string& out, std::string_view v);
 
 /// The human summary table printed by `cohort run` and the REPL's `.run`.
 /// With `min_cell` > 0 (the REPL), small counts are suppressed (runtime/suppress.h);

@@ -31,18 +31,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void CsvField(std::string& out, std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(v);
-    return;
-  }
-  out.push_back('"');
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
 
 /// A present scalar as the pinned CSV layout writes it.
 std::string Cell(const CohortColumn& c, const Type& t, int64_t r) {
@@ -78,7 +66,7 @@ void WriteData(const Schema& schema, Batch& batch, std::mt19937_64& rng, const f
     if (c.type.kind == TypeKind::kList) continue;
     patients += first ? "" : ",";
     first = false;
-    CsvField(patients, c.source.empty() ? c.path : c.source);
+    AppendCsvField(patients, c.source.empty() ? c.path : c.source);
   }
   patients += "\n";
   events = "patient_id,kind,at,channel\n";
@@ -92,7 +80,7 @@ void WriteData(const Schema& schema, Batch& batch, std::mt19937_64& rng, const f
           std::string owner = rng() % 10 == 0 ? "nobody" + std::to_string(e) : keys[static_cast<size_t>(r)];
           std::string channel(StringAt(col.children[kContactChannelField], e));
           int32_t send_on = static_cast<const int32_t*>(col.children[kContactSendOnField].values)[e];
-          CsvField(contacts, owner);
+          AppendCsvField(contacts, owner);
           contacts += "," + channel + "," + FormatDate(send_on) + "\n";
           contacts_index->Add(owner, {channel, send_on});
         }
@@ -101,11 +89,11 @@ void WriteData(const Schema& schema, Batch& batch, std::mt19937_64& rng, const f
       if (def.type.kind == TypeKind::kList) {
         const RecordDef& rec = *def.type.record_def;
         for (int32_t e = col.offsets[r]; e < col.offsets[r + 1]; ++e) {
-          CsvField(events, rng() % 10 == 0 ? "nobody" + std::to_string(e) : keys[static_cast<size_t>(r)]);
+          AppendCsvField(events, rng() % 10 == 0 ? "nobody" + std::to_string(e) : keys[static_cast<size_t>(r)]);
           for (size_t f = 0; f < rec.fields.size(); ++f) {
             events += ",";
             const CohortColumn& fc = col.children[f];
-            if (IsValid(fc, e)) CsvField(events, Cell(fc, rec.fields[f].type, e));
+            if (IsValid(fc, e)) AppendCsvField(events, Cell(fc, rec.fields[f].type, e));
           }
           events += "\n";
         }
@@ -114,20 +102,20 @@ void WriteData(const Schema& schema, Batch& batch, std::mt19937_64& rng, const f
       patients += first ? "" : ",";
       first = false;
       if (id == key) {
-        CsvField(patients, keys[static_cast<size_t>(r)]);
+        AppendCsvField(patients, keys[static_cast<size_t>(r)]);
         continue;
       }
       if (def.type.kind == TypeKind::kStringSet) {
         std::string joined;
         const CohortColumn& items = col.children[0];
         for (int32_t e = col.offsets[r]; e < col.offsets[r + 1]; ++e) joined += (joined.empty() ? "" : ";") + std::string(StringAt(items, e));
-        CsvField(patients, joined);
+        AppendCsvField(patients, joined);
         continue;
       }
       if (!IsValid(col, r)) continue;
       std::string cell = Cell(col, def.type, r);
       if (cell.empty() && !def.optional) cell = "x";
-      CsvField(patients, cell);
+      AppendCsvField(patients, cell);
     }
     patients += "\n";
   }

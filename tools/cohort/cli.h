@@ -36,6 +36,9 @@ class Args {
 int UsageError(const std::string& message, const std::string& command = "");
 /// Parses YYYY-MM-DD into days since epoch.
 std::optional<int32_t> ParseDay(const std::string& s);
+/// `--min-cell N` of report, measure and repl: when `s` is set, stores N
+/// (0 = no suppression, at most 1,000,000) in `*out`; false when malformed.
+bool ParseMinCell(const std::optional<std::string>& s, int64_t* out);
 /// True when stderr is a terminal and NO_COLOR is not set.
 bool UseColor();
 

@@ -31,12 +31,7 @@ int CmdMeasure(Args& args) {
   std::string fmt_name = format.value_or("text");
   if (fmt_name != "text" && fmt_name != "json") return UsageError("--format must be `text` or `json`", "measure");
   int64_t min_cell = kDefaultMinCell;
-  if (min_cell_s) {
-    char* end = nullptr;
-    long long v = std::strtoll(min_cell_s->c_str(), &end, 10);
-    if (min_cell_s->empty() || *end || v < 0 || v > 1000000) return UsageError("--min-cell must be a number from 0", "measure");
-    min_cell = v;
-  }
+  if (!ParseMinCell(min_cell_s, &min_cell)) return UsageError("--min-cell must be a number from 0", "measure");
   measure::MeasureOptions mo;
   mo.data_dir = *data;
   mo.today = TodayUtc();

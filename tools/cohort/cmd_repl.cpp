@@ -18,12 +18,7 @@ int CmdRepl(Args& args) {
   options.data_dir = data.value_or("");
   options.files = files;
   options.ledger_dir = ledger_dir.value_or("");
-  if (min_cell_s) {
-    char* end = nullptr;
-    long long v = std::strtoll(min_cell_s->c_str(), &end, 10);
-    if (min_cell_s->empty() || *end || v < 0 || v > 1000000) return UsageError("--min-cell must be a number from 0", "repl");
-    options.min_cell = v;
-  }
+  if (!ParseMinCell(min_cell_s, &options.min_cell)) return UsageError("--min-cell must be a number from 0", "repl");
   if (today_s) {
     options.today = ParseDay(*today_s);
     if (!options.today) return UsageError("--today must be a date `YYYY-MM-DD`", "repl");

@@ -91,12 +91,7 @@ int CmdReport(Args& args) {
   std::string fmt_name = format.value_or(out->size() > 5 && out->substr(out->size() - 5) == ".json" ? "json" : "html");
   if (fmt_name != "html" && fmt_name != "json") return UsageError("--format must be `html` or `json`", "report");
   int64_t min_cell = kDefaultMinCell;
-  if (min_cell_s) {
-    char* end = nullptr;
-    long long v = std::strtoll(min_cell_s->c_str(), &end, 10);
-    if (min_cell_s->empty() || *end || v < 0 || v > 1000000) return UsageError("--min-cell must be a number from 0", "report");
-    min_cell = v;
-  }
+  if (!ParseMinCell(min_cell_s, &min_cell)) return UsageError("--min-cell must be a number from 0", "report");
   RunOptions ro;
   ro.data_dir = *data;
   ro.today = TodayUtc();

@@ -106,6 +106,15 @@ int UsageError(const std::string& message, const std::string& command) {
 
 std::optional<int32_t> ParseDay(const std::string& s) { return ParseDate(s); }
 
+bool ParseMinCell(const std::optional<std::string>& s, int64_t* out) {
+  if (!s) return true;
+  char* end = nullptr;
+  long long v = std::strtoll(s->c_str(), &end, 10);
+  if (s->empty() || *end || v < 0 || v > 1000000) return false;
+  *out = v;
+  return true;
+}
+
 bool UseColor() { return ::isatty(2) && std::getenv("NO_COLOR") == nullptr; }
 
 int CompileForRun(const std::string& file, int32_t today, CompileResult* out) {
