@@ -85,9 +85,9 @@ export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 set +e
 "$BUILD/fuzz/fuzz_$t" "$BUILD/corpus/$t" "$BUILD/seeds/$t" -dict="$ROOT/fuzz/$([ "$t" = arrow ] && echo arrow || echo cohort).dict" \
-  -max_total_time="$secs" -timeout=20 -rss_limit_mb=3072 -max_len="$([ "$t" = arrow ] && echo 65536 || echo 16384)" -print_final_stats=1 \
+  -max_total_time="$secs" -timeout=20 -error_exitcode=1 -rss_limit_mb=3072 -max_len="$([ "$t" = arrow ] && echo 65536 || echo 16384)" -print_final_stats=1 \
   -artifact_prefix="$BUILD/artifacts/$t/" 2>&1 | grep -v '^#[0-9]*.*\(NEW\|REDUCE\|pulse\)'
-rc=${PIPESTATUS[0]}
+rc=${PIPESTATUS[0]}  # -error_exitcode=1: a finding fails the test (libFuzzer's default, 77, is ctest's skip code)
 set -e
 if [ "$rc" -ne 0 ]; then
   echo "fuzz.sh: fuzz_$t failed (exit $rc); inputs in $BUILD/artifacts/$t/ -> copy to tests/fuzz/regressions/$t/" >&2

@@ -134,7 +134,7 @@ void Count(const Unit& u, size_t goal, int32_t days, int32_t today, GroupCounts*
 
 }  // namespace
 
-MeasureStatus Measure(std::shared_ptr<const ir::Program> program, const std::vector<LedgerRun>& runs,
+MeasureStatus Measure(const std::shared_ptr<const ir::Program>& program, const std::vector<LedgerRun>& runs,
                       const MeasureOptions& o, Measurement* out) {
   MeasureStatus status;
   const ir::Program& p = *program;

@@ -84,7 +84,7 @@ struct MeasureStatus {
 
 /// Measures every segment with goals (or only `options.segment`) of `program`
 /// from the ledger `runs` and the data in `options.data_dir`.
-MeasureStatus Measure(std::shared_ptr<const ir::Program> program, const std::vector<LedgerRun>& runs,
+MeasureStatus Measure(const std::shared_ptr<const ir::Program>& program, const std::vector<LedgerRun>& runs,
                       const MeasureOptions& options, Measurement* out);
 
 /// The text table (small cells suppressed with `min_cell`, runtime/suppress.h).
