@@ -116,13 +116,20 @@ int CmdReport(Args& args) {
   if (int code = CompileForRun(files[0], ro.today, &r)) return code;
   if (int code = CheckLedgerUse(r, ledger_dir.has_value(), false)) return code;
   // The history a `cohort run` of these inputs on this day would see (its own rows left out).
+  // The ledger is read once, for the history (before the run) and the
+  // measurement (after it); a ledger directory not created yet is an empty
+  // history, as for `cohort run`.
+  std::vector<measure::LedgerRun> ledger_runs;
+  std::string ledger_error;
+  if (ledger_dir) ledger_error = measure::ReadLedger(*ledger_dir, &ledger_runs);
   measure::ContactIndex contacts;
   if (ledger_dir && r.program->contacts_column != kNoColumn) {
-    std::string error = measure::ReadContacts(*ledger_dir, LedgerRunIdFor(r, ro.data_dir, ro.today), &contacts);
-    if (!error.empty()) {
-      std::fprintf(stderr, "cohort report: error: %s; no report was written\n", error.c_str());
+    std::error_code ec;
+    if (std::filesystem::exists(*ledger_dir, ec) && !ledger_error.empty()) {
+      std::fprintf(stderr, "cohort report: error: %s; no report was written\n", ledger_error.c_str());
       return kExitData;
     }
+    contacts = measure::ContactIndex::FromLedger(ledger_runs, LedgerRunIdFor(r, ro.data_dir, ro.today));
     ro.contacts = &contacts;
   }
   std::string by_error;
@@ -155,17 +162,15 @@ int CmdReport(Args& args) {
   }
   report::ReportData rd = builder.Finish(run);
   if (ledger_dir) {
-    std::vector<measure::LedgerRun> runs;
-    std::string lerror = measure::ReadLedger(*ledger_dir, &runs);
-    if (!lerror.empty()) {
-      std::fprintf(stderr, "cohort report: error: %s\n", lerror.c_str());
+    if (!ledger_error.empty()) {
+      std::fprintf(stderr, "cohort report: error: %s\n", ledger_error.c_str());
       return FinishAudit(audit_path, std::move(entry), kExitData);
     }
     measure::MeasureOptions mo;
     mo.data_dir = ro.data_dir;
     mo.today = ro.today;
     measure::Measurement m;
-    measure::MeasureStatus ms = measure::Measure(r.program, runs, mo, &m);
+    measure::MeasureStatus ms = measure::Measure(r.program, ledger_runs, mo, &m);
     if (ms.code != 0) {
       for (const auto& e : ms.data_errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
       return FinishAudit(audit_path, std::move(entry), kExitData);
