@@ -31,6 +31,12 @@ namespace {
 /// then step order, every admitted row counting for the next.
 void ApplyCaps(const ir::Program& p, const CohortBatchView& view, int32_t today, Decisions* o) {
   const size_t segments = p.segments.size();
+  bool any_cap = false;
+  for (const ir::Campaign& c : p.campaigns) any_cap |= c.cap_messages > 0;
+  if (!any_cap || p.contacts_column == kNoColumn) {
+    o->capped.clear();  // no masks to fill on every batch of an uncapped program
+    return;
+  }
   o->capped.resize(segments);
   for (size_t s = 0; s < segments; ++s)
     o->capped[s].assign(p.segments[s].channels.size(), std::vector<uint8_t>(static_cast<size_t>(view.num_rows), 0));
@@ -38,9 +44,6 @@ void ApplyCaps(const ir::Program& p, const CohortBatchView& view, int32_t today,
     int32_t c = p.segments[s].campaign;
     return c >= 0 && p.campaigns[static_cast<size_t>(c)].cap_messages > 0;
   };
-  bool any_cap = false;
-  for (const ir::Campaign& c : p.campaigns) any_cap |= c.cap_messages > 0;
-  if (!any_cap || p.contacts_column == kNoColumn) return;
   std::vector<std::vector<int32_t>> send_on(segments);
   for (size_t s = 0; s < segments; ++s)
     for (const ir::Channel& ch : p.segments[s].channels) send_on[s].push_back(AddDuration(today, ch.after, +1));

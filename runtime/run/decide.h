@@ -34,7 +34,8 @@ struct Decisions {
   std::vector<std::vector<int16_t>> variant;
   // ---- issue 12: frequency caps ----
   /// [segment][channel][row]: would be listed (consent and condition TRUE)
-  /// but its campaign's `cap` refused it; never also `listed`.
+  /// but its campaign's `cap` refused it; never also `listed`. Empty when no
+  /// campaign has a cap.
   std::vector<std::vector<std::vector<uint8_t>>> capped;
 };
 
