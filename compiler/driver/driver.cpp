@@ -288,7 +288,7 @@ namespace cohort {
 
 std::optional<Diagnostic> LedgerDiagnostic(const CompileResult& r, bool has_ledger, bool from_source) {
   if (!r.program || r.program->contacts_column == kNoColumn) return std::nullopt;
-  if (has_ledger && !from_source) return std::nullopt;
+  if (has_ledger) return std::nullopt;
   const SourceRange at = r.program->contacts_use;
   std::string what = "contact history";
   if (r.sources && at.valid() && at.file <= r.sources->size()) {
@@ -303,7 +303,7 @@ std::optional<Diagnostic> LedgerDiagnostic(const CompileResult& r, bool has_ledg
   DiagnosticBag bag;
   if (from_source)
     bag.Emit(DiagKind::LedgerNeedsData, at, what,
-             "run it with `--data DIR --ledger DIR`; uploading the ledger to the database is not supported yet");
+             "give `--ledger DIR`: its contact history is uploaded into the database session");
   else
     bag.Emit(DiagKind::LedgerRequired, at, what);
   return bag.all().front();

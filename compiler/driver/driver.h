@@ -93,8 +93,9 @@ std::string DiagnosticsToJson(const std::vector<const CompileResult*>& results);
 namespace cohort {
 
 /// Issue 12: a program that reads contact history (`contacted`, a campaign
-/// `cap`) needs the contact ledger: E0702 without one, E0703 when records
-/// come from a `--source` database (the ledger works with `--data` only).
+/// `cap`) needs the contact ledger: without `--ledger` it is E0702, or E0703
+/// when records come from a `--source` database (which gets the ledger's
+/// history uploaded when one is given).
 /// Returns the error located at the first use, or nullopt when the run can go on.
 std::optional<Diagnostic> LedgerDiagnostic(const CompileResult& r, bool has_ledger, bool from_source);
 

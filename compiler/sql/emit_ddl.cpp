@@ -115,7 +115,7 @@ std::vector<ExtractQuery> EmitExtractQueries(const Schema& schema) {
   out.push_back(query(schema.records_file, records));
   for (const ListSource& ls : schema.list_sources) {
     ColumnId id = schema.FindColumn(ls.field);
-    if (id == kNoColumn) continue;
+    if (id == kNoColumn || schema.columns[id].synthetic) continue;  // contacts come from the ledger (issue 12)
     std::vector<std::pair<std::string, TypeKind>> cols{{ls.parent_column, TypeKind::kString}};
     for (const FieldDef& f : schema.columns[id].type.record_def->fields) cols.push_back({f.source.empty() ? f.name : f.source, f.type.kind});
     out.push_back(query(ls.file, cols));

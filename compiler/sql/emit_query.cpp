@@ -5,6 +5,8 @@
 //   "#b<i>"  segment i's membership, which later segments may read (`in segment`)
 //   "#t" "#h" "#d"  the shared decisions of runtime/run/decide.cpp: campaign
 //            priority (taken), MD5 holdout (held), consent ANDed again (listed)
+//   "#q<k>"  with a campaign `cap`: one CTE per capped channel step, its
+//            admission (emit_caps.cpp); "#d" then carries every list flag
 // then either the rows of every list (sorted by segment, list, key bytes) or
 // the counters of summary.json.
 #include <fmt/format.h>
@@ -27,19 +29,20 @@ struct Names {
   static std::string K(size_t s, size_t c) { return fmt::format("#k{}_{}", s, c); }
   static std::string T(size_t s) { return fmt::format("#t{}", s); }
   static std::string H(size_t s) { return fmt::format("#h{}", s); }
-  static std::string L(size_t s, size_t c) { return fmt::format("#l{}_{}", s, c); }
+  static std::string L(size_t s, size_t c) { return ListedColumn(s, c); }
+  static std::string P(size_t s, size_t c) { return PreCapColumn(s, c); }
 };
 
 class QueryEmitter {
  public:
   QueryEmitter(const ir::Program& p, const SqlOptions& o, DiagnosticBag* diags)
       : p_(p), o_(o), ex_(p, o, diags), sp_(ex_.sp()) {
-    // Issue 12: caps are enforced by runtime/run/decide.cpp only; the SQL
-    // refuses them rather than give a different answer.
+    // Issue 12: caps (emit_caps.cpp) read the ledger with correlated
+    // subqueries in the select list, which Spark SQL does not run there.
     for (const ir::Campaign& c : p_.campaigns)
-      if (c.cap_messages)
+      if (c.cap_messages && sp_.spark())
         ex_.Unsupported(c.range, fmt::format("the frequency cap of campaign `{}`", c.name),
-                        "run capped campaigns with `cohort run --data DIR --ledger DIR`");
+                        "run capped campaigns on PostgreSQL or DuckDB, or with `cohort run --data DIR --ledger DIR`");
   }
 
   std::string Lists() {
@@ -106,6 +109,8 @@ class QueryEmitter {
       return sums.size() - 1;
     };
     auto col = [&](const std::string& n) { return "r." + I(n); };
+    constexpr size_t kNoSum = static_cast<size_t>(-1);
+    size_t zero = kNoSum;  // the one sum every uncapped channel's `capped` reads
     sums.push_back("COUNT(*)");
     items.push_back({"", "records", 0});
     for (size_t s = 0; s < p_.segments.size(); ++s) {
@@ -129,6 +134,16 @@ class QueryEmitter {
         items.push_back({seg.name, step + "lacked_consent", count_if(eligible + " AND NOT " + col(Names::K(s, c)))});
         items.push_back({seg.name, step + "condition_false",
                          count_if(eligible + " AND " + col(Names::K(s, c)) + " AND NOT " + col(Names::C(s, c)))});
+        // Issue 12: would be listed, refused by the campaign's cap (0 without one).
+        if (Capped(s)) {
+          items.push_back({seg.name, step + "capped", count_if(col(Names::P(s, c)) + " AND NOT " + col(Names::L(s, c)))});
+        } else {
+          if (zero == kNoSum) {
+            sums.push_back("0");
+            zero = sums.size() - 1;
+          }
+          items.push_back({seg.name, step + "capped", zero});
+        }
       }
     }
     for (const ir::Campaign& camp : p_.campaigns) {
@@ -325,8 +340,10 @@ class QueryEmitter {
       out += fmt::format(",\n    ({}) AS {}", held, I(Names::H(s)));
     }
     out += "\n  FROM " + I("#t") + " AS r\n)";
-    out += ",\n-- lists: members neither taken nor held out, consent TRUE, condition TRUE\n" + I("#d") + " AS (\n  SELECT " +
-           key_sql + " AS " + I("#key");
+    // With caps, the list flags of capped campaigns are decided after (emit_caps.cpp).
+    const bool caps = HasCaps(p_);
+    out += ",\n-- lists: members neither taken nor held out, consent TRUE, condition TRUE\n" + I(caps ? "#dp" : "#d") +
+           " AS (\n  SELECT " + key_sql + " AS " + I("#key");
     for (ColumnId c : ExportColumns()) out += fmt::format(", {} AS {}", ex_.Column(c), I("#e" + std::to_string(c)));
     for (size_t s = 0; s < p_.segments.size(); ++s) {
       const ir::Segment& seg = p_.segments[s];
@@ -334,11 +351,18 @@ class QueryEmitter {
       for (size_t c = 0; c < seg.channels.size(); ++c)
         out += fmt::format(",\n    {k}, {c}, ({m} AND NOT {t} AND NOT {h} AND {k} AND {c}) AS {l}", fmt::arg("k", r(Names::K(s, c))),
                            fmt::arg("c", r(Names::C(s, c))), fmt::arg("m", m(s)), fmt::arg("t", r(Names::T(s))),
-                           fmt::arg("h", r(Names::H(s))), fmt::arg("l", I(Names::L(s, c))));
+                           fmt::arg("h", r(Names::H(s))), fmt::arg("l", I(Capped(s) ? Names::P(s, c) : Names::L(s, c))));
     }
     out += "\n  FROM " + I("#h") + " AS r\n)";
+    if (caps) {
+      std::string last;
+      out += CapCtes(p_, o_, sp_, "#dp", &last);
+      out += ",\n" + I("#d") + " AS (\n  SELECT * FROM " + I(last) + "\n)";
+    }
     return out;
   }
+
+  bool Capped(size_t s) const { return CappedSegment(p_, s); }
 
   std::string Excludes(size_t s) const {
     std::string out;

@@ -93,4 +93,21 @@ class ExprEmitter {
   bool failed_ = false;
 };
 
+// ---- Frequency caps (issue 12, emit_caps.cpp) ----
+
+/// Does a campaign of `p` have a `cap`?
+bool HasCaps(const ir::Program& p);
+/// Is segment `s` in a campaign with a `cap`?
+bool CappedSegment(const ir::Program& p, size_t s);
+/// The decision column of segment `s`'s channel `c` list flag (`#l<s>_<c>`),
+/// and, for a segment of a capped campaign, its flag before the cap (`#p<s>_<c>`).
+std::string ListedColumn(size_t s, size_t c);
+std::string PreCapColumn(size_t s, size_t c);
+/// The CTEs (each starting with `,\n`) that apply every campaign cap to the
+/// rows of CTE `from` (which has `#key`, every uncapped `#l` and every capped
+/// `#p` column): runtime/run/decide.cpp ApplyCaps, reading the ledger from the
+/// table `contacts`. `*last` is the CTE whose rows also carry every capped `#l`.
+std::string CapCtes(const ir::Program& p, const SqlOptions& o, const Spelling& sp, const std::string& from,
+                    std::string* last);
+
 }  // namespace cohort::sql

@@ -150,6 +150,43 @@ std::optional<int64_t> Connection::CopyCsvToFile(const std::string& query, const
   return total;
 }
 
+bool Connection::CopyIn(const std::string& copy_sql, const std::function<bool(std::string* chunk)>& next,
+                        std::string* error) {
+  PGresult* r = PQexec(impl_->conn, copy_sql.c_str());
+  if (PQresultStatus(r) != PGRES_COPY_IN) {
+    *error = Scrub(Trim(PQresultErrorMessage(r)), impl_->conninfo);
+    PQclear(r);
+    return false;
+  }
+  PQclear(r);
+  bool ok = true;
+  std::string chunk;
+  for (;;) {
+    chunk.clear();
+    const bool more = next(&chunk);
+    if (!chunk.empty() && PQputCopyData(impl_->conn, chunk.data(), static_cast<int>(chunk.size())) != 1) {
+      *error = impl_->Error();
+      ok = false;
+      break;
+    }
+    if (!more) break;
+  }
+  if (PQputCopyEnd(impl_->conn, ok ? nullptr : "cancelled by the client") != 1 && ok) {
+    *error = impl_->Error();
+    ok = false;
+  }
+  while (PGresult* fin = PQgetResult(impl_->conn)) {
+    if (PQresultStatus(fin) != PGRES_COMMAND_OK && ok) {
+      // Not the message: a data error quotes the offending value.
+      const char* state = PQresultErrorField(fin, PG_DIAG_SQLSTATE);
+      *error = std::string("the server refused the data (SQLSTATE ") + (state ? state : "unknown") + ")";
+      ok = false;
+    }
+    PQclear(fin);
+  }
+  return ok;
+}
+
 bool Connection::StreamQuery(const std::string& sql, std::vector<std::string>* columns,
                              const std::function<void(const Row&)>& on_row, std::string* error) {
   if (!PQsendQuery(impl_->conn, sql.c_str())) {

@@ -32,6 +32,11 @@ class Connection {
   /// `COPY (query) TO STDOUT (FORMAT csv, HEADER)`, streamed into `path`
   /// (created 0600). Returns the bytes written, or nullopt with `error`.
   std::optional<int64_t> CopyCsvToFile(const std::string& query, const std::string& path, std::string* error);
+  /// Runs `copy_sql` (a `COPY t (...) FROM STDIN ...` statement) and sends
+  /// the data `next` produces: each call fills `*chunk` (cleared before) and
+  /// returns false when there is no more. A server error is reported by its
+  /// SQLSTATE only: its message may quote a value of the data sent.
+  bool CopyIn(const std::string& copy_sql, const std::function<bool(std::string* chunk)>& next, std::string* error);
   /// Runs `sql` and calls `on_row` for each row as it arrives (single-row
   /// mode: memory stays bounded). `columns` receives the column names.
   bool StreamQuery(const std::string& sql, std::vector<std::string>* columns, const std::function<void(const Row&)>& on_row,

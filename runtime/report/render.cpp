@@ -19,6 +19,12 @@ namespace {
 
 constexpr size_t kNone = static_cast<size_t>(-1);
 
+/// Steps of one channel (consent, condition, cap), which start from the
+/// channel's eligible rows rather than the previous step's remaining.
+bool IsChannelStep(FunnelStep::Kind k) {
+  return k == FunnelStep::Kind::kConsent || k == FunnelStep::Kind::kCondition || k == FunnelStep::Kind::kCap;
+}
+
 /// Cell indices of every number the report shows, in one SuppressionTable.
 struct ShownReport {
   SuppressionTable t;
@@ -46,22 +52,24 @@ struct ShownReport {
       std::vector<std::vector<size_t>> prev_g(nby);
       size_t eligible = kNone, member_cell = kNone;
       std::vector<std::vector<size_t>> eligible_g;
-      size_t consent_remaining = kNone;
-      std::vector<std::vector<size_t>> consent_remaining_g;
+      size_t consent_remaining = kNone, condition_remaining = kNone;
+      std::vector<std::vector<size_t>> consent_remaining_g, condition_remaining_g;
       for (size_t k = 0; k < seg.steps.size(); ++k) {
         const FunnelStep& st = seg.steps[k];
         StepCells& c = cells[k];
-        const bool channel_step = st.kind == FunnelStep::Kind::kConsent || st.kind == FunnelStep::Kind::kCondition;
+        const bool channel_step = IsChannelStep(st.kind);
         if (channel_step && eligible == kNone) {
           eligible = prev_remaining;
           eligible_g = prev_g;
         }
         // Where a step starts: the previous step's remaining, except that
         // every consent step starts from the eligible rows and every
-        // condition step from the rows with consent.
-        c.entering = st.kind == FunnelStep::Kind::kConsent   ? eligible
+        // condition step from the rows with consent, every cap step from
+        // the rows its condition kept.
+        c.entering = st.kind == FunnelStep::Kind::kConsent     ? eligible
                      : st.kind == FunnelStep::Kind::kCondition ? consent_remaining
-                                                         : prev_remaining;
+                     : st.kind == FunnelStep::Kind::kCap       ? condition_remaining
+                                                               : prev_remaining;
         c.removed = t.Add(st.removed);
         c.remaining = t.Add(st.entering - st.removed);
         t.AddGroup({c.removed, c.remaining}, c.entering);
@@ -71,9 +79,10 @@ struct ShownReport {
         c.g_remaining.resize(nby);
         for (size_t b = 0; b < nby; ++b) {
           const auto& ge = st.group_entering[b];
-          const std::vector<size_t>& from = st.kind == FunnelStep::Kind::kConsent   ? eligible_g[b]
+          const std::vector<size_t>& from = st.kind == FunnelStep::Kind::kConsent     ? eligible_g[b]
                                             : st.kind == FunnelStep::Kind::kCondition ? consent_remaining_g[b]
-                                                                                : prev_g[b];
+                                            : st.kind == FunnelStep::Kind::kCap       ? condition_remaining_g[b]
+                                                                                      : prev_g[b];
           for (size_t g = 0; g < ge.size(); ++g) {
             size_t e = (g < from.size() && prev_g_known) ? from[g] : t.Add(ge[g]);
             size_t r = t.Add(st.group_removed[b][g]);
@@ -89,6 +98,9 @@ struct ShownReport {
         if (st.kind == FunnelStep::Kind::kConsent) {
           consent_remaining = c.remaining;
           consent_remaining_g = c.g_remaining;
+        } else if (st.kind == FunnelStep::Kind::kCondition) {
+          condition_remaining = c.remaining;
+          condition_remaining_g = c.g_remaining;
         } else if (!channel_step) {
           prev_remaining = c.remaining;
           prev_g = c.g_remaining;
@@ -99,8 +111,11 @@ struct ShownReport {
       if (member_cell == kNone) member_cell = t.Add(seg.members);
       members.push_back(member_cell);
       std::vector<size_t> lc;
-      for (size_t k = 0; k < seg.steps.size(); ++k)
+      // Listed per channel: what its last step (the cap, else the condition) kept.
+      for (size_t k = 0; k < seg.steps.size(); ++k) {
         if (seg.steps[k].kind == FunnelStep::Kind::kCondition) lc.push_back(cells[k].remaining);
+        if (seg.steps[k].kind == FunnelStep::Kind::kCap && !lc.empty()) lc.back() = cells[k].remaining;
+      }
       listed.push_back(std::move(lc));
       steps.push_back(std::move(cells));
     }
@@ -169,6 +184,7 @@ const char* KindName(FunnelStep::Kind k) {
     case FunnelStep::Kind::kHoldout: return "holdout";
     case FunnelStep::Kind::kConsent: return "consent";
     case FunnelStep::Kind::kCondition: return "condition";
+    case FunnelStep::Kind::kCap: return "cap";
   }
   return "";
 }
@@ -336,7 +352,7 @@ details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}
     bar_row(0, seg.records, s.records, "#8aa0c8");
     for (size_t k = 0; k < seg.steps.size(); ++k) {
       const FunnelStep& st = seg.steps[k];
-      const bool ch = st.kind == FunnelStep::Kind::kConsent || st.kind == FunnelStep::Kind::kCondition;
+      const bool ch = IsChannelStep(st.kind);
       bar_row(static_cast<int>(k) + 1, st.entering - st.removed, s.steps[si][k].remaining, ch ? "#5fa37a" : "#3f6fb5");
     }
     svg += "</svg>";

@@ -167,6 +167,15 @@ ReportBuilder::ReportBuilder(const std::shared_ptr<const ir::Program>& program, 
       condition.channel = static_cast<int32_t>(c);
       f.steps.push_back(std::move(consent));
       f.steps.push_back(std::move(condition));
+      if (seg.campaign >= 0 && p.campaigns[static_cast<size_t>(seg.campaign)].cap_messages) {
+        const ir::Campaign& camp = p.campaigns[static_cast<size_t>(seg.campaign)];
+        FunnelStep cap;
+        cap.kind = FunnelStep::Kind::kCap;
+        cap.clause = fmt::format("channel {}: cap {} message{} per {} day{} (campaign {})", name, camp.cap_messages,
+                                 camp.cap_messages == 1 ? "" : "s", camp.cap_days, camp.cap_days == 1 ? "" : "s", camp.name);
+        cap.channel = static_cast<int32_t>(c);
+        f.steps.push_back(std::move(cap));
+      }
     }
     m.attrition.emplace_back(SegmentSteps(p, si).size(), seg.channels.size());
     m.by.emplace_back(nby);
@@ -247,9 +256,10 @@ void ReportBuilder::Add(const CohortBatchView& view, const BatchResult& result, 
 namespace {
 
 /// Entering and removed of every funnel step, from one Attrition: the removal
-/// steps in order, then per channel its consent and its condition.
-void FunnelCounts(const Attrition& a, size_t nsteps, std::vector<int64_t>* entering, std::vector<int64_t>* removed,
-                  std::vector<int64_t>* unknown) {
+/// steps in order, then per channel its consent, its condition and (when the
+/// segment's campaign has a cap) its cap.
+void FunnelCounts(const Attrition& a, size_t nsteps, bool capped, std::vector<int64_t>* entering,
+                  std::vector<int64_t>* removed, std::vector<int64_t>* unknown) {
   entering->clear();
   removed->clear();
   unknown->clear();
@@ -263,7 +273,11 @@ void FunnelCounts(const Attrition& a, size_t nsteps, std::vector<int64_t>* enter
     removed->push_back(c.no_consent);
     unknown->push_back(0);
     entering->push_back(c.eligible - c.no_consent);
-    removed->push_back(c.condition_not_true + c.capped);  // issue 12: the funnel counts capped rows at this last step
+    removed->push_back(c.condition_not_true);
+    unknown->push_back(0);
+    if (!capped) continue;
+    entering->push_back(c.eligible - c.no_consent - c.condition_not_true);
+    removed->push_back(c.capped);
     unknown->push_back(0);
   }
 }
@@ -305,7 +319,9 @@ ReportData ReportBuilder::Finish(const RunReport& run) {
     f.members = a.members;
     f.listed.clear();
     for (const ChannelCount& c : a.channels) f.listed.push_back(c.listed);
-    FunnelCounts(a, nsteps, &e, &r, &u);
+    bool capped = false;
+    for (const FunnelStep& st : f.steps) capped |= st.kind == FunnelStep::Kind::kCap;
+    FunnelCounts(a, nsteps, capped, &e, &r, &u);
     for (size_t k = 0; k < f.steps.size(); ++k) {
       f.steps[k].entering = e[k];
       f.steps[k].removed = r[k];
@@ -317,7 +333,7 @@ ReportData ReportBuilder::Finish(const RunReport& run) {
       for (uint32_t g : order[b]) {
         Attrition empty(nsteps, a.channels.size());
         const Attrition& ga = g < m.by[s][b].size() ? m.by[s][b][g] : empty;
-        FunnelCounts(ga, nsteps, &e, &r, &u);
+        FunnelCounts(ga, nsteps, capped, &e, &r, &u);
         for (size_t k = 0; k < f.steps.size(); ++k) {
           f.steps[k].group_entering[b].push_back(e[k]);
           f.steps[k].group_removed[b].push_back(r[k]);

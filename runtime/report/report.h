@@ -41,10 +41,12 @@ std::vector<GroupBy> ResolveGroupBy(const Schema& schema, const std::vector<std:
 
 /// One step of a segment's funnel: rows entering, rows it removed.
 struct FunnelStep {
-  enum class Kind { kWhere, kExclude, kCampaign, kHoldout, kConsent, kCondition };
+  /// kCap (issue 12): the channel's rows refused by its campaign's frequency
+  /// cap; only for segments of a capped campaign, after the channel's condition.
+  enum class Kind { kWhere, kExclude, kCampaign, kHoldout, kConsent, kCondition, kCap };
   Kind kind = Kind::kWhere;
   std::string clause;     ///< `where first_timer`, `exclude ...`, `channel sms#1: consent`
-  int32_t channel = -1;   ///< for kConsent / kCondition
+  int32_t channel = -1;   ///< for kConsent / kCondition / kCap
   int64_t entering = 0;
   int64_t removed = 0;
   int64_t unknown = 0;    ///< where: removed as UNKNOWN; exclude: UNKNOWN, kept (runtime/run/explain.h)

@@ -116,6 +116,28 @@ for k, days in sends.items():
     n = sum(1 for e in days if d <= e < d + datetime.timedelta(days=14))
     assert n <= 2, (k, sorted(days))
 PY
+# `cohort report --ledger` on the second day: capped is its own funnel step
+# per channel (after the condition), removing what summary.json counts as
+# capped, and the channel's listed is what the cap step keeps.
+"$COHORT" report $C --data examples/data --out "$tmp/c-report.json" --today 2026-11-20 --ledger "$L" --min-cell 0 > /dev/null 2>&1
+python3 - "$tmp" <<'PY' && ft_ok "contacts: report shows capped as a funnel step" || ft_fail "contacts: report shows capped as a funnel step"
+import json, sys
+tmp = sys.argv[1]
+rep = json.load(open(f"{tmp}/c-report.json"))
+run = {s["name"]: s for s in json.load(open(f"{tmp}/c2/summary.json"))["segments"]}
+total = 0
+for seg in rep["segments"]:
+  steps = seg["steps"]
+  caps = [k for k, st in enumerate(steps) if st["kind"] == "cap"]
+  assert len(caps) == len(run[seg["name"]]["channels"]), (seg["name"], [st["kind"] for st in steps])
+  for k, ch in zip(caps, run[seg["name"]]["channels"]):
+    st, cond = steps[k], steps[k - 1]
+    assert cond["kind"] == "condition" and cond["channel"] == st["channel"]
+    assert st["removed"] == ch["capped"], (st, ch)
+    assert st["entering"] == cond["remaining"] and st["remaining"] == ch["listed"], (st, cond, ch)
+    total += ch["capped"]
+assert total > 0, "nothing was capped: the check proves nothing"
+PY
 
 # JSON and SARIF.
 "$COHORT" check --strict --format json tests/cli_ci/strict.cohort > "$tmp/strict.json" 2>/dev/null; rc=$?

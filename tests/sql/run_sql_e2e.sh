@@ -16,10 +16,18 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # ---- Golden text of every dialect (no engine needed) -------------------------
-examples=(telehealth primary_care referrals outcomes)
+examples=(telehealth primary_care referrals outcomes contacts)
 # tests/sql/outcomes.cohort: message variants (issue 12), whose lists carry a
 # `variant` column that the SQL must reproduce byte for byte.
-cohort_file() { [ "$1" = outcomes ] && echo "$src/tests/sql/outcomes.cohort" || echo "$src/examples/$1.cohort"; }
+# tests/cli_ci/contacts/contacts.cohort: contact history and a frequency cap
+# (issue 12; Spark: E0601), run with a ledger (contacts_reference below).
+cohort_file() {
+  case $1 in
+    outcomes) echo "$src/tests/sql/outcomes.cohort" ;;
+    contacts) echo "$src/tests/cli_ci/contacts/contacts.cohort" ;;
+    *) echo "$src/examples/$1.cohort" ;;
+  esac
+}
 for ex in "${examples[@]}"; do
   for d in postgres duckdb spark; do
     for kind in lists summary ddl; do
@@ -74,7 +82,41 @@ fi
 need_tools
 pg_start "$WORK/pg" 5432 || { echo "FAIL: cannot start PostgreSQL"; exit 1; }
 data_of() { [ "$1" = referrals ] && echo "$src/examples/data-providers" || echo "$src/examples/data"; }
-tables_of() { [ "$1" = referrals ] && echo "providers referrals" || echo "patients events"; }
+tables_of() {
+  case $1 in
+    referrals) echo "providers referrals" ;;
+    contacts) echo "patients events contacts" ;;
+    *) echo "patients events" ;;
+  esac
+}
+table_csv() { [ "$2" = contacts ] && echo "$WORK/contacts/contacts.csv" || echo "$(data_of $1)/$2.csv"; }
+# Contact history and caps (issue 12): a first run on 2026-11-16 fills the
+# ledger; the reference is the run of $today with it. The SQL reads the
+# ledger's channel-list rows as the table `contacts`; `--source` runs take
+# `--ledger` (each mode a copy of the first day's ledger). Some rows must be
+# capped, or the comparison proves nothing about caps.
+contacts_reference() {  # DIR
+  local e=$1 cf
+  cf=$(cohort_file contacts)
+  "$cohort" run "$cf" --data "$src/examples/data" --out "$e/day1" --today 2026-11-16 --ledger "$e/ledger" --quiet ||
+    fail "contacts: first run"
+  for copy in ref pull pushdown; do cp -r "$e/ledger" "$e/ledger-$copy"; done
+  "$cohort" run "$cf" --data "$src/examples/data" --out "$e/jit" --today $today --ledger "$e/ledger-ref" --quiet ||
+    fail "contacts: reference run"
+  python3 - "$e/jit/summary.json" <<'PY' || fail "contacts: the reference run caps nothing"
+import json, sys
+assert sum(c["capped"] for s in json.load(open(sys.argv[1]))["segments"] for c in s["channels"]) > 0
+PY
+  python3 - "$e/ledger" "$e/contacts.csv" <<'PY'
+import csv, glob, sys
+with open(sys.argv[2], "w", newline="") as out:
+  w = csv.writer(out, lineterminator="\n")
+  w.writerow(["key", "channel", "send_on"])
+  for f in sorted(glob.glob(sys.argv[1] + "/run-*.csv")):
+    for r in csv.DictReader(open(f, newline="")):
+      if r["list"] != "holdout": w.writerow([r["key"], r["list"], r["send_on"]])
+PY
+}
 jobs="$WORK/jobs.json"
 echo "[" >"$jobs"
 sep=""
@@ -82,8 +124,12 @@ for ex in "${examples[@]}"; do
   e="$WORK/$ex"
   mkdir -p "$e"
   data=$(data_of $ex)
-  "$cohort" run "$(cohort_file $ex)" --data "$data" --out "$e/jit" --today $today --engine jit --quiet ||
-    fail "$ex: cohort run"
+  if [ $ex = contacts ]; then
+    contacts_reference "$e"
+  else
+    "$cohort" run "$(cohort_file $ex)" --data "$data" --out "$e/jit" --today $today --engine jit --quiet ||
+      fail "$ex: cohort run"
+  fi
   "$cohort" sql "$(cohort_file $ex)" --manifest >"$e/manifest.json"
   for d in postgres duckdb; do
     "$cohort" sql "$(cohort_file $ex)" --dialect $d --today $today >"$e/lists.$d.sql" || fail "$ex: cohort sql $d"
@@ -92,7 +138,7 @@ for ex in "${examples[@]}"; do
   done
   tables="{"
   tsep=""
-  for t in $(tables_of $ex); do tables="$tables$tsep\"$t\": \"$data/$t.csv\""; tsep=", "; done
+  for t in $(tables_of $ex); do tables="$tables$tsep\"$t\": \"$(table_csv $ex $t)\""; tsep=", "; done
   tables="$tables}"
   printf '%s{"ddl": "%s/ddl.duckdb.sql", "tables": %s, "query": "%s/lists.duckdb.sql", "summary": "%s/summary.duckdb.sql", "summary_out": "%s/summary.duckdb.tsv", "manifest": "%s/manifest.json", "out": "%s/duckdb"}\n' \
     "$sep" "$e" "$tables" "$e" "$e" "$e" "$e" "$e" >>"$jobs"
@@ -101,7 +147,7 @@ for ex in "${examples[@]}"; do
   {
     echo "CREATE SCHEMA $ex; SET search_path = $ex;"
     cat "$e/ddl.postgres.sql"
-    for t in $(tables_of $ex); do echo "\\copy $t FROM '$data/$t.csv' (FORMAT csv, HEADER)"; done
+    for t in $(tables_of $ex); do echo "\\copy $t FROM '$(table_csv $ex $t)' (FORMAT csv, HEADER)"; done
     echo "\\o $e/rows.postgres.csv"
     printf 'COPY (\n'; sed -e '$ s/;[[:space:]]*$//' "$e/lists.postgres.sql"; printf '\n) TO STDOUT (FORMAT csv, HEADER);\n'
     echo "\\o $e/summary.postgres.tsv"
@@ -133,9 +179,12 @@ sock="$WORK/pg"
 for ex in "${examples[@]}"; do
   e="$WORK/$ex"
   uri="postgresql:///postgres?host=$sock&port=5432&user=postgres&options=-csearch_path%3D$ex"
+  # The ledger upload must provide the contacts table, not the schema.
+  [ $ex = contacts ] && pg_psql "$sock" 5432 -c 'DROP TABLE contacts.contacts' >/dev/null
   for mode in pull pushdown; do
     flag=""
     [ $mode = pushdown ] && flag=--pushdown
+    [ $ex = contacts ] && flag="$flag --ledger $e/ledger-$mode"
     if "$cohort" run "$(cohort_file $ex)" --source "$uri" $flag --out "$e/$mode" --today $today --quiet \
         --audit "$WORK/audit.jsonl" 2>"$e/$mode.err"; then
       if diff -r -x summary.json "$e/jit" "$e/$mode" >"$e/$mode.diff" 2>&1; then
@@ -150,6 +199,16 @@ for ex in "${examples[@]}"; do
     fi
   done
 done
+
+# Contacts (issue 12): pull records the run in the ledger; pushdown does not
+# (and says so); without a ledger a database run is E0703 (exit 2).
+e="$WORK/contacts"
+[ "$(ls "$e/ledger-pull" | wc -l)" = 2 ] || fail "contacts: the pulled run was not recorded in the ledger"
+[ "$(ls "$e/ledger-pushdown" | wc -l)" = 1 ] || fail "contacts: the pushdown run changed the ledger"
+grep -q "not recorded in the ledger" "$e/pushdown.err" || fail "contacts: pushdown does not say the run is not recorded"
+"$cohort" run "$(cohort_file contacts)" --source "postgresql:///postgres?host=$sock&port=5432&user=postgres&options=-csearch_path%3Dcontacts" \
+  --pushdown --out "$e/noledger" --today $today >"$e/noledger.err" 2>&1
+[ $? = 2 ] && grep -q 'E0703' "$e/noledger.err" || fail "contacts: --source without --ledger is not E0703"
 
 # Errors: exit 3, nothing written, never a password (URI or PGPASSWORD).
 secret=An0therS3cretPw

@@ -159,7 +159,29 @@ int main(int argc, char** argv) {
         std::vector<std::string> names;
         for (const ir::Segment& s : probe.program->segments) names.push_back(s.name);
         std::string extra;
-        if (names.size() >= 2 && rng() % 2) extra += "campaign C\n  priority " + fmt::format("{}", fmt::join(names, ", ")) + "\n";
+        // Issue 12: campaigns with frequency caps (the contacts.csv ledger is
+        // random): all segments under one capped campaign, or the first
+        // segments capped and the rest counted uncapped or under a second cap.
+        auto cap = [&]() {
+          const unsigned n = 1 + rng() % 3, d = 1 + rng() % 20;
+          return fmt::format("  cap {} message{} per {} day{}\n", n, n == 1 ? "" : "s", d, d == 1 ? "" : "s");
+        };
+        auto campaign = [&](const char* name, size_t from, size_t to, bool capped) {
+          std::vector<std::string> part(names.begin() + static_cast<long>(from), names.begin() + static_cast<long>(to));
+          extra += fmt::format("campaign {}\n  priority {}\n", name, fmt::join(part, ", ")) + (capped ? cap() : "");
+        };
+        switch (rng() % 4) {
+          case 0: break;
+          case 1:
+            if (names.size() >= 2) campaign("C", 0, names.size(), false);
+            break;
+          case 2: campaign("C", 0, names.size(), true); break;
+          default: {
+            const size_t half = (names.size() + 1) / 2;
+            campaign("C", 0, half, true);
+            if (names.size() - half >= 1 && rng() % 2) campaign("D", half, names.size(), true);
+          }
+        }
         // `holdout` goes into the segment bodies: append after each `purpose` line.
         std::string with_holdout;
         size_t pos = 0;

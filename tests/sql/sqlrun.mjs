@@ -95,7 +95,7 @@ function summaryRows(file) {
     s.exclude_removed.forEach((n, k) => rows.push([s.name, `exclude_removed.${k + 1}`, n]));
     rows.push([s.name, 'members', s.members], [s.name, 'taken_by_campaign', s.taken_by_campaign], [s.name, 'held_out', s.held_out]);
     for (const c of s.channels) {
-      for (const f of ['eligible', 'listed', 'lacked_consent', 'condition_false']) rows.push([s.name, `${c.channel}#${c.step}.${f}`, c[f]]);
+      for (const f of ['eligible', 'listed', 'lacked_consent', 'condition_false', 'capped']) rows.push([s.name, `${c.channel}#${c.step}.${f}`, c[f]]);
     }
   }
   for (const c of j.campaigns) {

@@ -46,7 +46,14 @@ bool UseColor();
 
 namespace cohort {
 struct CompileResult;
+struct RunOptions;
+namespace ir {
+struct Program;
 }
+namespace measure {
+struct LedgerRun;
+}
+}  // namespace cohort
 
 namespace cohort::cli {
 
@@ -61,6 +68,12 @@ int CheckLedgerUse(const CompileResult& r, bool has_ledger, bool from_source);
 /// The ledger run id of compiling `r` over `data_dir` on `today` (hash of
 /// the sources, the data files and the day; runtime/measure/ledger.h).
 std::string LedgerRunIdFor(const CompileResult& r, const std::string& data_dir, int32_t today);
+/// Sets `ro->on_batch` to append every row of every list the run decides to
+/// `ledger` (its run id and date already set).
+void RecordLedgerRows(const ir::Program& p, RunOptions* ro, measure::LedgerRun* ledger);
+/// Writes `ledger` into `dir` after a run, printing what happened. Returns 0
+/// or kExitInternal (the lists were written, the ledger not).
+int WriteLedgerAfterRun(const std::string& dir, measure::LedgerRun ledger, bool quiet);
 
 int CmdCheck(Args& args);
 int CmdRun(Args& args);

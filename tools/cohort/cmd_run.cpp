@@ -51,7 +51,6 @@ int CmdRun(Args& args) {
   if (!data && !source) return UsageError("missing --data DIR (or --source postgresql://...)", "run");
   if (data && source) return UsageError("--data and --source cannot be combined", "run");
   if (pushdown && !source) return UsageError("--pushdown needs --source postgresql://...", "run");
-  if (ledger_dir && source) return UsageError("--ledger needs --data (the run id is derived from the input files)", "run");
   if (!out) return UsageError("missing --out DIR", "run");
   RunOptions ro;
   ro.data_dir = data.value_or("");
@@ -120,7 +119,7 @@ int CmdRun(Args& args) {
     // A database: the tables by name with their row counts (the connection
     // string is redacted in argv).
     RunReport pg_report;
-    int code = RunPostgres(r, *engine, ro, *source, pushdown, quiet, &pg_report);
+    int code = RunPostgres(r, *engine, ro, *source, pushdown, quiet, ledger_dir, &pg_report);
     if (audit_path) {
       const Schema& schema = *r.program->schema;
       entry["inputs"] = nlohmann::json::array();
@@ -128,6 +127,8 @@ int CmdRun(Args& args) {
       if (code == kExitOk) records["rows"] = pg_report.records;
       entry["inputs"].push_back(records);
       for (const ListSource& l : schema.list_sources) {
+        const ColumnId lc = schema.FindColumn(l.field);
+        if (lc != kNoColumn && schema.columns[lc].synthetic) continue;  // contacts: from the ledger (issue 12)
         nlohmann::json t = {{"table", TableName(l.file)}};
         if (code == kExitOk && schema.list_sources.size() == 1) t["rows"] = pg_report.list_rows;
         entry["inputs"].push_back(t);
@@ -141,24 +142,7 @@ int CmdRun(Args& args) {
   if (ledger_dir) {
     ledger.run_id = LedgerRunIdFor(r, ro.data_dir, ro.today);
     ledger.run_date = ro.today;
-    const ColumnId key_col = r.program->schema->key_column();
-    ro.on_batch = [&ledger, today = ro.today, key_col, &p = *r.program](const CohortBatchView& v, const BatchResult&,
-                                                                        const Decisions& d) {
-      for (size_t s = 0; s < p.segments.size(); ++s) {
-        const ir::Segment& seg = p.segments[s];
-        const int32_t first_send = seg.channels.empty() ? today : AddDuration(today, seg.channels[0].after, +1);
-        for (int64_t row = 0; row < v.num_rows; ++row) {
-          if (d.held[s][row])
-            ledger.rows.push_back({std::string(StringAt(v.columns[key_col], row)), seg.name, "holdout", 0, first_send, ""});
-          const int variant = d.variant[s].empty() ? -1 : d.variant[s][static_cast<size_t>(row)];
-          const std::string variant_name = variant >= 0 ? seg.variants[static_cast<size_t>(variant)].name : "";
-          for (size_t c = 0; c < seg.channels.size(); ++c)
-            if (d.listed[s][c][row])
-              ledger.rows.push_back({std::string(StringAt(v.columns[key_col], row)), seg.name, seg.channels[c].name,
-                                     seg.channels[c].step, AddDuration(today, seg.channels[c].after, +1), variant_name});
-        }
-      }
-    };
+    RecordLedgerRows(*r.program, &ro, &ledger);
   }
   // Issue 12: earlier contacts for `contacted` and caps (this run's own rows excluded).
   measure::ContactIndex contacts;
@@ -183,19 +167,8 @@ int CmdRun(Args& args) {
     return FinishAudit(audit_path, std::move(entry), kExitInternal);
   }
   if (!quiet) std::cout << FormatReportTable(report);
-  if (ledger_dir) {
-    bool already = false;
-    const size_t rows = ledger.rows.size();
-    std::string error = measure::WriteLedger(*ledger_dir, std::move(ledger), &already);
-    if (!error.empty()) {
-      std::fprintf(stderr, "cohort run: error: %s; the lists were written but the ledger was not\n", error.c_str());
-      return FinishAudit(audit_path, std::move(entry), kExitInternal);
-    }
-    if (already)
-      std::fprintf(stderr, "cohort run: note: this run (same inputs, same day) is already in the ledger; not recorded again\n");
-    else if (!quiet)
-      std::printf("ledger: %zu rows recorded in %s\n", rows, ledger_dir->c_str());
-  }
+  if (ledger_dir)
+    if (int code = WriteLedgerAfterRun(*ledger_dir, std::move(ledger), quiet)) return FinishAudit(audit_path, std::move(entry), code);
   if (audit_path) audit_lists(report);
   return FinishAudit(audit_path, std::move(entry), kExitOk);
 }

@@ -10,6 +10,7 @@
 #include "core/version.h"
 #include "runtime/audit/audit.h"
 #include "runtime/measure/ledger.h"
+#include "runtime/run/run.h"
 #include "tools/cohort/audit_cli.h"
 #include "tools/cohort/cli.h"
 
@@ -145,6 +146,41 @@ std::string LedgerRunIdFor(const CompileResult& r, const std::string& data_dir, 
   AuditDataInputs(inputs, *r.program->schema, data_dir);
   for (const auto& in : inputs["inputs"]) hashes.push_back(in["sha256"].is_string() ? in["sha256"].get<std::string>() : "");
   return measure::LedgerRunId(hashes, today);
+}
+
+void RecordLedgerRows(const ir::Program& p, RunOptions* ro, measure::LedgerRun* ledger) {
+  const ColumnId key_col = p.schema->key_column();
+  ro->on_batch = [ledger, today = ro->today, key_col, &p](const CohortBatchView& v, const BatchResult&, const Decisions& d) {
+    for (size_t s = 0; s < p.segments.size(); ++s) {
+      const ir::Segment& seg = p.segments[s];
+      const int32_t first_send = seg.channels.empty() ? today : AddDuration(today, seg.channels[0].after, +1);
+      for (int64_t row = 0; row < v.num_rows; ++row) {
+        if (d.held[s][row])
+          ledger->rows.push_back({std::string(StringAt(v.columns[key_col], row)), seg.name, "holdout", 0, first_send, ""});
+        const int variant = d.variant[s].empty() ? -1 : d.variant[s][static_cast<size_t>(row)];
+        const std::string variant_name = variant >= 0 ? seg.variants[static_cast<size_t>(variant)].name : "";
+        for (size_t c = 0; c < seg.channels.size(); ++c)
+          if (d.listed[s][c][row])
+            ledger->rows.push_back({std::string(StringAt(v.columns[key_col], row)), seg.name, seg.channels[c].name,
+                                    seg.channels[c].step, AddDuration(today, seg.channels[c].after, +1), variant_name});
+      }
+    }
+  };
+}
+
+int WriteLedgerAfterRun(const std::string& dir, measure::LedgerRun ledger, bool quiet) {
+  bool already = false;
+  const size_t rows = ledger.rows.size();
+  std::string error = measure::WriteLedger(dir, std::move(ledger), &already);
+  if (!error.empty()) {
+    std::fprintf(stderr, "cohort run: error: %s; the lists were written but the ledger was not\n", error.c_str());
+    return kExitInternal;
+  }
+  if (already)
+    std::fprintf(stderr, "cohort run: note: this run (same inputs, same day) is already in the ledger; not recorded again\n");
+  else if (!quiet)
+    std::printf("ledger: %zu rows recorded in %s\n", rows, dir.c_str());
+  return 0;
 }
 
 }  // namespace cohort::cli

@@ -21,6 +21,8 @@
 #include "compiler/driver/driver.h"
 #include "compiler/sql/sql.h"
 #include "core/dates.h"
+#include "runtime/measure/contacts.h"
+#include "runtime/measure/ledger.h"
 #include "runtime/run/run.h"
 #include "tools/cohort/cli.h"
 #include "tools/cohort/run_postgres.h"
@@ -31,7 +33,8 @@
 namespace cohort::cli {
 
 #ifndef COHORT_HAVE_PG
-int RunPostgres(const CompileResult&, const Engine&, RunOptions, const std::string&, bool, bool, RunReport*) {
+int RunPostgres(const CompileResult&, const Engine&, RunOptions, const std::string&, bool, bool,
+                const std::optional<std::string>&, RunReport*) {
   std::fprintf(stderr, "cohort run: this build has no PostgreSQL support (libpq-dev was missing at build time)\n");
   return kExitUsage;
 }
@@ -44,6 +47,41 @@ namespace fs = std::filesystem;
 int SourceError(const std::string& what, const std::string& message) {
   std::fprintf(stderr, "cohort run: PostgreSQL: %s: %s; nothing was written\n", what.c_str(), message.c_str());
   return kExitData;
+}
+
+/// Issue 12: the ledger's contact history (channel-list rows of every run)
+/// into the session's temporary table `contacts(key, channel, send_on)`,
+/// which the generated SQL reads (core/contacts.h), indexed on the key.
+int UploadContacts(pg::Connection& conn, const std::string& ledger_dir) {
+  std::vector<measure::LedgerRun> runs;
+  std::string error = measure::ReadLedger(ledger_dir, &runs);
+  if (!error.empty()) {
+    std::fprintf(stderr, "cohort run: error: %s; no output was written\n", error.c_str());
+    return kExitData;
+  }
+  if (!conn.Exec("CREATE TEMP TABLE \"contacts\" (\"key\" text, \"channel\" text, \"send_on\" date)", &error))
+    return SourceError("cannot create the contacts table", error);
+  size_t run = 0, row = 0;
+  auto next = [&](std::string* chunk) {
+    while (run < runs.size() && chunk->size() < (1u << 16)) {
+      if (row >= runs[run].rows.size()) {
+        ++run, row = 0;
+        continue;
+      }
+      const measure::LedgerRow& lr = runs[run].rows[row++];
+      if (lr.list == "holdout") continue;  // holdout rows are not contacts
+      AppendCsvField(*chunk, lr.key);
+      chunk->push_back(',');
+      AppendCsvField(*chunk, lr.list);
+      *chunk += "," + FormatDate(lr.send_on) + "\n";
+    }
+    return run < runs.size();
+  };
+  if (!conn.CopyIn("COPY \"contacts\" (\"key\", \"channel\", \"send_on\") FROM STDIN (FORMAT csv)", next, &error))
+    return SourceError("cannot upload the ledger's contact history", error);
+  if (!conn.Exec("CREATE INDEX ON \"contacts\" (\"key\"); ANALYZE \"contacts\"", &error))
+    return SourceError("cannot index the contacts table", error);
+  return 0;
 }
 
 int Report(const RunReport& report, bool quiet) {
@@ -167,6 +205,7 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
         else if (f == "listed") c.listed = v;
         else if (f == "lacked_consent") c.lacked_consent = v;
         else if (f == "condition_false") c.condition_false = v;
+        else if (f == "capped") c.capped = v;
       }
     }
   };
@@ -183,13 +222,20 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
 }  // namespace
 
 int RunPostgres(const CompileResult& r, const Engine& engine, RunOptions ro, const std::string& conninfo, bool pushdown,
-                bool quiet, RunReport* out_report) {
+                bool quiet, const std::optional<std::string>& ledger_dir, RunReport* out_report) {
   std::string error;
   auto conn = pg::Connection::Open(conninfo, &error);
   if (!conn) return SourceError("cannot connect", error);
   if (!conn->Exec("SET DateStyle = ISO; SET TimeZone = 'UTC'; SET extra_float_digits = 1", &error))
     return SourceError("cannot set up the session", error);
-  if (pushdown) return Pushdown(r, *conn, ro, conninfo, quiet, out_report);
+  if (pushdown) {
+    if (ledger_dir && r.program->contacts_column != kNoColumn)
+      if (int code = UploadContacts(*conn, *ledger_dir)) return code;
+    int code = Pushdown(r, *conn, ro, conninfo, quiet, out_report);
+    if (code == kExitOk && ledger_dir)
+      std::fprintf(stderr, "cohort run: note: a --pushdown run is not recorded in the ledger (it has no input files to identify it)\n");
+    return code;
+  }
 
   // Pull: stream each table into a private directory, then the normal run.
   std::string tmpl = (fs::temp_directory_path() / "cohort-pg.XXXXXX").string();
@@ -208,6 +254,22 @@ int RunPostgres(const CompileResult& r, const Engine& engine, RunOptions ro, con
   }
   conn.reset();
   ro.data_dir = tmp.string();
+  // Issue 12: the ledger as in a `--data` run (the run id hashes the pulled files).
+  measure::LedgerRun ledger;
+  measure::ContactIndex contacts;
+  if (ledger_dir) {
+    ledger.run_id = LedgerRunIdFor(r, ro.data_dir, ro.today);
+    ledger.run_date = ro.today;
+    RecordLedgerRows(*r.program, &ro, &ledger);
+    if (r.program->contacts_column != kNoColumn) {
+      std::string lerror = measure::ReadContacts(*ledger_dir, ledger.run_id, &contacts);
+      if (!lerror.empty()) {
+        std::fprintf(stderr, "cohort run: error: %s; no output was written\n", lerror.c_str());
+        return kExitData;
+      }
+      ro.contacts = &contacts;
+    }
+  }
   RunReport report;
   RunStatus st = Run(*r.program, engine, ro, &report);
   if (st.code == 3) {
@@ -227,7 +289,9 @@ int RunPostgres(const CompileResult& r, const Engine& engine, RunOptions ro, con
   }
   report.engine += " (from postgres)";
   if (out_report) *out_report = report;
-  return Report(report, quiet);
+  int code = Report(report, quiet);
+  if (ledger_dir && code == kExitOk) code = WriteLedgerAfterRun(*ledger_dir, std::move(ledger), quiet);
+  return code;
 }
 
 #endif

@@ -41,6 +41,12 @@ std::vector<std::string> SplitWords(const std::string& s) {
 
 }  // namespace
 
+CohortBatchView Session::EngineView(size_t b) const {
+  CohortBatchView v = data_->views[b];
+  if (compiled_) v.num_columns = std::min<uint32_t>(v.num_columns, static_cast<uint32_t>(compiled_->program().schema->columns.size()));
+  return v;
+}
+
 const Engine& Session::CurrentEngine() {
   if (!engine_) {
     if (engine_name_ == "jit") {
@@ -257,8 +263,9 @@ bool Session::ComputeReport(RunReport* report) {
   ReportTally tally(p, options_.today, report);
   Decisions decisions;
   double eval = 0;
-  for (const auto& view : data_->views) {
+  for (size_t b = 0; b < data_->views.size(); ++b) {
     if (Cancelled()) return false;
+    const CohortBatchView view = EngineView(b);
     BatchResult res;
     auto e0 = std::chrono::steady_clock::now();
     engine.Evaluate(view, Context(), &res);
@@ -316,8 +323,9 @@ bool Session::BuildReport(const std::vector<std::string>& by, report::ReportData
   run.today = FormatDate(options_.today);
   ReportTally tally(p, options_.today, &run);
   Decisions decisions;
-  for (const auto& view : data_->views) {
+  for (size_t b = 0; b < data_->views.size(); ++b) {
     if (Cancelled()) return false;
+    const CohortBatchView view = EngineView(b);
     BatchResult res;
     engine.Evaluate(view, Context(), &res);
     Decide(p, view, res, &decisions, options_.today);
@@ -605,7 +613,7 @@ bool Session::CmdSample(const std::vector<std::string>& args) {
   const ColumnId key_col = schema_->key_column();
   for (uint32_t b = 0; b < data_->views.size(); ++b) {
     if (Cancelled()) return false;
-    const CohortBatchView& view = data_->views[b];
+    const CohortBatchView view = EngineView(b);
     BatchResult res;
     engine.Evaluate(view, Context(), &res);
     const auto& member = res.segments[k].member;

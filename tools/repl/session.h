@@ -109,6 +109,11 @@ class Session {
   /// The text `.save` writes.
   std::string SaveText(const std::string& save_path) const;
   int64_t records() const { return data_ ? data_->records : 0; }
+  /// Batch `b` as the engine evaluates it (issue 12): the loaded columns the
+  /// compiled program's schema has. With a ledger, records carry the contacts
+  /// column last; a program that does not read contact history has one
+  /// column fewer, and the JIT runs only on batches of its own schema.
+  CohortBatchView EngineView(size_t b) const;
 
  private:
   bool CompileChunks(const std::vector<Chunk>& chunks, const std::string* tail, std::unique_ptr<Compiled>* out,

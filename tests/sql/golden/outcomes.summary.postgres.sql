@@ -64,18 +64,19 @@ WITH
     COALESCE(SUM(CASE WHEN r."#l0_0" THEN 1 ELSE 0 END), 0) AS "#n6",
     COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND NOT r."#k0_0" THEN 1 ELSE 0 END), 0) AS "#n7",
     COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND r."#k0_0" AND NOT r."#c0_0" THEN 1 ELSE 0 END), 0) AS "#n8",
-    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" THEN 1 ELSE 0 END), 0) AS "#n9",
-    COALESCE(SUM(CASE WHEN r."#l0_1" THEN 1 ELSE 0 END), 0) AS "#n10",
-    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND NOT r."#k0_1" THEN 1 ELSE 0 END), 0) AS "#n11",
-    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND r."#k0_1" AND NOT r."#c0_1" THEN 1 ELSE 0 END), 0) AS "#n12",
-    COALESCE(SUM(CASE WHEN r."#w1" THEN 1 ELSE 0 END), 0) AS "#n13",
-    COALESCE(SUM(CASE WHEN r."#m1" THEN 1 ELSE 0 END), 0) AS "#n14",
-    COALESCE(SUM(CASE WHEN r."#t1" THEN 1 ELSE 0 END), 0) AS "#n15",
-    COALESCE(SUM(CASE WHEN r."#h1" THEN 1 ELSE 0 END), 0) AS "#n16",
-    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" THEN 1 ELSE 0 END), 0) AS "#n17",
-    COALESCE(SUM(CASE WHEN r."#l1_0" THEN 1 ELSE 0 END), 0) AS "#n18",
-    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND NOT r."#k1_0" THEN 1 ELSE 0 END), 0) AS "#n19",
-    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND r."#k1_0" AND NOT r."#c1_0" THEN 1 ELSE 0 END), 0) AS "#n20"
+    0 AS "#n9",
+    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" THEN 1 ELSE 0 END), 0) AS "#n10",
+    COALESCE(SUM(CASE WHEN r."#l0_1" THEN 1 ELSE 0 END), 0) AS "#n11",
+    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND NOT r."#k0_1" THEN 1 ELSE 0 END), 0) AS "#n12",
+    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND r."#k0_1" AND NOT r."#c0_1" THEN 1 ELSE 0 END), 0) AS "#n13",
+    COALESCE(SUM(CASE WHEN r."#w1" THEN 1 ELSE 0 END), 0) AS "#n14",
+    COALESCE(SUM(CASE WHEN r."#m1" THEN 1 ELSE 0 END), 0) AS "#n15",
+    COALESCE(SUM(CASE WHEN r."#t1" THEN 1 ELSE 0 END), 0) AS "#n16",
+    COALESCE(SUM(CASE WHEN r."#h1" THEN 1 ELSE 0 END), 0) AS "#n17",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" THEN 1 ELSE 0 END), 0) AS "#n18",
+    COALESCE(SUM(CASE WHEN r."#l1_0" THEN 1 ELSE 0 END), 0) AS "#n19",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND NOT r."#k1_0" THEN 1 ELSE 0 END), 0) AS "#n20",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND r."#k1_0" AND NOT r."#c1_0" THEN 1 ELSE 0 END), 0) AS "#n21"
   FROM "#d" AS r
 ),
 "#items" AS (
@@ -99,35 +100,41 @@ SELECT 'Onboarding' AS "segment", 'sms#1.lacked_consent' AS "item", CAST("#n7" A
 UNION ALL
 SELECT 'Onboarding' AS "segment", 'sms#1.condition_false' AS "item", CAST("#n8" AS BIGINT) AS "value", 9 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'Onboarding' AS "segment", 'email#2.eligible' AS "item", CAST("#n9" AS BIGINT) AS "value", 10 AS "#o" FROM "#sum"
+SELECT 'Onboarding' AS "segment", 'sms#1.capped' AS "item", CAST("#n9" AS BIGINT) AS "value", 10 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'Onboarding' AS "segment", 'email#2.listed' AS "item", CAST("#n10" AS BIGINT) AS "value", 11 AS "#o" FROM "#sum"
+SELECT 'Onboarding' AS "segment", 'email#2.eligible' AS "item", CAST("#n10" AS BIGINT) AS "value", 11 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'Onboarding' AS "segment", 'email#2.lacked_consent' AS "item", CAST("#n11" AS BIGINT) AS "value", 12 AS "#o" FROM "#sum"
+SELECT 'Onboarding' AS "segment", 'email#2.listed' AS "item", CAST("#n11" AS BIGINT) AS "value", 12 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'Onboarding' AS "segment", 'email#2.condition_false' AS "item", CAST("#n12" AS BIGINT) AS "value", 13 AS "#o" FROM "#sum"
+SELECT 'Onboarding' AS "segment", 'email#2.lacked_consent' AS "item", CAST("#n12" AS BIGINT) AS "value", 13 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'Returning' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 14 AS "#o" FROM "#sum"
+SELECT 'Onboarding' AS "segment", 'email#2.condition_false' AS "item", CAST("#n13" AS BIGINT) AS "value", 14 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'Returning' AS "segment", 'where_matched' AS "item", CAST("#n13" AS BIGINT) AS "value", 15 AS "#o" FROM "#sum"
+SELECT 'Onboarding' AS "segment", 'email#2.capped' AS "item", CAST("#n9" AS BIGINT) AS "value", 15 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'Returning' AS "segment", 'members' AS "item", CAST("#n14" AS BIGINT) AS "value", 16 AS "#o" FROM "#sum"
+SELECT 'Returning' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 16 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'Returning' AS "segment", 'taken_by_campaign' AS "item", CAST("#n15" AS BIGINT) AS "value", 17 AS "#o" FROM "#sum"
+SELECT 'Returning' AS "segment", 'where_matched' AS "item", CAST("#n14" AS BIGINT) AS "value", 17 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'Returning' AS "segment", 'held_out' AS "item", CAST("#n16" AS BIGINT) AS "value", 18 AS "#o" FROM "#sum"
+SELECT 'Returning' AS "segment", 'members' AS "item", CAST("#n15" AS BIGINT) AS "value", 18 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'Returning' AS "segment", 'email#1.eligible' AS "item", CAST("#n17" AS BIGINT) AS "value", 19 AS "#o" FROM "#sum"
+SELECT 'Returning' AS "segment", 'taken_by_campaign' AS "item", CAST("#n16" AS BIGINT) AS "value", 19 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'Returning' AS "segment", 'email#1.listed' AS "item", CAST("#n18" AS BIGINT) AS "value", 20 AS "#o" FROM "#sum"
+SELECT 'Returning' AS "segment", 'held_out' AS "item", CAST("#n17" AS BIGINT) AS "value", 20 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'Returning' AS "segment", 'email#1.lacked_consent' AS "item", CAST("#n19" AS BIGINT) AS "value", 21 AS "#o" FROM "#sum"
+SELECT 'Returning' AS "segment", 'email#1.eligible' AS "item", CAST("#n18" AS BIGINT) AS "value", 21 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'Returning' AS "segment", 'email#1.condition_false' AS "item", CAST("#n20" AS BIGINT) AS "value", 22 AS "#o" FROM "#sum"
+SELECT 'Returning' AS "segment", 'email#1.listed' AS "item", CAST("#n19" AS BIGINT) AS "value", 22 AS "#o" FROM "#sum"
 UNION ALL
-SELECT '' AS "segment", 'events.rows' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events") AS BIGINT) AS "value", 23 AS "#o"
+SELECT 'Returning' AS "segment", 'email#1.lacked_consent' AS "item", CAST("#n20" AS BIGINT) AS "value", 23 AS "#o" FROM "#sum"
 UNION ALL
-SELECT '' AS "segment", 'events.unmatched' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events" AS e WHERE NOT EXISTS (SELECT 1 FROM "patients" AS p WHERE p."id" = e."patient_id")) AS BIGINT) AS "value", 24 AS "#o"
+SELECT 'Returning' AS "segment", 'email#1.condition_false' AS "item", CAST("#n21" AS BIGINT) AS "value", 24 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'Returning' AS "segment", 'email#1.capped' AS "item", CAST("#n9" AS BIGINT) AS "value", 25 AS "#o" FROM "#sum"
+UNION ALL
+SELECT '' AS "segment", 'events.rows' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events") AS BIGINT) AS "value", 26 AS "#o"
+UNION ALL
+SELECT '' AS "segment", 'events.unmatched' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events" AS e WHERE NOT EXISTS (SELECT 1 FROM "patients" AS p WHERE p."id" = e."patient_id")) AS BIGINT) AS "value", 27 AS "#o"
 )
 SELECT "segment", "item", "value"
 FROM "#items"

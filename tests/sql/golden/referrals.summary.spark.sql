@@ -108,50 +108,51 @@ WITH
     COALESCE(SUM(CASE WHEN r.`#l0_0` THEN 1 ELSE 0 END), 0) AS `#n6`,
     COALESCE(SUM(CASE WHEN r.`#m0` AND NOT r.`#t0` AND NOT r.`#h0` AND NOT r.`#k0_0` THEN 1 ELSE 0 END), 0) AS `#n7`,
     COALESCE(SUM(CASE WHEN r.`#m0` AND NOT r.`#t0` AND NOT r.`#h0` AND r.`#k0_0` AND NOT r.`#c0_0` THEN 1 ELSE 0 END), 0) AS `#n8`,
-    COALESCE(SUM(CASE WHEN r.`#m0` AND NOT r.`#t0` AND NOT r.`#h0` THEN 1 ELSE 0 END), 0) AS `#n9`,
-    COALESCE(SUM(CASE WHEN r.`#l0_1` THEN 1 ELSE 0 END), 0) AS `#n10`,
-    COALESCE(SUM(CASE WHEN r.`#m0` AND NOT r.`#t0` AND NOT r.`#h0` AND NOT r.`#k0_1` THEN 1 ELSE 0 END), 0) AS `#n11`,
-    COALESCE(SUM(CASE WHEN r.`#m0` AND NOT r.`#t0` AND NOT r.`#h0` AND r.`#k0_1` AND NOT r.`#c0_1` THEN 1 ELSE 0 END), 0) AS `#n12`,
-    COALESCE(SUM(CASE WHEN r.`#w1` THEN 1 ELSE 0 END), 0) AS `#n13`,
-    COALESCE(SUM(CASE WHEN r.`#m1` THEN 1 ELSE 0 END), 0) AS `#n14`,
-    COALESCE(SUM(CASE WHEN r.`#t1` THEN 1 ELSE 0 END), 0) AS `#n15`,
-    COALESCE(SUM(CASE WHEN r.`#h1` THEN 1 ELSE 0 END), 0) AS `#n16`,
-    COALESCE(SUM(CASE WHEN r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` THEN 1 ELSE 0 END), 0) AS `#n17`,
-    COALESCE(SUM(CASE WHEN r.`#l1_0` THEN 1 ELSE 0 END), 0) AS `#n18`,
-    COALESCE(SUM(CASE WHEN r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` AND NOT r.`#k1_0` THEN 1 ELSE 0 END), 0) AS `#n19`,
-    COALESCE(SUM(CASE WHEN r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` AND r.`#k1_0` AND NOT r.`#c1_0` THEN 1 ELSE 0 END), 0) AS `#n20`,
-    COALESCE(SUM(CASE WHEN r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` THEN 1 ELSE 0 END), 0) AS `#n21`,
-    COALESCE(SUM(CASE WHEN r.`#l1_1` THEN 1 ELSE 0 END), 0) AS `#n22`,
-    COALESCE(SUM(CASE WHEN r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` AND NOT r.`#k1_1` THEN 1 ELSE 0 END), 0) AS `#n23`,
-    COALESCE(SUM(CASE WHEN r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` AND r.`#k1_1` AND NOT r.`#c1_1` THEN 1 ELSE 0 END), 0) AS `#n24`,
-    COALESCE(SUM(CASE WHEN r.`#w2` THEN 1 ELSE 0 END), 0) AS `#n25`,
-    COALESCE(SUM(CASE WHEN r.`#w2` AND r.`#x2_0` THEN 1 ELSE 0 END), 0) AS `#n26`,
-    COALESCE(SUM(CASE WHEN r.`#m2` THEN 1 ELSE 0 END), 0) AS `#n27`,
-    COALESCE(SUM(CASE WHEN r.`#t2` THEN 1 ELSE 0 END), 0) AS `#n28`,
-    COALESCE(SUM(CASE WHEN r.`#h2` THEN 1 ELSE 0 END), 0) AS `#n29`,
-    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` THEN 1 ELSE 0 END), 0) AS `#n30`,
-    COALESCE(SUM(CASE WHEN r.`#l2_0` THEN 1 ELSE 0 END), 0) AS `#n31`,
-    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` AND NOT r.`#k2_0` THEN 1 ELSE 0 END), 0) AS `#n32`,
-    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` AND r.`#k2_0` AND NOT r.`#c2_0` THEN 1 ELSE 0 END), 0) AS `#n33`,
-    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` THEN 1 ELSE 0 END), 0) AS `#n34`,
-    COALESCE(SUM(CASE WHEN r.`#l2_1` THEN 1 ELSE 0 END), 0) AS `#n35`,
-    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` AND NOT r.`#k2_1` THEN 1 ELSE 0 END), 0) AS `#n36`,
-    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` AND r.`#k2_1` AND NOT r.`#c2_1` THEN 1 ELSE 0 END), 0) AS `#n37`,
-    COALESCE(SUM(CASE WHEN r.`#w3` THEN 1 ELSE 0 END), 0) AS `#n38`,
-    COALESCE(SUM(CASE WHEN r.`#m3` THEN 1 ELSE 0 END), 0) AS `#n39`,
-    COALESCE(SUM(CASE WHEN r.`#t3` THEN 1 ELSE 0 END), 0) AS `#n40`,
-    COALESCE(SUM(CASE WHEN r.`#h3` THEN 1 ELSE 0 END), 0) AS `#n41`,
-    COALESCE(SUM(CASE WHEN r.`#m3` AND NOT r.`#t3` AND NOT r.`#h3` THEN 1 ELSE 0 END), 0) AS `#n42`,
-    COALESCE(SUM(CASE WHEN r.`#l3_0` THEN 1 ELSE 0 END), 0) AS `#n43`,
-    COALESCE(SUM(CASE WHEN r.`#m3` AND NOT r.`#t3` AND NOT r.`#h3` AND NOT r.`#k3_0` THEN 1 ELSE 0 END), 0) AS `#n44`,
-    COALESCE(SUM(CASE WHEN r.`#m3` AND NOT r.`#t3` AND NOT r.`#h3` AND r.`#k3_0` AND NOT r.`#c3_0` THEN 1 ELSE 0 END), 0) AS `#n45`,
-    COALESCE(SUM(CASE WHEN r.`#m3` AND NOT r.`#t3` AND NOT r.`#h3` THEN 1 ELSE 0 END), 0) AS `#n46`,
-    COALESCE(SUM(CASE WHEN r.`#l3_1` THEN 1 ELSE 0 END), 0) AS `#n47`,
-    COALESCE(SUM(CASE WHEN r.`#m3` AND NOT r.`#t3` AND NOT r.`#h3` AND NOT r.`#k3_1` THEN 1 ELSE 0 END), 0) AS `#n48`,
-    COALESCE(SUM(CASE WHEN r.`#m3` AND NOT r.`#t3` AND NOT r.`#h3` AND r.`#k3_1` AND NOT r.`#c3_1` THEN 1 ELSE 0 END), 0) AS `#n49`,
-    COALESCE(SUM(CASE WHEN r.`#t1` AND r.`#m0` THEN 1 ELSE 0 END), 0) AS `#n50`,
-    COALESCE(SUM(CASE WHEN r.`#t2` AND r.`#m0` THEN 1 ELSE 0 END), 0) AS `#n51`,
-    COALESCE(SUM(CASE WHEN r.`#t2` AND r.`#m1` AND NOT r.`#m0` THEN 1 ELSE 0 END), 0) AS `#n52`
+    0 AS `#n9`,
+    COALESCE(SUM(CASE WHEN r.`#m0` AND NOT r.`#t0` AND NOT r.`#h0` THEN 1 ELSE 0 END), 0) AS `#n10`,
+    COALESCE(SUM(CASE WHEN r.`#l0_1` THEN 1 ELSE 0 END), 0) AS `#n11`,
+    COALESCE(SUM(CASE WHEN r.`#m0` AND NOT r.`#t0` AND NOT r.`#h0` AND NOT r.`#k0_1` THEN 1 ELSE 0 END), 0) AS `#n12`,
+    COALESCE(SUM(CASE WHEN r.`#m0` AND NOT r.`#t0` AND NOT r.`#h0` AND r.`#k0_1` AND NOT r.`#c0_1` THEN 1 ELSE 0 END), 0) AS `#n13`,
+    COALESCE(SUM(CASE WHEN r.`#w1` THEN 1 ELSE 0 END), 0) AS `#n14`,
+    COALESCE(SUM(CASE WHEN r.`#m1` THEN 1 ELSE 0 END), 0) AS `#n15`,
+    COALESCE(SUM(CASE WHEN r.`#t1` THEN 1 ELSE 0 END), 0) AS `#n16`,
+    COALESCE(SUM(CASE WHEN r.`#h1` THEN 1 ELSE 0 END), 0) AS `#n17`,
+    COALESCE(SUM(CASE WHEN r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` THEN 1 ELSE 0 END), 0) AS `#n18`,
+    COALESCE(SUM(CASE WHEN r.`#l1_0` THEN 1 ELSE 0 END), 0) AS `#n19`,
+    COALESCE(SUM(CASE WHEN r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` AND NOT r.`#k1_0` THEN 1 ELSE 0 END), 0) AS `#n20`,
+    COALESCE(SUM(CASE WHEN r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` AND r.`#k1_0` AND NOT r.`#c1_0` THEN 1 ELSE 0 END), 0) AS `#n21`,
+    COALESCE(SUM(CASE WHEN r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` THEN 1 ELSE 0 END), 0) AS `#n22`,
+    COALESCE(SUM(CASE WHEN r.`#l1_1` THEN 1 ELSE 0 END), 0) AS `#n23`,
+    COALESCE(SUM(CASE WHEN r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` AND NOT r.`#k1_1` THEN 1 ELSE 0 END), 0) AS `#n24`,
+    COALESCE(SUM(CASE WHEN r.`#m1` AND NOT r.`#t1` AND NOT r.`#h1` AND r.`#k1_1` AND NOT r.`#c1_1` THEN 1 ELSE 0 END), 0) AS `#n25`,
+    COALESCE(SUM(CASE WHEN r.`#w2` THEN 1 ELSE 0 END), 0) AS `#n26`,
+    COALESCE(SUM(CASE WHEN r.`#w2` AND r.`#x2_0` THEN 1 ELSE 0 END), 0) AS `#n27`,
+    COALESCE(SUM(CASE WHEN r.`#m2` THEN 1 ELSE 0 END), 0) AS `#n28`,
+    COALESCE(SUM(CASE WHEN r.`#t2` THEN 1 ELSE 0 END), 0) AS `#n29`,
+    COALESCE(SUM(CASE WHEN r.`#h2` THEN 1 ELSE 0 END), 0) AS `#n30`,
+    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` THEN 1 ELSE 0 END), 0) AS `#n31`,
+    COALESCE(SUM(CASE WHEN r.`#l2_0` THEN 1 ELSE 0 END), 0) AS `#n32`,
+    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` AND NOT r.`#k2_0` THEN 1 ELSE 0 END), 0) AS `#n33`,
+    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` AND r.`#k2_0` AND NOT r.`#c2_0` THEN 1 ELSE 0 END), 0) AS `#n34`,
+    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` THEN 1 ELSE 0 END), 0) AS `#n35`,
+    COALESCE(SUM(CASE WHEN r.`#l2_1` THEN 1 ELSE 0 END), 0) AS `#n36`,
+    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` AND NOT r.`#k2_1` THEN 1 ELSE 0 END), 0) AS `#n37`,
+    COALESCE(SUM(CASE WHEN r.`#m2` AND NOT r.`#t2` AND NOT r.`#h2` AND r.`#k2_1` AND NOT r.`#c2_1` THEN 1 ELSE 0 END), 0) AS `#n38`,
+    COALESCE(SUM(CASE WHEN r.`#w3` THEN 1 ELSE 0 END), 0) AS `#n39`,
+    COALESCE(SUM(CASE WHEN r.`#m3` THEN 1 ELSE 0 END), 0) AS `#n40`,
+    COALESCE(SUM(CASE WHEN r.`#t3` THEN 1 ELSE 0 END), 0) AS `#n41`,
+    COALESCE(SUM(CASE WHEN r.`#h3` THEN 1 ELSE 0 END), 0) AS `#n42`,
+    COALESCE(SUM(CASE WHEN r.`#m3` AND NOT r.`#t3` AND NOT r.`#h3` THEN 1 ELSE 0 END), 0) AS `#n43`,
+    COALESCE(SUM(CASE WHEN r.`#l3_0` THEN 1 ELSE 0 END), 0) AS `#n44`,
+    COALESCE(SUM(CASE WHEN r.`#m3` AND NOT r.`#t3` AND NOT r.`#h3` AND NOT r.`#k3_0` THEN 1 ELSE 0 END), 0) AS `#n45`,
+    COALESCE(SUM(CASE WHEN r.`#m3` AND NOT r.`#t3` AND NOT r.`#h3` AND r.`#k3_0` AND NOT r.`#c3_0` THEN 1 ELSE 0 END), 0) AS `#n46`,
+    COALESCE(SUM(CASE WHEN r.`#m3` AND NOT r.`#t3` AND NOT r.`#h3` THEN 1 ELSE 0 END), 0) AS `#n47`,
+    COALESCE(SUM(CASE WHEN r.`#l3_1` THEN 1 ELSE 0 END), 0) AS `#n48`,
+    COALESCE(SUM(CASE WHEN r.`#m3` AND NOT r.`#t3` AND NOT r.`#h3` AND NOT r.`#k3_1` THEN 1 ELSE 0 END), 0) AS `#n49`,
+    COALESCE(SUM(CASE WHEN r.`#m3` AND NOT r.`#t3` AND NOT r.`#h3` AND r.`#k3_1` AND NOT r.`#c3_1` THEN 1 ELSE 0 END), 0) AS `#n50`,
+    COALESCE(SUM(CASE WHEN r.`#t1` AND r.`#m0` THEN 1 ELSE 0 END), 0) AS `#n51`,
+    COALESCE(SUM(CASE WHEN r.`#t2` AND r.`#m0` THEN 1 ELSE 0 END), 0) AS `#n52`,
+    COALESCE(SUM(CASE WHEN r.`#t2` AND r.`#m1` AND NOT r.`#m0` THEN 1 ELSE 0 END), 0) AS `#n53`
   FROM `#d` AS r
 ),
 `#items` AS (
@@ -175,103 +176,119 @@ SELECT 'LapsedReferrers' AS `segment`, 'email#1.lacked_consent' AS `item`, CAST(
 UNION ALL
 SELECT 'LapsedReferrers' AS `segment`, 'email#1.condition_false' AS `item`, CAST(`#n8` AS BIGINT) AS `value`, 9 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LapsedReferrers' AS `segment`, 'phone#2.eligible' AS `item`, CAST(`#n9` AS BIGINT) AS `value`, 10 AS `#o` FROM `#sum`
+SELECT 'LapsedReferrers' AS `segment`, 'email#1.capped' AS `item`, CAST(`#n9` AS BIGINT) AS `value`, 10 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LapsedReferrers' AS `segment`, 'phone#2.listed' AS `item`, CAST(`#n10` AS BIGINT) AS `value`, 11 AS `#o` FROM `#sum`
+SELECT 'LapsedReferrers' AS `segment`, 'phone#2.eligible' AS `item`, CAST(`#n10` AS BIGINT) AS `value`, 11 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LapsedReferrers' AS `segment`, 'phone#2.lacked_consent' AS `item`, CAST(`#n11` AS BIGINT) AS `value`, 12 AS `#o` FROM `#sum`
+SELECT 'LapsedReferrers' AS `segment`, 'phone#2.listed' AS `item`, CAST(`#n11` AS BIGINT) AS `value`, 12 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LapsedReferrers' AS `segment`, 'phone#2.condition_false' AS `item`, CAST(`#n12` AS BIGINT) AS `value`, 13 AS `#o` FROM `#sum`
+SELECT 'LapsedReferrers' AS `segment`, 'phone#2.lacked_consent' AS `item`, CAST(`#n12` AS BIGINT) AS `value`, 13 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LeakageRisk' AS `segment`, 'records' AS `item`, CAST(`#n0` AS BIGINT) AS `value`, 14 AS `#o` FROM `#sum`
+SELECT 'LapsedReferrers' AS `segment`, 'phone#2.condition_false' AS `item`, CAST(`#n13` AS BIGINT) AS `value`, 14 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LeakageRisk' AS `segment`, 'where_matched' AS `item`, CAST(`#n13` AS BIGINT) AS `value`, 15 AS `#o` FROM `#sum`
+SELECT 'LapsedReferrers' AS `segment`, 'phone#2.capped' AS `item`, CAST(`#n9` AS BIGINT) AS `value`, 15 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LeakageRisk' AS `segment`, 'members' AS `item`, CAST(`#n14` AS BIGINT) AS `value`, 16 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'records' AS `item`, CAST(`#n0` AS BIGINT) AS `value`, 16 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LeakageRisk' AS `segment`, 'taken_by_campaign' AS `item`, CAST(`#n15` AS BIGINT) AS `value`, 17 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'where_matched' AS `item`, CAST(`#n14` AS BIGINT) AS `value`, 17 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LeakageRisk' AS `segment`, 'held_out' AS `item`, CAST(`#n16` AS BIGINT) AS `value`, 18 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'members' AS `item`, CAST(`#n15` AS BIGINT) AS `value`, 18 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LeakageRisk' AS `segment`, 'phone#1.eligible' AS `item`, CAST(`#n17` AS BIGINT) AS `value`, 19 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'taken_by_campaign' AS `item`, CAST(`#n16` AS BIGINT) AS `value`, 19 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LeakageRisk' AS `segment`, 'phone#1.listed' AS `item`, CAST(`#n18` AS BIGINT) AS `value`, 20 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'held_out' AS `item`, CAST(`#n17` AS BIGINT) AS `value`, 20 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LeakageRisk' AS `segment`, 'phone#1.lacked_consent' AS `item`, CAST(`#n19` AS BIGINT) AS `value`, 21 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'phone#1.eligible' AS `item`, CAST(`#n18` AS BIGINT) AS `value`, 21 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LeakageRisk' AS `segment`, 'phone#1.condition_false' AS `item`, CAST(`#n20` AS BIGINT) AS `value`, 22 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'phone#1.listed' AS `item`, CAST(`#n19` AS BIGINT) AS `value`, 22 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LeakageRisk' AS `segment`, 'email#2.eligible' AS `item`, CAST(`#n21` AS BIGINT) AS `value`, 23 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'phone#1.lacked_consent' AS `item`, CAST(`#n20` AS BIGINT) AS `value`, 23 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LeakageRisk' AS `segment`, 'email#2.listed' AS `item`, CAST(`#n22` AS BIGINT) AS `value`, 24 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'phone#1.condition_false' AS `item`, CAST(`#n21` AS BIGINT) AS `value`, 24 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LeakageRisk' AS `segment`, 'email#2.lacked_consent' AS `item`, CAST(`#n23` AS BIGINT) AS `value`, 25 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'phone#1.capped' AS `item`, CAST(`#n9` AS BIGINT) AS `value`, 25 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'LeakageRisk' AS `segment`, 'email#2.condition_false' AS `item`, CAST(`#n24` AS BIGINT) AS `value`, 26 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'email#2.eligible' AS `item`, CAST(`#n22` AS BIGINT) AS `value`, 26 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'records' AS `item`, CAST(`#n0` AS BIGINT) AS `value`, 27 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'email#2.listed' AS `item`, CAST(`#n23` AS BIGINT) AS `value`, 27 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'where_matched' AS `item`, CAST(`#n25` AS BIGINT) AS `value`, 28 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'email#2.lacked_consent' AS `item`, CAST(`#n24` AS BIGINT) AS `value`, 28 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'exclude_removed.1' AS `item`, CAST(`#n26` AS BIGINT) AS `value`, 29 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'email#2.condition_false' AS `item`, CAST(`#n25` AS BIGINT) AS `value`, 29 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'members' AS `item`, CAST(`#n27` AS BIGINT) AS `value`, 30 AS `#o` FROM `#sum`
+SELECT 'LeakageRisk' AS `segment`, 'email#2.capped' AS `item`, CAST(`#n9` AS BIGINT) AS `value`, 30 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'taken_by_campaign' AS `item`, CAST(`#n28` AS BIGINT) AS `value`, 31 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'records' AS `item`, CAST(`#n0` AS BIGINT) AS `value`, 31 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'held_out' AS `item`, CAST(`#n29` AS BIGINT) AS `value`, 32 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'where_matched' AS `item`, CAST(`#n26` AS BIGINT) AS `value`, 32 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'email#1.eligible' AS `item`, CAST(`#n30` AS BIGINT) AS `value`, 33 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'exclude_removed.1' AS `item`, CAST(`#n27` AS BIGINT) AS `value`, 33 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'email#1.listed' AS `item`, CAST(`#n31` AS BIGINT) AS `value`, 34 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'members' AS `item`, CAST(`#n28` AS BIGINT) AS `value`, 34 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'email#1.lacked_consent' AS `item`, CAST(`#n32` AS BIGINT) AS `value`, 35 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'taken_by_campaign' AS `item`, CAST(`#n29` AS BIGINT) AS `value`, 35 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'email#1.condition_false' AS `item`, CAST(`#n33` AS BIGINT) AS `value`, 36 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'held_out' AS `item`, CAST(`#n30` AS BIGINT) AS `value`, 36 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'mail#2.eligible' AS `item`, CAST(`#n34` AS BIGINT) AS `value`, 37 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'email#1.eligible' AS `item`, CAST(`#n31` AS BIGINT) AS `value`, 37 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'mail#2.listed' AS `item`, CAST(`#n35` AS BIGINT) AS `value`, 38 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'email#1.listed' AS `item`, CAST(`#n32` AS BIGINT) AS `value`, 38 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'mail#2.lacked_consent' AS `item`, CAST(`#n36` AS BIGINT) AS `value`, 39 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'email#1.lacked_consent' AS `item`, CAST(`#n33` AS BIGINT) AS `value`, 39 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'CardiologyLaunch' AS `segment`, 'mail#2.condition_false' AS `item`, CAST(`#n37` AS BIGINT) AS `value`, 40 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'email#1.condition_false' AS `item`, CAST(`#n34` AS BIGINT) AS `value`, 40 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'UrgentBacklog' AS `segment`, 'records' AS `item`, CAST(`#n0` AS BIGINT) AS `value`, 41 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'email#1.capped' AS `item`, CAST(`#n9` AS BIGINT) AS `value`, 41 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'UrgentBacklog' AS `segment`, 'where_matched' AS `item`, CAST(`#n38` AS BIGINT) AS `value`, 42 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'mail#2.eligible' AS `item`, CAST(`#n35` AS BIGINT) AS `value`, 42 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'UrgentBacklog' AS `segment`, 'members' AS `item`, CAST(`#n39` AS BIGINT) AS `value`, 43 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'mail#2.listed' AS `item`, CAST(`#n36` AS BIGINT) AS `value`, 43 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'UrgentBacklog' AS `segment`, 'taken_by_campaign' AS `item`, CAST(`#n40` AS BIGINT) AS `value`, 44 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'mail#2.lacked_consent' AS `item`, CAST(`#n37` AS BIGINT) AS `value`, 44 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'UrgentBacklog' AS `segment`, 'held_out' AS `item`, CAST(`#n41` AS BIGINT) AS `value`, 45 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'mail#2.condition_false' AS `item`, CAST(`#n38` AS BIGINT) AS `value`, 45 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'UrgentBacklog' AS `segment`, 'phone#1.eligible' AS `item`, CAST(`#n42` AS BIGINT) AS `value`, 46 AS `#o` FROM `#sum`
+SELECT 'CardiologyLaunch' AS `segment`, 'mail#2.capped' AS `item`, CAST(`#n9` AS BIGINT) AS `value`, 46 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'UrgentBacklog' AS `segment`, 'phone#1.listed' AS `item`, CAST(`#n43` AS BIGINT) AS `value`, 47 AS `#o` FROM `#sum`
+SELECT 'UrgentBacklog' AS `segment`, 'records' AS `item`, CAST(`#n0` AS BIGINT) AS `value`, 47 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'UrgentBacklog' AS `segment`, 'phone#1.lacked_consent' AS `item`, CAST(`#n44` AS BIGINT) AS `value`, 48 AS `#o` FROM `#sum`
+SELECT 'UrgentBacklog' AS `segment`, 'where_matched' AS `item`, CAST(`#n39` AS BIGINT) AS `value`, 48 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'UrgentBacklog' AS `segment`, 'phone#1.condition_false' AS `item`, CAST(`#n45` AS BIGINT) AS `value`, 49 AS `#o` FROM `#sum`
+SELECT 'UrgentBacklog' AS `segment`, 'members' AS `item`, CAST(`#n40` AS BIGINT) AS `value`, 49 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'UrgentBacklog' AS `segment`, 'fax#2.eligible' AS `item`, CAST(`#n46` AS BIGINT) AS `value`, 50 AS `#o` FROM `#sum`
+SELECT 'UrgentBacklog' AS `segment`, 'taken_by_campaign' AS `item`, CAST(`#n41` AS BIGINT) AS `value`, 50 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'UrgentBacklog' AS `segment`, 'fax#2.listed' AS `item`, CAST(`#n47` AS BIGINT) AS `value`, 51 AS `#o` FROM `#sum`
+SELECT 'UrgentBacklog' AS `segment`, 'held_out' AS `item`, CAST(`#n42` AS BIGINT) AS `value`, 51 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'UrgentBacklog' AS `segment`, 'fax#2.lacked_consent' AS `item`, CAST(`#n48` AS BIGINT) AS `value`, 52 AS `#o` FROM `#sum`
+SELECT 'UrgentBacklog' AS `segment`, 'phone#1.eligible' AS `item`, CAST(`#n43` AS BIGINT) AS `value`, 52 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'UrgentBacklog' AS `segment`, 'fax#2.condition_false' AS `item`, CAST(`#n49` AS BIGINT) AS `value`, 53 AS `#o` FROM `#sum`
+SELECT 'UrgentBacklog' AS `segment`, 'phone#1.listed' AS `item`, CAST(`#n44` AS BIGINT) AS `value`, 53 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'ReferralGrowth' AS `segment`, 'taken:LapsedReferrers>LeakageRisk' AS `item`, CAST(`#n50` AS BIGINT) AS `value`, 54 AS `#o` FROM `#sum` WHERE `#n50` > 0
+SELECT 'UrgentBacklog' AS `segment`, 'phone#1.lacked_consent' AS `item`, CAST(`#n45` AS BIGINT) AS `value`, 54 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'ReferralGrowth' AS `segment`, 'taken:LapsedReferrers>CardiologyLaunch' AS `item`, CAST(`#n51` AS BIGINT) AS `value`, 55 AS `#o` FROM `#sum` WHERE `#n51` > 0
+SELECT 'UrgentBacklog' AS `segment`, 'phone#1.condition_false' AS `item`, CAST(`#n46` AS BIGINT) AS `value`, 55 AS `#o` FROM `#sum`
 UNION ALL
-SELECT 'ReferralGrowth' AS `segment`, 'taken:LeakageRisk>CardiologyLaunch' AS `item`, CAST(`#n52` AS BIGINT) AS `value`, 56 AS `#o` FROM `#sum` WHERE `#n52` > 0
+SELECT 'UrgentBacklog' AS `segment`, 'phone#1.capped' AS `item`, CAST(`#n9` AS BIGINT) AS `value`, 56 AS `#o` FROM `#sum`
 UNION ALL
-SELECT '' AS `segment`, 'events.rows' AS `item`, CAST(0 + (SELECT COUNT(*) FROM `referrals`) AS BIGINT) AS `value`, 57 AS `#o`
+SELECT 'UrgentBacklog' AS `segment`, 'fax#2.eligible' AS `item`, CAST(`#n47` AS BIGINT) AS `value`, 57 AS `#o` FROM `#sum`
 UNION ALL
-SELECT '' AS `segment`, 'events.unmatched' AS `item`, CAST(0 + (SELECT COUNT(*) FROM `referrals` AS e WHERE NOT EXISTS (SELECT 1 FROM `providers` AS p WHERE p.`npi` = e.`provider_npi`)) AS BIGINT) AS `value`, 58 AS `#o`
+SELECT 'UrgentBacklog' AS `segment`, 'fax#2.listed' AS `item`, CAST(`#n48` AS BIGINT) AS `value`, 58 AS `#o` FROM `#sum`
+UNION ALL
+SELECT 'UrgentBacklog' AS `segment`, 'fax#2.lacked_consent' AS `item`, CAST(`#n49` AS BIGINT) AS `value`, 59 AS `#o` FROM `#sum`
+UNION ALL
+SELECT 'UrgentBacklog' AS `segment`, 'fax#2.condition_false' AS `item`, CAST(`#n50` AS BIGINT) AS `value`, 60 AS `#o` FROM `#sum`
+UNION ALL
+SELECT 'UrgentBacklog' AS `segment`, 'fax#2.capped' AS `item`, CAST(`#n9` AS BIGINT) AS `value`, 61 AS `#o` FROM `#sum`
+UNION ALL
+SELECT 'ReferralGrowth' AS `segment`, 'taken:LapsedReferrers>LeakageRisk' AS `item`, CAST(`#n51` AS BIGINT) AS `value`, 62 AS `#o` FROM `#sum` WHERE `#n51` > 0
+UNION ALL
+SELECT 'ReferralGrowth' AS `segment`, 'taken:LapsedReferrers>CardiologyLaunch' AS `item`, CAST(`#n52` AS BIGINT) AS `value`, 63 AS `#o` FROM `#sum` WHERE `#n52` > 0
+UNION ALL
+SELECT 'ReferralGrowth' AS `segment`, 'taken:LeakageRisk>CardiologyLaunch' AS `item`, CAST(`#n53` AS BIGINT) AS `value`, 64 AS `#o` FROM `#sum` WHERE `#n53` > 0
+UNION ALL
+SELECT '' AS `segment`, 'events.rows' AS `item`, CAST(0 + (SELECT COUNT(*) FROM `referrals`) AS BIGINT) AS `value`, 65 AS `#o`
+UNION ALL
+SELECT '' AS `segment`, 'events.unmatched' AS `item`, CAST(0 + (SELECT COUNT(*) FROM `referrals` AS e WHERE NOT EXISTS (SELECT 1 FROM `providers` AS p WHERE p.`npi` = e.`provider_npi`)) AS BIGINT) AS `value`, 66 AS `#o`
 )
 SELECT `segment`, `item`, `value`
 FROM `#items`

@@ -170,95 +170,96 @@ WITH
     COALESCE(SUM(CASE WHEN r."#l0_0" THEN 1 ELSE 0 END), 0) AS "#n8",
     COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND NOT r."#k0_0" THEN 1 ELSE 0 END), 0) AS "#n9",
     COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND r."#k0_0" AND NOT r."#c0_0" THEN 1 ELSE 0 END), 0) AS "#n10",
-    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" THEN 1 ELSE 0 END), 0) AS "#n11",
-    COALESCE(SUM(CASE WHEN r."#l0_1" THEN 1 ELSE 0 END), 0) AS "#n12",
-    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND NOT r."#k0_1" THEN 1 ELSE 0 END), 0) AS "#n13",
-    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND r."#k0_1" AND NOT r."#c0_1" THEN 1 ELSE 0 END), 0) AS "#n14",
-    COALESCE(SUM(CASE WHEN r."#w1" THEN 1 ELSE 0 END), 0) AS "#n15",
-    COALESCE(SUM(CASE WHEN r."#w1" AND r."#x1_0" THEN 1 ELSE 0 END), 0) AS "#n16",
-    COALESCE(SUM(CASE WHEN r."#m1" THEN 1 ELSE 0 END), 0) AS "#n17",
-    COALESCE(SUM(CASE WHEN r."#t1" THEN 1 ELSE 0 END), 0) AS "#n18",
-    COALESCE(SUM(CASE WHEN r."#h1" THEN 1 ELSE 0 END), 0) AS "#n19",
-    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" THEN 1 ELSE 0 END), 0) AS "#n20",
-    COALESCE(SUM(CASE WHEN r."#l1_0" THEN 1 ELSE 0 END), 0) AS "#n21",
-    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND NOT r."#k1_0" THEN 1 ELSE 0 END), 0) AS "#n22",
-    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND r."#k1_0" AND NOT r."#c1_0" THEN 1 ELSE 0 END), 0) AS "#n23",
-    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" THEN 1 ELSE 0 END), 0) AS "#n24",
-    COALESCE(SUM(CASE WHEN r."#l1_1" THEN 1 ELSE 0 END), 0) AS "#n25",
-    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND NOT r."#k1_1" THEN 1 ELSE 0 END), 0) AS "#n26",
-    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND r."#k1_1" AND NOT r."#c1_1" THEN 1 ELSE 0 END), 0) AS "#n27",
-    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" THEN 1 ELSE 0 END), 0) AS "#n28",
-    COALESCE(SUM(CASE WHEN r."#l1_2" THEN 1 ELSE 0 END), 0) AS "#n29",
-    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND NOT r."#k1_2" THEN 1 ELSE 0 END), 0) AS "#n30",
-    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND r."#k1_2" AND NOT r."#c1_2" THEN 1 ELSE 0 END), 0) AS "#n31",
-    COALESCE(SUM(CASE WHEN r."#w2" THEN 1 ELSE 0 END), 0) AS "#n32",
-    COALESCE(SUM(CASE WHEN r."#w2" AND r."#x2_0" THEN 1 ELSE 0 END), 0) AS "#n33",
-    COALESCE(SUM(CASE WHEN r."#m2" THEN 1 ELSE 0 END), 0) AS "#n34",
-    COALESCE(SUM(CASE WHEN r."#t2" THEN 1 ELSE 0 END), 0) AS "#n35",
-    COALESCE(SUM(CASE WHEN r."#h2" THEN 1 ELSE 0 END), 0) AS "#n36",
-    COALESCE(SUM(CASE WHEN r."#m2" AND NOT r."#t2" AND NOT r."#h2" THEN 1 ELSE 0 END), 0) AS "#n37",
-    COALESCE(SUM(CASE WHEN r."#l2_0" THEN 1 ELSE 0 END), 0) AS "#n38",
-    COALESCE(SUM(CASE WHEN r."#m2" AND NOT r."#t2" AND NOT r."#h2" AND NOT r."#k2_0" THEN 1 ELSE 0 END), 0) AS "#n39",
-    COALESCE(SUM(CASE WHEN r."#m2" AND NOT r."#t2" AND NOT r."#h2" AND r."#k2_0" AND NOT r."#c2_0" THEN 1 ELSE 0 END), 0) AS "#n40",
-    COALESCE(SUM(CASE WHEN r."#m2" AND NOT r."#t2" AND NOT r."#h2" THEN 1 ELSE 0 END), 0) AS "#n41",
-    COALESCE(SUM(CASE WHEN r."#l2_1" THEN 1 ELSE 0 END), 0) AS "#n42",
-    COALESCE(SUM(CASE WHEN r."#m2" AND NOT r."#t2" AND NOT r."#h2" AND NOT r."#k2_1" THEN 1 ELSE 0 END), 0) AS "#n43",
-    COALESCE(SUM(CASE WHEN r."#m2" AND NOT r."#t2" AND NOT r."#h2" AND r."#k2_1" AND NOT r."#c2_1" THEN 1 ELSE 0 END), 0) AS "#n44",
-    COALESCE(SUM(CASE WHEN r."#w3" THEN 1 ELSE 0 END), 0) AS "#n45",
-    COALESCE(SUM(CASE WHEN r."#w3" AND r."#x3_0" THEN 1 ELSE 0 END), 0) AS "#n46",
-    COALESCE(SUM(CASE WHEN r."#m3" THEN 1 ELSE 0 END), 0) AS "#n47",
-    COALESCE(SUM(CASE WHEN r."#t3" THEN 1 ELSE 0 END), 0) AS "#n48",
-    COALESCE(SUM(CASE WHEN r."#h3" THEN 1 ELSE 0 END), 0) AS "#n49",
-    COALESCE(SUM(CASE WHEN r."#m3" AND NOT r."#t3" AND NOT r."#h3" THEN 1 ELSE 0 END), 0) AS "#n50",
-    COALESCE(SUM(CASE WHEN r."#l3_0" THEN 1 ELSE 0 END), 0) AS "#n51",
-    COALESCE(SUM(CASE WHEN r."#m3" AND NOT r."#t3" AND NOT r."#h3" AND NOT r."#k3_0" THEN 1 ELSE 0 END), 0) AS "#n52",
-    COALESCE(SUM(CASE WHEN r."#m3" AND NOT r."#t3" AND NOT r."#h3" AND r."#k3_0" AND NOT r."#c3_0" THEN 1 ELSE 0 END), 0) AS "#n53",
-    COALESCE(SUM(CASE WHEN r."#w4" THEN 1 ELSE 0 END), 0) AS "#n54",
-    COALESCE(SUM(CASE WHEN r."#w4" AND r."#x4_0" THEN 1 ELSE 0 END), 0) AS "#n55",
-    COALESCE(SUM(CASE WHEN r."#w4" AND NOT r."#x4_0" AND r."#x4_1" THEN 1 ELSE 0 END), 0) AS "#n56",
-    COALESCE(SUM(CASE WHEN r."#m4" THEN 1 ELSE 0 END), 0) AS "#n57",
-    COALESCE(SUM(CASE WHEN r."#t4" THEN 1 ELSE 0 END), 0) AS "#n58",
-    COALESCE(SUM(CASE WHEN r."#h4" THEN 1 ELSE 0 END), 0) AS "#n59",
-    COALESCE(SUM(CASE WHEN r."#m4" AND NOT r."#t4" AND NOT r."#h4" THEN 1 ELSE 0 END), 0) AS "#n60",
-    COALESCE(SUM(CASE WHEN r."#l4_0" THEN 1 ELSE 0 END), 0) AS "#n61",
-    COALESCE(SUM(CASE WHEN r."#m4" AND NOT r."#t4" AND NOT r."#h4" AND NOT r."#k4_0" THEN 1 ELSE 0 END), 0) AS "#n62",
-    COALESCE(SUM(CASE WHEN r."#m4" AND NOT r."#t4" AND NOT r."#h4" AND r."#k4_0" AND NOT r."#c4_0" THEN 1 ELSE 0 END), 0) AS "#n63",
-    COALESCE(SUM(CASE WHEN r."#m4" AND NOT r."#t4" AND NOT r."#h4" THEN 1 ELSE 0 END), 0) AS "#n64",
-    COALESCE(SUM(CASE WHEN r."#l4_1" THEN 1 ELSE 0 END), 0) AS "#n65",
-    COALESCE(SUM(CASE WHEN r."#m4" AND NOT r."#t4" AND NOT r."#h4" AND NOT r."#k4_1" THEN 1 ELSE 0 END), 0) AS "#n66",
-    COALESCE(SUM(CASE WHEN r."#m4" AND NOT r."#t4" AND NOT r."#h4" AND r."#k4_1" AND NOT r."#c4_1" THEN 1 ELSE 0 END), 0) AS "#n67",
-    COALESCE(SUM(CASE WHEN r."#w5" THEN 1 ELSE 0 END), 0) AS "#n68",
-    COALESCE(SUM(CASE WHEN r."#w5" AND r."#x5_0" THEN 1 ELSE 0 END), 0) AS "#n69",
-    COALESCE(SUM(CASE WHEN r."#m5" THEN 1 ELSE 0 END), 0) AS "#n70",
-    COALESCE(SUM(CASE WHEN r."#t5" THEN 1 ELSE 0 END), 0) AS "#n71",
-    COALESCE(SUM(CASE WHEN r."#h5" THEN 1 ELSE 0 END), 0) AS "#n72",
-    COALESCE(SUM(CASE WHEN r."#m5" AND NOT r."#t5" AND NOT r."#h5" THEN 1 ELSE 0 END), 0) AS "#n73",
-    COALESCE(SUM(CASE WHEN r."#l5_0" THEN 1 ELSE 0 END), 0) AS "#n74",
-    COALESCE(SUM(CASE WHEN r."#m5" AND NOT r."#t5" AND NOT r."#h5" AND NOT r."#k5_0" THEN 1 ELSE 0 END), 0) AS "#n75",
-    COALESCE(SUM(CASE WHEN r."#m5" AND NOT r."#t5" AND NOT r."#h5" AND r."#k5_0" AND NOT r."#c5_0" THEN 1 ELSE 0 END), 0) AS "#n76",
-    COALESCE(SUM(CASE WHEN r."#m5" AND NOT r."#t5" AND NOT r."#h5" THEN 1 ELSE 0 END), 0) AS "#n77",
-    COALESCE(SUM(CASE WHEN r."#l5_1" THEN 1 ELSE 0 END), 0) AS "#n78",
-    COALESCE(SUM(CASE WHEN r."#m5" AND NOT r."#t5" AND NOT r."#h5" AND NOT r."#k5_1" THEN 1 ELSE 0 END), 0) AS "#n79",
-    COALESCE(SUM(CASE WHEN r."#m5" AND NOT r."#t5" AND NOT r."#h5" AND r."#k5_1" AND NOT r."#c5_1" THEN 1 ELSE 0 END), 0) AS "#n80",
-    COALESCE(SUM(CASE WHEN r."#w6" THEN 1 ELSE 0 END), 0) AS "#n81",
-    COALESCE(SUM(CASE WHEN r."#w6" AND r."#x6_0" THEN 1 ELSE 0 END), 0) AS "#n82",
-    COALESCE(SUM(CASE WHEN r."#m6" THEN 1 ELSE 0 END), 0) AS "#n83",
-    COALESCE(SUM(CASE WHEN r."#t6" THEN 1 ELSE 0 END), 0) AS "#n84",
-    COALESCE(SUM(CASE WHEN r."#h6" THEN 1 ELSE 0 END), 0) AS "#n85",
-    COALESCE(SUM(CASE WHEN r."#m6" AND NOT r."#t6" AND NOT r."#h6" THEN 1 ELSE 0 END), 0) AS "#n86",
-    COALESCE(SUM(CASE WHEN r."#l6_0" THEN 1 ELSE 0 END), 0) AS "#n87",
-    COALESCE(SUM(CASE WHEN r."#m6" AND NOT r."#t6" AND NOT r."#h6" AND NOT r."#k6_0" THEN 1 ELSE 0 END), 0) AS "#n88",
-    COALESCE(SUM(CASE WHEN r."#m6" AND NOT r."#t6" AND NOT r."#h6" AND r."#k6_0" AND NOT r."#c6_0" THEN 1 ELSE 0 END), 0) AS "#n89",
-    COALESCE(SUM(CASE WHEN r."#t1" AND r."#m0" THEN 1 ELSE 0 END), 0) AS "#n90",
-    COALESCE(SUM(CASE WHEN r."#t2" AND r."#m0" THEN 1 ELSE 0 END), 0) AS "#n91",
-    COALESCE(SUM(CASE WHEN r."#t2" AND r."#m1" AND NOT r."#m0" THEN 1 ELSE 0 END), 0) AS "#n92",
-    COALESCE(SUM(CASE WHEN r."#t3" AND r."#m0" THEN 1 ELSE 0 END), 0) AS "#n93",
-    COALESCE(SUM(CASE WHEN r."#t3" AND r."#m1" AND NOT r."#m0" THEN 1 ELSE 0 END), 0) AS "#n94",
-    COALESCE(SUM(CASE WHEN r."#t3" AND r."#m2" AND NOT r."#m0" AND NOT r."#m1" THEN 1 ELSE 0 END), 0) AS "#n95",
-    COALESCE(SUM(CASE WHEN r."#t4" AND r."#m0" THEN 1 ELSE 0 END), 0) AS "#n96",
-    COALESCE(SUM(CASE WHEN r."#t4" AND r."#m1" AND NOT r."#m0" THEN 1 ELSE 0 END), 0) AS "#n97",
-    COALESCE(SUM(CASE WHEN r."#t4" AND r."#m2" AND NOT r."#m0" AND NOT r."#m1" THEN 1 ELSE 0 END), 0) AS "#n98",
-    COALESCE(SUM(CASE WHEN r."#t4" AND r."#m3" AND NOT r."#m0" AND NOT r."#m1" AND NOT r."#m2" THEN 1 ELSE 0 END), 0) AS "#n99"
+    0 AS "#n11",
+    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" THEN 1 ELSE 0 END), 0) AS "#n12",
+    COALESCE(SUM(CASE WHEN r."#l0_1" THEN 1 ELSE 0 END), 0) AS "#n13",
+    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND NOT r."#k0_1" THEN 1 ELSE 0 END), 0) AS "#n14",
+    COALESCE(SUM(CASE WHEN r."#m0" AND NOT r."#t0" AND NOT r."#h0" AND r."#k0_1" AND NOT r."#c0_1" THEN 1 ELSE 0 END), 0) AS "#n15",
+    COALESCE(SUM(CASE WHEN r."#w1" THEN 1 ELSE 0 END), 0) AS "#n16",
+    COALESCE(SUM(CASE WHEN r."#w1" AND r."#x1_0" THEN 1 ELSE 0 END), 0) AS "#n17",
+    COALESCE(SUM(CASE WHEN r."#m1" THEN 1 ELSE 0 END), 0) AS "#n18",
+    COALESCE(SUM(CASE WHEN r."#t1" THEN 1 ELSE 0 END), 0) AS "#n19",
+    COALESCE(SUM(CASE WHEN r."#h1" THEN 1 ELSE 0 END), 0) AS "#n20",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" THEN 1 ELSE 0 END), 0) AS "#n21",
+    COALESCE(SUM(CASE WHEN r."#l1_0" THEN 1 ELSE 0 END), 0) AS "#n22",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND NOT r."#k1_0" THEN 1 ELSE 0 END), 0) AS "#n23",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND r."#k1_0" AND NOT r."#c1_0" THEN 1 ELSE 0 END), 0) AS "#n24",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" THEN 1 ELSE 0 END), 0) AS "#n25",
+    COALESCE(SUM(CASE WHEN r."#l1_1" THEN 1 ELSE 0 END), 0) AS "#n26",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND NOT r."#k1_1" THEN 1 ELSE 0 END), 0) AS "#n27",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND r."#k1_1" AND NOT r."#c1_1" THEN 1 ELSE 0 END), 0) AS "#n28",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" THEN 1 ELSE 0 END), 0) AS "#n29",
+    COALESCE(SUM(CASE WHEN r."#l1_2" THEN 1 ELSE 0 END), 0) AS "#n30",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND NOT r."#k1_2" THEN 1 ELSE 0 END), 0) AS "#n31",
+    COALESCE(SUM(CASE WHEN r."#m1" AND NOT r."#t1" AND NOT r."#h1" AND r."#k1_2" AND NOT r."#c1_2" THEN 1 ELSE 0 END), 0) AS "#n32",
+    COALESCE(SUM(CASE WHEN r."#w2" THEN 1 ELSE 0 END), 0) AS "#n33",
+    COALESCE(SUM(CASE WHEN r."#w2" AND r."#x2_0" THEN 1 ELSE 0 END), 0) AS "#n34",
+    COALESCE(SUM(CASE WHEN r."#m2" THEN 1 ELSE 0 END), 0) AS "#n35",
+    COALESCE(SUM(CASE WHEN r."#t2" THEN 1 ELSE 0 END), 0) AS "#n36",
+    COALESCE(SUM(CASE WHEN r."#h2" THEN 1 ELSE 0 END), 0) AS "#n37",
+    COALESCE(SUM(CASE WHEN r."#m2" AND NOT r."#t2" AND NOT r."#h2" THEN 1 ELSE 0 END), 0) AS "#n38",
+    COALESCE(SUM(CASE WHEN r."#l2_0" THEN 1 ELSE 0 END), 0) AS "#n39",
+    COALESCE(SUM(CASE WHEN r."#m2" AND NOT r."#t2" AND NOT r."#h2" AND NOT r."#k2_0" THEN 1 ELSE 0 END), 0) AS "#n40",
+    COALESCE(SUM(CASE WHEN r."#m2" AND NOT r."#t2" AND NOT r."#h2" AND r."#k2_0" AND NOT r."#c2_0" THEN 1 ELSE 0 END), 0) AS "#n41",
+    COALESCE(SUM(CASE WHEN r."#m2" AND NOT r."#t2" AND NOT r."#h2" THEN 1 ELSE 0 END), 0) AS "#n42",
+    COALESCE(SUM(CASE WHEN r."#l2_1" THEN 1 ELSE 0 END), 0) AS "#n43",
+    COALESCE(SUM(CASE WHEN r."#m2" AND NOT r."#t2" AND NOT r."#h2" AND NOT r."#k2_1" THEN 1 ELSE 0 END), 0) AS "#n44",
+    COALESCE(SUM(CASE WHEN r."#m2" AND NOT r."#t2" AND NOT r."#h2" AND r."#k2_1" AND NOT r."#c2_1" THEN 1 ELSE 0 END), 0) AS "#n45",
+    COALESCE(SUM(CASE WHEN r."#w3" THEN 1 ELSE 0 END), 0) AS "#n46",
+    COALESCE(SUM(CASE WHEN r."#w3" AND r."#x3_0" THEN 1 ELSE 0 END), 0) AS "#n47",
+    COALESCE(SUM(CASE WHEN r."#m3" THEN 1 ELSE 0 END), 0) AS "#n48",
+    COALESCE(SUM(CASE WHEN r."#t3" THEN 1 ELSE 0 END), 0) AS "#n49",
+    COALESCE(SUM(CASE WHEN r."#h3" THEN 1 ELSE 0 END), 0) AS "#n50",
+    COALESCE(SUM(CASE WHEN r."#m3" AND NOT r."#t3" AND NOT r."#h3" THEN 1 ELSE 0 END), 0) AS "#n51",
+    COALESCE(SUM(CASE WHEN r."#l3_0" THEN 1 ELSE 0 END), 0) AS "#n52",
+    COALESCE(SUM(CASE WHEN r."#m3" AND NOT r."#t3" AND NOT r."#h3" AND NOT r."#k3_0" THEN 1 ELSE 0 END), 0) AS "#n53",
+    COALESCE(SUM(CASE WHEN r."#m3" AND NOT r."#t3" AND NOT r."#h3" AND r."#k3_0" AND NOT r."#c3_0" THEN 1 ELSE 0 END), 0) AS "#n54",
+    COALESCE(SUM(CASE WHEN r."#w4" THEN 1 ELSE 0 END), 0) AS "#n55",
+    COALESCE(SUM(CASE WHEN r."#w4" AND r."#x4_0" THEN 1 ELSE 0 END), 0) AS "#n56",
+    COALESCE(SUM(CASE WHEN r."#w4" AND NOT r."#x4_0" AND r."#x4_1" THEN 1 ELSE 0 END), 0) AS "#n57",
+    COALESCE(SUM(CASE WHEN r."#m4" THEN 1 ELSE 0 END), 0) AS "#n58",
+    COALESCE(SUM(CASE WHEN r."#t4" THEN 1 ELSE 0 END), 0) AS "#n59",
+    COALESCE(SUM(CASE WHEN r."#h4" THEN 1 ELSE 0 END), 0) AS "#n60",
+    COALESCE(SUM(CASE WHEN r."#m4" AND NOT r."#t4" AND NOT r."#h4" THEN 1 ELSE 0 END), 0) AS "#n61",
+    COALESCE(SUM(CASE WHEN r."#l4_0" THEN 1 ELSE 0 END), 0) AS "#n62",
+    COALESCE(SUM(CASE WHEN r."#m4" AND NOT r."#t4" AND NOT r."#h4" AND NOT r."#k4_0" THEN 1 ELSE 0 END), 0) AS "#n63",
+    COALESCE(SUM(CASE WHEN r."#m4" AND NOT r."#t4" AND NOT r."#h4" AND r."#k4_0" AND NOT r."#c4_0" THEN 1 ELSE 0 END), 0) AS "#n64",
+    COALESCE(SUM(CASE WHEN r."#m4" AND NOT r."#t4" AND NOT r."#h4" THEN 1 ELSE 0 END), 0) AS "#n65",
+    COALESCE(SUM(CASE WHEN r."#l4_1" THEN 1 ELSE 0 END), 0) AS "#n66",
+    COALESCE(SUM(CASE WHEN r."#m4" AND NOT r."#t4" AND NOT r."#h4" AND NOT r."#k4_1" THEN 1 ELSE 0 END), 0) AS "#n67",
+    COALESCE(SUM(CASE WHEN r."#m4" AND NOT r."#t4" AND NOT r."#h4" AND r."#k4_1" AND NOT r."#c4_1" THEN 1 ELSE 0 END), 0) AS "#n68",
+    COALESCE(SUM(CASE WHEN r."#w5" THEN 1 ELSE 0 END), 0) AS "#n69",
+    COALESCE(SUM(CASE WHEN r."#w5" AND r."#x5_0" THEN 1 ELSE 0 END), 0) AS "#n70",
+    COALESCE(SUM(CASE WHEN r."#m5" THEN 1 ELSE 0 END), 0) AS "#n71",
+    COALESCE(SUM(CASE WHEN r."#t5" THEN 1 ELSE 0 END), 0) AS "#n72",
+    COALESCE(SUM(CASE WHEN r."#h5" THEN 1 ELSE 0 END), 0) AS "#n73",
+    COALESCE(SUM(CASE WHEN r."#m5" AND NOT r."#t5" AND NOT r."#h5" THEN 1 ELSE 0 END), 0) AS "#n74",
+    COALESCE(SUM(CASE WHEN r."#l5_0" THEN 1 ELSE 0 END), 0) AS "#n75",
+    COALESCE(SUM(CASE WHEN r."#m5" AND NOT r."#t5" AND NOT r."#h5" AND NOT r."#k5_0" THEN 1 ELSE 0 END), 0) AS "#n76",
+    COALESCE(SUM(CASE WHEN r."#m5" AND NOT r."#t5" AND NOT r."#h5" AND r."#k5_0" AND NOT r."#c5_0" THEN 1 ELSE 0 END), 0) AS "#n77",
+    COALESCE(SUM(CASE WHEN r."#m5" AND NOT r."#t5" AND NOT r."#h5" THEN 1 ELSE 0 END), 0) AS "#n78",
+    COALESCE(SUM(CASE WHEN r."#l5_1" THEN 1 ELSE 0 END), 0) AS "#n79",
+    COALESCE(SUM(CASE WHEN r."#m5" AND NOT r."#t5" AND NOT r."#h5" AND NOT r."#k5_1" THEN 1 ELSE 0 END), 0) AS "#n80",
+    COALESCE(SUM(CASE WHEN r."#m5" AND NOT r."#t5" AND NOT r."#h5" AND r."#k5_1" AND NOT r."#c5_1" THEN 1 ELSE 0 END), 0) AS "#n81",
+    COALESCE(SUM(CASE WHEN r."#w6" THEN 1 ELSE 0 END), 0) AS "#n82",
+    COALESCE(SUM(CASE WHEN r."#w6" AND r."#x6_0" THEN 1 ELSE 0 END), 0) AS "#n83",
+    COALESCE(SUM(CASE WHEN r."#m6" THEN 1 ELSE 0 END), 0) AS "#n84",
+    COALESCE(SUM(CASE WHEN r."#t6" THEN 1 ELSE 0 END), 0) AS "#n85",
+    COALESCE(SUM(CASE WHEN r."#h6" THEN 1 ELSE 0 END), 0) AS "#n86",
+    COALESCE(SUM(CASE WHEN r."#m6" AND NOT r."#t6" AND NOT r."#h6" THEN 1 ELSE 0 END), 0) AS "#n87",
+    COALESCE(SUM(CASE WHEN r."#l6_0" THEN 1 ELSE 0 END), 0) AS "#n88",
+    COALESCE(SUM(CASE WHEN r."#m6" AND NOT r."#t6" AND NOT r."#h6" AND NOT r."#k6_0" THEN 1 ELSE 0 END), 0) AS "#n89",
+    COALESCE(SUM(CASE WHEN r."#m6" AND NOT r."#t6" AND NOT r."#h6" AND r."#k6_0" AND NOT r."#c6_0" THEN 1 ELSE 0 END), 0) AS "#n90",
+    COALESCE(SUM(CASE WHEN r."#t1" AND r."#m0" THEN 1 ELSE 0 END), 0) AS "#n91",
+    COALESCE(SUM(CASE WHEN r."#t2" AND r."#m0" THEN 1 ELSE 0 END), 0) AS "#n92",
+    COALESCE(SUM(CASE WHEN r."#t2" AND r."#m1" AND NOT r."#m0" THEN 1 ELSE 0 END), 0) AS "#n93",
+    COALESCE(SUM(CASE WHEN r."#t3" AND r."#m0" THEN 1 ELSE 0 END), 0) AS "#n94",
+    COALESCE(SUM(CASE WHEN r."#t3" AND r."#m1" AND NOT r."#m0" THEN 1 ELSE 0 END), 0) AS "#n95",
+    COALESCE(SUM(CASE WHEN r."#t3" AND r."#m2" AND NOT r."#m0" AND NOT r."#m1" THEN 1 ELSE 0 END), 0) AS "#n96",
+    COALESCE(SUM(CASE WHEN r."#t4" AND r."#m0" THEN 1 ELSE 0 END), 0) AS "#n97",
+    COALESCE(SUM(CASE WHEN r."#t4" AND r."#m1" AND NOT r."#m0" THEN 1 ELSE 0 END), 0) AS "#n98",
+    COALESCE(SUM(CASE WHEN r."#t4" AND r."#m2" AND NOT r."#m0" AND NOT r."#m1" THEN 1 ELSE 0 END), 0) AS "#n99",
+    COALESCE(SUM(CASE WHEN r."#t4" AND r."#m3" AND NOT r."#m0" AND NOT r."#m1" AND NOT r."#m2" THEN 1 ELSE 0 END), 0) AS "#n100"
   FROM "#d" AS r
 ),
 "#items" AS (
@@ -286,199 +287,225 @@ SELECT 'IntakeNoBooking' AS "segment", 'sms#1.lacked_consent' AS "item", CAST("#
 UNION ALL
 SELECT 'IntakeNoBooking' AS "segment", 'sms#1.condition_false' AS "item", CAST("#n10" AS BIGINT) AS "value", 11 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'IntakeNoBooking' AS "segment", 'phone#2.eligible' AS "item", CAST("#n11" AS BIGINT) AS "value", 12 AS "#o" FROM "#sum"
+SELECT 'IntakeNoBooking' AS "segment", 'sms#1.capped' AS "item", CAST("#n11" AS BIGINT) AS "value", 12 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'IntakeNoBooking' AS "segment", 'phone#2.listed' AS "item", CAST("#n12" AS BIGINT) AS "value", 13 AS "#o" FROM "#sum"
+SELECT 'IntakeNoBooking' AS "segment", 'phone#2.eligible' AS "item", CAST("#n12" AS BIGINT) AS "value", 13 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'IntakeNoBooking' AS "segment", 'phone#2.lacked_consent' AS "item", CAST("#n13" AS BIGINT) AS "value", 14 AS "#o" FROM "#sum"
+SELECT 'IntakeNoBooking' AS "segment", 'phone#2.listed' AS "item", CAST("#n13" AS BIGINT) AS "value", 14 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'IntakeNoBooking' AS "segment", 'phone#2.condition_false' AS "item", CAST("#n14" AS BIGINT) AS "value", 15 AS "#o" FROM "#sum"
+SELECT 'IntakeNoBooking' AS "segment", 'phone#2.lacked_consent' AS "item", CAST("#n14" AS BIGINT) AS "value", 15 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 16 AS "#o" FROM "#sum"
+SELECT 'IntakeNoBooking' AS "segment", 'phone#2.condition_false' AS "item", CAST("#n15" AS BIGINT) AS "value", 16 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'where_matched' AS "item", CAST("#n15" AS BIGINT) AS "value", 17 AS "#o" FROM "#sum"
+SELECT 'IntakeNoBooking' AS "segment", 'phone#2.capped' AS "item", CAST("#n11" AS BIGINT) AS "value", 17 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'exclude_removed.1' AS "item", CAST("#n16" AS BIGINT) AS "value", 18 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 18 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'members' AS "item", CAST("#n17" AS BIGINT) AS "value", 19 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'where_matched' AS "item", CAST("#n16" AS BIGINT) AS "value", 19 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'taken_by_campaign' AS "item", CAST("#n18" AS BIGINT) AS "value", 20 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'exclude_removed.1' AS "item", CAST("#n17" AS BIGINT) AS "value", 20 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'held_out' AS "item", CAST("#n19" AS BIGINT) AS "value", 21 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'members' AS "item", CAST("#n18" AS BIGINT) AS "value", 21 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'sms#1.eligible' AS "item", CAST("#n20" AS BIGINT) AS "value", 22 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'taken_by_campaign' AS "item", CAST("#n19" AS BIGINT) AS "value", 22 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'sms#1.listed' AS "item", CAST("#n21" AS BIGINT) AS "value", 23 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'held_out' AS "item", CAST("#n20" AS BIGINT) AS "value", 23 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'sms#1.lacked_consent' AS "item", CAST("#n22" AS BIGINT) AS "value", 24 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'sms#1.eligible' AS "item", CAST("#n21" AS BIGINT) AS "value", 24 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'sms#1.condition_false' AS "item", CAST("#n23" AS BIGINT) AS "value", 25 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'sms#1.listed' AS "item", CAST("#n22" AS BIGINT) AS "value", 25 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'email#2.eligible' AS "item", CAST("#n24" AS BIGINT) AS "value", 26 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'sms#1.lacked_consent' AS "item", CAST("#n23" AS BIGINT) AS "value", 26 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'email#2.listed' AS "item", CAST("#n25" AS BIGINT) AS "value", 27 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'sms#1.condition_false' AS "item", CAST("#n24" AS BIGINT) AS "value", 27 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'email#2.lacked_consent' AS "item", CAST("#n26" AS BIGINT) AS "value", 28 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'sms#1.capped' AS "item", CAST("#n11" AS BIGINT) AS "value", 28 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'email#2.condition_false' AS "item", CAST("#n27" AS BIGINT) AS "value", 29 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'email#2.eligible' AS "item", CAST("#n25" AS BIGINT) AS "value", 29 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'phone#3.eligible' AS "item", CAST("#n28" AS BIGINT) AS "value", 30 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'email#2.listed' AS "item", CAST("#n26" AS BIGINT) AS "value", 30 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'phone#3.listed' AS "item", CAST("#n29" AS BIGINT) AS "value", 31 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'email#2.lacked_consent' AS "item", CAST("#n27" AS BIGINT) AS "value", 31 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'phone#3.lacked_consent' AS "item", CAST("#n30" AS BIGINT) AS "value", 32 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'email#2.condition_false' AS "item", CAST("#n28" AS BIGINT) AS "value", 32 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeSpanish' AS "segment", 'phone#3.condition_false' AS "item", CAST("#n31" AS BIGINT) AS "value", 33 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'email#2.capped' AS "item", CAST("#n11" AS BIGINT) AS "value", 33 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 34 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'phone#3.eligible' AS "item", CAST("#n29" AS BIGINT) AS "value", 34 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'where_matched' AS "item", CAST("#n32" AS BIGINT) AS "value", 35 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'phone#3.listed' AS "item", CAST("#n30" AS BIGINT) AS "value", 35 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'exclude_removed.1' AS "item", CAST("#n33" AS BIGINT) AS "value", 36 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'phone#3.lacked_consent' AS "item", CAST("#n31" AS BIGINT) AS "value", 36 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'members' AS "item", CAST("#n34" AS BIGINT) AS "value", 37 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'phone#3.condition_false' AS "item", CAST("#n32" AS BIGINT) AS "value", 37 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'taken_by_campaign' AS "item", CAST("#n35" AS BIGINT) AS "value", 38 AS "#o" FROM "#sum"
+SELECT 'FirstTimeSpanish' AS "segment", 'phone#3.capped' AS "item", CAST("#n11" AS BIGINT) AS "value", 38 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'held_out' AS "item", CAST("#n36" AS BIGINT) AS "value", 39 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 39 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'email#1.eligible' AS "item", CAST("#n37" AS BIGINT) AS "value", 40 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'where_matched' AS "item", CAST("#n33" AS BIGINT) AS "value", 40 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'email#1.listed' AS "item", CAST("#n38" AS BIGINT) AS "value", 41 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'exclude_removed.1' AS "item", CAST("#n34" AS BIGINT) AS "value", 41 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'email#1.lacked_consent' AS "item", CAST("#n39" AS BIGINT) AS "value", 42 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'members' AS "item", CAST("#n35" AS BIGINT) AS "value", 42 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'email#1.condition_false' AS "item", CAST("#n40" AS BIGINT) AS "value", 43 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'taken_by_campaign' AS "item", CAST("#n36" AS BIGINT) AS "value", 43 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'sms#2.eligible' AS "item", CAST("#n41" AS BIGINT) AS "value", 44 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'held_out' AS "item", CAST("#n37" AS BIGINT) AS "value", 44 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'sms#2.listed' AS "item", CAST("#n42" AS BIGINT) AS "value", 45 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'email#1.eligible' AS "item", CAST("#n38" AS BIGINT) AS "value", 45 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'sms#2.lacked_consent' AS "item", CAST("#n43" AS BIGINT) AS "value", 46 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'email#1.listed' AS "item", CAST("#n39" AS BIGINT) AS "value", 46 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'FirstTimeEnglish' AS "segment", 'sms#2.condition_false' AS "item", CAST("#n44" AS BIGINT) AS "value", 47 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'email#1.lacked_consent' AS "item", CAST("#n40" AS BIGINT) AS "value", 47 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowTechBarrier' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 48 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'email#1.condition_false' AS "item", CAST("#n41" AS BIGINT) AS "value", 48 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowTechBarrier' AS "segment", 'where_matched' AS "item", CAST("#n45" AS BIGINT) AS "value", 49 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'email#1.capped' AS "item", CAST("#n11" AS BIGINT) AS "value", 49 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowTechBarrier' AS "segment", 'exclude_removed.1' AS "item", CAST("#n46" AS BIGINT) AS "value", 50 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'sms#2.eligible' AS "item", CAST("#n42" AS BIGINT) AS "value", 50 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowTechBarrier' AS "segment", 'members' AS "item", CAST("#n47" AS BIGINT) AS "value", 51 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'sms#2.listed' AS "item", CAST("#n43" AS BIGINT) AS "value", 51 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowTechBarrier' AS "segment", 'taken_by_campaign' AS "item", CAST("#n48" AS BIGINT) AS "value", 52 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'sms#2.lacked_consent' AS "item", CAST("#n44" AS BIGINT) AS "value", 52 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowTechBarrier' AS "segment", 'held_out' AS "item", CAST("#n49" AS BIGINT) AS "value", 53 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'sms#2.condition_false' AS "item", CAST("#n45" AS BIGINT) AS "value", 53 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowTechBarrier' AS "segment", 'phone#1.eligible' AS "item", CAST("#n50" AS BIGINT) AS "value", 54 AS "#o" FROM "#sum"
+SELECT 'FirstTimeEnglish' AS "segment", 'sms#2.capped' AS "item", CAST("#n11" AS BIGINT) AS "value", 54 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowTechBarrier' AS "segment", 'phone#1.listed' AS "item", CAST("#n51" AS BIGINT) AS "value", 55 AS "#o" FROM "#sum"
+SELECT 'NoShowTechBarrier' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 55 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowTechBarrier' AS "segment", 'phone#1.lacked_consent' AS "item", CAST("#n52" AS BIGINT) AS "value", 56 AS "#o" FROM "#sum"
+SELECT 'NoShowTechBarrier' AS "segment", 'where_matched' AS "item", CAST("#n46" AS BIGINT) AS "value", 56 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowTechBarrier' AS "segment", 'phone#1.condition_false' AS "item", CAST("#n53" AS BIGINT) AS "value", 57 AS "#o" FROM "#sum"
+SELECT 'NoShowTechBarrier' AS "segment", 'exclude_removed.1' AS "item", CAST("#n47" AS BIGINT) AS "value", 57 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 58 AS "#o" FROM "#sum"
+SELECT 'NoShowTechBarrier' AS "segment", 'members' AS "item", CAST("#n48" AS BIGINT) AS "value", 58 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'where_matched' AS "item", CAST("#n54" AS BIGINT) AS "value", 59 AS "#o" FROM "#sum"
+SELECT 'NoShowTechBarrier' AS "segment", 'taken_by_campaign' AS "item", CAST("#n49" AS BIGINT) AS "value", 59 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'exclude_removed.1' AS "item", CAST("#n55" AS BIGINT) AS "value", 60 AS "#o" FROM "#sum"
+SELECT 'NoShowTechBarrier' AS "segment", 'held_out' AS "item", CAST("#n50" AS BIGINT) AS "value", 60 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'exclude_removed.2' AS "item", CAST("#n56" AS BIGINT) AS "value", 61 AS "#o" FROM "#sum"
+SELECT 'NoShowTechBarrier' AS "segment", 'phone#1.eligible' AS "item", CAST("#n51" AS BIGINT) AS "value", 61 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'members' AS "item", CAST("#n57" AS BIGINT) AS "value", 62 AS "#o" FROM "#sum"
+SELECT 'NoShowTechBarrier' AS "segment", 'phone#1.listed' AS "item", CAST("#n52" AS BIGINT) AS "value", 62 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'taken_by_campaign' AS "item", CAST("#n58" AS BIGINT) AS "value", 63 AS "#o" FROM "#sum"
+SELECT 'NoShowTechBarrier' AS "segment", 'phone#1.lacked_consent' AS "item", CAST("#n53" AS BIGINT) AS "value", 63 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'held_out' AS "item", CAST("#n59" AS BIGINT) AS "value", 64 AS "#o" FROM "#sum"
+SELECT 'NoShowTechBarrier' AS "segment", 'phone#1.condition_false' AS "item", CAST("#n54" AS BIGINT) AS "value", 64 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'sms#1.eligible' AS "item", CAST("#n60" AS BIGINT) AS "value", 65 AS "#o" FROM "#sum"
+SELECT 'NoShowTechBarrier' AS "segment", 'phone#1.capped' AS "item", CAST("#n11" AS BIGINT) AS "value", 65 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'sms#1.listed' AS "item", CAST("#n61" AS BIGINT) AS "value", 66 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 66 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'sms#1.lacked_consent' AS "item", CAST("#n62" AS BIGINT) AS "value", 67 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'where_matched' AS "item", CAST("#n55" AS BIGINT) AS "value", 67 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'sms#1.condition_false' AS "item", CAST("#n63" AS BIGINT) AS "value", 68 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'exclude_removed.1' AS "item", CAST("#n56" AS BIGINT) AS "value", 68 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'email#2.eligible' AS "item", CAST("#n64" AS BIGINT) AS "value", 69 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'exclude_removed.2' AS "item", CAST("#n57" AS BIGINT) AS "value", 69 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'email#2.listed' AS "item", CAST("#n65" AS BIGINT) AS "value", 70 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'members' AS "item", CAST("#n58" AS BIGINT) AS "value", 70 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'email#2.lacked_consent' AS "item", CAST("#n66" AS BIGINT) AS "value", 71 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'taken_by_campaign' AS "item", CAST("#n59" AS BIGINT) AS "value", 71 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'NoShowScheduling' AS "segment", 'email#2.condition_false' AS "item", CAST("#n67" AS BIGINT) AS "value", 72 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'held_out' AS "item", CAST("#n60" AS BIGINT) AS "value", 72 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 73 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'sms#1.eligible' AS "item", CAST("#n61" AS BIGINT) AS "value", 73 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'where_matched' AS "item", CAST("#n68" AS BIGINT) AS "value", 74 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'sms#1.listed' AS "item", CAST("#n62" AS BIGINT) AS "value", 74 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'exclude_removed.1' AS "item", CAST("#n69" AS BIGINT) AS "value", 75 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'sms#1.lacked_consent' AS "item", CAST("#n63" AS BIGINT) AS "value", 75 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'members' AS "item", CAST("#n70" AS BIGINT) AS "value", 76 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'sms#1.condition_false' AS "item", CAST("#n64" AS BIGINT) AS "value", 76 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'taken_by_campaign' AS "item", CAST("#n71" AS BIGINT) AS "value", 77 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'sms#1.capped' AS "item", CAST("#n11" AS BIGINT) AS "value", 77 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'held_out' AS "item", CAST("#n72" AS BIGINT) AS "value", 78 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'email#2.eligible' AS "item", CAST("#n65" AS BIGINT) AS "value", 78 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'portal#1.eligible' AS "item", CAST("#n73" AS BIGINT) AS "value", 79 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'email#2.listed' AS "item", CAST("#n66" AS BIGINT) AS "value", 79 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'portal#1.listed' AS "item", CAST("#n74" AS BIGINT) AS "value", 80 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'email#2.lacked_consent' AS "item", CAST("#n67" AS BIGINT) AS "value", 80 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'portal#1.lacked_consent' AS "item", CAST("#n75" AS BIGINT) AS "value", 81 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'email#2.condition_false' AS "item", CAST("#n68" AS BIGINT) AS "value", 81 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'portal#1.condition_false' AS "item", CAST("#n76" AS BIGINT) AS "value", 82 AS "#o" FROM "#sum"
+SELECT 'NoShowScheduling' AS "segment", 'email#2.capped' AS "item", CAST("#n11" AS BIGINT) AS "value", 82 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'sms#2.eligible' AS "item", CAST("#n77" AS BIGINT) AS "value", 83 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 83 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'sms#2.listed' AS "item", CAST("#n78" AS BIGINT) AS "value", 84 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'where_matched' AS "item", CAST("#n69" AS BIGINT) AS "value", 84 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'sms#2.lacked_consent' AS "item", CAST("#n79" AS BIGINT) AS "value", 85 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'exclude_removed.1' AS "item", CAST("#n70" AS BIGINT) AS "value", 85 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'OverdueChronicCheckin' AS "segment", 'sms#2.condition_false' AS "item", CAST("#n80" AS BIGINT) AS "value", 86 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'members' AS "item", CAST("#n71" AS BIGINT) AS "value", 86 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'PostDischarge' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 87 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'taken_by_campaign' AS "item", CAST("#n72" AS BIGINT) AS "value", 87 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'PostDischarge' AS "segment", 'where_matched' AS "item", CAST("#n81" AS BIGINT) AS "value", 88 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'held_out' AS "item", CAST("#n73" AS BIGINT) AS "value", 88 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'PostDischarge' AS "segment", 'exclude_removed.1' AS "item", CAST("#n82" AS BIGINT) AS "value", 89 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'portal#1.eligible' AS "item", CAST("#n74" AS BIGINT) AS "value", 89 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'PostDischarge' AS "segment", 'members' AS "item", CAST("#n83" AS BIGINT) AS "value", 90 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'portal#1.listed' AS "item", CAST("#n75" AS BIGINT) AS "value", 90 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'PostDischarge' AS "segment", 'taken_by_campaign' AS "item", CAST("#n84" AS BIGINT) AS "value", 91 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'portal#1.lacked_consent' AS "item", CAST("#n76" AS BIGINT) AS "value", 91 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'PostDischarge' AS "segment", 'held_out' AS "item", CAST("#n85" AS BIGINT) AS "value", 92 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'portal#1.condition_false' AS "item", CAST("#n77" AS BIGINT) AS "value", 92 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'PostDischarge' AS "segment", 'phone#1.eligible' AS "item", CAST("#n86" AS BIGINT) AS "value", 93 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'portal#1.capped' AS "item", CAST("#n11" AS BIGINT) AS "value", 93 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'PostDischarge' AS "segment", 'phone#1.listed' AS "item", CAST("#n87" AS BIGINT) AS "value", 94 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'sms#2.eligible' AS "item", CAST("#n78" AS BIGINT) AS "value", 94 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'PostDischarge' AS "segment", 'phone#1.lacked_consent' AS "item", CAST("#n88" AS BIGINT) AS "value", 95 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'sms#2.listed' AS "item", CAST("#n79" AS BIGINT) AS "value", 95 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'PostDischarge' AS "segment", 'phone#1.condition_false' AS "item", CAST("#n89" AS BIGINT) AS "value", 96 AS "#o" FROM "#sum"
+SELECT 'OverdueChronicCheckin' AS "segment", 'sms#2.lacked_consent' AS "item", CAST("#n80" AS BIGINT) AS "value", 96 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'TelehealthOnboarding' AS "segment", 'taken:IntakeNoBooking>FirstTimeSpanish' AS "item", CAST("#n90" AS BIGINT) AS "value", 97 AS "#o" FROM "#sum" WHERE "#n90" > 0
+SELECT 'OverdueChronicCheckin' AS "segment", 'sms#2.condition_false' AS "item", CAST("#n81" AS BIGINT) AS "value", 97 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'TelehealthOnboarding' AS "segment", 'taken:IntakeNoBooking>FirstTimeEnglish' AS "item", CAST("#n91" AS BIGINT) AS "value", 98 AS "#o" FROM "#sum" WHERE "#n91" > 0
+SELECT 'OverdueChronicCheckin' AS "segment", 'sms#2.capped' AS "item", CAST("#n11" AS BIGINT) AS "value", 98 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeSpanish>FirstTimeEnglish' AS "item", CAST("#n92" AS BIGINT) AS "value", 99 AS "#o" FROM "#sum" WHERE "#n92" > 0
+SELECT 'PostDischarge' AS "segment", 'records' AS "item", CAST("#n0" AS BIGINT) AS "value", 99 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'TelehealthOnboarding' AS "segment", 'taken:IntakeNoBooking>NoShowTechBarrier' AS "item", CAST("#n93" AS BIGINT) AS "value", 100 AS "#o" FROM "#sum" WHERE "#n93" > 0
+SELECT 'PostDischarge' AS "segment", 'where_matched' AS "item", CAST("#n82" AS BIGINT) AS "value", 100 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeSpanish>NoShowTechBarrier' AS "item", CAST("#n94" AS BIGINT) AS "value", 101 AS "#o" FROM "#sum" WHERE "#n94" > 0
+SELECT 'PostDischarge' AS "segment", 'exclude_removed.1' AS "item", CAST("#n83" AS BIGINT) AS "value", 101 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeEnglish>NoShowTechBarrier' AS "item", CAST("#n95" AS BIGINT) AS "value", 102 AS "#o" FROM "#sum" WHERE "#n95" > 0
+SELECT 'PostDischarge' AS "segment", 'members' AS "item", CAST("#n84" AS BIGINT) AS "value", 102 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'TelehealthOnboarding' AS "segment", 'taken:IntakeNoBooking>NoShowScheduling' AS "item", CAST("#n96" AS BIGINT) AS "value", 103 AS "#o" FROM "#sum" WHERE "#n96" > 0
+SELECT 'PostDischarge' AS "segment", 'taken_by_campaign' AS "item", CAST("#n85" AS BIGINT) AS "value", 103 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeSpanish>NoShowScheduling' AS "item", CAST("#n97" AS BIGINT) AS "value", 104 AS "#o" FROM "#sum" WHERE "#n97" > 0
+SELECT 'PostDischarge' AS "segment", 'held_out' AS "item", CAST("#n86" AS BIGINT) AS "value", 104 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeEnglish>NoShowScheduling' AS "item", CAST("#n98" AS BIGINT) AS "value", 105 AS "#o" FROM "#sum" WHERE "#n98" > 0
+SELECT 'PostDischarge' AS "segment", 'phone#1.eligible' AS "item", CAST("#n87" AS BIGINT) AS "value", 105 AS "#o" FROM "#sum"
 UNION ALL
-SELECT 'TelehealthOnboarding' AS "segment", 'taken:NoShowTechBarrier>NoShowScheduling' AS "item", CAST("#n99" AS BIGINT) AS "value", 106 AS "#o" FROM "#sum" WHERE "#n99" > 0
+SELECT 'PostDischarge' AS "segment", 'phone#1.listed' AS "item", CAST("#n88" AS BIGINT) AS "value", 106 AS "#o" FROM "#sum"
 UNION ALL
-SELECT '' AS "segment", 'events.rows' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events") AS BIGINT) AS "value", 107 AS "#o"
+SELECT 'PostDischarge' AS "segment", 'phone#1.lacked_consent' AS "item", CAST("#n89" AS BIGINT) AS "value", 107 AS "#o" FROM "#sum"
 UNION ALL
-SELECT '' AS "segment", 'events.unmatched' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events" AS e WHERE NOT EXISTS (SELECT 1 FROM "patients" AS p WHERE p."id" = e."patient_id")) AS BIGINT) AS "value", 108 AS "#o"
+SELECT 'PostDischarge' AS "segment", 'phone#1.condition_false' AS "item", CAST("#n90" AS BIGINT) AS "value", 108 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'PostDischarge' AS "segment", 'phone#1.capped' AS "item", CAST("#n11" AS BIGINT) AS "value", 109 AS "#o" FROM "#sum"
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:IntakeNoBooking>FirstTimeSpanish' AS "item", CAST("#n91" AS BIGINT) AS "value", 110 AS "#o" FROM "#sum" WHERE "#n91" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:IntakeNoBooking>FirstTimeEnglish' AS "item", CAST("#n92" AS BIGINT) AS "value", 111 AS "#o" FROM "#sum" WHERE "#n92" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeSpanish>FirstTimeEnglish' AS "item", CAST("#n93" AS BIGINT) AS "value", 112 AS "#o" FROM "#sum" WHERE "#n93" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:IntakeNoBooking>NoShowTechBarrier' AS "item", CAST("#n94" AS BIGINT) AS "value", 113 AS "#o" FROM "#sum" WHERE "#n94" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeSpanish>NoShowTechBarrier' AS "item", CAST("#n95" AS BIGINT) AS "value", 114 AS "#o" FROM "#sum" WHERE "#n95" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeEnglish>NoShowTechBarrier' AS "item", CAST("#n96" AS BIGINT) AS "value", 115 AS "#o" FROM "#sum" WHERE "#n96" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:IntakeNoBooking>NoShowScheduling' AS "item", CAST("#n97" AS BIGINT) AS "value", 116 AS "#o" FROM "#sum" WHERE "#n97" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeSpanish>NoShowScheduling' AS "item", CAST("#n98" AS BIGINT) AS "value", 117 AS "#o" FROM "#sum" WHERE "#n98" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:FirstTimeEnglish>NoShowScheduling' AS "item", CAST("#n99" AS BIGINT) AS "value", 118 AS "#o" FROM "#sum" WHERE "#n99" > 0
+UNION ALL
+SELECT 'TelehealthOnboarding' AS "segment", 'taken:NoShowTechBarrier>NoShowScheduling' AS "item", CAST("#n100" AS BIGINT) AS "value", 119 AS "#o" FROM "#sum" WHERE "#n100" > 0
+UNION ALL
+SELECT '' AS "segment", 'events.rows' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events") AS BIGINT) AS "value", 120 AS "#o"
+UNION ALL
+SELECT '' AS "segment", 'events.unmatched' AS "item", CAST(0 + (SELECT COUNT(*) FROM "events" AS e WHERE NOT EXISTS (SELECT 1 FROM "patients" AS p WHERE p."id" = e."patient_id")) AS BIGINT) AS "value", 121 AS "#o"
 )
 SELECT "segment", "item", "value"
 FROM "#items"

@@ -30,11 +30,12 @@ struct Captured {
   std::FILE* out = open_memstream(&out_buf, &out_len);
   std::FILE* err = open_memstream(&err_buf, &err_len);
   std::unique_ptr<Session> session;
-  Captured() {
+  explicit Captured(const std::string& ledger_dir = "") {
     SessionOptions o;
     o.out = out;
     o.err = err;
     o.today = *ParseDate("2026-11-23");
+    o.ledger_dir = ledger_dir;
     session = std::make_unique<Session>(o);
     REQUIRE(session->InitSchema(""));
   }
@@ -183,4 +184,37 @@ TEST_CASE("commands report misuse without ending the session") {
   CHECK(c.Out().find("today is 2026-02-28") != std::string::npos);
   CHECK(c.session->Command(".quit"));
   CHECK(c.session->quit_requested());
+}
+
+TEST_CASE("with a ledger, every program gets batches of its own schema, so the JIT runs it (issue 12)") {
+  // A ledger directory that does not exist yet is an empty history.
+  Captured c((fs::temp_directory_path() / ("cohort-repl-ledger-" + std::to_string(::getpid()))).string());
+  REQUIRE(c.session->LoadData(Data().string()));
+  REQUIRE(c.session->Command(".engine jit"));
+  c.Out();
+  const uint32_t n = static_cast<uint32_t>(c.session->schema().columns.size());
+  // The JIT evaluates a batch only when its columns are the program's
+  // (runtime/jit/jit_engine.cpp); the loaded records carry the contacts column.
+  REQUIRE(c.session->Declare("segment Plain\n  where age >= 18\n  channel sms if consent"));
+  CHECK(c.session->EngineView(0).num_columns == n);
+  REQUIRE(c.session->Command(".run"));
+  const std::string plain_jit = c.Out();
+  REQUIRE(c.session->Declare("segment Recent\n  where age >= 18\n  exclude contacted within last 7 days\n  channel sms if consent"));
+  CHECK(c.session->EngineView(0).num_columns == n + 1);
+  c.Out();
+  REQUIRE(c.session->Command(".run"));
+  const std::string both_jit = c.Out();
+  // The same counts from the interpreter.
+  REQUIRE(c.session->Command(".engine interp"));
+  c.Out();
+  REQUIRE(c.session->Command(".run"));
+  auto without_engine = [](const std::string& s) {
+    std::string out, line;
+    std::istringstream in(s);
+    while (std::getline(in, line))
+      if (line.find("jit") == std::string::npos && line.find("interp") == std::string::npos) out += line + "\n";
+    return out;
+  };
+  CHECK(without_engine(c.Out()) == without_engine(both_jit));
+  CHECK(plain_jit.find("Plain") != std::string::npos);
 }
