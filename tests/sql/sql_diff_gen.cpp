@@ -50,7 +50,7 @@ std::string Cell(const CohortColumn& c, const Type& t, int64_t r) {
 /// non-empty (the loader requires it) and sort differently by bytes than by
 /// any locale; a required string that is empty becomes "x" (an empty cell
 /// is missing in the layout). Some events belong to no patient.
-void WriteData(const Schema& schema, Batch& batch, std::mt19937_64& rng, const fs::path& dir,
+void WriteData(const Schema& schema, Batch& batch, std::mt19937_64& rng, const fs::path& dir, int32_t today,
                measure::ContactIndex* contacts_index) {
   static const char* kPrefixes[] = {"a", "B", "\xc3\x89", "Z", "_", "0", "b", "z,q"};
   const CohortBatchView& v = batch.View();
@@ -80,6 +80,8 @@ void WriteData(const Schema& schema, Batch& batch, std::mt19937_64& rng, const f
           std::string owner = rng() % 10 == 0 ? "nobody" + std::to_string(e) : keys[static_cast<size_t>(r)];
           std::string channel(StringAt(col.children[kContactChannelField], e));
           int32_t send_on = static_cast<const int32_t*>(col.children[kContactSendOnField].values)[e];
+          // Half the contacts within 10 days of today, where caps bite.
+          if (rng() % 2) send_on = today + static_cast<int32_t>(rng() % 21) - 10;
           AppendCsvField(contacts, owner);
           contacts += "," + channel + "," + FormatDate(send_on) + "\n";
           contacts_index->Add(owner, {channel, send_on});
@@ -163,14 +165,25 @@ int main(int argc, char** argv) {
         // random): all segments under one capped campaign, or the first
         // segments capped and the rest counted uncapped or under a second cap.
         auto cap = [&]() {
-          const unsigned n = 1 + rng() % 3, d = 1 + rng() % 20;
+          const unsigned n = 1 + rng() % 2 * (1 + rng() % 2), d = 1 + rng() % 20;
           return fmt::format("  cap {} message{} per {} day{}\n", n, n == 1 ? "" : "s", d, d == 1 ? "" : "s");
         };
         auto campaign = [&](const char* name, size_t from, size_t to, bool capped) {
           std::vector<std::string> part(names.begin() + static_cast<long>(from), names.begin() + static_cast<long>(to));
           extra += fmt::format("campaign {}\n  priority {}\n", name, fmt::join(part, ", ")) + (capped ? cap() : "");
         };
-        switch (rng() % 4) {
+        // Random conditions rarely list anyone: a capped program also gets a
+        // segment whose three steps (days apart) list every record with
+        // consent, so that caps refuse rows.
+        const unsigned shape = rng() % 4;
+        if (shape >= 2) {
+          text += fmt::format("segment Busy \"many steps\"\n  where true\n  channel sms if consent\n"
+                              "  channel email after {} days if consent\n  channel phone after {} days if consent\n"
+                              "  message \"m\" cta \"c\"\n  purpose treatment\n",
+                              rng() % 4, rng() % 9);
+          names.insert(names.begin() + static_cast<long>(rng() % (names.size() + 1)), "Busy");
+        }
+        switch (shape) {
           case 0: break;
           case 1:
             if (names.size() >= 2) campaign("C", 0, names.size(), false);
@@ -208,7 +221,7 @@ int main(int argc, char** argv) {
     const int64_t rows = k % 5 == 0 ? static_cast<int64_t>(rng() % 4) : 20 + static_cast<int64_t>(rng() % 120);
     auto batch = jit_test::RandomBatch(*r.program->schema, rng, rows, today);
     measure::ContactIndex contacts;
-    WriteData(*r.program->schema, *batch, rng, dir / "data", &contacts);
+    WriteData(*r.program->schema, *batch, rng, dir / "data", today, &contacts);
     // The reference: the interpreter through the shared run pipeline.
     auto interp = MakeInterpreter(r.program);
     RunOptions ro;
