@@ -303,7 +303,7 @@ std::optional<Diagnostic> LedgerDiagnostic(const CompileResult& r, bool has_ledg
   DiagnosticBag bag;
   if (from_source)
     bag.Emit(DiagKind::LedgerNeedsData, at, what,
-             "give `--ledger DIR`: its contact history is uploaded into the database session");
+             "with it, the ledger's contact history is uploaded into the database session");
   else
     bag.Emit(DiagKind::LedgerRequired, at, what);
   return bag.all().front();
