@@ -126,11 +126,14 @@ int CmdRun(Args& args) {
       nlohmann::json records = {{"table", TableName(schema.records_file)}};
       if (code == kExitOk) records["rows"] = pg_report.records;
       entry["inputs"].push_back(records);
+      std::vector<std::string> list_tables;
       for (const ListSource& l : schema.list_sources) {
         const ColumnId lc = schema.FindColumn(l.field);
-        if (lc != kNoColumn && schema.columns[lc].synthetic) continue;  // contacts: from the ledger (issue 12)
-        nlohmann::json t = {{"table", TableName(l.file)}};
-        if (code == kExitOk && schema.list_sources.size() == 1) t["rows"] = pg_report.list_rows;
+        if (lc == kNoColumn || !schema.columns[lc].synthetic) list_tables.push_back(TableName(l.file));  // contacts: the ledger
+      }
+      for (const std::string& table : list_tables) {
+        nlohmann::json t = {{"table", table}};
+        if (code == kExitOk && list_tables.size() == 1) t["rows"] = pg_report.list_rows;
         entry["inputs"].push_back(t);
       }
       if (code == kExitOk) audit_lists(pg_report);
