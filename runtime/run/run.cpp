@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <thread>
 
@@ -531,9 +533,67 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
   }
 }
 
+namespace {
+
+/// COHORT_RUN_TIMING=1: `cohort run` prints the wall and CPU time of each
+/// phase of the pipeline to stderr (for profiling; outputs are unchanged).
+bool RunTimingEnabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("COHORT_RUN_TIMING");
+    return v && *v && *v != '0';
+  }();
+  return on;
+}
+
+/// CPU seconds of the whole process (every thread) so far.
+double ProcessCpuSeconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+/// Wall and CPU time per pipeline phase, summed over batches.
+class PhaseTimer {
+ public:
+  enum Phase { kOpen, kRead, kEvaluate, kAssemble, kWrite, kCount };
+  PhaseTimer() : on_(RunTimingEnabled()) { Mark(); }
+  /// Charges the time since the last call to `phase`.
+  void Charge(Phase phase) {
+    if (!on_) return;
+    const auto wall = Clock::now();
+    const double cpu = ProcessCpuSeconds();
+    wall_[phase] += Seconds(last_wall_, wall);
+    cpu_[phase] += cpu - last_cpu_;
+    last_wall_ = wall;
+    last_cpu_ = cpu;
+  }
+  void Mark() {
+    if (!on_) return;
+    last_wall_ = Clock::now();
+    last_cpu_ = ProcessCpuSeconds();
+  }
+  void Print() const {
+    if (!on_) return;
+    static const char* const kNames[kCount] = {"open + check data", "read batches", "evaluate",
+                                               "decide + count + assemble", "sort + write lists"};
+    for (int i = 0; i < kCount; ++i)
+      std::fprintf(stderr, "cohort run timing: %-24s %7.3f s wall %7.3f s CPU\n", kNames[i], wall_[i], cpu_[i]);
+  }
+
+ private:
+  bool on_;
+  Clock::time_point last_wall_;
+  double last_cpu_ = 0;
+  double wall_[kCount] = {};
+  double cpu_[kCount] = {};
+};
+
+}  // namespace
+
 RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions& options, RunReport* report) {
   RunStatus status;
   auto t0 = Clock::now();
+  PhaseTimer timer;
   *report = RunReport{};
   report->engine = std::string(engine.name());
   report->today = FormatDate(options.today);
@@ -546,6 +606,7 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
     return status;
   }
   auto t1 = Clock::now();
+  timer.Charge(PhaseTimer::kOpen);
   Assembler assembler(program, options, report);
   ExecContext ctx;
   ctx.today = options.today;
@@ -568,6 +629,7 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
     if (!reader->errors().empty()) break;
     if (program.contacts_column != kNoColumn && options.contacts)  // issue 12: the ledger's contacts
       for (Batch& b : batches) options.contacts->Fill(&b, program.contacts_column, program.schema->key_column());
+    timer.Charge(PhaseTimer::kRead);
     results.resize(batches.size());
     auto e0 = Clock::now();
     if (batches.size() == 1) {
@@ -579,7 +641,9 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
       for (auto& t : pool) t.join();
     }
     eval_seconds += Seconds(e0, Clock::now());
+    timer.Charge(PhaseTimer::kEvaluate);
     for (size_t i = 0; i < batches.size(); ++i) assembler.Add(batches[i].View(), results[i]);
+    timer.Charge(PhaseTimer::kAssemble);
   }
   if (!reader->errors().empty()) {
     status.code = 3;
@@ -593,10 +657,13 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   report->load_seconds = Seconds(t1, Clock::now()) - eval_seconds + Seconds(t0, t1);
   report->total_seconds = Seconds(t0, Clock::now());
   std::string error;
+  timer.Mark();
   if (options.write_outputs && !assembler.Write(&error)) {
     status.code = 4;
     status.message = error;
   }
+  timer.Charge(PhaseTimer::kWrite);
+  timer.Print();
   return status;
 }
 
