@@ -38,8 +38,10 @@ void ApplyCaps(const ir::Program& p, const CohortBatchView& view, int32_t today,
     return;
   }
   o->capped.resize(segments);
-  for (size_t s = 0; s < segments; ++s)
-    o->capped[s].assign(p.segments[s].channels.size(), std::vector<uint8_t>(static_cast<size_t>(view.num_rows), 0));
+  for (size_t s = 0; s < segments; ++s) {
+    o->capped[s].resize(p.segments[s].channels.size());
+    for (std::vector<uint8_t>& v : o->capped[s]) v.assign(static_cast<size_t>(view.num_rows), 0);
+  }
   auto capped_campaign = [&](size_t s) {
     int32_t c = p.segments[s].campaign;
     return c >= 0 && p.campaigns[static_cast<size_t>(c)].cap_messages > 0;
@@ -102,9 +104,14 @@ bool CapAdmits(const std::vector<int32_t>& days, int32_t day, uint32_t limit, ui
 void Decide(const ir::Program& p, const CohortBatchView& view, const BatchResult& res, Decisions* o, int32_t today) {
   const int64_t n = view.num_rows;
   const size_t segments = p.segments.size();
-  o->owner.assign(p.campaigns.size(), std::vector<int32_t>(n, -1));
-  o->taken.assign(segments, std::vector<uint8_t>(n, 0));
-  o->held.assign(segments, std::vector<uint8_t>(n, 0));
+  // Every mask is refilled in place: `o` is reused across batches, so the
+  // vectors keep their capacity and no batch allocates.
+  o->owner.resize(p.campaigns.size());
+  for (std::vector<int32_t>& v : o->owner) v.assign(static_cast<size_t>(n), -1);
+  o->taken.resize(segments);
+  for (std::vector<uint8_t>& v : o->taken) v.assign(static_cast<size_t>(n), 0);
+  o->held.resize(segments);
+  for (std::vector<uint8_t>& v : o->held) v.assign(static_cast<size_t>(n), 0);
   o->no_consent.resize(segments);
   o->listed.resize(segments);
   o->variant.resize(segments);
@@ -124,9 +131,11 @@ void Decide(const ir::Program& p, const CohortBatchView& view, const BatchResult
   for (size_t s = 0; s < segments; ++s) {
     const ir::Segment& seg = p.segments[s];
     const SegmentResult& sr = res.segments[s];
-    o->no_consent[s].assign(seg.channels.size(), std::vector<uint8_t>(n, 0));
-    o->listed[s].assign(seg.channels.size(), std::vector<uint8_t>(n, 0));
-    o->variant[s].assign(seg.variants.empty() ? 0 : n, -1);
+    o->no_consent[s].resize(seg.channels.size());
+    for (std::vector<uint8_t>& v : o->no_consent[s]) v.assign(static_cast<size_t>(n), 0);
+    o->listed[s].resize(seg.channels.size());
+    for (std::vector<uint8_t>& v : o->listed[s]) v.assign(static_cast<size_t>(n), 0);
+    o->variant[s].assign(seg.variants.empty() ? 0 : static_cast<size_t>(n), -1);
     for (int64_t r = 0; r < n; ++r) {
       if (!sr.member[r] || o->taken[s][r]) continue;
       if (seg.holdout_bp && IsHeldOut(StringAt(keys, r), seg.name, seg.holdout_bp)) {

@@ -142,12 +142,11 @@ class Assembler {
     }
   }
 
-  void Add(const CohortBatchView& view, const BatchResult& res) {
-    Decide(p_, view, res, &decisions_, options_.today);
-    tally_.Add(view, res, decisions_);
-    if (options_.on_batch) options_.on_batch(view, res, decisions_);
+  /// Counts and lists one batch, decided by Decide into `d`.
+  void Add(const CohortBatchView& view, const BatchResult& res, const Decisions& d) {
+    tally_.Add(view, res, d);
+    if (options_.on_batch) options_.on_batch(view, res, d);
     if (!options_.write_outputs) return;
-    const Decisions& d = decisions_;
     const CohortColumn& keys = view.columns[key_column_];
     for (size_t s = 0; s < p_.segments.size(); ++s) {
       const ir::Segment& seg = p_.segments[s];
@@ -194,7 +193,6 @@ class Assembler {
 
   const ir::Program& p_;
   const RunOptions& options_;
-  Decisions decisions_;  // reused across batches
   RunReport* report_;
   ReportTally tally_;
   ColumnId key_column_;
@@ -574,8 +572,8 @@ class PhaseTimer {
   }
   void Print() const {
     if (!on_) return;
-    static const char* const kNames[kCount] = {"open + check data", "read batches", "evaluate",
-                                               "decide + count + assemble", "sort + write lists"};
+    static const char* const kNames[kCount] = {"open + check data", "read batches", "evaluate + decide",
+                                               "count + assemble lists", "sort + write lists"};
     for (int i = 0; i < kCount; ++i)
       std::fprintf(stderr, "cohort run timing: %-24s %7.3f s wall %7.3f s CPU\n", kNames[i], wall_[i], cpu_[i]);
   }
@@ -614,9 +612,13 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   const int threads = std::max(1, options.threads);
   double eval_seconds = 0;
   bool more = true;
-  std::vector<BatchResult> results;  // reused: masks keep their capacity across batches
+  // Reused across batches: masks and decisions keep their capacity.
+  std::vector<BatchResult> results;
+  std::vector<Decisions> decisions;
+  std::vector<double> eval_wall;
   while (more) {
-    // Read up to `threads` batches, evaluate them in parallel, assemble in order.
+    // Read up to `threads` batches, evaluate and decide them in parallel
+    // (Decide reads only its own batch), then count and list them in order.
     std::vector<Batch> batches;
     for (int i = 0; i < threads; ++i) {
       Batch b(*program.schema);
@@ -631,18 +633,21 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
       for (Batch& b : batches) options.contacts->Fill(&b, program.contacts_column, program.schema->key_column());
     timer.Charge(PhaseTimer::kRead);
     results.resize(batches.size());
-    auto e0 = Clock::now();
-    if (batches.size() == 1) {
-      engine.Evaluate(batches[0].View(), ctx, &results[0]);
-    } else {
-      std::vector<std::thread> pool;
-      for (size_t i = 0; i < batches.size(); ++i)
-        pool.emplace_back([&, i] { engine.Evaluate(batches[i].View(), ctx, &results[i]); });
-      for (auto& t : pool) t.join();
-    }
-    eval_seconds += Seconds(e0, Clock::now());
+    decisions.resize(batches.size());
+    eval_wall.assign(batches.size(), 0);
+    auto work = [&](size_t i) {
+      const auto e0 = Clock::now();
+      engine.Evaluate(batches[i].View(), ctx, &results[i]);
+      eval_wall[i] = Seconds(e0, Clock::now());
+      Decide(program, batches[i].View(), results[i], &decisions[i], options.today);
+    };
+    std::vector<std::thread> pool;
+    for (size_t i = 1; i < batches.size(); ++i) pool.emplace_back(work, i);
+    if (!batches.empty()) work(0);
+    for (auto& t : pool) t.join();
+    if (!eval_wall.empty()) eval_seconds += *std::max_element(eval_wall.begin(), eval_wall.end());
     timer.Charge(PhaseTimer::kEvaluate);
-    for (size_t i = 0; i < batches.size(); ++i) assembler.Add(batches[i].View(), results[i]);
+    for (size_t i = 0; i < batches.size(); ++i) assembler.Add(batches[i].View(), results[i], decisions[i]);
     timer.Charge(PhaseTimer::kAssemble);
   }
   if (!reader->errors().empty()) {
