@@ -6,8 +6,6 @@
 namespace cohort {
 namespace {
 
-inline uint32_t Rotl(uint32_t x, uint32_t c) { return (x << c) | (x >> (32 - c)); }
-
 inline uint32_t LoadLe32(const uint8_t* p) {
   return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
 }
@@ -18,13 +16,17 @@ inline uint32_t LoadLe32(const uint8_t* p) {
 #define COHORT_MD5_G(x, y, z) (((x) & (z)) | ((y) & ~(z)))
 #define COHORT_MD5_H(x, y, z) ((x) ^ (y) ^ (z))
 #define COHORT_MD5_I(x, y, z) ((y) ^ ((x) | ~(z)))
-#define COHORT_MD5_STEP(f, a, b, c, d, x, k, s) (a) = (b) + Rotl((a) + f((b), (c), (d)) + (x) + (k), (s))
+#define COHORT_MD5_STEP(f, a, b, c, d, x, k, s)  \
+  do {                                              \
+    const W t = (a) + f((b), (c), (d)) + (x) + (k); \
+    (a) = (b) + ((t << (s)) | (t >> (32 - (s))));   \
+  } while (0)
 
-/// One 64-byte block (RFC 1321 §3.4); words are little-endian.
-void Block(uint32_t state[4], const uint8_t* p) {
-  uint32_t m[16];
-  for (int i = 0; i < 16; ++i) m[i] = LoadLe32(p + 4 * i);
-  uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+/// The 64 steps of one block on message words `m`, added into `state`. W is
+/// uint32_t (one digest) or a vector of them (one digest per lane).
+template <class W>
+[[gnu::always_inline]] inline void Rounds(W state[4], const W m[16]) {
+  W a = state[0], b = state[1], c = state[2], d = state[3];
   COHORT_MD5_STEP(COHORT_MD5_F, a, b, c, d, m[0], 0xd76aa478, 7);
   COHORT_MD5_STEP(COHORT_MD5_F, d, a, b, c, m[1], 0xe8c7b756, 12);
   COHORT_MD5_STEP(COHORT_MD5_F, c, d, a, b, m[2], 0x242070db, 17);
@@ -93,6 +95,13 @@ void Block(uint32_t state[4], const uint8_t* p) {
   state[1] += b;
   state[2] += c;
   state[3] += d;
+}
+
+/// One 64-byte block (RFC 1321 §3.4); words are little-endian.
+void Block(uint32_t state[4], const uint8_t* p) {
+  uint32_t m[16];
+  for (int i = 0; i < 16; ++i) m[i] = LoadLe32(p + 4 * i);
+  Rounds(state, m);
 }
 
 #undef COHORT_MD5_F
@@ -184,11 +193,68 @@ uint32_t Bucket(std::string_view key, std::string_view segment, std::string_view
   return __builtin_bswap32(md5.Finish()[0]) % 10000;
 }
 
+/// 8 digests at once: one per vector lane (GCC/Clang vector extensions;
+/// SSE2 or NEON registers hold half of it, AVX2 all of it).
+constexpr int kLanes = 8;
+using Lanes = uint32_t __attribute__((vector_size(4 * kLanes)));
+
+/// Bucket() of every key, 8 keys per pass where key ":" segment suffix fits
+/// one block (55 bytes: room for the 0x80 and the length).
+void Buckets(const std::string_view* keys, size_t n, std::string_view segment, std::string_view suffix,
+             uint32_t* out) {
+  const size_t tail = 1 + segment.size() + suffix.size();
+  uint8_t blocks[kLanes][64];
+  size_t lane_row[kLanes];
+  int lanes = 0;
+  auto run = [&] {
+    Lanes m[16];
+    for (int w = 0; w < 16; ++w)
+      for (int l = 0; l < kLanes; ++l) m[w][l] = LoadLe32(blocks[l < lanes ? l : 0] + 4 * w);
+    Lanes state[4];
+    const uint32_t init[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
+    for (int w = 0; w < 4; ++w)
+      for (int l = 0; l < kLanes; ++l) state[w][l] = init[w];
+    Rounds(state, m);
+    uint32_t first[kLanes];  // word 0 of every lane's digest
+    std::memcpy(first, &state[0], sizeof first);
+    for (int l = 0; l < lanes; ++l) out[lane_row[l]] = __builtin_bswap32(first[l]) % 10000;
+    lanes = 0;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const std::string_view key = keys[i];
+    const size_t len = key.size() + tail;
+    if (len > 55) {
+      out[i] = Bucket(key, segment, suffix);
+      continue;
+    }
+    uint8_t* b = blocks[lanes];
+    std::memcpy(b, key.data(), key.size());
+    b[key.size()] = ':';
+    std::memcpy(b + key.size() + 1, segment.data(), segment.size());
+    std::memcpy(b + key.size() + 1 + segment.size(), suffix.data(), suffix.size());
+    b[len] = 0x80;
+    std::memset(b + len + 1, 0, 56 - (len + 1));
+    const uint64_t bits = uint64_t{len} * 8;
+    for (int k = 0; k < 8; ++k) b[56 + k] = static_cast<uint8_t>(bits >> (8 * k));
+    lane_row[lanes++] = i;
+    if (lanes == kLanes) run();
+  }
+  if (lanes > 0) run();
+}
+
 }  // namespace
 
 uint32_t HoldoutBucket(std::string_view key, std::string_view segment) { return Bucket(key, segment, ""); }
 
 uint32_t VariantBucket(std::string_view key, std::string_view segment) { return Bucket(key, segment, ":variant"); }
+
+void HoldoutBuckets(const std::string_view* keys, size_t n, std::string_view segment, uint32_t* out) {
+  Buckets(keys, n, segment, "", out);
+}
+
+void VariantBuckets(const std::string_view* keys, size_t n, std::string_view segment, uint32_t* out) {
+  Buckets(keys, n, segment, ":variant", out);
+}
 
 bool IsHeldOut(std::string_view key, std::string_view segment, uint32_t holdout_bp) {
   return HoldoutBucket(key, segment) < holdout_bp;
