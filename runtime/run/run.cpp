@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -176,20 +177,23 @@ void AppendCellCsv(std::string& out, const CohortColumn& c, const ColumnDef& def
   }
 }
 
-/// Accumulates lists and counters over batches.
+/// Accumulates the lists over batches. Each list (a segment's holdout list
+/// or one of its channel lists) is a unit filled from every batch in order;
+/// different units may be filled by different threads at once.
 class Assembler {
  public:
-  Assembler(const ir::Program& p, const RunOptions& o, RunReport* report)
-      : p_(p), options_(o), report_(report), tally_(p, o.today, report) {
+  Assembler(const ir::Program& p, const RunOptions& o, RunReport* report) : p_(p), options_(o), report_(report) {
     key_column_ = p.schema->key_column();
     lists_.channels.resize(p.segments.size());
     lists_.holdouts.resize(p.segments.size());
     for (size_t s = 0; s < p.segments.size(); ++s) {
       const ir::Segment& seg = p.segments[s];
       lists_.channels[s].resize(seg.channels.size());
+      units_.push_back({s, -1});
       // The fields every row of a channel list shares: send_on, message, cta
       // (send_on only when the segment has variants).
       for (size_t c = 0; c < seg.channels.size(); ++c) {
+        units_.push_back({s, static_cast<int>(c)});
         std::string f(1, ',');
         f += report_->segments[s].channels[c].send_on;
         if (seg.variants.empty()) {  // with variants, message and cta are per row
@@ -203,32 +207,33 @@ class Assembler {
     }
   }
 
-  /// Counts and lists one batch, decided by Decide into `d`.
-  void Add(const CohortBatchView& view, const BatchResult& res, const Decisions& d) {
-    tally_.Add(view, res, d);
-    if (options_.on_batch) options_.on_batch(view, res, d);
-    if (!options_.write_outputs) return;
+  /// How many lists there are (units for AddUnit).
+  size_t units() const { return units_.size(); }
+
+  /// Adds the rows of one batch, decided by Decide into `d`, to list `unit`.
+  void AddUnit(size_t unit, const CohortBatchView& view, const Decisions& d) {
+    const size_t s = units_[unit].segment;
+    const ir::Segment& seg = p_.segments[s];
     const CohortColumn& keys = view.columns[key_column_];
-    for (size_t s = 0; s < p_.segments.size(); ++s) {
-      const ir::Segment& seg = p_.segments[s];
+    if (units_[unit].channel < 0) {
       const std::vector<uint8_t>& held = d.held[s];
       for (int64_t r = 0; r < view.num_rows; ++r)
         if (held[r]) lists_.holdouts[s].Begin(StringAt(keys, r));
-      for (size_t c = 0; c < seg.channels.size(); ++c) {
-        const std::vector<uint8_t>& listed = d.listed[s][c];
-        ListRows& rows = lists_.channels[s][c];
-        for (int64_t r = 0; r < view.num_rows; ++r) {
-          if (!listed[r]) continue;
-          rows.Begin(StringAt(keys, r));
-          std::string& tail = rows.tail();
-          // With variants (issue 12) the message and cta are the row's
-          // variant's, and a `variant` column follows them.
-          if (!seg.variants.empty()) AppendVariantFields(seg, VariantOf(d, s, r), tail);
-          for (ColumnId col : seg.exports) {
-            tail.push_back(',');
-            AppendCellCsv(tail, view.columns[col], p_.schema->columns[col], r);
-          }
-        }
+      return;
+    }
+    const size_t c = static_cast<size_t>(units_[unit].channel);
+    const std::vector<uint8_t>& listed = d.listed[s][c];
+    ListRows& rows = lists_.channels[s][c];
+    for (int64_t r = 0; r < view.num_rows; ++r) {
+      if (!listed[r]) continue;
+      rows.Begin(StringAt(keys, r));
+      std::string& tail = rows.tail();
+      // With variants (issue 12) the message and cta are the row's
+      // variant's, and a `variant` column follows them.
+      if (!seg.variants.empty()) AppendVariantFields(seg, VariantOf(d, s, r), tail);
+      for (ColumnId col : seg.exports) {
+        tail.push_back(',');
+        AppendCellCsv(tail, view.columns[col], p_.schema->columns[col], r);
       }
     }
   }
@@ -252,13 +257,41 @@ class Assembler {
     if (var) AppendCsvField(out, var->name);
   }
 
+  struct Unit {
+    size_t segment;
+    int channel;  ///< -1: the holdout list
+  };
   const ir::Program& p_;
   const RunOptions& options_;
   RunReport* report_;
-  ReportTally tally_;
   ColumnId key_column_;
   RunLists lists_;
+  std::vector<Unit> units_;
 };
+
+/// Adds the counters of `from` (a ReportTally's report over some batches) to
+/// `to` (prepared by a ReportTally for the same program).
+void AddCounts(const RunReport& from, RunReport* to) {
+  for (size_t s = 0; s < from.segments.size(); ++s) {
+    const SegmentStats& f = from.segments[s];
+    SegmentStats& t = to->segments[s];
+    t.records += f.records;
+    t.where_matched += f.where_matched;
+    for (size_t k = 0; k < f.exclude_removed.size(); ++k) t.exclude_removed[k] += f.exclude_removed[k];
+    t.members += f.members;
+    t.taken_by_campaign += f.taken_by_campaign;
+    t.held_out += f.held_out;
+    for (size_t c = 0; c < f.channels.size(); ++c) {
+      t.channels[c].eligible += f.channels[c].eligible;
+      t.channels[c].listed += f.channels[c].listed;
+      t.channels[c].lacked_consent += f.channels[c].lacked_consent;
+      t.channels[c].condition_false += f.channels[c].condition_false;
+      t.channels[c].capped += f.channels[c].capped;
+    }
+  }
+  for (size_t c = 0; c < from.campaigns.size(); ++c)
+    for (const auto& [pair, n] : from.campaigns[c].taken) to->campaigns[c].taken[pair] += n;
+}
 
 }  // namespace
 
@@ -633,8 +666,8 @@ class PhaseTimer {
   }
   void Print() const {
     if (!on_) return;
-    static const char* const kNames[kCount] = {"open + check data", "read batches", "evaluate + decide",
-                                               "count + assemble lists", "sort + write lists"};
+    static const char* const kNames[kCount] = {"open + check data", "read batches", "evaluate + decide + count",
+                                               "assemble lists", "sort + write lists"};
     for (int i = 0; i < kCount; ++i)
       std::fprintf(stderr, "cohort run timing: %-24s %7.3f s wall %7.3f s CPU\n", kNames[i], wall_[i], cpu_[i]);
   }
@@ -648,6 +681,15 @@ class PhaseTimer {
 };
 
 }  // namespace
+
+/// Calls fn(0) .. fn(n - 1), each on its own thread (fn(0) on this one).
+template <class Fn>
+void ParallelFor(size_t n, Fn&& fn) {
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < n; ++i) pool.emplace_back([&fn, i] { fn(i); });
+  if (n > 0) fn(0);
+  for (auto& t : pool) t.join();
+}
 
 RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions& options, RunReport* report) {
   RunStatus status;
@@ -666,6 +708,7 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   }
   auto t1 = Clock::now();
   timer.Charge(PhaseTimer::kOpen);
+  ReportTally prepare(program, options.today, report);  // segments, channels, send dates: counted below
   Assembler assembler(program, options, report);
   ExecContext ctx;
   ctx.today = options.today;
@@ -677,9 +720,14 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   std::vector<BatchResult> results;
   std::vector<Decisions> decisions;
   std::vector<double> eval_wall;
+  // Batch slot i is counted into partial report i (added up at the end).
+  std::vector<RunReport> partials(static_cast<size_t>(threads));
+  std::vector<ReportTally> tallies;
+  for (RunReport& r : partials) tallies.emplace_back(program, options.today, &r);
   while (more) {
-    // Read up to `threads` batches, evaluate and decide them in parallel
-    // (Decide reads only its own batch), then count and list them in order.
+    // Read up to `threads` batches; evaluate, decide and count them in
+    // parallel (each reads only its own batch); then fill the lists in
+    // parallel, each list from every batch in order.
     std::vector<Batch> batches;
     for (int i = 0; i < threads; ++i) {
       Batch b(*program.schema);
@@ -692,25 +740,35 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
     if (!reader->errors().empty()) break;
     if (program.contacts_column != kNoColumn && options.contacts)  // issue 12: the ledger's contacts
       for (Batch& b : batches) options.contacts->Fill(&b, program.contacts_column, program.schema->key_column());
+    // Views are built here, once: Batch::View() rebuilds them and is not
+    // safe to call from two threads.
+    std::vector<const CohortBatchView*> views;
+    for (Batch& b : batches) views.push_back(&b.View());
     timer.Charge(PhaseTimer::kRead);
     results.resize(batches.size());
     decisions.resize(batches.size());
     eval_wall.assign(batches.size(), 0);
-    auto work = [&](size_t i) {
+    ParallelFor(batches.size(), [&](size_t i) {
       const auto e0 = Clock::now();
-      engine.Evaluate(batches[i].View(), ctx, &results[i]);
+      engine.Evaluate(*views[i], ctx, &results[i]);
       eval_wall[i] = Seconds(e0, Clock::now());
-      Decide(program, batches[i].View(), results[i], &decisions[i], options.today);
-    };
-    std::vector<std::thread> pool;
-    for (size_t i = 1; i < batches.size(); ++i) pool.emplace_back(work, i);
-    if (!batches.empty()) work(0);
-    for (auto& t : pool) t.join();
+      Decide(program, *views[i], results[i], &decisions[i], options.today);
+      tallies[i].Add(*views[i], results[i], decisions[i]);
+    });
     if (!eval_wall.empty()) eval_seconds += *std::max_element(eval_wall.begin(), eval_wall.end());
     timer.Charge(PhaseTimer::kEvaluate);
-    for (size_t i = 0; i < batches.size(); ++i) assembler.Add(batches[i].View(), results[i], decisions[i]);
+    if (options.on_batch)
+      for (size_t i = 0; i < batches.size(); ++i) options.on_batch(*views[i], results[i], decisions[i]);
+    if (options.write_outputs && !batches.empty()) {
+      std::atomic<size_t> next{0};
+      ParallelFor(std::min<size_t>(batches.size(), assembler.units()), [&](size_t) {
+        for (size_t u = next++; u < assembler.units(); u = next++)
+          for (size_t i = 0; i < batches.size(); ++i) assembler.AddUnit(u, *views[i], decisions[i]);
+      });
+    }
     timer.Charge(PhaseTimer::kAssemble);
   }
+  for (const RunReport& r : partials) AddCounts(r, report);
   if (!reader->errors().empty()) {
     status.code = 3;
     status.data_errors = reader->errors();
