@@ -720,8 +720,13 @@ void DictionaryView(const arrow::Field& f, const Array& a, Prepared* p, CohortCo
   const int64_t n = a.length;
   bool direct = f.index_type.bit_width == 32 && f.index_type.is_signed;
   if (direct && a.validity) {
+    // Usually every index, null rows' too, is inside the dictionary: one
+    // branch-free pass (it vectorizes) settles it; else the exact loop.
     const int32_t* idx = reinterpret_cast<const int32_t*>(a.values);
-    for (int64_t i = 0; i < n && direct; ++i)
+    const uint32_t size = static_cast<uint32_t>(std::min<int64_t>(d.length, INT32_MAX));
+    bool inside = true;
+    for (int64_t i = 0; i < n; ++i) inside &= static_cast<uint32_t>(idx[i]) < size;
+    for (int64_t i = 0; i < n && direct && !inside; ++i)
       direct = ArrayValid(a, i) || idx[i] == 0 || (idx[i] > 0 && idx[i] < d.length);
   }
   if (direct) {
