@@ -450,6 +450,17 @@ struct MappedFile {
   void Release() const {
     if (data) ::madvise(const_cast<uint8_t*>(data), size, MADV_DONTNEED);
   }
+  /// Release() for the pages of record batch `b` only (walking the page
+  /// tables of the whole mapping after every batch cost more than reading).
+  void ReleaseBatch(size_t b) const {
+    if (!data || b >= file.batches.size() || !file.batches[b].body) return;
+    const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t lo = std::max(reinterpret_cast<uintptr_t>(file.batches[b].body) & ~(page - 1),
+                                  reinterpret_cast<uintptr_t>(data));
+    const uintptr_t hi = reinterpret_cast<uintptr_t>(file.batches[b].body) +
+                         static_cast<uintptr_t>(file.batches[b].body_length);
+    if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+  }
   /// Index of the field named `name`; -1 if absent, -2 if it appears twice.
   int FindField(const std::string& name) const {
     int found = -1;
@@ -1493,7 +1504,12 @@ bool ArrowRecordReader::Next(Batch* out, int64_t max_rows) {
       // lists gather from any list batch at any time (their pages stay).
       bool streamed = true;
       for (const ListPlan& plan : lists_) streamed = streamed && (!plan.file || plan.grouped);
-      if (streamed) ReleaseFiles();
+      if (streamed) {
+        const size_t done = next_batch_ - 1;
+        records_->ReleaseBatch(done);
+        for (const ListPlan& plan : lists_)
+          if (plan.file) plan.file->ReleaseBatch(done);
+      }
     }
     if (next_batch_ >= records_->file.batches.size()) {
       done_ = true;

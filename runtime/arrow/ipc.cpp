@@ -508,6 +508,8 @@ std::string ReadArrowFile(const uint8_t* data, size_t size, File* out) {
       if (rb->compression()) return "compressed Arrow files are not supported; write them uncompressed";
       File::Batch batch;
       batch.length = rb->length();
+      batch.body = body;
+      batch.body_length = body_length;
       if (batch.length < 0 || batch.length > kMaxLength) return "record batch length out of range";
       BatchReader reader(out, rb, body, body_length);
       batch.columns.resize(out->fields.size());
