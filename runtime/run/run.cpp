@@ -581,33 +581,54 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
     chans.clear();
     for (size_t c = 0; c < seg.channels.size(); ++c)
       chans.push_back({d.no_consent[s][c].data(), d.listed[s][c].data(), d.capped.empty() ? nullptr : d.capped[s][c].data()});
+    // Branch-free passes over 0/1 bytes (masks are read as "nonzero"), each
+    // a simple loop the compiler vectorizes. `alive`: matched `where` and
+    // not yet removed; each row is counted by the first exclude removing it.
+    alive_.resize(static_cast<size_t>(n));
+    uint8_t* alive = alive_.data();
     int64_t where_matched = 0, members = 0, taken_n = 0, held_n = 0;
     for (int64_t r = 0; r < n; ++r) {
-      if (!where[r]) continue;
-      ++where_matched;
-      // Attrition: each row is counted by the first exclude that removes it.
-      size_t k = 0;
-      while (k < excludes.size() && !excludes[k][r]) ++k;
-      if (k < excludes.size()) {
-        ++removed[k];
-        continue;
+      alive[r] = where[r] != 0;
+      where_matched += alive[r];
+    }
+    for (size_t k = 0; k < excludes.size(); ++k) {
+      const uint8_t* e = excludes[k];
+      int64_t count = 0;
+      for (int64_t r = 0; r < n; ++r) {
+        const uint8_t hit = alive[r] & (e[r] != 0);
+        count += hit;
+        alive[r] ^= hit;
       }
-      ++members;
-      if (taken[r]) {
-        ++taken_n;
-        continue;
+      removed[k] = count;
+    }
+    // Members (alive now) not taken by an earlier campaign segment and not
+    // held out are eligible for the channels; `alive` becomes that.
+    for (int64_t r = 0; r < n; ++r) {
+      const uint8_t member = alive[r];
+      const uint8_t took = member & (taken[r] != 0);
+      const uint8_t held_out = (member ^ took) & (held[r] != 0);
+      members += member;
+      taken_n += took;
+      held_n += held_out;
+      alive[r] = member ^ took ^ held_out;
+    }
+    for (Chan& ch : chans) {
+      int64_t elig = 0, lacked = 0, listed = 0, capped = 0;
+      for (int64_t r = 0; r < n; ++r) {
+        const uint8_t e = alive[r];
+        const uint8_t no = e & (ch.no_consent[r] != 0);
+        const uint8_t li = (e ^ no) & (ch.listed[r] != 0);
+        elig += e;
+        lacked += no;
+        listed += li;
       }
-      if (held[r]) {
-        ++held_n;
-        continue;
-      }
-      for (Chan& ch : chans) {
-        ++ch.eligible;
-        if (ch.no_consent[r]) ++ch.lacked;
-        else if (ch.listed[r]) ++ch.listed_n;
-        else if (ch.capped && ch.capped[r]) ++ch.capped_n;
-        else ++ch.cond_false;
-      }
+      if (ch.capped)
+        for (int64_t r = 0; r < n; ++r) capped += alive[r] & (ch.no_consent[r] == 0) & (ch.listed[r] == 0) & (ch.capped[r] != 0);
+      ch.eligible += elig;
+      ch.lacked += lacked;
+      ch.listed_n += listed;
+      ch.capped_n += capped;
+      ch.cond_false += elig - lacked - listed - capped;
     }
     st.where_matched += where_matched;
     for (size_t k = 0; k < removed.size(); ++k) st.exclude_removed[k] += removed[k];

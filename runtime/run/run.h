@@ -99,6 +99,7 @@ class ReportTally {
  private:
   const ir::Program& p_;
   RunReport* report_;
+  std::vector<uint8_t> alive_;  ///< per row of a batch, reused
 };
 
 /// Outcome of Run: 0 ok, 3 data error (`data_errors` filled), 4 output error.
