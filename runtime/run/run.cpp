@@ -297,7 +297,16 @@ void AddCounts(const RunReport& from, RunReport* to) {
 
 void ListRows::Begin(std::string_view key) {
   Close();
-  Row row{0, bytes_.size(), static_cast<uint32_t>(key.size()), 0};
+  // A row lies in one chunk. A full chunk is set aside and a new one
+  // reserved (64 KiB doubling to 4 MiB), so rows are never copied to grow
+  // the arena; a row's tail past the reservation just grows its chunk.
+  if (bytes_.size() >= bytes_.capacity() / 8 * 7 || bytes_.capacity() < 64) {
+    const size_t next = std::min<size_t>(std::max<size_t>(bytes_.capacity() * 2, size_t{1} << 16), size_t{1} << 22);
+    if (!bytes_.empty()) full_.push_back(std::move(bytes_));
+    bytes_ = std::string();
+    bytes_.reserve(next);
+  }
+  Row row{0, (uint64_t{full_.size()} << kChunkShift) | bytes_.size(), static_cast<uint32_t>(key.size()), 0};
   for (size_t i = 0; i < 8; ++i) row.prefix = (row.prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
   bytes_.append(key);
   rows_.push_back(row);
@@ -306,7 +315,8 @@ void ListRows::Begin(std::string_view key) {
 void ListRows::Close() {
   if (rows_.empty()) return;
   Row& last = rows_.back();
-  last.tail_len = static_cast<uint32_t>(bytes_.size() - last.at - last.key_len);
+  last.tail_len =
+      static_cast<uint32_t>(bytes_.size() - (last.at & ((uint64_t{1} << kChunkShift) - 1)) - last.key_len);
 }
 
 void ListRows::AppendLine(size_t i, std::string& out) const {
@@ -320,13 +330,14 @@ void ListRows::Sort() {
   Close();
   auto less = [&](const Row& a, const Row& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return std::string_view(bytes_.data() + a.at, a.key_len) < std::string_view(bytes_.data() + b.at, b.key_len);
+    return std::string_view(At(a.at), a.key_len) < std::string_view(At(b.at), b.key_len);
   };
   // Rows usually arrive in key order (data sorted by key): check first.
   if (!std::is_sorted(rows_.begin(), rows_.end(), less)) std::stable_sort(rows_.begin(), rows_.end(), less);
 }
 
 void ListRows::Clear() {
+  std::vector<std::string>().swap(full_);
   std::string().swap(bytes_);
   std::vector<Row>().swap(rows_);
 }
