@@ -450,6 +450,17 @@ struct MappedFile {
   void Release() const {
     if (data) ::madvise(const_cast<uint8_t*>(data), size, MADV_DONTNEED);
   }
+  /// Release() for the pages of record batch `b` only (walking the page
+  /// tables of the whole mapping after every batch cost more than reading).
+  void ReleaseBatch(size_t b) const {
+    if (!data || b >= file.batches.size() || !file.batches[b].body) return;
+    const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t lo = std::max(reinterpret_cast<uintptr_t>(file.batches[b].body) & ~(page - 1),
+                                  reinterpret_cast<uintptr_t>(data));
+    const uintptr_t hi = reinterpret_cast<uintptr_t>(file.batches[b].body) +
+                         static_cast<uintptr_t>(file.batches[b].body_length);
+    if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+  }
   /// Index of the field named `name`; -1 if absent, -2 if it appears twice.
   int FindField(const std::string& name) const {
     int found = -1;
@@ -720,8 +731,13 @@ void DictionaryView(const arrow::Field& f, const Array& a, Prepared* p, CohortCo
   const int64_t n = a.length;
   bool direct = f.index_type.bit_width == 32 && f.index_type.is_signed;
   if (direct && a.validity) {
+    // Usually every index, null rows' too, is inside the dictionary: one
+    // branch-free pass (it vectorizes) settles it; else the exact loop.
     const int32_t* idx = reinterpret_cast<const int32_t*>(a.values);
-    for (int64_t i = 0; i < n && direct; ++i)
+    const uint32_t size = static_cast<uint32_t>(std::min<int64_t>(d.length, INT32_MAX));
+    bool inside = true;
+    for (int64_t i = 0; i < n; ++i) inside &= static_cast<uint32_t>(idx[i]) < size;
+    for (int64_t i = 0; i < n && direct && !inside; ++i)
       direct = ArrayValid(a, i) || idx[i] == 0 || (idx[i] > 0 && idx[i] < d.length);
   }
   if (direct) {
@@ -1488,7 +1504,12 @@ bool ArrowRecordReader::Next(Batch* out, int64_t max_rows) {
       // lists gather from any list batch at any time (their pages stay).
       bool streamed = true;
       for (const ListPlan& plan : lists_) streamed = streamed && (!plan.file || plan.grouped);
-      if (streamed) ReleaseFiles();
+      if (streamed) {
+        const size_t done = next_batch_ - 1;
+        records_->ReleaseBatch(done);
+        for (const ListPlan& plan : lists_)
+          if (plan.file) plan.file->ReleaseBatch(done);
+      }
     }
     if (next_batch_ >= records_->file.batches.size()) {
       done_ = true;

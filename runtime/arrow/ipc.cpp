@@ -10,8 +10,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -349,12 +351,31 @@ class BatchReader {
 
   static std::string CheckIndices(const std::string& path, const Array& a, int width, bool is_signed, int64_t size) {
     auto check = [&](auto* idx) -> std::string {
-      if (!a.validity) {  // branch-free (it vectorizes): negative indices wrap to huge
-        bool bad = false;
+      // A branch-free pass over every index, null rows' too (it vectorizes;
+      // 32-bit compares where the index fits, which SSE2 has): when all are
+      // in range, so are the valid ones. Only a file with an index out of
+      // range (perhaps under a null) takes the exact loop below.
+      using T = std::remove_cv_t<std::remove_pointer_t<decltype(idx)>>;
+      bool bad = false;
+      if constexpr (sizeof(T) <= 4) {
+        if (size <= INT32_MAX) {
+          const int32_t limit = static_cast<int32_t>(size);
+          for (int64_t i = 0; i < a.length; ++i) {
+            if constexpr (std::is_same_v<T, uint32_t>) {
+              bad |= idx[i] >= static_cast<uint32_t>(limit);
+            } else {
+              const int32_t v = static_cast<int32_t>(idx[i]);
+              bad |= (v < 0) | (v >= limit);
+            }
+          }
+        } else {
+          bad = true;  // the exact loop decides
+        }
+      } else {
         for (int64_t i = 0; i < a.length; ++i)
           bad |= static_cast<uint64_t>(static_cast<int64_t>(idx[i])) >= static_cast<uint64_t>(size);
-        if (!bad) return {};
       }
+      if (!bad) return {};
       for (int64_t i = 0; i < a.length; ++i) {
         if (a.validity && !((a.validity[i >> 3] >> (i & 7)) & 1)) continue;
         auto v = idx[i];
@@ -487,6 +508,8 @@ std::string ReadArrowFile(const uint8_t* data, size_t size, File* out) {
       if (rb->compression()) return "compressed Arrow files are not supported; write them uncompressed";
       File::Batch batch;
       batch.length = rb->length();
+      batch.body = body;
+      batch.body_length = body_length;
       if (batch.length < 0 || batch.length > kMaxLength) return "record batch length out of range";
       BatchReader reader(out, rb, body, body_length);
       batch.columns.resize(out->fields.size());

@@ -79,6 +79,8 @@ struct File {
   struct Batch {
     int64_t length = 0;
     std::vector<Array> columns;
+    const uint8_t* body = nullptr;  ///< the message body its buffers lie in
+    int64_t body_length = 0;
   };
   std::vector<Batch> batches;
   /// Dictionaries by id (stable addresses: Array::dictionary points here).

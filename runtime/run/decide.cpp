@@ -7,15 +7,23 @@
 
 namespace cohort {
 
-int VariantIndex(const ir::Segment& seg, std::string_view key) {
-  if (seg.variants.empty()) return -1;
-  const uint32_t bucket = VariantBucket(key, seg.name);
+namespace {
+
+/// The variant of variant bucket `bucket` in `seg` (which has variants).
+int VariantOfBucket(const ir::Segment& seg, uint32_t bucket) {
   uint32_t upper = 0;
   for (size_t v = 0; v < seg.variants.size(); ++v) {
     upper += seg.variants[v].share_bp;
     if (bucket < upper) return static_cast<int>(v);
   }
   return static_cast<int>(seg.variants.size()) - 1;  // unreachable: shares add up to 10000
+}
+
+}  // namespace
+
+int VariantIndex(const ir::Segment& seg, std::string_view key) {
+  if (seg.variants.empty()) return -1;
+  return VariantOfBucket(seg, VariantBucket(key, seg.name));
 }
 
 bool ConsentTrue(const CohortColumn& c, int64_t row) {
@@ -38,8 +46,10 @@ void ApplyCaps(const ir::Program& p, const CohortBatchView& view, int32_t today,
     return;
   }
   o->capped.resize(segments);
-  for (size_t s = 0; s < segments; ++s)
-    o->capped[s].assign(p.segments[s].channels.size(), std::vector<uint8_t>(static_cast<size_t>(view.num_rows), 0));
+  for (size_t s = 0; s < segments; ++s) {
+    o->capped[s].resize(p.segments[s].channels.size());
+    for (std::vector<uint8_t>& v : o->capped[s]) v.assign(static_cast<size_t>(view.num_rows), 0);
+  }
   auto capped_campaign = [&](size_t s) {
     int32_t c = p.segments[s].campaign;
     return c >= 0 && p.campaigns[static_cast<size_t>(c)].cap_messages > 0;
@@ -102,9 +112,14 @@ bool CapAdmits(const std::vector<int32_t>& days, int32_t day, uint32_t limit, ui
 void Decide(const ir::Program& p, const CohortBatchView& view, const BatchResult& res, Decisions* o, int32_t today) {
   const int64_t n = view.num_rows;
   const size_t segments = p.segments.size();
-  o->owner.assign(p.campaigns.size(), std::vector<int32_t>(n, -1));
-  o->taken.assign(segments, std::vector<uint8_t>(n, 0));
-  o->held.assign(segments, std::vector<uint8_t>(n, 0));
+  // Every mask is refilled in place: `o` is reused across batches, so the
+  // vectors keep their capacity and no batch allocates.
+  o->owner.resize(p.campaigns.size());
+  for (std::vector<int32_t>& v : o->owner) v.assign(static_cast<size_t>(n), -1);
+  o->taken.resize(segments);
+  for (std::vector<uint8_t>& v : o->taken) v.assign(static_cast<size_t>(n), 0);
+  o->held.resize(segments);
+  for (std::vector<uint8_t>& v : o->held) v.assign(static_cast<size_t>(n), 0);
   o->no_consent.resize(segments);
   o->listed.resize(segments);
   o->variant.resize(segments);
@@ -121,26 +136,55 @@ void Decide(const ir::Program& p, const CohortBatchView& view, const BatchResult
     }
   }
   const CohortColumn& keys = view.columns[p.schema->key_column()];
+  // Per thread, reused: the rows a segment decides, their keys and buckets.
+  thread_local std::vector<int64_t> rows;
+  thread_local std::vector<std::string_view> row_keys;
+  thread_local std::vector<uint32_t> buckets;
+  auto hash = [&](void (*buckets_of)(const std::string_view*, size_t, std::string_view, uint32_t*),
+                  const std::string& segment) {
+    row_keys.clear();
+    for (int64_t r : rows) row_keys.push_back(StringAt(keys, r));
+    buckets.resize(rows.size());
+    buckets_of(row_keys.data(), row_keys.size(), segment, buckets.data());
+  };
   for (size_t s = 0; s < segments; ++s) {
     const ir::Segment& seg = p.segments[s];
     const SegmentResult& sr = res.segments[s];
-    o->no_consent[s].assign(seg.channels.size(), std::vector<uint8_t>(n, 0));
-    o->listed[s].assign(seg.channels.size(), std::vector<uint8_t>(n, 0));
-    o->variant[s].assign(seg.variants.empty() ? 0 : n, -1);
-    for (int64_t r = 0; r < n; ++r) {
-      if (!sr.member[r] || o->taken[s][r]) continue;
-      if (seg.holdout_bp && IsHeldOut(StringAt(keys, r), seg.name, seg.holdout_bp)) {
-        o->held[s][r] = 1;
-        continue;
+    o->no_consent[s].resize(seg.channels.size());
+    for (std::vector<uint8_t>& v : o->no_consent[s]) v.assign(static_cast<size_t>(n), 0);
+    o->listed[s].resize(seg.channels.size());
+    for (std::vector<uint8_t>& v : o->listed[s]) v.assign(static_cast<size_t>(n), 0);
+    o->variant[s].assign(seg.variants.empty() ? 0 : static_cast<size_t>(n), -1);
+    // Members no earlier segment of the campaign took; MD5 only for them
+    // (the holdout), then only for those not held out (the variant), in
+    // 8-key passes (HoldoutBuckets): the buckets are the documented ones.
+    rows.clear();
+    const std::vector<uint8_t>& taken = o->taken[s];
+    for (int64_t r = 0; r < n; ++r)
+      if (sr.member[r] && !taken[r]) rows.push_back(r);
+    if (seg.holdout_bp) {
+      hash(HoldoutBuckets, seg.name);
+      size_t kept = 0;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        if (buckets[i] < seg.holdout_bp) o->held[s][rows[i]] = 1;
+        else rows[kept++] = rows[i];
       }
-      if (!seg.variants.empty()) o->variant[s][r] = static_cast<int16_t>(VariantIndex(seg, StringAt(keys, r)));
-      for (size_t c = 0; c < seg.channels.size(); ++c) {
-        // Defense in depth: no consent, no list, whatever the engine said.
-        if (!ConsentTrue(view.columns[seg.channels[c].consent_column], r)) {
-          o->no_consent[s][c][r] = 1;
-          continue;
-        }
-        o->listed[s][c][r] = sr.channels[c][r] ? 1 : 0;
+      rows.resize(kept);
+    }
+    if (!seg.variants.empty()) {
+      hash(VariantBuckets, seg.name);
+      for (size_t i = 0; i < rows.size(); ++i)
+        o->variant[s][rows[i]] = static_cast<int16_t>(VariantOfBucket(seg, buckets[i]));
+    }
+    for (size_t c = 0; c < seg.channels.size(); ++c) {
+      // Defense in depth: no consent, no list, whatever the engine said.
+      const CohortColumn& consent = view.columns[seg.channels[c].consent_column];
+      const std::vector<uint8_t>& condition = sr.channels[c];
+      std::vector<uint8_t>& no_consent = o->no_consent[s][c];
+      std::vector<uint8_t>& listed = o->listed[s][c];
+      for (int64_t r : rows) {
+        if (!ConsentTrue(consent, r)) no_consent[r] = 1;
+        else listed[r] = condition[r] ? 1 : 0;
       }
     }
   }

@@ -6,11 +6,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <thread>
 
@@ -35,27 +39,34 @@ double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::d
 
 namespace {
 
-/// A file written in large blocks and flushed to disk on Close.
+/// A file written in large blocks and flushed to disk on Close. Blocks go
+/// to the disk directly (O_DIRECT: no copy into the page cache and no
+/// writeback of it at fsync, which is most of writing a large list) where
+/// the filesystem allows it, else through the page cache; the bytes written
+/// are the same either way.
 class FileOut {
  public:
   FileOut(const fs::path& path, std::string* error) : path_(path), error_(error) {
-    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644);
+    direct_ = fd_ >= 0;
+    if (fd_ < 0 && errno == EINVAL)  // the filesystem has no direct I/O (e.g. tmpfs)
+      fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) *error_ = fmt::format("cannot create `{}`: {}", path.string(), std::strerror(errno));
-    buf_.reserve(kBlock);
+    buf_.reserve(kBlock + kAlign);
   }
   FileOut(const FileOut&) = delete;
   FileOut& operator=(const FileOut&) = delete;
   ~FileOut() {
     if (fd_ >= 0) ::close(fd_);
   }
-  /// The buffer to append to; call Flush() when it may have grown past a block.
+  /// The buffer to append to; call MaybeFlush() when it may have grown past a block.
   std::string& buf() { return buf_; }
   void MaybeFlush() {
-    if (buf_.size() >= kBlock) Flush();
+    if (buf_.size() >= kBlock) Flush(false);
   }
   /// Writes the rest, fsyncs and closes: false (error set) on failure.
   bool Close() {
-    Flush();
+    Flush(true);
     if (fd_ < 0) return false;
     const int fd = fd_;
     fd_ = -1;
@@ -68,25 +79,78 @@ class FileOut {
 
  private:
   static constexpr size_t kBlock = size_t{1} << 20;
-  void Flush() {
-    size_t done = 0;
-    while (fd_ >= 0 && done < buf_.size()) {
-      ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        *error_ = fmt::format("cannot write `{}`: {}", path_.string(), std::strerror(errno));
-        ::close(fd_);
-        fd_ = -1;
-        break;
-      }
-      done += static_cast<size_t>(n);
-    }
-    buf_.clear();
+  static constexpr size_t kAlign = 4096;  ///< O_DIRECT: addresses, sizes and offsets in multiples of this
+
+  void Fail(const char* what) {
+    *error_ = fmt::format("cannot {} `{}`: {}", what, path_.string(), std::strerror(errno));
+    ::close(fd_);
+    fd_ = -1;
   }
+
+  /// Goes on through the page cache (a filesystem that refused a direct write).
+  bool StopDirect() {
+    const int flags = ::fcntl(fd_, F_GETFL);
+    if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0) return false;
+    direct_ = false;
+    return true;
+  }
+
+  /// Writes `n` bytes of `p` at the end of the file; false on error.
+  bool WriteAll(const char* p, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+      ssize_t k = ::write(fd_, p + done, n - done);
+      if (k < 0 && errno == EINTR) continue;
+      if (k < 0 && errno == EINVAL && direct_ && StopDirect()) continue;
+      if (k < 0) return false;
+      done += static_cast<size_t>(k);
+      written_ += static_cast<uint64_t>(k);
+      if (direct_ && (done < n) && (static_cast<size_t>(k) % kAlign != 0) && !StopDirect()) return false;
+    }
+    return true;
+  }
+
+  /// Writes whole aligned blocks of the buffer (every byte when `last`; a
+  /// direct write then pads the final block and cuts the file back).
+  void Flush(bool last) {
+    if (fd_ < 0) {
+      buf_.clear();
+      return;
+    }
+    if (direct_ && !aligned_) aligned_.reset(static_cast<char*>(std::aligned_alloc(kAlign, kBlock)));
+    if (direct_ && !aligned_ && !StopDirect()) return Fail("write");
+    if (!direct_) {
+      if (!WriteAll(buf_.data(), buf_.size())) return Fail("write");
+      buf_.clear();
+      return;
+    }
+    const uint64_t size = written_ + buf_.size();
+    size_t at = 0;
+    while (direct_ && buf_.size() - at >= (last ? 1 : kAlign)) {
+      const size_t rest = buf_.size() - at;
+      size_t n = std::min(rest / kAlign * kAlign, kBlock);
+      if (n == 0) n = kAlign;  // the last, partial block: padded with zeros
+      const size_t take = std::min(n, rest);
+      std::memcpy(aligned_.get(), buf_.data() + at, take);
+      if (take < n) std::memset(aligned_.get() + take, 0, n - take);
+      if (!WriteAll(aligned_.get(), n)) return Fail("write");
+      at += take;
+    }
+    if (!direct_ && last && !WriteAll(buf_.data() + at, buf_.size() - at)) return Fail("write");
+    buf_.erase(0, last ? buf_.size() : at);
+    if (last && written_ != size && ::ftruncate(fd_, static_cast<off_t>(size)) != 0) return Fail("write");
+  }
+
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
   fs::path path_;
   std::string* error_;
   int fd_ = -1;
+  bool direct_ = false;
+  uint64_t written_ = 0;  ///< bytes written to the file (with a direct write's padding)
   std::string buf_;
+  std::unique_ptr<char, Free> aligned_;
 };
 
 /// Writes `content` to `path` and flushes it to disk.
@@ -113,20 +177,23 @@ void AppendCellCsv(std::string& out, const CohortColumn& c, const ColumnDef& def
   }
 }
 
-/// Accumulates lists and counters over batches.
+/// Accumulates the lists over batches. Each list (a segment's holdout list
+/// or one of its channel lists) is a unit filled from every batch in order;
+/// different units may be filled by different threads at once.
 class Assembler {
  public:
-  Assembler(const ir::Program& p, const RunOptions& o, RunReport* report)
-      : p_(p), options_(o), report_(report), tally_(p, o.today, report) {
+  Assembler(const ir::Program& p, const RunOptions& o, RunReport* report) : p_(p), options_(o), report_(report) {
     key_column_ = p.schema->key_column();
     lists_.channels.resize(p.segments.size());
     lists_.holdouts.resize(p.segments.size());
     for (size_t s = 0; s < p.segments.size(); ++s) {
       const ir::Segment& seg = p.segments[s];
       lists_.channels[s].resize(seg.channels.size());
+      units_.push_back({s, -1});
       // The fields every row of a channel list shares: send_on, message, cta
       // (send_on only when the segment has variants).
       for (size_t c = 0; c < seg.channels.size(); ++c) {
+        units_.push_back({s, static_cast<int>(c)});
         std::string f(1, ',');
         f += report_->segments[s].channels[c].send_on;
         if (seg.variants.empty()) {  // with variants, message and cta are per row
@@ -140,33 +207,33 @@ class Assembler {
     }
   }
 
-  void Add(const CohortBatchView& view, const BatchResult& res) {
-    Decide(p_, view, res, &decisions_, options_.today);
-    tally_.Add(view, res, decisions_);
-    if (options_.on_batch) options_.on_batch(view, res, decisions_);
-    if (!options_.write_outputs) return;
-    const Decisions& d = decisions_;
+  /// How many lists there are (units for AddUnit).
+  size_t units() const { return units_.size(); }
+
+  /// Adds the rows of one batch, decided by Decide into `d`, to list `unit`.
+  void AddUnit(size_t unit, const CohortBatchView& view, const Decisions& d) {
+    const size_t s = units_[unit].segment;
+    const ir::Segment& seg = p_.segments[s];
     const CohortColumn& keys = view.columns[key_column_];
-    for (size_t s = 0; s < p_.segments.size(); ++s) {
-      const ir::Segment& seg = p_.segments[s];
+    if (units_[unit].channel < 0) {
       const std::vector<uint8_t>& held = d.held[s];
       for (int64_t r = 0; r < view.num_rows; ++r)
         if (held[r]) lists_.holdouts[s].Begin(StringAt(keys, r));
-      for (size_t c = 0; c < seg.channels.size(); ++c) {
-        const std::vector<uint8_t>& listed = d.listed[s][c];
-        ListRows& rows = lists_.channels[s][c];
-        for (int64_t r = 0; r < view.num_rows; ++r) {
-          if (!listed[r]) continue;
-          rows.Begin(StringAt(keys, r));
-          std::string& tail = rows.tail();
-          // With variants (issue 12) the message and cta are the row's
-          // variant's, and a `variant` column follows them.
-          if (!seg.variants.empty()) AppendVariantFields(seg, VariantOf(d, s, r), tail);
-          for (ColumnId col : seg.exports) {
-            tail.push_back(',');
-            AppendCellCsv(tail, view.columns[col], p_.schema->columns[col], r);
-          }
-        }
+      return;
+    }
+    const size_t c = static_cast<size_t>(units_[unit].channel);
+    const std::vector<uint8_t>& listed = d.listed[s][c];
+    ListRows& rows = lists_.channels[s][c];
+    for (int64_t r = 0; r < view.num_rows; ++r) {
+      if (!listed[r]) continue;
+      rows.Begin(StringAt(keys, r));
+      std::string& tail = rows.tail();
+      // With variants (issue 12) the message and cta are the row's
+      // variant's, and a `variant` column follows them.
+      if (!seg.variants.empty()) AppendVariantFields(seg, VariantOf(d, s, r), tail);
+      for (ColumnId col : seg.exports) {
+        tail.push_back(',');
+        AppendCellCsv(tail, view.columns[col], p_.schema->columns[col], r);
       }
     }
   }
@@ -190,20 +257,56 @@ class Assembler {
     if (var) AppendCsvField(out, var->name);
   }
 
+  struct Unit {
+    size_t segment;
+    int channel;  ///< -1: the holdout list
+  };
   const ir::Program& p_;
   const RunOptions& options_;
-  Decisions decisions_;  // reused across batches
   RunReport* report_;
-  ReportTally tally_;
   ColumnId key_column_;
   RunLists lists_;
+  std::vector<Unit> units_;
 };
+
+/// Adds the counters of `from` (a ReportTally's report over some batches) to
+/// `to` (prepared by a ReportTally for the same program).
+void AddCounts(const RunReport& from, RunReport* to) {
+  for (size_t s = 0; s < from.segments.size(); ++s) {
+    const SegmentStats& f = from.segments[s];
+    SegmentStats& t = to->segments[s];
+    t.records += f.records;
+    t.where_matched += f.where_matched;
+    for (size_t k = 0; k < f.exclude_removed.size(); ++k) t.exclude_removed[k] += f.exclude_removed[k];
+    t.members += f.members;
+    t.taken_by_campaign += f.taken_by_campaign;
+    t.held_out += f.held_out;
+    for (size_t c = 0; c < f.channels.size(); ++c) {
+      t.channels[c].eligible += f.channels[c].eligible;
+      t.channels[c].listed += f.channels[c].listed;
+      t.channels[c].lacked_consent += f.channels[c].lacked_consent;
+      t.channels[c].condition_false += f.channels[c].condition_false;
+      t.channels[c].capped += f.channels[c].capped;
+    }
+  }
+  for (size_t c = 0; c < from.campaigns.size(); ++c)
+    for (const auto& [pair, n] : from.campaigns[c].taken) to->campaigns[c].taken[pair] += n;
+}
 
 }  // namespace
 
 void ListRows::Begin(std::string_view key) {
   Close();
-  Row row{0, bytes_.size(), static_cast<uint32_t>(key.size()), 0};
+  // A row lies in one chunk. A full chunk is set aside and a new one
+  // reserved (64 KiB doubling to 4 MiB), so rows are never copied to grow
+  // the arena; a row's tail past the reservation just grows its chunk.
+  if (bytes_.size() >= bytes_.capacity() / 8 * 7 || bytes_.capacity() < 64) {
+    const size_t next = std::min<size_t>(std::max<size_t>(bytes_.capacity() * 2, size_t{1} << 16), size_t{1} << 22);
+    if (!bytes_.empty()) full_.push_back(std::move(bytes_));
+    bytes_ = std::string();
+    bytes_.reserve(next);
+  }
+  Row row{0, (uint64_t{full_.size()} << kChunkShift) | bytes_.size(), static_cast<uint32_t>(key.size()), 0};
   for (size_t i = 0; i < 8; ++i) row.prefix = (row.prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
   bytes_.append(key);
   rows_.push_back(row);
@@ -212,7 +315,8 @@ void ListRows::Begin(std::string_view key) {
 void ListRows::Close() {
   if (rows_.empty()) return;
   Row& last = rows_.back();
-  last.tail_len = static_cast<uint32_t>(bytes_.size() - last.at - last.key_len);
+  last.tail_len =
+      static_cast<uint32_t>(bytes_.size() - (last.at & ((uint64_t{1} << kChunkShift) - 1)) - last.key_len);
 }
 
 void ListRows::AppendLine(size_t i, std::string& out) const {
@@ -226,13 +330,14 @@ void ListRows::Sort() {
   Close();
   auto less = [&](const Row& a, const Row& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return std::string_view(bytes_.data() + a.at, a.key_len) < std::string_view(bytes_.data() + b.at, b.key_len);
+    return std::string_view(At(a.at), a.key_len) < std::string_view(At(b.at), b.key_len);
   };
   // Rows usually arrive in key order (data sorted by key): check first.
   if (!std::is_sorted(rows_.begin(), rows_.end(), less)) std::stable_sort(rows_.begin(), rows_.end(), less);
 }
 
 void ListRows::Clear() {
+  std::vector<std::string>().swap(full_);
   std::string().swap(bytes_);
   std::vector<Row>().swap(rows_);
 }
@@ -487,33 +592,54 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
     chans.clear();
     for (size_t c = 0; c < seg.channels.size(); ++c)
       chans.push_back({d.no_consent[s][c].data(), d.listed[s][c].data(), d.capped.empty() ? nullptr : d.capped[s][c].data()});
+    // Branch-free passes over 0/1 bytes (masks are read as "nonzero"), each
+    // a simple loop the compiler vectorizes. `alive`: matched `where` and
+    // not yet removed; each row is counted by the first exclude removing it.
+    alive_.resize(static_cast<size_t>(n));
+    uint8_t* alive = alive_.data();
     int64_t where_matched = 0, members = 0, taken_n = 0, held_n = 0;
     for (int64_t r = 0; r < n; ++r) {
-      if (!where[r]) continue;
-      ++where_matched;
-      // Attrition: each row is counted by the first exclude that removes it.
-      size_t k = 0;
-      while (k < excludes.size() && !excludes[k][r]) ++k;
-      if (k < excludes.size()) {
-        ++removed[k];
-        continue;
+      alive[r] = where[r] != 0;
+      where_matched += alive[r];
+    }
+    for (size_t k = 0; k < excludes.size(); ++k) {
+      const uint8_t* e = excludes[k];
+      int64_t count = 0;
+      for (int64_t r = 0; r < n; ++r) {
+        const uint8_t hit = alive[r] & (e[r] != 0);
+        count += hit;
+        alive[r] ^= hit;
       }
-      ++members;
-      if (taken[r]) {
-        ++taken_n;
-        continue;
+      removed[k] = count;
+    }
+    // Members (alive now) not taken by an earlier campaign segment and not
+    // held out are eligible for the channels; `alive` becomes that.
+    for (int64_t r = 0; r < n; ++r) {
+      const uint8_t member = alive[r];
+      const uint8_t took = member & (taken[r] != 0);
+      const uint8_t held_out = (member ^ took) & (held[r] != 0);
+      members += member;
+      taken_n += took;
+      held_n += held_out;
+      alive[r] = member ^ took ^ held_out;
+    }
+    for (Chan& ch : chans) {
+      int64_t elig = 0, lacked = 0, listed = 0, capped = 0;
+      for (int64_t r = 0; r < n; ++r) {
+        const uint8_t e = alive[r];
+        const uint8_t no = e & (ch.no_consent[r] != 0);
+        const uint8_t li = (e ^ no) & (ch.listed[r] != 0);
+        elig += e;
+        lacked += no;
+        listed += li;
       }
-      if (held[r]) {
-        ++held_n;
-        continue;
-      }
-      for (Chan& ch : chans) {
-        ++ch.eligible;
-        if (ch.no_consent[r]) ++ch.lacked;
-        else if (ch.listed[r]) ++ch.listed_n;
-        else if (ch.capped && ch.capped[r]) ++ch.capped_n;
-        else ++ch.cond_false;
-      }
+      if (ch.capped)
+        for (int64_t r = 0; r < n; ++r) capped += alive[r] & (ch.no_consent[r] == 0) & (ch.listed[r] == 0) & (ch.capped[r] != 0);
+      ch.eligible += elig;
+      ch.lacked += lacked;
+      ch.listed_n += listed;
+      ch.capped_n += capped;
+      ch.cond_false += elig - lacked - listed - capped;
     }
     st.where_matched += where_matched;
     for (size_t k = 0; k < removed.size(); ++k) st.exclude_removed[k] += removed[k];
@@ -531,9 +657,76 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
   }
 }
 
+namespace {
+
+/// COHORT_RUN_TIMING=1: `cohort run` prints the wall and CPU time of each
+/// phase of the pipeline to stderr (for profiling; outputs are unchanged).
+bool RunTimingEnabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("COHORT_RUN_TIMING");
+    return v && *v && *v != '0';
+  }();
+  return on;
+}
+
+/// CPU seconds of the whole process (every thread) so far.
+double ProcessCpuSeconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+/// Wall and CPU time per pipeline phase, summed over batches.
+class PhaseTimer {
+ public:
+  enum Phase { kOpen, kRead, kEvaluate, kAssemble, kWrite, kCount };
+  PhaseTimer() : on_(RunTimingEnabled()) { Mark(); }
+  /// Charges the time since the last call to `phase`.
+  void Charge(Phase phase) {
+    if (!on_) return;
+    const auto wall = Clock::now();
+    const double cpu = ProcessCpuSeconds();
+    wall_[phase] += Seconds(last_wall_, wall);
+    cpu_[phase] += cpu - last_cpu_;
+    last_wall_ = wall;
+    last_cpu_ = cpu;
+  }
+  void Mark() {
+    if (!on_) return;
+    last_wall_ = Clock::now();
+    last_cpu_ = ProcessCpuSeconds();
+  }
+  void Print() const {
+    if (!on_) return;
+    static const char* const kNames[kCount] = {"open + check data", "read batches", "evaluate + decide + count",
+                                               "assemble lists", "sort + write lists"};
+    for (int i = 0; i < kCount; ++i)
+      std::fprintf(stderr, "cohort run timing: %-24s %7.3f s wall %7.3f s CPU\n", kNames[i], wall_[i], cpu_[i]);
+  }
+
+ private:
+  bool on_;
+  Clock::time_point last_wall_;
+  double last_cpu_ = 0;
+  double wall_[kCount] = {};
+  double cpu_[kCount] = {};
+};
+
+}  // namespace
+
+/// Calls fn(0) .. fn(n - 1), each on its own thread (fn(0) on this one).
+template <class Fn>
+void ParallelFor(size_t n, Fn&& fn) {
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < n; ++i) pool.emplace_back([&fn, i] { fn(i); });
+  if (n > 0) fn(0);
+  for (auto& t : pool) t.join();
+}
+
 RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions& options, RunReport* report) {
   RunStatus status;
   auto t0 = Clock::now();
+  PhaseTimer timer;
   *report = RunReport{};
   report->engine = std::string(engine.name());
   report->today = FormatDate(options.today);
@@ -546,6 +739,8 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
     return status;
   }
   auto t1 = Clock::now();
+  timer.Charge(PhaseTimer::kOpen);
+  ReportTally prepare(program, options.today, report);  // segments, channels, send dates: counted below
   Assembler assembler(program, options, report);
   ExecContext ctx;
   ctx.today = options.today;
@@ -553,9 +748,18 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   const int threads = std::max(1, options.threads);
   double eval_seconds = 0;
   bool more = true;
-  std::vector<BatchResult> results;  // reused: masks keep their capacity across batches
+  // Reused across batches: masks and decisions keep their capacity.
+  std::vector<BatchResult> results;
+  std::vector<Decisions> decisions;
+  std::vector<double> eval_wall;
+  // Batch slot i is counted into partial report i (added up at the end).
+  std::vector<RunReport> partials(static_cast<size_t>(threads));
+  std::vector<ReportTally> tallies;
+  for (RunReport& r : partials) tallies.emplace_back(program, options.today, &r);
   while (more) {
-    // Read up to `threads` batches, evaluate them in parallel, assemble in order.
+    // Read up to `threads` batches; evaluate, decide and count them in
+    // parallel (each reads only its own batch); then fill the lists in
+    // parallel, each list from every batch in order.
     std::vector<Batch> batches;
     for (int i = 0; i < threads; ++i) {
       Batch b(*program.schema);
@@ -568,19 +772,35 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
     if (!reader->errors().empty()) break;
     if (program.contacts_column != kNoColumn && options.contacts)  // issue 12: the ledger's contacts
       for (Batch& b : batches) options.contacts->Fill(&b, program.contacts_column, program.schema->key_column());
+    // Views are built here, once: Batch::View() rebuilds them and is not
+    // safe to call from two threads.
+    std::vector<const CohortBatchView*> views;
+    for (Batch& b : batches) views.push_back(&b.View());
+    timer.Charge(PhaseTimer::kRead);
     results.resize(batches.size());
-    auto e0 = Clock::now();
-    if (batches.size() == 1) {
-      engine.Evaluate(batches[0].View(), ctx, &results[0]);
-    } else {
-      std::vector<std::thread> pool;
-      for (size_t i = 0; i < batches.size(); ++i)
-        pool.emplace_back([&, i] { engine.Evaluate(batches[i].View(), ctx, &results[i]); });
-      for (auto& t : pool) t.join();
+    decisions.resize(batches.size());
+    eval_wall.assign(batches.size(), 0);
+    ParallelFor(batches.size(), [&](size_t i) {
+      const auto e0 = Clock::now();
+      engine.Evaluate(*views[i], ctx, &results[i]);
+      eval_wall[i] = Seconds(e0, Clock::now());
+      Decide(program, *views[i], results[i], &decisions[i], options.today);
+      tallies[i].Add(*views[i], results[i], decisions[i]);
+    });
+    if (!eval_wall.empty()) eval_seconds += *std::max_element(eval_wall.begin(), eval_wall.end());
+    timer.Charge(PhaseTimer::kEvaluate);
+    if (options.on_batch)
+      for (size_t i = 0; i < batches.size(); ++i) options.on_batch(*views[i], results[i], decisions[i]);
+    if (options.write_outputs && !batches.empty()) {
+      std::atomic<size_t> next{0};
+      ParallelFor(std::min<size_t>(batches.size(), assembler.units()), [&](size_t) {
+        for (size_t u = next++; u < assembler.units(); u = next++)
+          for (size_t i = 0; i < batches.size(); ++i) assembler.AddUnit(u, *views[i], decisions[i]);
+      });
     }
-    eval_seconds += Seconds(e0, Clock::now());
-    for (size_t i = 0; i < batches.size(); ++i) assembler.Add(batches[i].View(), results[i]);
+    timer.Charge(PhaseTimer::kAssemble);
   }
+  for (const RunReport& r : partials) AddCounts(r, report);
   if (!reader->errors().empty()) {
     status.code = 3;
     status.data_errors = reader->errors();
@@ -593,10 +813,13 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   report->load_seconds = Seconds(t1, Clock::now()) - eval_seconds + Seconds(t0, t1);
   report->total_seconds = Seconds(t0, Clock::now());
   std::string error;
+  timer.Mark();
   if (options.write_outputs && !assembler.Write(&error)) {
     status.code = 4;
     status.message = error;
   }
+  timer.Charge(PhaseTimer::kWrite);
+  timer.Print();
   return status;
 }
 

@@ -99,6 +99,7 @@ class ReportTally {
  private:
   const ir::Program& p_;
   RunReport* report_;
+  std::vector<uint8_t> alive_;  ///< per row of a batch, reused
 };
 
 /// Outcome of Run: 0 ok, 3 data error (`data_errors` filled), 4 output error.
@@ -119,9 +120,10 @@ std::string FormatCell(const CohortColumn& column, const ColumnDef& def, int64_t
 /// The rows of one output list, stored without a heap object per row. A row
 /// is a sort key and a tail; its CSV line (no newline) is the key as a CSV
 /// field, then shared(), then the tail (holdout lists: the key alone). Keys
-/// and tails go into one byte arena; rows are 24-byte entries (arena
-/// position, lengths, and the key's first 8 bytes for comparing without
-/// touching the arena).
+/// and tails go into a byte arena of chunks (up to 4 MiB; a full chunk is
+/// kept as it is, never copied into a larger one); rows are 24-byte entries
+/// (chunk and position, lengths, and the key's first 8 bytes for comparing
+/// without touching the arena).
 class ListRows {
  public:
   /// Text every line has between the key and the tail (e.g. `,send_on,message,cta`).
@@ -136,10 +138,8 @@ class ListRows {
   /// order). Call before reading rows.
   void Sort();
   size_t size() const { return rows_.size(); }
-  std::string_view key(size_t i) const { return {bytes_.data() + rows_[i].at, rows_[i].key_len}; }
-  std::string_view tail(size_t i) const {
-    return {bytes_.data() + rows_[i].at + rows_[i].key_len, rows_[i].tail_len};
-  }
+  std::string_view key(size_t i) const { return {At(rows_[i].at), rows_[i].key_len}; }
+  std::string_view tail(size_t i) const { return {At(rows_[i].at) + rows_[i].key_len, rows_[i].tail_len}; }
   /// Appends row i's CSV line and a newline to `out`.
   void AppendLine(size_t i, std::string& out) const;
   /// Frees the rows (after writing).
@@ -148,13 +148,21 @@ class ListRows {
  private:
   struct Row {
     uint64_t prefix;   ///< the key's first 8 bytes, big-endian, zero-padded
-    uint64_t at;       ///< key bytes, then tail bytes, in bytes_
+    uint64_t at;       ///< key bytes, then tail bytes: chunk << kChunkShift | position in it
     uint32_t key_len;
     uint32_t tail_len;
   };
+  static constexpr int kChunkShift = 40;
+  /// The bytes at arena position `at`.
+  const char* At(uint64_t at) const {
+    const size_t chunk = static_cast<size_t>(at >> kChunkShift);
+    const std::string& bytes = chunk < full_.size() ? full_[chunk] : bytes_;
+    return bytes.data() + (at & ((uint64_t{1} << kChunkShift) - 1));
+  }
   void Close();
   std::string shared_;
-  std::string bytes_;
+  std::vector<std::string> full_;  ///< full chunks, in order
+  std::string bytes_;              ///< the chunk being filled
   std::vector<Row> rows_;
 };
 

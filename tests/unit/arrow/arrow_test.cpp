@@ -3,6 +3,7 @@
 // are clear errors, never a crash (this runs under ASan/UBSan in CI).
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <random>
 #include <set>
 #include <string>
@@ -359,4 +360,74 @@ TEST_CASE("arrow: foreign dictionaries: other index widths, stray null indices a
   CHECK(reader->errors().empty());
   REQUIRE(rows.size() == 6);
   for (size_t r = 0; r < 6; ++r) CHECK(rows[r] == expected[r]);
+}
+
+TEST_CASE("arrow: a dictionary index outside the dictionary in a valid row is an error, under a null it is not") {
+  // Column `a` of kDictSchema, 10 rows (more than one vector of indices),
+  // dictionary {"es", "en"}; the index widths and signs the checks handle
+  // separately, each with one bad index placed in a valid or a null row.
+  struct Case {
+    int width;
+    bool is_signed;
+    int64_t bad;   ///< the index written in row `row`
+    int row;
+    bool null_row; ///< row `row` is null (its index is never read)
+    bool error;
+  };
+  const Case cases[] = {
+      {32, true, 2, 9, false, true},   {32, true, -1, 0, false, true},  {32, true, 2, 9, true, false},
+      {32, true, -7, 4, true, false},  {8, true, 2, 5, false, true},    {8, true, -1, 5, false, true},
+      {8, true, 100, 5, true, false},  {16, true, 300, 3, false, true}, {32, false, 2, 8, false, true},
+      {32, false, 1, 8, false, false}, {64, true, 2, 1, false, true},   {64, true, -1, 1, true, false},
+  };
+  auto schema = SchemaFrom(kDictSchema);
+  for (const Case& c : cases) {
+    INFO("index width ", c.width, c.is_signed ? " signed" : " unsigned", ", index ", c.bad, " in row ", c.row,
+         c.null_row ? " (null)" : "");
+    TempDir dir;
+    std::vector<arrow::Field> fields(2);
+    fields[0].name = "id";
+    fields[0].type.id = arrow::TypeId::kUtf8;
+    fields[1].name = "a";
+    fields[1].type.id = arrow::TypeId::kUtf8;
+    fields[1].dictionary_encoded = true;
+    fields[1].dictionary_id = 0;
+    fields[1].index_type = {arrow::TypeId::kInt, c.width, c.is_signed};
+    arrow::FileWriter w;
+    std::string error;
+    REQUIRE(w.Open(dir.File("patients.arrow"), fields, {}, &error));
+    const int n = 10;
+    std::vector<int32_t> id_off;
+    std::string ids;
+    for (int i = 0; i <= n; ++i) id_off.push_back(3 * i);
+    for (int i = 0; i < n; ++i) ids += "P" + std::to_string(10 + i);
+    std::vector<uint8_t> idx(static_cast<size_t>(n) * 8, 0);  // room for any width; index i % 2 elsewhere
+    const size_t width = static_cast<size_t>(c.width / 8);
+    for (int i = 0; i < n; ++i) {
+      const int64_t v = i == c.row ? c.bad : i % 2;
+      std::memcpy(idx.data() + width * i, &v, width);  // little-endian: the low bytes
+    }
+    uint8_t valid[2] = {0xff, 0x03};
+    if (c.null_row) valid[c.row / 8] &= static_cast<uint8_t>(~(1u << (c.row % 8)));
+    std::vector<arrow::WriteArray> cols(2);
+    for (auto& col : cols) col.length = n;
+    cols[0].buffers = {{nullptr, 0}, {id_off.data(), id_off.size() * 4}, {ids.data(), ids.size()}};
+    cols[1].buffers = {{c.null_row ? valid : nullptr, c.null_row ? 2u : 0u}, {idx.data(), width * n}};
+    cols[1].null_count = c.null_row ? 1 : 0;
+    REQUIRE(w.WriteBatch(n, cols, &error));
+    std::vector<int32_t> dict_off = {0, 2, 4};
+    std::string dict_data = "esen";
+    arrow::WriteArray dict;
+    dict.length = 2;
+    dict.buffers = {{nullptr, 0}, {dict_off.data(), 12}, {dict_data.data(), 4}};
+    REQUIRE(w.Finish({{0, dict}}, &error));
+    const std::string loaded = LoadAll(schema, dir.path());
+    if (c.error) {
+      CHECK(loaded.find("ERROR: ") == 0);
+      CHECK(loaded.find("dictionary index out of range") != std::string::npos);
+    } else {
+      CHECK(loaded.find("ERROR") == std::string::npos);
+      CHECK(loaded.find("stats 10 ") != std::string::npos);
+    }
+  }
 }
