@@ -228,3 +228,27 @@ TEST_CASE("a string predicate as a cheap and-operand: dictionary-encoded and pla
   CHECK(TruthOf(b, node, *plain) == want);
   CHECK(TruthOf(b, node, *encoded) == want);
 }
+
+TEST_CASE("`is missing` / `is present` of a column and of a constant (dense and sparse)") {
+  const std::vector<Row> data = RandomRows(45, 11);
+  auto batch = MakeBatch(data);
+  for (bool negated : {false, true}) {
+    IrBuilder b;
+    ir::ExprId node = b.Node(ir::ExprKind::kIsMissing, Type::Bool(), {b.Col("last_visit")});
+    b.p().exprs[node].negated = negated;
+    ir::ExprId constant = b.Node(ir::ExprKind::kIsMissing, Type::Bool(), {b.Null(Type::Date())});
+    b.p().exprs[constant].negated = negated;
+    ir::ExprId sparse = Gated(b, node);
+    std::vector<Truth> want, want_sparse, want_constant;
+    for (const Row& r : data) {
+      const Truth t = r.f.at("last_visit").empty() != negated ? T : F;
+      want.push_back(t);
+      want_sparse.push_back(KAnd(std::stoi(r.f.at("telehealth_visits")) < 3 ? T : F, t));
+      want_constant.push_back(negated ? F : T);
+    }
+    INFO((negated ? "is present" : "is missing"));
+    CHECK(TruthOf(b, node, *batch) == want);
+    CHECK(TruthOf(b, sparse, *batch) == want_sparse);
+    CHECK(TruthOf(b, constant, *batch) == want_constant);
+  }
+}
