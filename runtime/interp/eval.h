@@ -33,11 +33,18 @@ class Plan {
   /// The source leaf of the dictionary predicate rooted at `id`, or kNoExpr
   /// (runtime/dict_plan.h).
   ir::ExprId dict_source(ir::ExprId id) const { return dict_sources_[id]; }
+  /// Is node `id` cheap enough per position (a few vectorized passes over
+  /// batch buffers, no quantifier, no string work per row, no cache) that
+  /// and/or evaluate it over their whole dense selection rather than only
+  /// the positions still undecided (interpreter semantics are total, so this
+  /// changes cost, never results).
+  bool cheap(ir::ExprId id) const { return cheap_[id] != 0; }
 
  private:
   std::shared_ptr<const ir::Program> program_;
   std::vector<InListTable> in_lists_;
   std::vector<ir::ExprId> dict_sources_;
+  std::vector<uint8_t> cheap_;
 };
 
 /// The positions an expression is evaluated over: the rows of the batch, or
@@ -63,8 +70,8 @@ class Evaluator {
   Vec Eval(ir::ExprId id, const Frame& f, const Sel& sel);
   /// Node `id` over the given rows.
   Vec EvalRows(ir::ExprId id, const Sel& rows) { return Eval(id, rows_, rows); }
-  /// Every row of the batch.
-  Sel AllRows() const;
+  /// Every row of the batch (built once per evaluator).
+  const Sel& AllRows() const { return all_; }
   const Frame& row_frame() const { return rows_; }
   /// Membership of segment `index` over every row (computed once, lazily).
   const std::vector<uint8_t>& Member(uint32_t index);
@@ -93,6 +100,10 @@ class Evaluator {
   Vec EvalCoalesce(const ir::Expr& e, const Frame& f, const Sel& sel);
   // eval_compare.cpp
   Vec EvalCompare(const ir::Expr& e, const Frame& f, const Sel& sel);
+  /// Fused `leaf OP literal` (either side) over a numeric/date/timestamp/enum
+  /// column of frame `f`: compares straight from the batch buffers into the
+  /// mask, validity from the bitmap. False (nothing written) for other shapes.
+  bool TryCompareConst(const ir::Expr& e, const Frame& f, const Sel& sel, Vec* out);
   // eval_arith.cpp
   Vec EvalArith(const ir::Expr& e, const Frame& f, const Sel& sel);
   Vec EvalNeg(const ir::Expr& e, const Frame& f, const Sel& sel);
@@ -130,6 +141,7 @@ class Evaluator {
   const CohortBatchView& batch_;
   ExecContext ctx_;
   Frame rows_;
+  Sel all_;  ///< 0..rows-1
   std::vector<DefineCache> defines_;
   std::vector<std::vector<uint8_t>> members_;
   std::vector<uint8_t> member_state_;  ///< 0 not computed, 1 computing, 2 done

@@ -45,11 +45,20 @@ bool Evaluator::TryDictionary(ir::ExprId id, const ir::Expr& e, const Frame& f, 
   }
   const std::vector<uint8_t>& table = it->second;
   *out = MakeVec(TypeKind::kBool, f.n);
-  const int32_t n = static_cast<int32_t>(table.size());
+  if (sel.empty() || !col->values) return true;
+  // Branch-free per row: a missing source or a corrupt code (never read out
+  // of bounds) is UNKNOWN, else the entry's truth.
+  const uint32_t n = static_cast<uint32_t>(table.size());
+  const uint8_t* t = table.data();
+  const int32_t* codes = static_cast<const int32_t*>(col->values);
+  uint8_t* __restrict ob = out->b.data();
+  uint8_t* __restrict ov = out->valid.data();
+  ExpandBits(col->validity, sel, f.n, ov);
   for (uint32_t p : sel) {
-    if (!IsValid(*col, p)) continue;  // missing source: UNKNOWN
-    int32_t code = CodeAt(*col, p);
-    if (code >= 0 && code < n) out->SetTruth(p, table[static_cast<size_t>(code)]);
+    const uint32_t code = static_cast<uint32_t>(codes[p]);
+    const uint8_t truth = code < n ? t[code] : kUnknown;
+    ob[p] = truth == kTrue;
+    ov[p] &= static_cast<uint8_t>(truth != kUnknown);
   }
   return true;
 }

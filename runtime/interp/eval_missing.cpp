@@ -7,9 +7,14 @@ namespace cohort::interp {
 Vec Evaluator::EvalIsMissing(const ir::Expr& e, const Frame& f, const Sel& sel) {
   Vec a = Eval(e.args[0], f, sel);
   Vec out = MakeVec(TypeKind::kBool, f.n);
+  const size_t step = a.is_const ? 0 : 1;
+  const uint8_t want_present = e.negated ? 1 : 0;  // `is present`: TRUE where valid
+  const uint8_t* __restrict av = a.valid.data();
+  uint8_t* __restrict ob = out.b.data();
+  uint8_t* __restrict ov = out.valid.data();
   for (uint32_t p : sel) {
-    bool missing = !a.Valid(p);
-    out.SetTruth(p, (missing != e.negated) ? kTrue : kFalse);
+    ob[p] = static_cast<uint8_t>((av[p * step] != 0) == want_present);
+    ov[p] = 1;
   }
   return out;
 }

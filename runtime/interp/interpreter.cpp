@@ -10,11 +10,67 @@
 
 namespace cohort::interp {
 
+namespace {
+
+bool IsNumericLeaf(const ir::Expr& e) {
+  if (e.kind != ir::ExprKind::kColumn && e.kind != ir::ExprKind::kVarField) return false;
+  switch (e.type.kind) {
+    case TypeKind::kBool:
+    case TypeKind::kInt:
+    case TypeKind::kDate:
+    case TypeKind::kTimestamp:
+    case TypeKind::kEnum:
+    case TypeKind::kDecimal: return true;
+    default: return false;
+  }
+}
+
+/// Plan::cheap for node `id` (memo: 0 unknown, 1 no, 2 yes).
+bool Cheap(const ir::Program& p, const std::vector<ir::ExprId>& dict, ir::ExprId id, std::vector<uint8_t>& memo,
+           int depth) {
+  if (id >= p.exprs.size() || depth > 64) return false;
+  if (memo[id] != 0) return memo[id] == 2;
+  const ir::Expr& e = p.exprs[id];
+  using K = ir::ExprKind;
+  bool cheap = false;
+  if (dict[id] != ir::kNoExpr) {
+    cheap = true;  // a table lookup per row (eval_dict.cpp)
+  } else {
+    switch (e.kind) {
+      case K::kLiteral:
+      case K::kToday:
+      case K::kNow: cheap = true; break;
+      case K::kColumn:
+      case K::kVarField: cheap = e.type.kind == TypeKind::kBool; break;
+      case K::kCompare:
+      case K::kIsMissing:
+        cheap = true;
+        for (ir::ExprId a : e.args)
+          cheap = cheap && a < p.exprs.size() && (IsNumericLeaf(p.exprs[a]) || p.exprs[a].kind == K::kLiteral);
+        break;
+      case K::kNot:
+      case K::kAnd:
+      case K::kOr:
+        cheap = true;
+        for (ir::ExprId a : e.args) cheap = cheap && Cheap(p, dict, a, memo, depth + 1);
+        break;
+      default: break;
+    }
+  }
+  memo[id] = cheap ? 2 : 1;
+  return cheap;
+}
+
+}  // namespace
+
 // ---- Plan ----------------------------------------------------------------------
 
 Plan::Plan(std::shared_ptr<const ir::Program> program) : program_(std::move(program)) {
   const ir::Program& p = *program_;
   dict_sources_ = DictionaryPredicates(p);
+  std::vector<uint8_t> memo(p.exprs.size(), 0);
+  cheap_.resize(p.exprs.size());
+  for (ir::ExprId id = 0; id < p.exprs.size(); ++id) cheap_[id] = Cheap(p, dict_sources_, id, memo, 0) ? 1 : 0;
   in_lists_.resize(p.exprs.size());
   for (ir::ExprId id = 0; id < p.exprs.size(); ++id) {
     const ir::Expr& e = p.exprs[id];
@@ -44,15 +100,11 @@ Plan::Plan(std::shared_ptr<const ir::Program> program) : program_(std::move(prog
 Evaluator::Evaluator(const Plan& plan, const CohortBatchView& batch, const ExecContext& ctx)
     : plan_(plan), p_(plan.program()), batch_(batch), ctx_(ctx) {
   rows_.n = batch.num_rows > 0 ? static_cast<size_t>(batch.num_rows) : 0;
+  all_.resize(rows_.n);
+  for (size_t r = 0; r < rows_.n; ++r) all_[r] = static_cast<uint32_t>(r);
   defines_.resize(p_.defines.size());
   members_.resize(p_.segments.size());
   member_state_.assign(p_.segments.size(), 0);
-}
-
-Sel Evaluator::AllRows() const {
-  Sel s(rows_.n);
-  for (size_t r = 0; r < rows_.n; ++r) s[r] = static_cast<uint32_t>(r);
-  return s;
 }
 
 Vec Evaluator::Eval(ir::ExprId id, const Frame& f, const Sel& sel) {
@@ -207,48 +259,55 @@ const std::vector<uint8_t>& Evaluator::Member(uint32_t index) {
   return members_[index];
 }
 
+namespace {
+
+/// keep[p] = 1 where `v` is TRUE, for p in sel.
+void TrueAt(const Vec& v, const Sel& sel, std::vector<uint8_t>* keep) {
+  const size_t step = v.is_const ? 0 : 1;
+  uint8_t* k = keep->data();
+  for (uint32_t p : sel) k[p] = v.valid[p * step] & v.b[p * step];
+}
+
+}  // namespace
+
 void Evaluator::ComputeSegment(uint32_t index, SegmentResult* out, bool with_channels) {
   const ir::Segment& seg = p_.segments[index];
   member_state_[index] = 1;
-  Sel all = AllRows();
+  const Sel& all = AllRows();
   Sel where_sel;
   if (seg.where == ir::kNoExpr) {
     where_sel = all;
+    std::fill(out->where.begin(), out->where.end(), 1);
   } else {
-    Vec w = EvalRows(seg.where, all);
-    for (uint32_t r : all)
-      if (w.Truth(r) == kTrue) where_sel.push_back(r);
+    TrueAt(EvalRows(seg.where, all), all, &out->where);
+    where_sel = Compact(all, out->where.data());
   }
-  for (uint32_t r : where_sel) out->where[r] = 1;
 
   // Each exclude over every `where` row (not only those earlier excludes
   // kept), so per-clause attrition counts are independent of clause order.
-  std::vector<uint8_t> excluded(rows_.n, 0);
+  std::vector<uint8_t> excluded;
+  if (!seg.excludes.empty()) excluded.assign(rows_.n, 0);
   for (size_t k = 0; k < seg.excludes.size(); ++k) {
     if (where_sel.empty()) break;
-    Vec x = EvalRows(seg.excludes[k], where_sel);
-    for (uint32_t r : where_sel) {
-      if (x.Truth(r) == kTrue) {
-        out->excludes[k][r] = 1;
-        excluded[r] = 1;
-      }
-    }
+    TrueAt(EvalRows(seg.excludes[k], where_sel), where_sel, &out->excludes[k]);
+    const uint8_t* x = out->excludes[k].data();
+    for (uint32_t r : where_sel) excluded[r] |= x[r];
   }
-  Sel member_sel;
-  for (uint32_t r : where_sel)
-    if (!excluded[r]) member_sel.push_back(r);
-  for (uint32_t r : member_sel) out->member[r] = 1;
+  if (excluded.empty()) {
+    out->member = out->where;
+  } else {
+    for (uint32_t r : where_sel) out->member[r] = excluded[r] ^ 1;
+  }
   members_[index] = out->member;
   member_state_[index] = 2;
 
-  if (!with_channels) return;
+  if (!with_channels || seg.channels.empty()) return;
+  const Sel member_sel = excluded.empty() ? std::move(where_sel) : Compact(where_sel, out->member.data());
   for (size_t c = 0; c < seg.channels.size(); ++c) {
     if (member_sel.empty()) break;
     const ir::Channel& ch = seg.channels[c];
     if (ch.condition == ir::kNoExpr) continue;  // no condition: never admitted
-    Vec v = EvalRows(ch.condition, member_sel);
-    for (uint32_t r : member_sel)
-      if (v.Truth(r) == kTrue) out->channels[c][r] = 1;
+    TrueAt(EvalRows(ch.condition, member_sel), member_sel, &out->channels[c]);
   }
 }
 
@@ -298,7 +357,7 @@ std::vector<cohort::Truth> Session::Truth(ir::ExprId id) {
   const Frame& f = ev_->row_frame();
   std::vector<cohort::Truth> out(f.n, cohort::Truth::kUnknown);
   if (id >= ev_->program().exprs.size() || ev_->program().exprs[id].level != 0) return out;
-  Sel all = ev_->AllRows();
+  const Sel& all = ev_->AllRows();
   Vec v = ev_->EvalRows(id, all);
   if (v.kind == TypeKind::kBool) {
     for (uint32_t r : all) out[r] = static_cast<cohort::Truth>(v.Truth(r));
@@ -315,7 +374,7 @@ std::vector<ir::Value> Session::Values(ir::ExprId id) {
     for (auto& v : out) v.is_null = true;
     return out;
   }
-  Sel all = ev_->AllRows();
+  const Sel& all = ev_->AllRows();
   Vec v = ev_->EvalRows(id, all);
   for (uint32_t r : all) out[r] = ToValue(v, r);
   return out;

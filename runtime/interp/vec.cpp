@@ -164,13 +164,11 @@ Vec ReadColumn(const CohortColumn& c, TypeKind kind, const Sel& sel, size_t n) {
   // writer) reads as missing rather than crashing.
   bool has_values = st == Storage::kString ? (c.offsets != nullptr) : (c.values != nullptr);
   if (!has_values) return out;
-  for (uint32_t p : sel) out.valid[p] = IsValid(c, p);
+  ExpandBits(c.validity, sel, n, out.valid.data());
   switch (kind) {
-    case TypeKind::kBool: {
-      const auto* bits = static_cast<const uint8_t*>(c.values);
-      for (uint32_t p : sel) out.b[p] = GetBit(bits, p);
+    case TypeKind::kBool:
+      ExpandBits(static_cast<const uint8_t*>(c.values), sel, n, out.b.data());
       break;
-    }
     case TypeKind::kInt:
     case TypeKind::kTimestamp: {
       const auto* v = static_cast<const int64_t*>(c.values);
@@ -204,14 +202,53 @@ Vec ReadColumn(const CohortColumn& c, TypeKind kind, const Sel& sel, size_t n) {
 }
 
 Sel PresentIn(const Vec& v, const Sel& sel) {
-  Sel out;
-  if (v.is_const) {
-    if (v.valid[0]) out = sel;
-    return out;
+  if (v.is_const) return v.valid[0] ? sel : Sel();
+  return Compact(sel, v.valid.data());
+}
+
+namespace {
+
+/// kSpread[x]: the eight bits of x as eight bytes 0/1 (little-endian order).
+struct SpreadTable {
+  uint64_t t[256];
+  constexpr SpreadTable() : t() {
+    for (int x = 0; x < 256; ++x) {
+      uint64_t v = 0;
+      for (int k = 0; k < 8; ++k) v |= static_cast<uint64_t>((x >> k) & 1) << (8 * k);
+      t[x] = v;
+    }
   }
-  out.reserve(sel.size());
-  for (uint32_t p : sel)
-    if (v.valid[p]) out.push_back(p);
+};
+constexpr SpreadTable kSpread;
+
+}  // namespace
+
+void ExpandBits(const uint8_t* bits, const Sel& sel, size_t n, uint8_t* out) {
+  if (!bits) {
+    if (!IsDense(sel, n)) {
+      for (uint32_t p : sel) out[p] = 1;
+    } else if (n > 0) {  // (memset: never a null pointer, even for 0 bytes)
+      std::memset(out, 1, n);
+    }
+    return;
+  }
+  if (!IsDense(sel, n)) {
+    for (uint32_t p : sel) out[p] = GetBit(bits, p);
+    return;
+  }
+  const size_t whole = n / 8;
+  for (size_t k = 0; k < whole; ++k) std::memcpy(out + 8 * k, &kSpread.t[bits[k]], 8);
+  for (size_t p = whole * 8; p < n; ++p) out[p] = GetBit(bits, static_cast<int64_t>(p));
+}
+
+Sel Compact(const Sel& sel, const uint8_t* keep) {
+  Sel out(sel.size());
+  size_t k = 0;
+  for (uint32_t p : sel) {
+    out[k] = p;
+    k += keep[p] != 0;
+  }
+  out.resize(k);
   return out;
 }
 

@@ -82,6 +82,14 @@ Vec Gather(const Vec& rows, const std::vector<uint32_t>& parent, const Sel& esel
 Vec ReadColumn(const CohortColumn& c, TypeKind kind, const Sel& sel, size_t n);
 /// Positions of `sel` where `v` is present.
 Sel PresentIn(const Vec& v, const Sel& sel);
+/// Does `sel` cover every position of a frame of `n` (then it is 0..n-1)?
+inline bool IsDense(const Sel& sel, size_t n) { return sel.size() == n; }
+/// out[p] = bit p of the Arrow bitmap `bits` (nullptr: all 1) for p in sel,
+/// a byte per position; a dense selection expands the bitmap a byte (eight
+/// positions) at a time.
+void ExpandBits(const uint8_t* bits, const Sel& sel, size_t n, uint8_t* out);
+/// The positions p of `sel` with keep[p] != 0, in order (branch-free).
+Sel Compact(const Sel& sel, const uint8_t* keep);
 /// The value at position p as an ir::Value of `type` (sets: items joined by ';').
 ir::Value ToValue(const Vec& v, size_t p);
 

@@ -108,13 +108,20 @@ inline std::string DefaultText(const Type& type, size_t row) {
   }
 }
 
-/// A batch of `rows` laid out per the Patient schema.
-inline std::unique_ptr<Batch> MakeBatch(const std::vector<Row>& rows) {
+/// How MakeBatch encodes row-level string columns.
+enum class Strings { kSchema, kPlain, kDictionary };
+
+/// A batch of `rows` laid out per the Patient schema; row-level string
+/// columns encoded as the schema's policy says, or all plain, or all
+/// dictionary-encoded.
+inline std::unique_ptr<Batch> MakeBatch(const std::vector<Row>& rows, Strings strings = Strings::kSchema) {
   const Schema& schema = *PatientSchema();
   auto batch = std::make_unique<Batch>(schema);
   for (ColumnId id = 0; id < schema.columns.size(); ++id) {
     const ColumnDef& def = schema.columns[id];
     ColumnData& col = batch->column(id);
+    if (def.type.kind == TypeKind::kString && strings == Strings::kDictionary) col.UseDictionary();
+    if (def.type.kind == TypeKind::kString && strings == Strings::kPlain) col.MakePlain();
     for (size_t r = 0; r < rows.size(); ++r) {
       const Row& row = rows[r];
       if (def.type.kind == TypeKind::kList) {
