@@ -232,50 +232,60 @@ std::unique_ptr<ast::Module> CompileCache::ParseDeclarations(const SourceManager
   }
   auto out = std::make_unique<ast::Module>();
   out->file = file;
-  std::unordered_map<std::string, Entry> next;
+  Map next;
+  // A declaration that does not parse alone: the caller parses the whole file.
+  auto fail = [&] {
+    decls_.merge(next);  // keep what was taken over
+    return nullptr;
+  };
   size_t chunk_begin = 0;
   for (size_t k = 0; k <= starts.size(); ++k) {
     size_t chunk_end = k < starts.size() ? starts[k] : text.size();
     if (chunk_end == chunk_begin && k < starts.size()) continue;  // the file starts with a declaration
     bool prelude = k == 0;  // text before the first declaration: comments and blank lines only
-    std::string chunk(text.substr(chunk_begin, chunk_end - chunk_begin));
+    std::string_view chunk = text.substr(chunk_begin, chunk_end - chunk_begin);
+    const auto begin = static_cast<uint32_t>(chunk_begin);
+    chunk_begin = chunk_end;
+    // A known text is taken over with its key (no copy of the text); a text
+    // seen earlier in this file shares that parse.
+    Map::node_type node;
     Entry entry;
     if (auto it = decls_.find(chunk); it != decls_.end()) {
-      entry.parsed = it->second.parsed;
+      node = decls_.extract(it);
+      entry = node.mapped();
       ++reused_;
-      // The same declaration in the last output: moved, not copied.
-      if (recycled && it->second.index != kNone && !prelude) {
-        const auto& [kind, i] = recycled->order[it->second.index];
-        Shifter sh(static_cast<uint32_t>(chunk_begin) - it->second.begin, file);
-        for (const auto& c : entry.parsed->comments)
-          out->comments.push_back(ast::Comment{Shifter(static_cast<uint32_t>(chunk_begin), file).R(c.range)});
-        sh.Append(*recycled, kind, i, *out);
-        it->second.index = kNone;  // a repeated text takes it once
-        ++moved_;
-        entry.begin = static_cast<uint32_t>(chunk_begin);
-        entry.index = out->order.size() - 1;
-        next.emplace(std::move(chunk), std::move(entry));
-        chunk_begin = chunk_end;
-        continue;
-      }
+    } else if (auto jt = next.find(chunk); jt != next.end()) {
+      entry.parsed = jt->second.parsed;
+      ++reused_;
     } else {
       SourceManager one;
-      FileId id = one.Add(sm.Get(file).name(), chunk);
+      FileId id = one.Add(sm.Get(file).name(), std::string(chunk));
       DiagnosticBag diags;
       auto parsed = cohort::Parse(one, id, diags);
       ++parsed_;
-      if (!diags.all().empty()) return nullptr;
+      if (!diags.all().empty()) return fail();
       entry.parsed = std::move(parsed);
     }
     const ast::Module& m = *entry.parsed;
-    if (m.order.size() != (prelude ? 0u : 1u)) return nullptr;
-    Shifter sh(static_cast<uint32_t>(chunk_begin), file);
+    if (m.order.size() != (prelude ? 0u : 1u)) return fail();
+    Shifter sh(begin, file);
     for (const auto& c : m.comments) out->comments.push_back(ast::Comment{sh.R(c.range)});
-    for (const auto& [kind, i] : m.order) sh.Append(m, kind, i, *out);
-    entry.begin = static_cast<uint32_t>(chunk_begin);
+    if (recycled && node && entry.index != kNone && !prelude) {
+      // The same declaration in the last output: moved, not copied, and shifted in place.
+      const auto& [kind, i] = recycled->order[entry.index];
+      Shifter(begin - entry.begin, file).Append(*recycled, kind, i, *out);
+      ++moved_;
+    } else {
+      for (const auto& [kind, i] : m.order) sh.Append(m, kind, i, *out);
+    }
+    entry.begin = begin;
     entry.index = prelude ? kNone : out->order.size() - 1;
-    next.emplace(std::move(chunk), std::move(entry));
-    chunk_begin = chunk_end;
+    if (node) {
+      node.mapped() = std::move(entry);
+      next.insert(std::move(node));
+    } else {
+      next.emplace(std::string(chunk), std::move(entry));
+    }
   }
   decls_ = std::move(next);  // only what the current text uses: memory stays bounded
   last_output_ = out.get();

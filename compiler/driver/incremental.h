@@ -11,6 +11,8 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <functional>
 #include <unordered_map>
 
 #include "compiler/ast/ast.h"
@@ -47,7 +49,13 @@ class CompileCache {
     uint32_t begin = 0;
     size_t index = kNone;
   };
-  std::unordered_map<std::string, Entry> decls_;
+  /// Hashes a text given as a string or a string_view (lookups copy nothing).
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Map = std::unordered_map<std::string, Entry, TextHash, std::equal_to<>>;
+  Map decls_;
   const ast::Module* last_output_ = nullptr;
   std::unique_ptr<ast::Module> recycled_;
   uint32_t reused_ = 0, parsed_ = 0, moved_ = 0;
