@@ -164,14 +164,19 @@ static CompileResult CompileModule(std::string text, const CompileOptions& optio
   return r;
 }
 
+static void Names(CompileResult& r, const CompileOptions& options, const ast::Module* subject) {
+  if (!r.ast || r.names) return;
+  auto schema = r.schema ? r.schema : SilentSchema(subject ? *subject : *r.ast, options);
+  r.names = std::make_shared<NameTable>(*r.ast, std::move(schema), subject);
+}
+
 static void Finish(CompileResult& r, const CompileOptions& options, const ast::Module* subject) {
   if (options.strict) r.diags.PromoteForStrict();
   r.diags.Sort();
-  if (r.ast) {
-    auto schema = r.schema ? r.schema : SilentSchema(subject ? *subject : *r.ast, options);
-    r.names = std::make_shared<NameTable>(*r.ast, std::move(schema), subject);
-  }
+  if (!options.defer_names || subject) Names(r, options, subject);
 }
+
+void BuildNames(CompileResult& r, const CompileOptions& options) { Names(r, options, nullptr); }
 
 CompileResult Compile(std::string text, const CompileOptions& options) {
   if (options.check_tests && IsTestFileName(options.file_name)) {
@@ -194,6 +199,7 @@ CompileResult Compile(std::string text, const CompileOptions& options) {
       r.diags = DiagnosticBag{};
       r.diags.Append(subject_errors);
       std::unique_ptr<ast::Module> subject_ast = std::move(r.ast);
+      if (so.cache) so.cache->ForgetOutput();  // the result's tree is the test file's, not this one
       r.file = r.sources->Add(options.file_name, std::move(text));
       DiagnosticBag diags;
       r.ast = CheckTestFile(r, r.file, subject, diags);

@@ -42,6 +42,10 @@ struct CompileOptions {
   /// Reuse unchanged declarations of the previous compilation of the same
   /// document (the language server keeps one per document; see MakeCompileCache).
   std::shared_ptr<CompileCache> cache;
+  /// Leave CompileResult::names empty; BuildNames() adds it later (the
+  /// language server publishes diagnostics first, then builds the table).
+  /// Ignored for `X_test.cohort` files, whose table needs X's tree.
+  bool defer_names = false;
 };
 
 /// A cache for CompileOptions::cache.
@@ -71,6 +75,10 @@ CompileResult Compile(std::string text, const CompileOptions& options);
 /// Reads `path` and compiles it (base_dir = the file's directory). A file that
 /// cannot be read gives an E0501 diagnostic.
 CompileResult CompileFile(const std::string& path, CompileOptions options);
+
+/// Builds `r.names` if a deferred compilation (CompileOptions::defer_names)
+/// left it empty; `options` are those of that compilation.
+void BuildNames(CompileResult& r, const CompileOptions& options);
 
 /// Parses `text` only (no schema, no checking): the REPL splits input into
 /// declarations with it. `ast` is always set; `diags` holds syntax errors.

@@ -12,6 +12,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "compiler/driver/incremental.h"
 #include "compiler/format/format.h"
 #include "tools/lsp/document.h"
 
@@ -64,6 +65,7 @@ struct Server::Impl {
   uint64_t compiles = 0;
   std::map<std::string, std::unique_ptr<Document>> docs;
   std::set<std::string> cancelled;  // JSON text of cancelled request ids
+  std::vector<std::shared_ptr<CompileResult>> retired;  // replaced compilations, freed after sending
 
   // ---- messaging ----
 
@@ -87,24 +89,54 @@ struct Server::Impl {
 
   void SetText(Document& d, std::string text) {
     d.text = std::move(text);
+    TextChanged(d);
+  }
+  void TextChanged(Document& d) {
     d.index = LineIndex(d.text, utf8);
     d.result.reset();
     d.dirty = true;
   }
 
-  /// Compiles `d` if its text changed since the last compilation.
-  const CompileResult& Analyze(Document& d) {
-    if (d.result) return *d.result;
+  CompileOptions Options(const Document& d) const {
     CompileOptions o;
     o.file_name = d.path.empty() ? d.uri : d.path;
     std::filesystem::path p(d.path);
     o.base_dir = d.path.empty() || p.parent_path().empty() ? "." : p.parent_path().string();
     if (options.incremental) o.cache = d.cache;
-    d.result = std::make_shared<CompileResult>(Compile(d.text, o));
-    d.last = d.result;
+    // The editor shows diagnostics, names and types: folding changes none of them.
+    o.fold = !options.incremental;
+    return o;
+  }
+
+  /// Builds the name table of `d.result` if Analyze() deferred it.
+  void Names(Document& d) {
+    if (!d.result || d.result->names) return;
+    BuildNames(*d.result, Options(d));
     // The side table's schema also exists for files that stop at a syntax error.
     if (d.result->names && d.result->names->schema()) d.schema = d.result->names->schema();
-    if (++compiles % std::max<uint32_t>(1, options.clear_caches_every) == 0) ClearCompilerCaches();
+  }
+
+  /// Compiles `d` if its text changed since the last compilation. With
+  /// `names_later` the name table is left for Names() (Publish sends the
+  /// diagnostics first); otherwise the result is complete.
+  const CompileResult& Analyze(Document& d, bool names_later = false) {
+    if (!d.result) {
+      CompileOptions o = Options(d);
+      o.defer_names = true;
+      // The last compilation is replaced: its unchanged declarations move
+      // into the new tree instead of being copied (its name table, which
+      // points into that tree, goes with it below).
+      std::shared_ptr<CompileResult> last = std::move(d.last);
+      if (options.incremental && last && last.use_count() == 1 && last->ast) {
+        last->names.reset();
+        d.cache->Recycle(std::move(last->ast));
+      }
+      d.result = std::make_shared<CompileResult>(Compile(d.text, o));
+      d.last = d.result;
+      retired.push_back(std::move(last));  // freed after the reply or notification
+      if (++compiles % std::max<uint32_t>(1, options.clear_caches_every) == 0) ClearCompilerCaches();
+    }
+    if (!names_later) Names(d);
     return *d.result;
   }
 
@@ -181,7 +213,9 @@ struct Server::Impl {
   }
 
   void Publish(Document& d) {
-    const CompileResult& r = Analyze(d);
+    // The previous compilation is freed after the notification is sent, and
+    // the name table is built after it too: neither delays the diagnostics.
+    const CompileResult& r = Analyze(d, /*names_later=*/true);
     json list = json::array();
     for (const auto& diag : r.diags.all()) list.push_back(DiagnosticJson(d, r, diag));
     if (!r.internal_error.empty())
@@ -189,6 +223,8 @@ struct Server::Impl {
                       {"message", "internal error: " + r.internal_error}});
     Notify("textDocument/publishDiagnostics", {{"uri", d.uri}, {"version", d.version}, {"diagnostics", list}});
     d.dirty = false;
+    Names(d);
+    retired.clear();
   }
 
   // ---- lifecycle ----
@@ -203,7 +239,7 @@ struct Server::Impl {
     }
     json caps = {
         {"positionEncoding", utf8 ? "utf-8" : "utf-16"},
-        {"textDocumentSync", {{"openClose", true}, {"change", 1}, {"save", {{"includeText", false}}}}},
+        {"textDocumentSync", {{"openClose", true}, {"change", 2}, {"save", {{"includeText", false}}}}},
         {"hoverProvider", true},
         {"completionProvider", {{"triggerCharacters", {".", "[", " "}}, {"resolveProvider", false}}},
         {"definitionProvider", true},
@@ -356,6 +392,14 @@ struct Server::Impl {
   }
 
   json Completion(Document& d, const json& params) {
+    // Completion contexts (compiled once: a std::regex is costly to build).
+    static const std::regex kAfterChannel{"(^|\\s)channel$"};
+    static const std::regex kAfterInSegment{"\\bin\\s+segment$"};
+    static const std::regex kInPriority{"\\bpriority(\\s*[A-Za-z_][A-Za-z_0-9]*\\s*,)*\\s*$"};
+    static const std::regex kAfterPurpose{"(^|\\s)purpose$"};
+    static const std::regex kAfterUse{"^\\s*use$"};
+    static const std::regex kAfterEquality{"([A-Za-z_][A-Za-z_0-9.]*)\\s*(==|!=)$"};
+    static const std::regex kInList{"([A-Za-z_][A-Za-z_0-9.]*)\\s+(?:not\\s+)?in\\s*\\[[^\\]]*$"};
     // Right after a keystroke the text is newer than the last compilation:
     // answer from the last side table (names, schema) and the current text
     // rather than wait for a recompile; the published diagnostics follow.
@@ -438,28 +482,28 @@ struct Server::Impl {
       return json{{"isIncomplete", false}, {"items", items}};
     }
     // Channel names after `channel`.
-    if (std::regex_search(trimmed, std::regex("(^|\\s)channel$"))) {
+    if (std::regex_search(trimmed, kAfterChannel)) {
       if (d.schema)
         for (const auto& ch : d.schema->channels) items.push_back(Item(ch.name, 20, "consent: " + ch.consent_path));
       return json{{"isIncomplete", false}, {"items", items}};
     }
     // Segment names after `in segment` and in `priority` lists.
-    if (std::regex_search(trimmed, std::regex("\\bin\\s+segment$")) ||
-        std::regex_search(text_before, std::regex("\\bpriority(\\s*[A-Za-z_][A-Za-z_0-9]*\\s*,)*\\s*$"))) {
+    if (std::regex_search(trimmed, kAfterInSegment) ||
+        std::regex_search(text_before, kInPriority)) {
       segment_items();
       return json{{"isIncomplete", false}, {"items", items}};
     }
-    if (std::regex_search(trimmed, std::regex("(^|\\s)purpose$"))) {
+    if (std::regex_search(trimmed, kAfterPurpose)) {
       for (const char* p : {"marketing", "operations", "treatment"}) items.push_back(Item(p, 20, "purpose"));
       return json{{"isIncomplete", false}, {"items", items}};
     }
-    if (std::regex_search(trimmed, std::regex("^\\s*use$"))) {
+    if (std::regex_search(trimmed, kAfterUse)) {
       for (const auto& n : StdlibSchemaNames()) items.push_back(Item(n, 9, "standard schema"));
       return json{{"isIncomplete", false}, {"items", items}};
     }
     // Enum labels after `==`/`!=` or inside `in [` on an enum operand.
-    if (std::regex_search(trimmed, m, std::regex("([A-Za-z_][A-Za-z_0-9.]*)\\s*(==|!=)$")) ||
-        std::regex_search(trimmed, m, std::regex("([A-Za-z_][A-Za-z_0-9.]*)\\s+(?:not\\s+)?in\\s*\\[[^\\]]*$"))) {
+    if (std::regex_search(trimmed, m, kAfterEquality) ||
+        std::regex_search(trimmed, m, kInList)) {
       const FieldDef* f = field_of(m[1].str());
       if (f && f->type.kind == TypeKind::kEnum && f->type.enum_def) {
         for (const auto& l : f->type.enum_def->labels) items.push_back(Item(l, 20, f->type.ToString()));
@@ -685,7 +729,7 @@ struct Server::Impl {
 
   // ---- dispatch ----
 
-  void HandleNotification(const std::string& method, const json& params) {
+  void HandleNotification(const std::string& method, json& params) {
     if (method == "exit") {
       exited = true;
       return;
@@ -696,7 +740,8 @@ struct Server::Impl {
     }
     if (!initialized) return;
     if (method == "textDocument/didOpen") {
-      const json& td = Get(params, "textDocument");
+      if (!params.is_object() || !params.contains("textDocument")) return;
+      json& td = params["textDocument"];
       if (!td.is_object()) return;
       auto doc = std::make_unique<Document>();
       doc->uri = td.value("uri", "");
@@ -704,20 +749,23 @@ struct Server::Impl {
       doc->version = td.value("version", 0);
       Document& ref = *doc;
       docs[doc->uri] = std::move(doc);
-      SetText(ref, td.value("text", ""));
+      SetText(ref, td.contains("text") && td["text"].is_string() ? std::move(td["text"].get_ref<std::string&>()) : "");
     } else if (method == "textDocument/didChange") {
       Document* d = Doc(params);
       if (!d) return;
       d->version = params["textDocument"].value("version", d->version);
-      for (const auto& ch : params.value("contentChanges", json::array())) {
+      json& changes = params["contentChanges"];
+      if (!changes.is_array()) return;
+      for (json& ch : changes) {
+        if (!ch.is_object() || !ch.contains("text") || !ch["text"].is_string()) continue;
+        std::string& text = ch["text"].get_ref<std::string&>();
         if (ch.contains("range")) {
-          // Incremental edits are not advertised, but apply them correctly anyway.
+          // Incremental sync: the range is replaced in place (no copy of the document).
           uint32_t b = Offset(*d, Get(Get(ch, "range"), "start")), e = Offset(*d, Get(Get(ch, "range"), "end"));
-          std::string t = d->text;
-          t.replace(b, std::max(b, e) - b, ch.value("text", ""));
-          SetText(*d, std::move(t));
+          d->text.replace(b, std::max(b, e) - b, text);
+          TextChanged(*d);
         } else {
-          SetText(*d, ch.value("text", ""));
+          SetText(*d, std::move(text));
         }
       }
     } else if (method == "textDocument/didClose") {
@@ -747,6 +795,11 @@ struct Server::Impl {
   }
 
   void Handle(std::string_view text) {
+    HandleMessage(text);
+    retired.clear();
+  }
+
+  void HandleMessage(std::string_view text) {
     json msg;
     try {
       msg = json::parse(text);
@@ -760,7 +813,7 @@ struct Server::Impl {
     }
     if (!msg.contains("method")) return;  // a response to a server request: none are sent
     std::string method = msg["method"].is_string() ? msg["method"].get<std::string>() : "";
-    json params = msg.contains("params") ? msg["params"] : json::object();
+    json params = msg.contains("params") ? std::move(msg["params"]) : json::object();
     if (!msg.contains("id")) {
       try {
         HandleNotification(method, params);

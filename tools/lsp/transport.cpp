@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -15,31 +14,28 @@
 namespace cohort::lsp {
 namespace {
 
-/// Adaptive debounce: an edit that arrives alone is compiled and published
-/// after kGraceMs (so a completion request sent with the keystroke is answered
-/// first, from the last side table); edits that arrive in a burst (each within kBurstGapMs of the one
-/// before) wait kDebounceStepMs more per edit in the burst, up to
-/// kMaxDebounceMs, so fast typing does not compile every keystroke.
+/// Adaptive debounce: an edit that arrives when the diagnostics of the edits
+/// before it are already published is compiled and published after kGraceMs
+/// (so a completion request sent with the keystroke is answered first, from
+/// the last side table). An edit that arrives while a publish is still
+/// pending (typing faster than the server compiles and publishes, or edits
+/// queued behind a compile) is part of a burst: each one in the burst waits
+/// kDebounceStepMs more, up to kMaxDebounceMs, so fast typing on a large file
+/// does not compile every keystroke. A cheap compile thus costs no delay and
+/// an expensive one batches the keystrokes that arrive meanwhile.
 constexpr int kGraceMs = 2;
-constexpr int kBurstGapMs = 100;
 constexpr int kDebounceStepMs = 25;
 constexpr int kMaxDebounceMs = 150;
 
 /// The debounce state of the stdio transport.
 class Debounce {
  public:
-  /// Called for every didChange.
-  void OnChange() {
-    auto now = std::chrono::steady_clock::now();
-    bool burst = now - last_ < std::chrono::milliseconds(kBurstGapMs);
-    level_ = burst ? std::min(level_ + 1, kMaxDebounceMs / kDebounceStepMs) : 0;
-    last_ = now;
-  }
+  /// Called for every didChange; `pending`: diagnostics of earlier edits not yet published.
+  void OnChange(bool pending) { level_ = pending ? std::min(level_ + 1, kMaxDebounceMs / kDebounceStepMs) : 0; }
   /// How long input must stay idle before diagnostics are published.
   int DelayMs() const { return std::max(kGraceMs, level_ * kDebounceStepMs); }
 
  private:
-  std::chrono::steady_clock::time_point last_{};
   int level_ = 0;
 };
 
@@ -142,7 +138,7 @@ int RunStdio(int in_fd, std::ostream& out, ServerOptions options) {
       std::string msg = std::move(queue.front());
       queue.pop_front();
       // A cheap test (no JSON parse of a whole document): only the delay depends on it.
-      if (msg.find("\"textDocument/didChange\"") != std::string::npos) debounce.OnChange();
+      if (msg.find("\"textDocument/didChange\"") != std::string::npos) debounce.OnChange(server.HasPendingDiagnostics());
       server.Handle(msg);
       continue;
     }
