@@ -531,6 +531,17 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
   }
 }
 
+/// An internal error when a column the program reads was not loaded (a
+/// projection that missed it): engines would read a column without rows.
+static std::string MissingColumn(const ir::Program& program, const ir::UsedColumns& used, const std::vector<Batch>& batches) {
+  for (const Batch& b : batches)
+    for (ColumnId c = 0; c < b.num_columns(); ++c)
+      if (used.column(c) && b.absent(c))
+        return fmt::format("internal error: column `{}` is read by the program but was not loaded",
+                           program.schema->columns[c].path);
+  return "";
+}
+
 RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions& options, RunReport* report) {
   RunStatus status;
   auto t0 = Clock::now();
@@ -540,6 +551,8 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   LoadOptions load;
   load.threads = std::max(1, options.threads);
   load.strict_data = options.strict_data;
+  const auto used = std::make_shared<const ir::UsedColumns>(ir::FindUsedColumns(program));
+  if (options.project_columns) load.projection = used;
   auto reader = OpenDataReader(program.schema, options.data_dir, load, &status.data_errors, &status.data_warnings);
   if (!reader) {
     status.code = 3;
@@ -566,6 +579,11 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
       batches.push_back(std::move(b));
     }
     if (!reader->errors().empty()) break;
+    if (std::string bad = MissingColumn(program, *used, batches); !bad.empty()) {
+      status.code = 4;
+      status.message = bad;
+      return status;
+    }
     if (program.contacts_column != kNoColumn && options.contacts)  // issue 12: the ledger's contacts
       for (Batch& b : batches) options.contacts->Fill(&b, program.contacts_column, program.schema->key_column());
     results.resize(batches.size());
