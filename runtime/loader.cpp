@@ -1022,7 +1022,9 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
     }
     return true;
   };
-  while (pipeline.Round(parse, accept)) file.Release(pipeline.position());
+  // Accepting a list chunk touches the key table and the list's storage,
+  // which parsing never reads: it overlaps the parse of the next chunks.
+  while (pipeline.Round(parse, accept, /*accept_early=*/true)) file.Release(pipeline.position());
   if (!errors_.empty()) return false;
   stats_.list_rows += static_cast<int64_t>(list->row_key.size());
 
