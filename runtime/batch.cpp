@@ -252,6 +252,10 @@ namespace {
 /// Fills `out` for `c`; children views go into `store` (one vector per column
 /// that has children; moving the outer vector keeps inner buffers in place).
 void FillView(const ColumnData& c, CohortColumn* out, std::vector<std::vector<CohortColumn>>* store) {
+  if (c.absent) {
+    *out = CohortColumn{};  // not loaded (column projection): no buffers, length 0
+    return;
+  }
   out->validity = c.has_nulls ? c.validity.data() : nullptr;
   out->values = c.values.empty() ? nullptr : c.values.data();
   const bool dict = c.encoding == StringEncoding::kDictionary;

@@ -143,6 +143,11 @@ struct ColumnData {
   /// a dictionary; a dictionary column may fall back to plain, never back).
   StringEncoding encoding = StringEncoding::kPlain;
   StringDictionary dictionary;  ///< kDictionary: the entries `values` codes index
+  /// Not loaded: the program does not read this column (the CSV loader's
+  /// column projection, runtime/loader.h). It stays empty whatever the batch's
+  /// row count, and View() shows it as length 0 with no buffers; the run
+  /// pipeline checks that no column the program reads is absent.
+  bool absent = false;
 
   /// A string column that starts dictionary-encoded (call while empty).
   void UseDictionary();
@@ -181,6 +186,8 @@ class Batch {
   int64_t num_rows() const { return num_rows_; }
   void set_num_rows(int64_t n) { num_rows_ = n; }
   ColumnData& column(ColumnId id) { return columns_[id]; }
+  /// Was column `id` left unloaded (ColumnData::absent)?
+  bool absent(ColumnId id) const { return id < columns_.size() && columns_[id].absent; }
   const ColumnData& column(ColumnId id) const { return columns_[id]; }
   size_t num_columns() const { return columns_.size(); }
   /// The C view (valid until the batch is modified or destroyed).

@@ -272,7 +272,7 @@ ChunkPipeline::ChunkPipeline(const MappedFile& file, const CsvDialect& dialect, 
 
 ChunkPipeline::~ChunkPipeline() = default;
 
-bool ChunkPipeline::Round(const Parse& parse, const Accept& accept) {
+bool ChunkPipeline::Round(const Parse& parse, const Accept& accept, bool accept_early) {
   if (done_) return false;
   const char* data = file_.data();
   const size_t size = file_.size();
@@ -293,10 +293,18 @@ bool ChunkPipeline::Round(const Parse& parse, const Accept& accept) {
   for (size_t i = 1; i < n; ++i)
     if (begin[i] < stop[i]) workers.emplace_back(run, i, true);
   run(0, false);
+  size_t cur = pos_;
+  size_t first = 0;  // the first chunk not accepted yet
+  if (accept_early && !workers.empty()) {
+    const CsvTokenizer& t = *tokenizers_[0];
+    if (!accept(0, line_)) done_ = true;
+    line_ += t.lines();
+    cur = t.end();
+    first = 1;
+  }
   for (auto& w : workers) w.join();
 
-  size_t cur = pos_;
-  for (size_t i = 0; i < n && !done_; ++i) {
+  for (size_t i = first; i < n && !done_; ++i) {
     if (cur >= stop[i]) continue;  // the previous chunk's last record covered this one
     CsvTokenizer& t = *tokenizers_[i];
     const bool aborted = i > 0 && t.end() < stop[i] && t.end() < size;

@@ -135,7 +135,10 @@ class ChunkPipeline {
   ~ChunkPipeline();
 
   /// Runs one round; false once the whole file has been accepted or stopped.
-  bool Round(const Parse& parse, const Accept& accept);
+  /// `accept_early`: chunk 0 (never speculative) is accepted while the other
+  /// chunks are still being parsed, so accepting overlaps parsing; only for
+  /// an `accept` that touches no state `parse` reads.
+  bool Round(const Parse& parse, const Accept& accept, bool accept_early = false);
   bool done() const { return done_; }
   /// Every byte before this has been accepted.
   size_t position() const { return pos_; }

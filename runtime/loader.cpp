@@ -21,6 +21,8 @@
 #include <cstring>
 #include <filesystem>
 #include <deque>
+#include <atomic>
+#include <thread>
 #include <unordered_map>
 
 #include "core/dates.h"
@@ -234,6 +236,16 @@ class EnumLookup {
   std::array<uint16_t, 256> table_{};
 };
 
+struct FieldSpec;
+class CellParser;
+/// Converts one present cell (not empty, not the null token; sets: possibly
+/// empty) of a column's kind and appends it; on failure appends a null and
+/// sets `*message`. Chosen once per column (CellParseFor), so a row does not
+/// switch on each field's type.
+using CellParseFn = bool (*)(CellParser& parser, const FieldSpec& spec, std::string_view cell, ColumnData* col,
+                             std::string* message);
+CellParseFn CellParseFor(TypeKind kind);
+
 /// How to read one field from a CSV column.
 struct FieldSpec {
   std::string name;        ///< header name (the source column)
@@ -244,10 +256,15 @@ struct FieldSpec {
   EnumLookup enum_lookup;  ///< built from enum_def once
   ColumnId column = kNoColumn;  ///< batch column (records) or element index (lists)
   int header_index = -1;        ///< 0-based index in the header, -1 if absent
+  bool projected = true;        ///< the program reads it: convert and validate its cells (else only tokenized)
+  CellParseFn parse = nullptr;  ///< CellParseFor(kind)
 };
 
-/// Sets the enum of `spec` and builds its label lookup.
-void SetEnum(FieldSpec* spec, const EnumDef* def) {
+/// Sets the kind and enum of `spec`, choosing its cell parser and building
+/// its label lookup.
+void SetKind(FieldSpec* spec, TypeKind kind, const EnumDef* def) {
+  spec->kind = kind;
+  spec->parse = CellParseFor(kind);
   spec->enum_def = def;
   spec->enum_lookup = EnumLookup(def);
 }
@@ -255,102 +272,22 @@ void SetEnum(FieldSpec* spec, const EnumDef* def) {
 /// Parses CSV cells into columns. Keeps scratch space so a row allocates nothing.
 class CellParser {
  public:
-  /// Appends `cell` to `col`; on failure appends a null and sets `*message`.
   /// A cell equal to this (besides the empty cell) is missing (`null "NULL"`).
   std::string_view null_token;
 
+  /// Appends `cell` to `col`; on failure appends a null and sets `*message`.
   bool Append(const FieldSpec& spec, std::string_view cell, ColumnData* col, std::string* message) {
     const bool is_null = cell.empty() || (!null_token.empty() && cell == null_token);
-    if (spec.kind == TypeKind::kStringSet) {
-      if (is_null) cell = {};
-      if (const char* bad = CheckText(cell)) {
-        col->AppendListEnd(col->children[0].length);
-        *message = fmt::format("{} in a text cell", bad);
-        return false;
-      }
-      AppendSet(cell, col);
-      return true;
-    }
     if (is_null) {
+      if (spec.kind == TypeKind::kStringSet) return spec.parse(*this, spec, {}, col, message);  // the empty set
       col->AppendNull();
       if (spec.optional) return true;
       *message = "missing value for a required field";
       return false;
     }
-    const char* first = cell.data();
-    const char* last = cell.data() + cell.size();
-    switch (spec.kind) {
-      case TypeKind::kBool:
-        if (cell == "true" || cell == "TRUE" || cell == "True") {
-          col->AppendBool(true);
-          return true;
-        }
-        if (cell == "false" || cell == "FALSE" || cell == "False") {
-          col->AppendBool(false);
-          return true;
-        }
-        return Fail(col, message, "invalid boolean; expected `true` or `false`");
-      case TypeKind::kInt: {
-        int64_t v = 0;
-        auto [p, ec] = std::from_chars(first, last, v);
-        if (ec == std::errc::result_out_of_range) return Fail(col, message, "integer out of range");
-        if (ec != std::errc() || p != last) return Fail(col, message, "invalid integer");
-        col->AppendInt(v);
-        return true;
-      }
-      case TypeKind::kDecimal: {
-        double v = 0;
-        auto [p, ec] = fast_float::from_chars(first, last, v);
-        if (ec != std::errc() || p != last || !std::isfinite(v)) return Fail(col, message, "invalid decimal number");
-        col->AppendDecimal(v);
-        return true;
-      }
-      case TypeKind::kString:
-        if (const char* bad = CheckText(cell)) {
-          col->AppendNull();
-          *message = fmt::format("{} in a text cell", bad);
-          return false;
-        }
-        col->AppendString(cell);
-        return true;
-      case TypeKind::kDate: {
-        auto d = ParseDate(cell);
-        if (!d) return Fail(col, message, "invalid date; expected YYYY-MM-DD");
-        col->AppendDate(*d);
-        return true;
-      }
-      case TypeKind::kTimestamp: {
-        auto t = ParseTimestamp(cell);
-        if (!t) return Fail(col, message, "invalid timestamp; expected ISO 8601 in UTC such as 2026-11-20T14:03:00Z");
-        col->AppendInt(*t);
-        return true;
-      }
-      case TypeKind::kEnum: {
-        int code = spec.enum_lookup.Find(cell);
-        if (code < 0 || code > 255) {
-          col->AppendNull();
-          // The message lists the valid labels only: the cell may be PHI.
-          std::string labels;
-          if (spec.enum_def) {
-            for (size_t i = 0; i < spec.enum_def->labels.size(); ++i) {
-              if (i) labels += ", ";
-              labels += spec.enum_def->labels[i];
-            }
-          }
-          *message = fmt::format("unknown label; expected one of: {}", labels);
-          return false;
-        }
-        col->AppendEnum(static_cast<uint8_t>(code));
-        return true;
-      }
-      default:
-        col->AppendNull();
-        *message = fmt::format("fields of type `{}` cannot be read from a CSV cell", Type{spec.kind}.ToString());
-        return false;
-    }
+    return spec.parse(*this, spec, cell, col, message);
   }
 
- private:
   static bool Fail(ColumnData* col, std::string* message, const char* what) {
     col->AppendNull();
     *message = what;
@@ -377,8 +314,113 @@ class CellParser {
     col->AppendListEnd(child.length);
   }
 
+ private:
   std::vector<std::string_view> items_;
 };
+
+bool ParseBoolCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
+  if (cell == "true" || cell == "TRUE" || cell == "True") {
+    col->AppendBool(true);
+    return true;
+  }
+  if (cell == "false" || cell == "FALSE" || cell == "False") {
+    col->AppendBool(false);
+    return true;
+  }
+  return CellParser::Fail(col, message, "invalid boolean; expected `true` or `false`");
+}
+
+bool ParseIntCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
+  int64_t v = 0;
+  const char* last = cell.data() + cell.size();
+  auto [p, ec] = std::from_chars(cell.data(), last, v);
+  if (ec == std::errc::result_out_of_range) return CellParser::Fail(col, message, "integer out of range");
+  if (ec != std::errc() || p != last) return CellParser::Fail(col, message, "invalid integer");
+  col->AppendInt(v);
+  return true;
+}
+
+bool ParseDecimalCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
+  double v = 0;
+  const char* last = cell.data() + cell.size();
+  auto [p, ec] = fast_float::from_chars(cell.data(), last, v);
+  if (ec != std::errc() || p != last || !std::isfinite(v)) return CellParser::Fail(col, message, "invalid decimal number");
+  col->AppendDecimal(v);
+  return true;
+}
+
+bool ParseStringCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
+  if (const char* bad = CheckText(cell)) {
+    col->AppendNull();
+    *message = fmt::format("{} in a text cell", bad);
+    return false;
+  }
+  col->AppendString(cell);
+  return true;
+}
+
+bool ParseDateCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
+  auto d = ParseDate(cell);
+  if (!d) return CellParser::Fail(col, message, "invalid date; expected YYYY-MM-DD");
+  col->AppendDate(*d);
+  return true;
+}
+
+bool ParseTimestampCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
+  auto t = ParseTimestamp(cell);
+  if (!t) return CellParser::Fail(col, message, "invalid timestamp; expected ISO 8601 in UTC such as 2026-11-20T14:03:00Z");
+  col->AppendInt(*t);
+  return true;
+}
+
+bool ParseEnumCell(CellParser&, const FieldSpec& spec, std::string_view cell, ColumnData* col, std::string* message) {
+  int code = spec.enum_lookup.Find(cell);
+  if (code >= 0 && code <= 255) {
+    col->AppendEnum(static_cast<uint8_t>(code));
+    return true;
+  }
+  col->AppendNull();
+  // The message lists the valid labels only: the cell may be PHI.
+  std::string labels;
+  if (spec.enum_def) {
+    for (size_t i = 0; i < spec.enum_def->labels.size(); ++i) {
+      if (i) labels += ", ";
+      labels += spec.enum_def->labels[i];
+    }
+  }
+  *message = fmt::format("unknown label; expected one of: {}", labels);
+  return false;
+}
+
+bool ParseSetCell(CellParser& parser, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
+  if (const char* bad = CheckText(cell)) {
+    col->AppendListEnd(col->children[0].length);
+    *message = fmt::format("{} in a text cell", bad);
+    return false;
+  }
+  parser.AppendSet(cell, col);
+  return true;
+}
+
+bool ParseUnreadableCell(CellParser&, const FieldSpec& spec, std::string_view, ColumnData* col, std::string* message) {
+  col->AppendNull();
+  *message = fmt::format("fields of type `{}` cannot be read from a CSV cell", Type{spec.kind}.ToString());
+  return false;
+}
+
+CellParseFn CellParseFor(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::kBool: return ParseBoolCell;
+    case TypeKind::kInt: return ParseIntCell;
+    case TypeKind::kDecimal: return ParseDecimalCell;
+    case TypeKind::kString: return ParseStringCell;
+    case TypeKind::kDate: return ParseDateCell;
+    case TypeKind::kTimestamp: return ParseTimestampCell;
+    case TypeKind::kEnum: return ParseEnumCell;
+    case TypeKind::kStringSet: return ParseSetCell;
+    default: return ParseUnreadableCell;
+  }
+}
 
 /// Translates the dictionary codes of one source string column (or set
 /// elements) to those of a destination column: entry -1 until the code is
@@ -623,6 +665,7 @@ struct ListData {
   std::vector<uint32_t> row_key;        ///< owner key id per row (file order, while loading)
   std::vector<uint32_t> group_start;    ///< per key id: first row of its group
   size_t num_groups = 0;                ///< key ids below this may own rows
+  bool projected = true;                ///< the program reads the list column (else it is absent from batches)
 };
 
 /// A located problem found by a chunk worker; the line is relative to the
@@ -882,6 +925,7 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
     }
     for (size_t i = 0; i < list.fields.size(); ++i) {
       const FieldSpec& spec = list.fields[i];
+      if (!spec.projected) continue;
       std::string_view cell = spec.header_index >= 0 ? t.field(static_cast<size_t>(spec.header_index)) : "";
       if (!s->parser.Append(spec, cell, &s->staging[i], &s->message))
         s->errors.push_back({t.line(), spec.name, spec.header_index + 1, s->message});
@@ -909,11 +953,11 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
     const FieldDef& f = elem->fields[i];
     FieldSpec spec;
     spec.name = f.source.empty() ? f.name : f.source;
-    spec.kind = f.type.kind;
+    SetKind(&spec, f.type.kind, f.type.enum_def.get());
     spec.optional = f.optional;
     spec.may_be_absent = f.may_be_absent;
-    SetEnum(&spec, f.type.enum_def.get());
     spec.column = static_cast<ColumnId>(i);
+    spec.projected = !options_.projection || options_.projection->element(list->column, i);
     if (!IsCellKind(spec.kind)) {
       AddError(list->path, 0, spec.name, 0,
                fmt::format("element fields of type `{}` cannot be read from CSV", f.type.ToString()));
@@ -956,18 +1000,31 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
     }
     const size_t at = list->row_key.size();
     list->row_key.resize(at + s.parents.size());
-    keys_.FindOrInsertAll(s.parents.data(), s.parent_hashes.data(), s.parents.size(), list->row_key.data() + at);
-    std::vector<CodeMap> maps(s.staging.size());
-    for (size_t f = 0; f < s.staging.size(); ++f) {
-      CopyRange(s.staging[f], 0, s.staging[f].length, &list->staging[f], &maps[f]);
-      if (StringBytes(list->staging[f]) > size_t{INT32_MAX} / 2) {
-        AddError(list->path, line, list->fields[f].name, list->fields[f].header_index + 1, "list file too large to load");
-        return false;
+    // Interning the parent keys and appending the chunk's values touch
+    // disjoint state: with several threads they overlap.
+    size_t too_large = SIZE_MAX;  // the element field whose strings no longer fit int32 offsets
+    auto copy = [&] {
+      std::vector<CodeMap> maps(s.staging.size());
+      for (size_t f = 0; f < s.staging.size() && too_large == SIZE_MAX; ++f) {
+        CopyRange(s.staging[f], 0, s.staging[f].length, &list->staging[f], &maps[f]);
+        if (StringBytes(list->staging[f]) > size_t{INT32_MAX} / 2) too_large = f;
       }
+    };
+    std::thread copier;
+    if (options_.threads > 1) copier = std::thread(copy);
+    keys_.FindOrInsertAll(s.parents.data(), s.parent_hashes.data(), s.parents.size(), list->row_key.data() + at);
+    if (copier.joinable()) copier.join();
+    else copy();
+    if (too_large != SIZE_MAX) {
+      const FieldSpec& spec = list->fields[too_large];
+      AddError(list->path, line, spec.name, spec.header_index + 1, "list file too large to load");
+      return false;
     }
     return true;
   };
-  while (pipeline.Round(parse, accept)) file.Release(pipeline.position());
+  // Accepting a list chunk touches the key table and the list's storage,
+  // which parsing never reads: it overlaps the parse of the next chunks.
+  while (pipeline.Round(parse, accept, /*accept_early=*/true)) file.Release(pipeline.position());
   if (!errors_.empty()) return false;
   stats_.list_rows += static_cast<int64_t>(list->row_key.size());
 
@@ -984,7 +1041,16 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
     for (uint32_t r = 0; r < n; ++r) order[fill[list->row_key[r]]++] = r;
   }
   std::vector<uint32_t>().swap(list->row_key);
-  for (ColumnData& col : list->staging) col = Gather(std::move(col), order.data(), n);
+  // Columns are gathered independently: on up to `threads` threads.
+  std::atomic<size_t> next{0};
+  auto gather = [&] {
+    for (size_t f; (f = next.fetch_add(1)) < list->staging.size();)
+      if (list->fields[f].projected) list->staging[f] = Gather(std::move(list->staging[f]), order.data(), n);
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < options_.threads && static_cast<size_t>(t) < list->staging.size(); ++t) pool.emplace_back(gather);
+  gather();
+  for (std::thread& t : pool) t.join();
   return true;
 }
 
@@ -996,6 +1062,7 @@ bool CsvRecordReader::Open(const std::string& dir) {
     if (def.type.kind != TypeKind::kList) continue;
     ListData list;
     list.column = id;
+    list.projected = !options_.projection || options_.projection->column(id);
     if (!LoadList(dir, def, &list)) return false;
     lists_.push_back(std::move(list));
   }
@@ -1016,11 +1083,11 @@ bool CsvRecordReader::Open(const std::string& dir) {
     if (def.type.kind == TypeKind::kList) continue;
     FieldSpec spec;
     spec.name = def.source.empty() ? def.path : def.source;
-    spec.kind = def.type.kind;
+    SetKind(&spec, def.type.kind, def.type.enum_def.get());
     spec.optional = def.optional && id != key_col;
     spec.may_be_absent = def.may_be_absent && id != key_col;
-    SetEnum(&spec, def.type.enum_def.get());
     spec.column = id;
+    spec.projected = !options_.projection || options_.projection->column(id) || id == key_col;
     if (!IsCellKind(spec.kind)) {
       AddError(records_path_, 0, spec.name, 0,
                fmt::format("fields of type `{}` cannot be read from CSV", def.type.ToString()));
@@ -1072,10 +1139,17 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) const {
       continue;
     }
     if (out == nullptr || out->num_rows() >= max_rows_) {
-      s->batches.emplace_back(*schema_);
-      out = &s->batches.back();
+      out = &s->batches.emplace_back(*schema_);
+      for (const FieldSpec& spec : fields_) out->column(spec.column).absent = !spec.projected;
+      for (const ListData& list : lists_) {
+        ColumnData& col = out->column(list.column);
+        col.absent = !list.projected;
+        for (size_t f = 0; f < list.fields.size() && f < col.children.size(); ++f)
+          col.children[f].absent = !list.fields[f].projected;
+      }
       for (size_t i = 0; i < out->num_columns(); ++i)
-        out->column(static_cast<ColumnId>(i)).Reserve(std::min(max_rows_, kMaxReserveRows));
+        if (!out->absent(static_cast<ColumnId>(i)))
+          out->column(static_cast<ColumnId>(i)).Reserve(std::min(max_rows_, kMaxReserveRows));
       for (std::vector<CodeMap>& maps : s->list_maps)
         for (CodeMap& m : maps) m.Reset();  // the batch's dictionaries are new
     }
@@ -1093,6 +1167,7 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) const {
     s->key_ids.push_back(key_id);
     s->lines.push_back(line);
     for (const FieldSpec& spec : fields_) {
+      if (!spec.projected) continue;
       ColumnData& col = out->column(spec.column);
       std::string_view cell = spec.header_index >= 0 ? t.field(static_cast<size_t>(spec.header_index)) : "";
       if (spec.column == key_spec_.column && key.empty()) {
@@ -1104,14 +1179,17 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) const {
     }
     for (size_t l = 0; l < lists_.size(); ++l) {
       const ListData& list = lists_[l];
+      if (!list.projected) continue;
       ColumnData& col = out->column(list.column);
+      int64_t elements = 0;
       if (key_id != UINT32_MAX && key_id < list.num_groups) {
+        const int64_t begin = list.group_start[key_id], end = list.group_start[key_id + 1];
+        elements = end - begin;
         std::vector<CodeMap>& maps = s->list_maps[l];
         for (size_t f = 0; f < list.staging.size(); ++f)
-          CopyRange(list.staging[f], list.group_start[key_id], list.group_start[key_id + 1], &col.children[f],
-                    &maps[f]);
+          if (list.fields[f].projected) CopyRange(list.staging[f], begin, end, &col.children[f], &maps[f]);
       }
-      col.AppendListEnd(col.children.empty() ? 0 : col.children[0].length);
+      col.AppendListEnd(col.offsets.back() + elements);
     }
     out->set_num_rows(out->num_rows() + 1);
     ++s->rows;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/schema.h"
+#include "core/used_columns.h"
 #include "runtime/batch.h"
 
 namespace cohort {
@@ -35,6 +36,13 @@ struct LoadOptions {
   int threads = 1;           ///< chunks of a file parsed in parallel
   bool strict_data = false;  ///< a header column the schema does not know is an error, not a warning
   size_t chunk_bytes = 0;    ///< bytes per parallel chunk; 0 = the default (tests use tiny chunks)
+  /// Column projection (`cohort run`): only these columns' values are
+  /// converted, interned and validated; the others are still tokenized (the
+  /// header rules, quoting and field counts hold for every column) but their
+  /// batch columns are absent (ColumnData::absent). Null: every column
+  /// (`cohort import`, `--validate all`). The key is always read, and a list
+  /// file is always read for its parent keys (row counts, unmatched rows).
+  std::shared_ptr<const ir::UsedColumns> projection;
 };
 
 /// Streams batches of records from a data directory: the schema's records

@@ -15,6 +15,7 @@
 
 #include "compiler/sql/emitter.h"
 #include "core/dates.h"
+#include "core/used_columns.h"
 
 namespace cohort::sql {
 
@@ -228,25 +229,17 @@ class QueryEmitter {
     }
   }
 
-  /// The records columns the program reads (the key, every column an
-  /// expression, a consent guard or an export names), so that the chain of
+  /// The records columns the program reads (core/used_columns.h: the key,
+  /// every column an expression, a consent guard or an export names), so that the chain of
   /// CTEs carries a few columns, not every column of the table (PostgreSQL
   /// materializes each segment's CTE).
   std::string UsedColumns() const {
     const Schema& sc = *p_.schema;
-    std::set<ColumnId> used{sc.key_column()};
-    for (const ir::Expr& e : p_.exprs) {
-      if (e.column == kNoColumn) continue;
-      // A list is read by a subquery on the key (its own table).
-      if (sc.columns[e.column].type.kind != TypeKind::kList) used.insert(e.column);
-    }
-    for (const ir::Segment& seg : p_.segments) {
-      for (const ir::Channel& ch : seg.channels)
-        if (ch.consent_column != kNoColumn) used.insert(ch.consent_column);
-      used.insert(seg.exports.begin(), seg.exports.end());
-    }
+    const ir::UsedColumns used = ir::FindUsedColumns(p_);
     std::string out;
-    for (ColumnId c : used) {
+    for (ColumnId c = 0; c < sc.columns.size(); ++c) {
+      // A list is read by a subquery on the key (its own table).
+      if (!used.column(c) || sc.columns[c].type.kind == TypeKind::kList) continue;
       const ColumnDef& def = sc.columns[c];
       out += (out.empty() ? "" : ", ") + I(def.source.empty() ? def.path : def.source);
     }

@@ -723,6 +723,17 @@ void ParallelFor(size_t n, Fn&& fn) {
   for (auto& t : pool) t.join();
 }
 
+/// An internal error when a column the program reads was not loaded (a
+/// projection that missed it): engines would read a column without rows.
+static std::string MissingColumn(const ir::Program& program, const ir::UsedColumns& used, const std::vector<Batch>& batches) {
+  for (const Batch& b : batches)
+    for (ColumnId c = 0; c < b.num_columns(); ++c)
+      if (used.column(c) && b.absent(c))
+        return fmt::format("internal error: column `{}` is read by the program but was not loaded",
+                           program.schema->columns[c].path);
+  return "";
+}
+
 RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions& options, RunReport* report) {
   RunStatus status;
   auto t0 = Clock::now();
@@ -733,6 +744,8 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   LoadOptions load;
   load.threads = std::max(1, options.threads);
   load.strict_data = options.strict_data;
+  const auto used = std::make_shared<const ir::UsedColumns>(ir::FindUsedColumns(program));
+  if (options.project_columns) load.projection = used;
   auto reader = OpenDataReader(program.schema, options.data_dir, load, &status.data_errors, &status.data_warnings);
   if (!reader) {
     status.code = 3;
@@ -770,6 +783,11 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
       batches.push_back(std::move(b));
     }
     if (!reader->errors().empty()) break;
+    if (std::string bad = MissingColumn(program, *used, batches); !bad.empty()) {
+      status.code = 4;
+      status.message = bad;
+      return status;
+    }
     if (program.contacts_column != kNoColumn && options.contacts)  // issue 12: the ledger's contacts
       for (Batch& b : batches) options.contacts->Fill(&b, program.contacts_column, program.schema->key_column());
     // Views are built here, once: Batch::View() rebuilds them and is not

@@ -34,6 +34,11 @@ struct RunOptions {
   /// shared decisions (reports observe the one pipeline instead of copying it).
   std::function<void(const CohortBatchView&, const BatchResult&, const Decisions&)> on_batch;
   bool strict_data = false;     ///< header columns the schema does not know are errors
+  /// Column projection (`cohort run`; off for `--validate all` and for
+  /// callers whose on_batch reads other columns, such as reports): the CSV
+  /// loader converts and validates only the columns the program reads
+  /// (core/used_columns.h); the others are tokenized, not converted.
+  bool project_columns = false;
   /// Issue 12: earlier contacts from the ledger; the program's contacts
   /// column is filled from it per batch (required when the program has one).
   const measure::ContactIndex* contacts = nullptr;

@@ -47,12 +47,12 @@ fi
 "$COHORT" repl --data "$DATA" --today $TODAY < "$SRC/tests/repl/counts.repl" > "$T/repl_c" 2>&1
 grep -q '347 of 2,000' "$T/repl_c" && diff "$T/repl_a" "$T/repl_c" > "$T/diff" && ok "repl over Arrow answers like over CSV" || { bad "repl over Arrow"; head "$T/diff"; }
 
-# ---- data errors: same report as `run`, exit 3, nothing written ----------------------------
+# ---- data errors: same report as `run --validate all`, exit 3, nothing written ----------------------------
 mkdir -p "$T/bad"
 cp "$DATA/events.csv" "$T/bad/"
 sed '3s/^\([^,]*\),[^,]*,/\1,2001-02-30,/' "$DATA/patients.csv" > "$T/bad/patients.csv"
 "$COHORT" import --data "$T/bad" --out "$T/bad_out" 2> "$T/imp.err"; code=$?
-"$COHORT" run "$SEG" --data "$T/bad" --out "$T/bad_run" --today $TODAY 2> "$T/run.err"
+"$COHORT" run "$SEG" --data "$T/bad" --out "$T/bad_run" --today $TODAY --validate all 2> "$T/run.err"
 [ $code -eq 3 ] && ok "import data error exits 3" || bad "import data error exit $code"
 diff <(grep -v '^cohort' "$T/imp.err") <(grep -v '^cohort' "$T/run.err") > /dev/null && ok "import reports data errors exactly like run" || { bad "import/run error reports differ"; cat "$T/imp.err" "$T/run.err"; }
 grep -q '2001-02-30' "$T/imp.err" && bad "a value leaked into the error" || ok "no value in the error"

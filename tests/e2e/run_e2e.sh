@@ -136,7 +136,11 @@ head -1 "$T/data/patients.csv" > "$T/bad/patients.csv"
 sed -n 2p "$T/data/patients.csv" >> "$T/bad/patients.csv"
 bd=$(col birth_date)
 sed -n 3p "$T/data/patients.csv" | awk -F, -v OFS=, -v c="$bd" '{ $c="1980-13-45"; print }' >> "$T/bad/patients.csv"
-expect_exit "bad date is a data error" 3 "$COHORT" run "$SRC/examples/telehealth.cohort" --data "$T/bad" --out "$T/out-bad" --today $TODAY
+# telehealth does not read birth_date: `run` converts only the columns the
+# program reads (column projection); `--validate all` checks every column.
+expect_exit "bad date in a column the program does not read: run succeeds" 0 "$COHORT" run "$SRC/examples/telehealth.cohort" --data "$T/bad" --out "$T/out-unread" --today $TODAY --quiet
+expect_exit "bad --validate is a usage error" 2 "$COHORT" run "$SRC/examples/telehealth.cohort" --data "$T/bad" --out "$T/out-bad" --validate some
+expect_exit "bad date is a data error with --validate all" 3 "$COHORT" run "$SRC/examples/telehealth.cohort" --data "$T/bad" --out "$T/out-bad" --today $TODAY --validate all
 grep -q 'patients.csv:3' "$T/stderr" && ok "data error names file and line" || { bad "data error location"; cat "$T/stderr"; }
 grep -q 'birth_date' "$T/stderr" && ok "data error names the column" || bad "data error column"
 grep -q '1980-13-45' "$T/stderr" && bad "data error leaks the cell value (PHI)" || ok "data error does not print the value"

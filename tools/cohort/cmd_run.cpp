@@ -43,6 +43,7 @@ int CmdRun(Args& args) {
   auto audit_path = AuditPath(args);
   auto ledger_dir = args.Value("--ledger");
   bool strict_data = args.Flag("--strict-data");
+  auto validate = args.Value("--validate");  // all: convert every column, as `cohort import` does
   auto source = args.Value("--source");     // postgresql://... (tools/cohort/run_postgres.cpp)
   bool pushdown = args.Flag("--pushdown");
   std::vector<std::string> files = args.Positionals();
@@ -52,10 +53,13 @@ int CmdRun(Args& args) {
   if (data && source) return UsageError("--data and --source cannot be combined", "run");
   if (pushdown && !source) return UsageError("--pushdown needs --source postgresql://...", "run");
   if (!out) return UsageError("missing --out DIR", "run");
+  if (validate && *validate != "all" && *validate != "read")
+    return UsageError("--validate must be `read` (the columns the program reads) or `all`", "run");
   RunOptions ro;
   ro.data_dir = data.value_or("");
   ro.out_dir = *out;
   ro.strict_data = strict_data;
+  ro.project_columns = validate.value_or("read") == "read";
   ro.today = TodayUtc();
   if (today_s) {
     auto t = ParseDay(*today_s);

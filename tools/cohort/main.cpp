@@ -26,6 +26,7 @@ static const char kUsage[] =
     "  run FILE --data DIR --out DIR\n"
     "        [--today YYYY-MM-DD] [--engine jit|interp] [--threads N] [--batch-rows N] [--strict-data] [--quiet]\n"
     "        [--audit FILE] [--ledger DIR]   (--ledger: record every list row in the contact ledger)\n"
+    "        [--validate read|all]   (read: convert and check only the columns the program reads)\n"
     "                            write one list per segment and channel, holdout lists, summary.json\n"
     "  run FILE --source postgresql://... --out DIR [--pushdown] [...]\n"
     "                            read the tables from PostgreSQL (libpq environment, ~/.pgpass);\n"
