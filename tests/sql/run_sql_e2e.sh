@@ -200,12 +200,75 @@ for ex in "${examples[@]}"; do
   done
 done
 
-# Contacts (issue 12): pull records the run in the ledger; pushdown does not
-# (and says so); without a ledger a database run is E0703 (exit 2).
+# Contacts (issue 12): pull and pushdown record the run in the ledger, the
+# same rows as the `--data` run (the run id apart: pull hashes the pulled
+# files, pushdown fingerprints the tables in the server); a same-day re-run
+# is recognised; one changed row gives another run id; a day-1 pushdown's
+# rows are the contact history a day-2 pushdown caps with, as with `--data`.
+# Without a ledger a database run is E0703 (exit 2).
+ledger_rows() {  # LEDGER_DIR DATE: the run's rows without the run_id column
+  local f
+  f=$(ls "$1"/run-"$2"-*.csv 2>/dev/null)
+  [ "$(wc -w <<<"$f")" = 1 ] || { echo "no single run of $2 in $1: $f"; return; }
+  cut -d, -f2- "$f"
+}
+run_id_of() { ls "$1"/run-"$2"-*.csv | sed 's/.*-\([0-9a-f]*\)\.csv$/\1/'; }
+same_rows() {  # WHAT DIR_A DIR_B DATE
+  local a b
+  a=$(ledger_rows "$2" "$4")
+  b=$(ledger_rows "$3" "$4")
+  [ "$(wc -l <<<"$a")" -gt 1 ] || fail "$1: the ledger run of $4 in $2 has no rows"
+  [ "$a" = "$b" ] || { fail "$1: ledger rows differ, $2 vs $3"; diff <(echo "$a") <(echo "$b") | head -10; }
+}
 e="$WORK/contacts"
-[ "$(ls "$e/ledger-pull" | wc -l)" = 2 ] || fail "contacts: the pulled run was not recorded in the ledger"
-[ "$(ls "$e/ledger-pushdown" | wc -l)" = 1 ] || fail "contacts: the pushdown run changed the ledger"
-grep -q "not recorded in the ledger" "$e/pushdown.err" || fail "contacts: pushdown does not say the run is not recorded"
+cf=$(cohort_file contacts)
+curi="postgresql:///postgres?host=$sock&port=5432&user=postgres&options=-csearch_path%3Dcontacts"
+for mode in pull pushdown; do
+  [ "$(ls "$e/ledger-$mode" | wc -l)" = 2 ] || fail "contacts: the $mode run was not recorded in the ledger"
+  same_rows "contacts ($mode)" "$e/ledger-ref" "$e/ledger-$mode" $today
+done
+[ "$(run_id_of "$e/ledger-pushdown" $today)" != "$(run_id_of "$e/ledger-pull" $today)" ] ||
+  fail "contacts: pushdown and pull runs have the same run id (the fingerprint is not the file hash)"
+"$cohort" run "$cf" --source "$curi" --pushdown --ledger "$e/ledger-pushdown" --out "$e/pushdown2" --today $today \
+  --quiet 2>"$e/pushdown2.err" || fail "contacts: pushdown re-run failed: $(cat "$e/pushdown2.err")"
+grep -q "already in the ledger" "$e/pushdown2.err" || fail "contacts: a same-day pushdown re-run is not recognised"
+[ "$(ls "$e/ledger-pushdown" | wc -l)" = 2 ] || fail "contacts: a same-day pushdown re-run was recorded again"
+diff -r "$e/pushdown" "$e/pushdown2" >/dev/null || fail "contacts: the re-run (its own rows excluded) decided otherwise"
+# One changed row: another run id (a copy of the day-1 ledger); back: the same.
+[ "$(pg_psql "$sock" 5432 -tA -c "UPDATE contacts.patients SET language = 'es' WHERE id = 'P0000001' AND language = 'en' RETURNING id")" = P0000001 ] ||
+  fail "contacts: the test row was not changed"
+cp -r "$e/ledger" "$e/ledger-changed"
+"$cohort" run "$cf" --source "$curi" --pushdown --ledger "$e/ledger-changed" --out "$e/changed" --today $today --quiet \
+  2>"$e/changed.err" || fail "contacts: pushdown on the changed row failed: $(cat "$e/changed.err")"
+[ "$(run_id_of "$e/ledger-changed" $today)" != "$(run_id_of "$e/ledger-pushdown" $today)" ] ||
+  fail "contacts: a changed row in the database gives the same run id"
+pg_psql "$sock" 5432 -c "UPDATE contacts.patients SET language = 'en' WHERE id = 'P0000001'" >/dev/null
+"$cohort" run "$cf" --source "$curi" --pushdown --ledger "$e/ledger-pushdown" --out "$e/pushdown3" --today $today \
+  --quiet 2>"$e/pushdown3.err" || fail "contacts: pushdown after the revert failed"
+grep -q "already in the ledger" "$e/pushdown3.err" || fail "contacts: the reverted row does not give the first run id"
+# Two days of pushdown from an empty ledger (a directory not there yet).
+for day in 2026-11-16 $today; do
+  "$cohort" run "$cf" --source "$curi" --pushdown --ledger "$e/ledger-pd" --out "$e/pd-$day" --today $day --quiet \
+    2>"$e/pd.err" || fail "contacts: pushdown of $day from an empty ledger failed: $(cat "$e/pd.err")"
+done
+same_rows "contacts (pushdown, day 1)" "$e/ledger" "$e/ledger-pd" 2026-11-16
+same_rows "contacts (pushdown, day 2 after a pushdown day 1)" "$e/ledger-ref" "$e/ledger-pd" $today
+diff -r -x summary.json "$e/jit" "$e/pd-$today" >/dev/null || fail "contacts: day-2 lists after a pushdown day 1 differ from --data"
+# Holdout and variant rows (tests/sql/outcomes.cohort): the same in all three.
+e="$WORK/outcomes"
+ouri="postgresql:///postgres?host=$sock&port=5432&user=postgres&options=-csearch_path%3Doutcomes"
+"$cohort" run "$(cohort_file outcomes)" --data "$(data_of outcomes)" --ledger "$e/ledger-data" --out "$e/ldata" \
+  --today $today --quiet || fail "outcomes: --data run with a ledger"
+for mode in pull pushdown; do
+  flag=""
+  [ $mode = pushdown ] && flag=--pushdown
+  "$cohort" run "$(cohort_file outcomes)" --source "$ouri" $flag --ledger "$e/ledger-$mode" --out "$e/l$mode" \
+    --today $today --quiet || fail "outcomes: $mode run with a ledger"
+  same_rows "outcomes ($mode)" "$e/ledger-data" "$e/ledger-$mode" $today
+done
+grep -q ',holdout,0,' "$e"/ledger-pushdown/run-*.csv || fail "outcomes: the pushdown ledger has no holdout rows"
+grep -q ',sms,1,[0-9-]*,B$' "$e"/ledger-pushdown/run-*.csv || fail "outcomes: the pushdown ledger has no variant"
+e="$WORK/contacts"
 "$cohort" run "$(cohort_file contacts)" --source "postgresql:///postgres?host=$sock&port=5432&user=postgres&options=-csearch_path%3Dcontacts" \
   --pushdown --out "$e/noledger" --today $today >"$e/noledger.err" 2>&1
 [ $? = 2 ] && grep -q 'E0703' "$e/noledger.err" || fail "contacts: --source without --ledger is not E0703"

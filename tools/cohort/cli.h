@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cohort::cli {
@@ -49,10 +50,12 @@ struct CompileResult;
 struct RunOptions;
 namespace ir {
 struct Program;
-}
+struct Segment;
+}  // namespace ir
 namespace measure {
+struct LedgerRow;
 struct LedgerRun;
-}
+}  // namespace measure
 }  // namespace cohort
 
 namespace cohort::cli {
@@ -65,9 +68,16 @@ int CompileForRun(const std::string& file, int32_t today, CompileResult* out);
 /// Issue 12: prints E0702/E0703 when the compiled program reads contact
 /// history that this run cannot give it; returns kExitUsage then, else 0.
 int CheckLedgerUse(const CompileResult& r, bool has_ledger, bool from_source);
+/// SHA-256 of every source file of `r` (the first inputs of a ledger run id).
+std::vector<std::string> LedgerSourceHashes(const CompileResult& r);
 /// The ledger run id of compiling `r` over `data_dir` on `today` (hash of
 /// the sources, the data files and the day; runtime/measure/ledger.h).
 std::string LedgerRunIdFor(const CompileResult& r, const std::string& data_dir, int32_t today);
+/// The ledger row of `key` on list `list` of `seg` (a channel index, or
+/// `seg.channels.size()` for the holdout list) in a run on `today`: the
+/// rows every engine records (`--data`, pull and `--pushdown`).
+measure::LedgerRow LedgerRowOf(const ir::Segment& seg, size_t list, std::string_view key, int32_t today,
+                               std::string_view variant);
 /// Sets `ro->on_batch` to append every row of every list the run decides to
 /// `ledger` (its run id and date already set).
 void RecordLedgerRows(const ir::Program& p, RunOptions* ro, measure::LedgerRun* ledger);

@@ -139,14 +139,29 @@ int CheckLedgerUse(const CompileResult& r, bool has_ledger, bool from_source) {
   return kExitUsage;
 }
 
-std::string LedgerRunIdFor(const CompileResult& r, const std::string& data_dir, int32_t today) {
+std::vector<std::string> LedgerSourceHashes(const CompileResult& r) {
   std::vector<std::string> hashes;
   for (size_t i = 1; i <= r.sources->size(); ++i)
     hashes.push_back(audit::Sha256Hex(r.sources->Get(static_cast<FileId>(i)).text()));
+  return hashes;
+}
+
+std::string LedgerRunIdFor(const CompileResult& r, const std::string& data_dir, int32_t today) {
+  std::vector<std::string> hashes = LedgerSourceHashes(r);
   nlohmann::json inputs;
   AuditDataInputs(inputs, *r.program->schema, data_dir);
   for (const auto& in : inputs["inputs"]) hashes.push_back(in["sha256"].is_string() ? in["sha256"].get<std::string>() : "");
   return measure::LedgerRunId(hashes, today);
+}
+
+measure::LedgerRow LedgerRowOf(const ir::Segment& seg, size_t list, std::string_view key, int32_t today,
+                               std::string_view variant) {
+  if (list >= seg.channels.size()) {  // holdout: step 0, the first step's date, no variant
+    const int32_t first_send = seg.channels.empty() ? today : AddDuration(today, seg.channels[0].after, +1);
+    return {std::string(key), seg.name, "holdout", 0, first_send, ""};
+  }
+  const ir::Channel& c = seg.channels[list];
+  return {std::string(key), seg.name, c.name, c.step, AddDuration(today, c.after, +1), std::string(variant)};
 }
 
 void RecordLedgerRows(const ir::Program& p, RunOptions* ro, measure::LedgerRun* ledger) {
@@ -154,16 +169,14 @@ void RecordLedgerRows(const ir::Program& p, RunOptions* ro, measure::LedgerRun* 
   ro->on_batch = [ledger, today = ro->today, key_col, &p](const CohortBatchView& v, const BatchResult&, const Decisions& d) {
     for (size_t s = 0; s < p.segments.size(); ++s) {
       const ir::Segment& seg = p.segments[s];
-      const int32_t first_send = seg.channels.empty() ? today : AddDuration(today, seg.channels[0].after, +1);
       for (int64_t row = 0; row < v.num_rows; ++row) {
-        if (d.held[s][row])
-          ledger->rows.push_back({std::string(StringAt(v.columns[key_col], row)), seg.name, "holdout", 0, first_send, ""});
+        const std::string_view key = StringAt(v.columns[key_col], row);
+        if (d.held[s][row]) ledger->rows.push_back(LedgerRowOf(seg, seg.channels.size(), key, today, ""));
         const int variant = d.variant[s].empty() ? -1 : d.variant[s][static_cast<size_t>(row)];
-        const std::string variant_name = variant >= 0 ? seg.variants[static_cast<size_t>(variant)].name : "";
+        const std::string_view variant_name =
+            variant >= 0 ? std::string_view(seg.variants[static_cast<size_t>(variant)].name) : std::string_view();
         for (size_t c = 0; c < seg.channels.size(); ++c)
-          if (d.listed[s][c][row])
-            ledger->rows.push_back({std::string(StringAt(v.columns[key_col], row)), seg.name, seg.channels[c].name,
-                                    seg.channels[c].step, AddDuration(today, seg.channels[c].after, +1), variant_name});
+          if (d.listed[s][c][row]) ledger->rows.push_back(LedgerRowOf(seg, c, key, today, variant_name));
       }
     }
   };

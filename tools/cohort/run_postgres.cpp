@@ -5,7 +5,9 @@
 // pipeline (JIT or interpreter), so validation and semantics are exactly
 // those of a CSV run. `--pushdown`: the generated SQL (compiler/sql) runs in
 // the server; its rows stream back (single-row mode) into the same OUT
-// layout and summary.json (WriteRunOutputs). Connection failures and missing
+// layout and summary.json (WriteRunOutputs); with `--ledger` its list rows
+// are recorded under a run id fingerprinted in the server (PushdownRunId).
+// Connection failures and missing
 // tables/columns are data errors (exit 3) and nothing is written; no message
 // contains a password (pg::Scrub).
 #include <unistd.h>
@@ -49,16 +51,51 @@ int SourceError(const std::string& what, const std::string& message) {
   return kExitData;
 }
 
-/// Issue 12: the ledger's contact history (channel-list rows of every run)
-/// into the session's temporary table `contacts(key, channel, send_on)`,
-/// which the generated SQL reads (core/contacts.h), indexed on the key.
-int UploadContacts(pg::Connection& conn, const std::string& ledger_dir) {
+/// Issue 12: the ledger run id of a `--pushdown` run: the sources' SHA-256
+/// (as LedgerRunIdFor), then per input table a fingerprint computed in the
+/// server over exactly the rows the pull path extracts
+/// (sql::EmitExtractQueries): the row count and the sums, as exact
+/// `numeric`, of the two signed 64-bit halves of md5(row::text). A sum does
+/// not depend on the row order and needs no client copy and no string_agg
+/// (1 GB limit); the row text quotes what is ambiguous (commas, quotes,
+/// empty strings vs NULL), so a changed row changes its md5 and the sums.
+/// Returns "" and sets `*error` on failure.
+std::string PushdownRunId(const CompileResult& r, pg::Connection& conn, int32_t today, std::string* error) {
+  std::vector<std::string> hashes = LedgerSourceHashes(r);
+  for (const sql::ExtractQuery& q : sql::EmitExtractQueries(*r.program->schema)) {
+    auto half = [](const char* from) {
+      return std::string("COALESCE(SUM(('x' || substr(h, ") + from + ", 16))::bit(64)::bigint::numeric), 0)::text";
+    };
+    const std::string fingerprint = "SELECT count(*)::text, " + half("1") + ", " + half("17") +
+                                    " FROM (SELECT md5(t::text) AS h FROM (" + q.query + ") AS t) AS f";
+    std::vector<std::string> columns;
+    std::string fp;
+    auto on_row = [&](const pg::Row& row) {
+      fp = "table " + q.table;
+      for (const auto& v : row) fp += " " + std::string(v.value_or("-"));
+    };
+    if (!conn.StreamQuery(fingerprint, &columns, on_row, error)) {
+      *error = "cannot fingerprint table `" + q.table + "`: " + *error;
+      return "";
+    }
+    hashes.push_back(fp);
+  }
+  return measure::LedgerRunId(hashes, today);
+}
+
+/// Issue 12: the ledger's contact history (channel-list rows of every run
+/// but `exclude_run_id`, this run's own) into the session's temporary table
+/// `contacts(key, channel, send_on)`, which the generated SQL reads
+/// (core/contacts.h), indexed on the key.
+int UploadContacts(pg::Connection& conn, const std::string& ledger_dir, const std::string& exclude_run_id) {
   std::vector<measure::LedgerRun> runs;
-  std::string error = measure::ReadLedger(ledger_dir, &runs);
+  std::error_code ec;
+  std::string error = fs::exists(ledger_dir, ec) ? measure::ReadLedger(ledger_dir, &runs) : "";
   if (!error.empty()) {
     std::fprintf(stderr, "cohort run: error: %s; no output was written\n", error.c_str());
     return kExitData;
   }
+  std::erase_if(runs, [&](const measure::LedgerRun& run) { return run.run_id == exclude_run_id; });
   if (!conn.Exec("CREATE TEMP TABLE \"contacts\" (\"key\" text, \"channel\" text, \"send_on\" date)", &error))
     return SourceError("cannot create the contacts table", error);
   size_t run = 0, row = 0;
@@ -89,7 +126,9 @@ int Report(const RunReport& report, bool quiet) {
   return kExitOk;
 }
 
-int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro, const std::string& conninfo, bool quiet,
+/// Runs the generated SQL in the server and writes the lists; appends every
+/// list row to `ledger` when it is not null.
+int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro, bool quiet, measure::LedgerRun* ledger,
              RunReport* out_report) {
   const ir::Program& p = *r.program;
   sql::SqlOptions so;
@@ -132,6 +171,7 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
     std::string_view list = *row[1];
     if (list == "holdout") {
       lists.holdouts[it->second].Begin(*row[2]);
+      if (ledger) ledger->rows.push_back(LedgerRowOf(seg, seg.channels.size(), *row[2], ro.today, ""));
       return;
     }
     size_t c = 0;
@@ -149,10 +189,12 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
     }
     // Variants (issue 12): column 6 is `variant` when any segment has them.
     const size_t first_export = has_variants ? 7 : 6;
+    const std::string_view variant = has_variants && !seg.variants.empty() && row.size() > 6 ? row[6].value_or("") : "";
     if (has_variants && !seg.variants.empty() && row.size() > 6) {
       line.push_back(',');
-      AppendCsvField(line, row[6].value_or(""));
+      AppendCsvField(line, variant);
     }
+    if (ledger) ledger->rows.push_back(LedgerRowOf(seg, c, *row[2], ro.today, variant));
     for (ColumnId col : seg.exports) {
       line.push_back(',');
       const std::string& path = p.schema->columns[col].path;
@@ -229,11 +271,18 @@ int RunPostgres(const CompileResult& r, const Engine& engine, RunOptions ro, con
   if (!conn->Exec("SET DateStyle = ISO; SET TimeZone = 'UTC'; SET extra_float_digits = 1", &error))
     return SourceError("cannot set up the session", error);
   if (pushdown) {
-    if (ledger_dir && r.program->contacts_column != kNoColumn)
-      if (int code = UploadContacts(*conn, *ledger_dir)) return code;
-    int code = Pushdown(r, *conn, ro, conninfo, quiet, out_report);
-    if (code == kExitOk && ledger_dir)
-      std::fprintf(stderr, "cohort run: note: a --pushdown run is not recorded in the ledger (it has no input files to identify it)\n");
+    // Issue 12: the run id first, so the upload leaves out this run's own
+    // rows (a re-run of the same day), as ReadContacts does for `--data`.
+    measure::LedgerRun ledger;
+    if (ledger_dir) {
+      ledger.run_id = PushdownRunId(r, *conn, ro.today, &error);
+      if (ledger.run_id.empty()) return SourceError("cannot identify the run for the ledger", error);
+      ledger.run_date = ro.today;
+      if (r.program->contacts_column != kNoColumn)
+        if (int code = UploadContacts(*conn, *ledger_dir, ledger.run_id)) return code;
+    }
+    int code = Pushdown(r, *conn, ro, quiet, ledger_dir ? &ledger : nullptr, out_report);
+    if (ledger_dir && code == kExitOk) code = WriteLedgerAfterRun(*ledger_dir, std::move(ledger), quiet);
     return code;
   }
 
