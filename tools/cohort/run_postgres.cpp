@@ -7,9 +7,8 @@
 // the server; its rows stream back (single-row mode) into the same OUT
 // layout and summary.json (WriteRunOutputs); with `--ledger` its list rows
 // are recorded under a run id fingerprinted in the server (PushdownRunId).
-// Connection failures and missing
-// tables/columns are data errors (exit 3) and nothing is written; no message
-// contains a password (pg::Scrub).
+// Connection failures and missing tables/columns are data errors (exit 3)
+// and nothing is written; no message contains a password (pg::Scrub).
 #include <unistd.h>
 
 #include <cerrno>
