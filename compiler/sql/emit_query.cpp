@@ -277,7 +277,10 @@ class QueryEmitter {
   }
 
  public:
-  std::string Decisions() { return Header("the decisions of every record") + Ctes() + "\nSELECT * FROM " + I("#d") + ";\n"; }
+  std::string Decisions(const std::string& table) {
+    return Header("the decisions of every record") + "CREATE TEMP TABLE " + I(table) + " AS\n" + Ctes() +
+           "\nSELECT * FROM " + I("#d") + ";\n";
+  }
 
  private:
   std::string Ctes() {
@@ -430,9 +433,10 @@ std::string EmitSummaryQuery(const ir::Program& program, const SqlOptions& optio
   return q.failed() ? std::string() : text;
 }
 
-std::string EmitDecisionsQuery(const ir::Program& program, const SqlOptions& options, DiagnosticBag* diags) {
+std::string EmitDecisionsTable(const ir::Program& program, const SqlOptions& options, const std::string& table,
+                               DiagnosticBag* diags) {
   QueryEmitter q(program, options, diags);
-  std::string text = q.Decisions();
+  std::string text = q.Decisions(table);
   return q.failed() ? std::string() : text;
 }
 

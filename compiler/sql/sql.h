@@ -36,7 +36,7 @@ struct SqlOptions {
   int32_t today = 0;        ///< the run date (days since epoch); `now` is today 00:00Z
   std::string source_name;  ///< shown in the header comment ("" = none)
   /// When set, the list and summary queries read every record's decisions
-  /// from this table (filled from EmitDecisionsQuery) instead of computing
+  /// from this table (created by EmitDecisionsTable) instead of computing
   /// them: `cohort run --pushdown` evaluates the segments once for both.
   std::string decisions_table;
 };
@@ -54,9 +54,11 @@ std::string EmitListQuery(const ir::Program& program, const SqlOptions& options,
 std::string EmitSummaryQuery(const ir::Program& program, const SqlOptions& options, DiagnosticBag* diags);
 
 /// The decisions of every record (the clause truths, membership, campaign
-/// takes, holdout and list flags the list and summary queries read): a query
-/// for `CREATE TEMP TABLE t AS ...`, then SqlOptions::decisions_table = t.
-std::string EmitDecisionsQuery(const ir::Program& program, const SqlOptions& options, DiagnosticBag* diags);
+/// takes, holdout and list flags the list and summary queries read): the
+/// statement `CREATE TEMP TABLE table AS ...`; then set
+/// SqlOptions::decisions_table = table for the list and summary queries.
+std::string EmitDecisionsTable(const ir::Program& program, const SqlOptions& options, const std::string& table,
+                               DiagnosticBag* diags);
 
 /// CREATE TABLE statements for the schema's records file and list files, so
 /// `COPY t FROM 'file.csv' (FORMAT csv, HEADER)` loads the pinned CSV layout.

@@ -136,15 +136,15 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
   DiagnosticBag diags;
   // The segments are evaluated once, into a temporary table both the list
   // and the summary query read (the session's own: dropped when it ends).
-  std::string decisions_sql = sql::EmitDecisionsQuery(p, so, &diags);
-  so.decisions_table = "cohort_decisions";
+  const std::string decisions_table = "cohort_decisions";
+  const std::string decisions_sql = sql::EmitDecisionsTable(p, so, decisions_table, &diags);
+  so.decisions_table = decisions_table;
   std::string lists_sql = sql::EmitListQuery(p, so, &diags);
   std::string summary_sql = sql::EmitSummaryQuery(p, so, &diags);
   for (const auto& d : diags.all()) std::fputs(RenderText(d, *r.sources, UseColor()).c_str(), stderr);
   if (diags.has_errors()) return kExitDiagnostics;
   std::string error;
-  while (!decisions_sql.empty() && (decisions_sql.back() == '\n' || decisions_sql.back() == ';')) decisions_sql.pop_back();
-  if (!conn.Exec("CREATE TEMP TABLE \"cohort_decisions\" AS\n" + decisions_sql, &error))
+  if (!conn.Exec(decisions_sql, &error))
     return SourceError("the segment query failed", error);
   std::map<std::string, size_t> segment_index;
   for (size_t s = 0; s < p.segments.size(); ++s) segment_index[p.segments[s].name] = s;
