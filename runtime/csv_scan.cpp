@@ -1,6 +1,9 @@
-// Tokenizer state machine: only delimiters, quotes and line ends are looked
-// at, found 64 bytes at a time as a bitmask, so a plain field costs one bit
-// scan instead of a loop over its bytes.
+// The tokenizer: each 64-byte block becomes quote, delimiter and line-end
+// bitmaps; a prefix XOR of the quote bits marks the bytes inside quotes, so
+// the delimiters and line ends left are the fields' ends and a field costs
+// one bit scan. Where a quote would be a plain byte (inside an unquoted
+// field, or after a closing quote) the quote parity is wrong: that record is
+// parsed by the reference state machine instead.
 #include "runtime/csv_scan.h"
 
 #include <fcntl.h>
@@ -9,6 +12,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -17,6 +22,9 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__)
+#include <immintrin.h>
 #endif
 
 namespace cohort {
@@ -85,9 +93,175 @@ size_t CandidateChunkStart(const char* data, size_t size, size_t nominal) {
   return nl ? static_cast<size_t>(static_cast<const char*>(nl) - data) + 1 : size;
 }
 
-CsvTokenizer::CsvTokenizer(const CsvDialect& dialect)
-    : delim_(dialect.delimiter), quote_(dialect.quote), quoting_(dialect.quote != '\0') {
-  if (!quoting_) quote_ = delim_;  // the masks then only look for delimiters and line ends
+// ---- Block classifiers -----------------------------------------------------
+// Each sets the quote, delimiter and line-end bits of 64 bytes and the prefix
+// XOR of the quote bits; the tests run every supported one against the others.
+
+namespace {
+
+/// Bit i of the result: the XOR of bits 0..i of `x` (the portable form of a
+/// carry-less multiply by all ones).
+inline uint64_t PrefixXor(uint64_t x) {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+}
+
+void ScanPortable(const char* p, char delim, char quote, CsvBlockBits* out) {
+  uint64_t q = 0, d = 0, n = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  // SWAR, 8 bytes at a time: a byte equal to c becomes zero after the XOR;
+  // the zero test is exact (no borrow crosses bytes), then the 8 high bits
+  // are gathered by one multiply.
+  auto equal = [](uint64_t w, uint8_t c) {
+    const uint64_t x = w ^ (0x0101010101010101ULL * c);
+    const uint64_t lo7 = 0x7F7F7F7F7F7F7F7FULL;
+    const uint64_t zero = ~(((x & lo7) + lo7) | x | lo7);
+    return ((zero >> 7) * 0x0102040810204080ULL) >> 56;
+  };
+  for (int k = 0; k < 8; ++k) {
+    uint64_t w;
+    std::memcpy(&w, p + 8 * k, 8);
+    q |= equal(w, static_cast<uint8_t>(quote)) << (8 * k);
+    d |= equal(w, static_cast<uint8_t>(delim)) << (8 * k);
+    n |= equal(w, '\n') << (8 * k);
+  }
+#else
+  for (int i = 0; i < 64; ++i) {
+    q |= uint64_t{p[i] == quote} << i;
+    d |= uint64_t{p[i] == delim} << i;
+    n |= uint64_t{p[i] == '\n'} << i;
+  }
+#endif
+  *out = CsvBlockBits{q, d, n, PrefixXor(q)};
+}
+
+#if defined(__SSE2__)
+void ScanSse2(const char* p, char delim, char quote, CsvBlockBits* out) {
+  const __m128i vq = _mm_set1_epi8(quote), vd = _mm_set1_epi8(delim), vn = _mm_set1_epi8('\n');
+  uint64_t q = 0, d = 0, n = 0;
+  for (int k = 0; k < 4; ++k) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    q |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, vq)))} << (16 * k);
+    d |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, vd)))} << (16 * k);
+    n |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, vn)))} << (16 * k);
+  }
+  *out = CsvBlockBits{q, d, n, PrefixXor(q)};
+}
+#endif
+
+#if defined(__x86_64__)
+#define COHORT_CSV_AVX2 1
+__attribute__((target("avx2"))) inline uint64_t EqualBits(__m256i lo, __m256i hi, __m256i c) {
+  const auto a = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, c)));
+  const auto b = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, c)));
+  return uint64_t{a} | uint64_t{b} << 32;
+}
+
+__attribute__((target("avx2,pclmul"))) void ScanAvx2(const char* p, char delim, char quote, CsvBlockBits* out) {
+  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  const uint64_t q = EqualBits(lo, hi, _mm256_set1_epi8(quote));
+  const uint64_t d = EqualBits(lo, hi, _mm256_set1_epi8(delim));
+  const uint64_t n = EqualBits(lo, hi, _mm256_set1_epi8('\n'));
+  // Carry-less multiply by all ones: bit i = XOR of quote bits 0..i.
+  const __m128i x = _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<int64_t>(q)), _mm_set1_epi8(-1), 0);
+  *out = CsvBlockBits{q, d, n, static_cast<uint64_t>(_mm_cvtsi128_si64(x))};
+}
+#endif
+
+/// Set bits of `x` (line ends inside quotes: rare, so no popcnt instruction needed).
+inline int64_t Popcount(uint64_t x) {
+  int64_t n = 0;
+  for (; x; x &= x - 1) ++n;
+  return n;
+}
+
+using ScanFn = void (*)(const char* p, char delim, char quote, CsvBlockBits* out);
+
+ScanFn ScanFor(CsvScanPath path) {
+  switch (path) {
+#if defined(COHORT_CSV_AVX2)
+    case CsvScanPath::kAvx2: return ScanAvx2;
+#endif
+#if defined(__SSE2__)
+    case CsvScanPath::kSse2: return ScanSse2;
+#endif
+    default: return ScanPortable;
+  }
+}
+
+std::atomic<int> g_forced_path{-1};
+
+CsvScanPath AutomaticPath() {
+  static const CsvScanPath path = [] {
+    if (const char* env = std::getenv("COHORT_CSV_SCAN")) {
+      for (CsvScanPath p : {CsvScanPath::kPortable, CsvScanPath::kSse2, CsvScanPath::kAvx2})
+        if (std::strcmp(env, CsvScanPathName(p)) == 0 && CsvScanPathSupported(p)) return p;
+    }
+    for (CsvScanPath p : {CsvScanPath::kAvx2, CsvScanPath::kSse2})
+      if (CsvScanPathSupported(p)) return p;
+    return CsvScanPath::kPortable;
+  }();
+  return path;
+}
+
+}  // namespace
+
+const char* CsvScanPathName(CsvScanPath path) {
+  switch (path) {
+    case CsvScanPath::kAvx2: return "avx2";
+    case CsvScanPath::kSse2: return "sse2";
+    case CsvScanPath::kPortable: break;
+  }
+  return "portable";
+}
+
+bool CsvScanPathSupported(CsvScanPath path) {
+  switch (path) {
+    case CsvScanPath::kPortable: return true;
+    case CsvScanPath::kSse2:
+#if defined(__SSE2__)
+      return true;
+#else
+      return false;
+#endif
+    case CsvScanPath::kAvx2:
+#if defined(COHORT_CSV_AVX2)
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+CsvScanPath DefaultCsvScanPath() {
+  const int forced = g_forced_path.load(std::memory_order_relaxed);
+  return forced >= 0 ? static_cast<CsvScanPath>(forced) : AutomaticPath();
+}
+
+void ForceCsvScanPath(CsvScanPath path, bool reset) {
+  g_forced_path.store(reset || !CsvScanPathSupported(path) ? -1 : static_cast<int>(path), std::memory_order_relaxed);
+}
+
+void ScanCsvBlock(CsvScanPath path, const char* p, char delim, char quote, CsvBlockBits* out) {
+  ScanFor(path)(p, delim, quote, out);
+}
+
+// ---- Tokenizer ---------------------------------------------------------------
+
+CsvTokenizer::CsvTokenizer(const CsvDialect& dialect) : CsvTokenizer(dialect, DefaultCsvScanPath()) {}
+
+CsvTokenizer::CsvTokenizer(const CsvDialect& dialect, CsvScanPath path)
+    : path_(path), scan_(ScanFor(path)), delim_(dialect.delimiter), quote_(dialect.quote),
+      quoting_(dialect.quote != '\0') {
+  fields_.reserve(64);
 }
 
 void CsvTokenizer::Reset(const char* data, size_t size, size_t begin, size_t stop, bool speculative,
@@ -101,76 +275,83 @@ void CsvTokenizer::Reset(const char* data, size_t size, size_t begin, size_t sto
   end_ = begin;
   lines_ = 0;
   record_line_ = 0;
-  block_ = data + begin;
-  mask_ = done_ ? 0 : (begin + 64 <= size ? Mask(block_) : MaskTail(block_, size - begin));
   record_start_ = field_start_ = data + begin;
-  close_quote_ = nullptr;
-  in_quotes_ = quoted_field_ = escaped_ = false;
   inner_lines_ = 0;
   fields_.clear();
   scratch_.clear();
   scratch_fields_.clear();
+  if (!done_) LoadBlock(data + begin, true);
 }
 
-uint64_t CsvTokenizer::Mask(const char* p) const {
-#if defined(__SSE2__)
-  const __m128i d = _mm_set1_epi8(delim_);
-  const __m128i q = _mm_set1_epi8(quote_);
-  const __m128i n = _mm_set1_epi8('\n');
-  uint64_t m = 0;
-  for (int k = 0; k < 4; ++k) {
-    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, d), _mm_cmpeq_epi8(x, q)), _mm_cmpeq_epi8(x, n));
-    m |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(hit))} << (16 * k);
-  }
-  return m;
-#else
-  return MaskTail(p, 64);
-#endif
-}
-
-uint64_t CsvTokenizer::MaskTail(const char* p, size_t n) const {
-  uint64_t m = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const char c = p[i];
-    if (c == delim_ || c == quote_ || c == '\n') m |= uint64_t{1} << i;
-  }
-  return m;
-}
-
-bool CsvTokenizer::EndField(const char* at, bool at_line_end) {
-  if (quoted_field_) {
-    // The closing quote must end the field (a CR may precede the line end).
-    const char* after = close_quote_ + 1;
-    if (after != at && !(at_line_end && after + 1 == at && *after == '\r')) {
-      if (!error_) {
-        error_ = "unexpected character after a closing quote; quote the whole field and double inner quotes";
-        error_field_ = fields_.size() + 1;
-      }
-      fields_.emplace_back();
-      field_start_ = at + 1;
-      quoted_field_ = escaped_ = false;
-      return false;
-    }
-    const char* b = field_start_ + 1;
-    if (escaped_) {
-      const size_t off = scratch_.size();
-      for (const char* p = b; p < close_quote_; ++p) {
-        scratch_.push_back(*p);
-        if (*p == quote_) ++p;  // the first of a doubled pair
-      }
-      scratch_fields_.emplace_back(fields_.size(), off);
-      fields_.emplace_back(nullptr, scratch_.size() - off);
-    } else {
-      fields_.emplace_back(b, static_cast<size_t>(close_quote_ - b));
-    }
+void CsvTokenizer::LoadBlock(const char* p, bool record_start) {
+  block_ = p;
+  const size_t n = static_cast<size_t>(data_ + size_ - p);
+  CsvBlockBits b;
+  if (n >= 64) {
+    scan_(p, delim_, quote_, &b);
   } else {
-    const char* e = at;
-    if (at_line_end && e > field_start_ && e[-1] == '\r') --e;
-    fields_.emplace_back(field_start_, static_cast<size_t>(e - field_start_));
+    // The last block: classify a padded copy, keep the bits of real bytes.
+    char pad[64];
+    std::memset(pad, 0, sizeof pad);
+    std::memcpy(pad, p, n);
+    scan_(pad, delim_, quote_, &b);
+    const uint64_t valid = n == 0 ? 0 : ~uint64_t{0} >> (64 - n);
+    b.quote &= valid;
+    b.delim &= valid;
+    b.nl &= valid;
+    b.parity = PrefixXor(b.quote);
   }
-  field_start_ = at + 1;
-  quoted_field_ = escaped_ = false;
+  if (!quoting_) b.quote = b.parity = 0;
+  if (record_start) carry_ = prev_sep_ = 0;
+  const uint64_t inside = b.parity ^ carry_;
+  const uint64_t sep = b.delim | b.nl;
+  structural_ = sep & ~inside;
+  nl_inside_ = b.nl & inside;
+  // A quote that opens a quoted region is right: at a field start (after a
+  // delimiter or line end) or doubling the quote that just closed one.
+  // Anywhere else the reference machine takes it as a plain byte.
+  const uint64_t allowed = (sep | b.quote) << 1 | (record_start ? 1 : prev_sep_);
+  anomaly_ = b.quote & inside & ~allowed;
+  carry_ = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
+  prev_sep_ = (sep | b.quote) >> 63;
+}
+
+inline bool CsvTokenizer::EmitField(const char* begin, const char* at, bool at_line_end) {
+  if (quoting_ && at != begin && *begin == quote_) [[unlikely]]
+    return EmitQuotedField(begin, at, at_line_end);
+  const char* e = at;
+  if (at_line_end && e > begin && e[-1] == '\r') --e;
+  fields_.emplace_back(begin, static_cast<size_t>(e - begin));
+  return true;
+}
+
+bool CsvTokenizer::EmitQuotedField(const char* begin, const char* at, bool at_line_end) {
+  // The last quote of the field closes it (no anomaly: every quote after the
+  // opening one toggles); only a CR before a line end may follow it.
+  const char* close = nullptr;
+  if (at - begin >= 2 && at[-1] == quote_) close = at - 1;
+  else if (at_line_end && at - begin >= 3 && at[-1] == '\r' && at[-2] == quote_) close = at - 2;
+  if (!close) {
+    if (!error_) {
+      error_ = "unexpected character after a closing quote; quote the whole field and double inner quotes";
+      error_field_ = fields_.size() + 1;
+    }
+    fields_.emplace_back();
+    return false;
+  }
+  const char* b = begin + 1;
+  const size_t len = static_cast<size_t>(close - b);
+  if (len == 0 || !std::memchr(b, quote_, len)) {
+    fields_.emplace_back(b, len);
+    return true;
+  }
+  const size_t off = scratch_.size();
+  for (const char* p = b; p < close; ++p) {
+    scratch_.push_back(*p);
+    if (*p == quote_) ++p;  // the first of a doubled pair
+  }
+  scratch_fields_.emplace_back(fields_.size(), off);
+  fields_.emplace_back(nullptr, scratch_.size() - off);
   return true;
 }
 
@@ -179,84 +360,203 @@ void CsvTokenizer::Finish(size_t end) {
   for (auto [index, off] : scratch_fields_) fields_[index] = std::string_view(scratch_.data() + off, fields_[index].size());
 }
 
+CsvTokenizer::Status CsvTokenizer::EndOfData() {
+  // The rest is the last record (no line end).
+  const char* const file_end = data_ + size_;
+  done_ = true;
+  if (carry_) {
+    record_line_ = lines_;
+    error_ = "unterminated quoted field at end of file";
+    error_field_ = fields_.size() + 1;
+    end_ = size_;
+    return Status::kError;
+  }
+  if (record_start_ >= file_end) {
+    end_ = size_;
+    return Status::kEnd;
+  }
+  record_line_ = lines_;
+  const bool ok = EmitField(field_start_, file_end, true);
+  lines_ += 1 + inner_lines_;
+  Finish(size_);
+  if (fields_.size() == 1 && fields_[0].empty() && ok &&
+      (file_end - record_start_ == 0 || (file_end - record_start_ == 1 && *record_start_ == '\r')))
+    return Status::kEnd;
+  return ok && !error_ ? Status::kRecord : Status::kError;
+}
+
 CsvTokenizer::Status CsvTokenizer::Next() {
   fields_.clear();
   scratch_.clear();
   scratch_fields_.clear();
   error_ = nullptr;
   error_field_ = 0;
+  if (done_) return Status::kEnd;
   const char* const file_end = data_ + size_;
+  const char* fs = field_start_;
   for (;;) {
-    if (done_) return Status::kEnd;
-    while (mask_ == 0) {
-      block_ += 64;
-      if (block_ >= file_end) {
-        // End of the data: the rest is the last record (no line end).
-        done_ = true;
-        if (in_quotes_) {
-          record_line_ = lines_;
-          error_ = "unterminated quoted field at end of file";
-          error_field_ = fields_.size() + 1;
-          end_ = size_;
-          return Status::kError;
-        }
-        if (record_start_ >= file_end) {
-          end_ = size_;
-          return Status::kEnd;
-        }
-        record_line_ = lines_;
-        bool ok = EndField(file_end, true);
-        lines_ += 1 + inner_lines_;
-        Finish(size_);
-        if (fields_.size() == 1 && fields_[0].empty() && !quoted_field_ && ok &&
-            (file_end - record_start_ == 0 || (file_end - record_start_ == 1 && *record_start_ == '\r')))
-          return Status::kEnd;
-        return ok && !error_ ? Status::kRecord : Status::kError;
+    while (structural_ == 0) {
+      if (anomaly_) return ScalarRecord();
+      if (nl_inside_) inner_lines_ += Popcount(nl_inside_);
+      const char* next = block_ + 64;
+      if (next >= file_end) {
+        field_start_ = fs;
+        return EndOfData();
       }
-      if (speculative_ && static_cast<size_t>(block_ - data_) > abort_at_) return Status::kAbort;
-      const size_t at = static_cast<size_t>(block_ - data_);
-      mask_ = at + 64 <= size_ ? Mask(block_) : MaskTail(block_, size_ - at);
+      if (speculative_ && static_cast<size_t>(next - data_) > abort_at_) return Status::kAbort;
+      LoadBlock(next, false);
     }
-    const char* p = block_ + __builtin_ctzll(mask_);
-    mask_ &= mask_ - 1;
-    const char c = *p;
-    if (in_quotes_) {
-      if (c == quote_ && quoting_) {
-        in_quotes_ = false;
-        close_quote_ = p;
-      } else if (c == '\n') {
-        ++inner_lines_;
-      }
-      continue;
-    }
-    if (c == quote_ && quoting_) {
-      if (p == field_start_) {
-        in_quotes_ = quoted_field_ = true;
-      } else if (quoted_field_ && p == close_quote_ + 1) {
-        in_quotes_ = escaped_ = true;  // a doubled quote inside the field
-      }
-      continue;  // otherwise a quote inside an unquoted field is a plain byte
-    }
-    if (c != '\n') {
-      EndField(p, false);
+    const unsigned bit = static_cast<unsigned>(__builtin_ctzll(structural_));
+    const char* p = block_ + bit;
+    structural_ &= structural_ - 1;
+    if (*p != '\n') {
+      EmitField(fs, p, false);
+      fs = p + 1;
       continue;
     }
     // A line end outside quotes ends the record.
-    const bool empty_line = fields_.empty() && !quoted_field_ &&
-                            (p == record_start_ || (p == record_start_ + 1 && *record_start_ == '\r'));
+    const uint64_t below = (uint64_t{1} << bit) - 1;
+    if (anomaly_ & below) return ScalarRecord();
+    if (nl_inside_ & below) {
+      inner_lines_ += Popcount(nl_inside_ & below);
+      nl_inside_ &= ~below;
+    }
+    const bool empty_line =
+        fields_.empty() && (p == record_start_ || (p == record_start_ + 1 && *record_start_ == '\r'));
     record_line_ = lines_;
     lines_ += 1 + inner_lines_;
     inner_lines_ = 0;
     const size_t next = static_cast<size_t>(p + 1 - data_);
     if (next >= stop_) done_ = true;
     if (empty_line) {
-      record_start_ = field_start_ = p + 1;
+      record_start_ = fs = field_start_ = p + 1;
       end_ = next;
       if (done_) return Status::kEnd;
       continue;
     }
-    bool ok = EndField(p, true);
+    EmitField(fs, p, true);
     record_start_ = field_start_ = p + 1;
+    Finish(next);
+    return error_ ? Status::kError : Status::kRecord;
+  }
+}
+
+CsvTokenizer::Status CsvTokenizer::ScalarRecord() {
+  // The per-byte reference machine over the quote, delimiter and line-end
+  // bits, from the start of the current record to its end.
+  fields_.clear();
+  scratch_.clear();
+  scratch_fields_.clear();
+  error_ = nullptr;
+  error_field_ = 0;
+  const char* const file_end = data_ + size_;
+  int64_t inner_lines = 0;
+  const char* field_start = record_start_;
+  const char* close_quote = nullptr;
+  bool in_quotes = false, quoted_field = false, escaped = false;
+  auto end_field = [&](const char* at, bool at_line_end) {
+    if (quoted_field) {
+      const char* after = close_quote + 1;
+      if (after != at && !(at_line_end && after + 1 == at && *after == '\r')) {
+        if (!error_) {
+          error_ = "unexpected character after a closing quote; quote the whole field and double inner quotes";
+          error_field_ = fields_.size() + 1;
+        }
+        fields_.emplace_back();
+        field_start = at + 1;
+        quoted_field = escaped = false;
+        return false;
+      }
+      const char* b = field_start + 1;
+      if (escaped) {
+        const size_t off = scratch_.size();
+        for (const char* p = b; p < close_quote; ++p) {
+          scratch_.push_back(*p);
+          if (*p == quote_) ++p;
+        }
+        scratch_fields_.emplace_back(fields_.size(), off);
+        fields_.emplace_back(nullptr, scratch_.size() - off);
+      } else {
+        fields_.emplace_back(b, static_cast<size_t>(close_quote - b));
+      }
+    } else {
+      const char* e = at;
+      if (at_line_end && e > field_start && e[-1] == '\r') --e;
+      fields_.emplace_back(field_start, static_cast<size_t>(e - field_start));
+    }
+    field_start = at + 1;
+    quoted_field = escaped = false;
+    return true;
+  };
+  auto interesting = [&](const char* p) {
+    CsvBlockBits b;
+    const size_t n = static_cast<size_t>(file_end - p);
+    if (n >= 64) {
+      scan_(p, delim_, quote_, &b);
+      return b.quote | b.delim | b.nl;
+    }
+    char pad[64];
+    std::memset(pad, 0, sizeof pad);
+    std::memcpy(pad, p, n);
+    scan_(pad, delim_, quote_, &b);
+    return (b.quote | b.delim | b.nl) & (n == 0 ? 0 : ~uint64_t{0} >> (64 - n));
+  };
+  const char* block = record_start_;
+  uint64_t mask = interesting(block);
+  for (;;) {
+    while (mask == 0) {
+      block += 64;
+      if (block >= file_end) {
+        done_ = true;
+        if (in_quotes) {
+          record_line_ = lines_;
+          error_ = "unterminated quoted field at end of file";
+          error_field_ = fields_.size() + 1;
+          end_ = size_;
+          return Status::kError;
+        }
+        record_line_ = lines_;
+        const bool ok = end_field(file_end, true);
+        lines_ += 1 + inner_lines;
+        Finish(size_);
+        return ok && !error_ ? Status::kRecord : Status::kError;
+      }
+      if (speculative_ && static_cast<size_t>(block - data_) > abort_at_) return Status::kAbort;
+      mask = interesting(block);
+    }
+    const char* p = block + __builtin_ctzll(mask);
+    mask &= mask - 1;
+    const char c = *p;
+    if (in_quotes) {
+      if (c == quote_ && quoting_) {
+        in_quotes = false;
+        close_quote = p;
+      } else if (c == '\n') {
+        ++inner_lines;
+      }
+      continue;
+    }
+    if (c == quote_ && quoting_) {
+      if (p == field_start) {
+        in_quotes = quoted_field = true;
+      } else if (quoted_field && p == close_quote + 1) {
+        in_quotes = escaped = true;  // a doubled quote inside the field
+      }
+      continue;  // otherwise a quote inside an unquoted field is a plain byte
+    }
+    if (c != '\n') {
+      end_field(p, false);
+      continue;
+    }
+    // The record holds a quote, so it is not an empty line.
+    record_line_ = lines_;
+    lines_ += 1 + inner_lines;
+    inner_lines_ = 0;
+    const size_t next = static_cast<size_t>(p + 1 - data_);
+    if (next >= stop_) done_ = true;
+    const bool ok = end_field(p, true);
+    record_start_ = field_start_ = p + 1;
+    if (!done_) LoadBlock(p + 1, true);
     Finish(next);
     return ok && !error_ ? Status::kRecord : Status::kError;
   }

@@ -265,3 +265,291 @@ TEST_CASE("parallel load: 1 and 2..4 threads give the same batches and the same 
       }
   }
 }
+
+// ---- The block classifiers and the tokenizer on every dispatch path ---------
+
+namespace {
+
+std::vector<CsvScanPath> SupportedPaths() {
+  std::vector<CsvScanPath> paths;
+  for (CsvScanPath p : {CsvScanPath::kPortable, CsvScanPath::kSse2, CsvScanPath::kAvx2})
+    if (CsvScanPathSupported(p)) paths.push_back(p);
+  return paths;
+}
+
+/// Makes new tokenizers (those ChunkPipeline builds too) use `path` while alive.
+struct ForcePath {
+  explicit ForcePath(CsvScanPath path) { ForceCsvScanPath(path); }
+  ~ForcePath() { ForceCsvScanPath(CsvScanPath::kPortable, /*reset=*/true); }
+};
+
+/// The tokenizer's contract written as plainly as possible, byte by byte:
+/// records as `line: field|field`, errors as `line: error MESSAGE @FIELD`.
+std::string ReferenceSplit(const std::string& s) {
+  const char delim = ',', quote = '"';
+  std::string out;
+  const size_t n = s.size();
+  size_t i = 0;
+  int64_t line = 1;
+  while (i < n) {
+    const size_t record_begin = i;
+    const int64_t record_line = line;
+    std::vector<std::string> fields;
+    const char* error = nullptr;
+    size_t error_field = 0;
+    size_t record_end = n;  // the line end (or n)
+    for (;;) {
+      std::string f;
+      bool ok = true;
+      if (i < n && s[i] == quote) {
+        size_t j = i + 1;
+        for (;;) {
+          if (j >= n) {
+            out += std::to_string(record_line) + ": error unterminated quoted field at end of file @" +
+                   std::to_string(fields.size() + 1) + "\n";
+            return out;
+          }
+          if (s[j] == quote) {
+            if (j + 1 < n && s[j + 1] == quote) {
+              f += quote;
+              j += 2;
+              continue;
+            }
+            break;
+          }
+          if (s[j] == '\n') ++line;
+          f += s[j++];
+        }
+        i = j + 1;
+        if (i < n && s[i] == '\r' && (i + 1 == n || s[i + 1] == '\n')) ++i;
+        if (i < n && s[i] != delim && s[i] != '\n') {
+          ok = false;  // the rest of the field is junk; its quotes are plain bytes
+          while (i < n && s[i] != delim && s[i] != '\n') ++i;
+        }
+      } else {
+        size_t j = i;
+        while (j < n && s[j] != delim && s[j] != '\n') ++j;
+        f = s.substr(i, j - i);
+        if ((j == n || s[j] == '\n') && !f.empty() && f.back() == '\r') f.pop_back();
+        i = j;
+      }
+      if (!ok && !error) {
+        error = "unexpected character after a closing quote; quote the whole field and double inner quotes";
+        error_field = fields.size() + 1;
+      }
+      fields.push_back(ok ? f : "");
+      if (i >= n) break;
+      if (s[i] == '\n') {
+        record_end = i;
+        ++line;
+        ++i;
+        break;
+      }
+      ++i;  // the delimiter
+      if (i >= n) {  // a trailing delimiter: one more, empty field
+        fields.emplace_back();
+        break;
+      }
+    }
+    const std::string raw = s.substr(record_begin, record_end - record_begin);
+    if (fields.size() == 1 && (raw.empty() || raw == "\r")) continue;  // an empty line
+    out += std::to_string(record_line) + ": ";
+    if (error) {
+      out += std::string("error ") + error + " @" + std::to_string(error_field) + "\n";
+      continue;
+    }
+    for (size_t k = 0; k < fields.size(); ++k) out += (k ? "|" : "") + fields[k];
+    out += "\n";
+  }
+  return out;
+}
+
+/// The whole of `s` through one tokenizer on `path`, in the same format, and
+/// where it stopped.
+std::string TokenizeAll(const std::string& s, CsvScanPath path) {
+  CsvTokenizer t(CsvDialect{}, path);
+  t.Reset(s.data(), s.size(), 0, s.size(), false, 0);
+  std::string out;
+  for (;;) {
+    auto st = t.Next();
+    if (st == CsvTokenizer::Status::kEnd) break;
+    REQUIRE(st != CsvTokenizer::Status::kAbort);
+    out += std::to_string(1 + t.line()) + ": ";
+    if (st == CsvTokenizer::Status::kError) {
+      out += std::string("error ") + t.error() + " @" + std::to_string(t.error_field()) + "\n";
+      continue;
+    }
+    for (size_t k = 0; k < t.num_fields(); ++k) out += (k ? "|" : "") + std::string(t.field(k));
+    out += "\n";
+  }
+  REQUIRE(t.end() == s.size());
+  return out;
+}
+
+/// Random CSV with the hard cases: quotes in and out of place, doubled
+/// quotes, CRLF, line ends inside quotes, long fields crossing 64-byte blocks.
+std::string RandomCsv(std::mt19937& rng, size_t max_records) {
+  const char* pieces[] = {"a", "bc", "\"", "\"\"", "\n", "\r\n", "\r", ",", "x y z", "\xC3\xA9"};
+  std::string text;
+  const size_t records = 1 + rng() % max_records;
+  for (size_t r = 0; r < records; ++r) {
+    const int fields = 1 + static_cast<int>(rng() % 6);
+    for (int f = 0; f < fields; ++f) {
+      if (f) text += ',';
+      const unsigned kind = rng() % 8;
+      if (kind <= 2) {  // quoted, anything inside
+        text += '"';
+        for (int k = rng() % 6; k > 0; --k) {
+          std::string p = pieces[rng() % 10];
+          text += p == "\"" ? "\"\"" : p;
+        }
+        if (rng() % 5 == 0) text += std::string(rng() % 90, 'q');
+        text += '"';
+        if (rng() % 12 == 0) text += rng() % 2 ? "junk" : "j\"k";  // malformed
+      } else if (kind <= 5) {
+        for (int k = rng() % 4; k > 0; --k) text += rng() % 2 ? "a" : "x y z";
+        if (rng() % 4 == 0) text += std::string(rng() % 100, 'p');
+      } else if (kind == 6) {
+        text += rng() % 2 ? "ab\"c" : "a\"\"";  // a plain quote inside an unquoted field
+      }
+    }
+    const unsigned end = rng() % 10;
+    text += end < 6 ? "\n" : end < 9 ? "\r\n" : "\n\n";
+  }
+  if (rng() % 3 == 0) text.pop_back();
+  if (rng() % 20 == 0) text += "\"open";
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("block classifiers: every path gives the bytes' bits and their quote parity") {
+  std::mt19937 rng(64);
+  const char alphabet[] = {',', '"', '\n', '\r', 'a', ';', '\t', '\0', '\xFF', '\x80'};
+  char block[64];
+  for (int iter = 0; iter < 4000; ++iter) {
+    for (char& c : block) c = alphabet[rng() % (iter % 2 ? 10 : 4)];
+    for (char delim : {',', ';', '\t'}) {
+      CsvBlockBits want;
+      for (int i = 0; i < 64; ++i) {
+        want.quote |= uint64_t{block[i] == '"'} << i;
+        want.delim |= uint64_t{block[i] == delim} << i;
+        want.nl |= uint64_t{block[i] == '\n'} << i;
+      }
+      bool odd = false;
+      for (int i = 0; i < 64; ++i) {
+        odd ^= block[i] == '"';
+        want.parity |= uint64_t{odd} << i;
+      }
+      for (CsvScanPath path : SupportedPaths()) {
+        CAPTURE(CsvScanPathName(path));
+        CsvBlockBits got;
+        ScanCsvBlock(path, block, delim, '"', &got);
+        REQUIRE(got.quote == want.quote);
+        REQUIRE(got.delim == want.delim);
+        REQUIRE(got.nl == want.nl);
+        REQUIRE(got.parity == want.parity);
+      }
+    }
+  }
+}
+
+TEST_CASE("tokenizer: every path agrees with a byte-by-byte reference splitter on random files") {
+  std::mt19937 rng(5150);
+  const auto paths = SupportedPaths();
+  CHECK(paths.front() == CsvScanPath::kPortable);
+  for (int iter = 0; iter < 600; ++iter) {
+    const std::string text = RandomCsv(rng, iter % 3 == 0 ? 60 : 8);
+    CAPTURE(iter);
+    CAPTURE(text);
+    const std::string want = ReferenceSplit(text);
+    for (CsvScanPath path : paths) {
+      CAPTURE(CsvScanPathName(path));
+      REQUIRE(TokenizeAll(text, path) == want);
+    }
+  }
+}
+
+TEST_CASE("tokenizer: the reference splitter agrees with the sequential CsvReader") {
+  // Ties the test's reference to the reader the loader was validated against.
+  std::mt19937 rng(99);
+  TempDir dir;
+  for (int iter = 0; iter < 150; ++iter) {
+    const std::string text = RandomCsv(rng, 12);
+    CAPTURE(text);
+    dir.Write("r.csv", text);
+    std::string want = Reference(dir.File("r.csv"));
+    // The same format as Reference, which has no field index.
+    const std::string all = ReferenceSplit(text);
+    std::string got;
+    for (size_t at = 0; at < all.size();) {
+      const size_t next = all.find('\n', at);
+      std::string row = all.substr(at, next - at);
+      if (row.find(": error ") != std::string::npos) row = row.substr(0, row.rfind(" @"));
+      got += row + "\n";
+      at = next + 1;
+    }
+    CHECK(got == want);
+  }
+}
+
+TEST_CASE("chunks: every path and every chunk size give the sequential records") {
+  std::mt19937 rng(4242);
+  TempDir dir;
+  for (int iter = 0; iter < 24; ++iter) {
+    const std::string text = RandomCsv(rng, 10);
+    CAPTURE(iter);
+    CAPTURE(text);
+    dir.Write("r.csv", text);
+    const std::string want = Reference(dir.File("r.csv"));
+    for (CsvScanPath path : SupportedPaths()) {
+      ForcePath force(path);
+      CAPTURE(CsvScanPathName(path));
+      for (size_t chunk = 1; chunk <= text.size() + 1; ++chunk) {
+        CAPTURE(chunk);
+        REQUIRE(Chunked(dir.File("r.csv"), 1, chunk) == want);
+        if (chunk % 3 == 1 || text.size() < 200) REQUIRE(Chunked(dir.File("r.csv"), 2, chunk) == want);
+      }
+    }
+  }
+}
+
+TEST_CASE("chunks: the tricky files on every path") {
+  // The fixed cases above ran on the default path; here on each one, with a
+  // quoted newline pushed across 64-byte block edges.
+  TempDir dir;
+  std::vector<std::string> files = {
+      "\xEF\xBB\xBFh1,h2\r\nx,y\r\n\r\n\"q,1\",\"line\nbreak\"\r\nlast,row",
+      "k,v\n\"a\"\"b\",\"\"\"\"\n\"multi\nline\nfield\",z\n,\n\"\"\n",
+      "id,text\n1,\"x\n2,\"\"not a row\"\"\n3,still inside\"\n4,after\n",
+      "a,b\n\"bad\"x,1\n2,3\n\"unterminated,4\n5,6\n",
+      "x\r\n\"\r\n\"\r\ny",
+  };
+  for (size_t pad = 55; pad < 70; ++pad)
+    files.push_back("a,b\n" + std::string(pad, 'p') + ",\"in\nside\"\"\r\n\"\r\n" + std::string(pad, 'q') + "\"x\n1,2");
+  for (size_t fi = 0; fi < files.size(); ++fi) {
+    CAPTURE(fi);
+    dir.Write("f.csv", files[fi]);
+    const std::string want = Reference(dir.File("f.csv"));
+    for (CsvScanPath path : SupportedPaths()) {
+      ForcePath force(path);
+      CAPTURE(CsvScanPathName(path));
+      for (int threads = 1; threads <= 3; ++threads)
+        for (size_t chunk : {size_t{1}, size_t{2}, size_t{7}, size_t{13}, size_t{63}, size_t{64}, size_t{65}, size_t{4096}})
+          CHECK(Chunked(dir.File("f.csv"), threads, chunk) == want);
+    }
+  }
+}
+
+TEST_CASE("dispatch: the path names, the forced path and the automatic choice") {
+  CHECK(std::string(CsvScanPathName(CsvScanPath::kAvx2)) == "avx2");
+  CHECK(std::string(CsvScanPathName(CsvScanPath::kSse2)) == "sse2");
+  CHECK(std::string(CsvScanPathName(CsvScanPath::kPortable)) == "portable");
+  CHECK(CsvScanPathSupported(CsvScanPath::kPortable));
+  {
+    ForcePath force(CsvScanPath::kPortable);
+    CHECK(DefaultCsvScanPath() == CsvScanPath::kPortable);
+    CHECK(CsvTokenizer(CsvDialect{}).path() == CsvScanPath::kPortable);
+  }
+  CHECK(CsvScanPathSupported(DefaultCsvScanPath()));
+}
