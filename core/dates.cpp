@@ -46,45 +46,33 @@ static bool Digits(std::string_view s, size_t pos, size_t n, int64_t* out) {
   return true;
 }
 
-/// The value of digit `c`, or a number above 9 when `c` is not a digit.
-static inline uint32_t DigitValue(char c) { return static_cast<uint32_t>(static_cast<unsigned char>(c)) - '0'; }
-
-/// `YYYY-MM-DD` in the first 10 bytes of `p` (the caller checks the size):
-/// every digit and separator checked at once (one branch), then the calendar.
-static inline bool ParseDate10(std::string_view p, int32_t* days) {
-  const uint32_t y0 = DigitValue(p[0]), y1 = DigitValue(p[1]), y2 = DigitValue(p[2]), y3 = DigitValue(p[3]);
-  const uint32_t m0 = DigitValue(p[5]), m1 = DigitValue(p[6]), d0 = DigitValue(p[8]), d1 = DigitValue(p[9]);
-  if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9) | (p[4] != '-') |
-      (p[7] != '-'))
-    return false;
-  const auto y = static_cast<int32_t>(y0 * 1000 + y1 * 100 + y2 * 10 + y3);
-  const uint32_t m = m0 * 10 + m1, d = d0 * 10 + d1;
-  if (m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) return false;
-  *days = DaysFromCivil(y, m, d);
-  return true;
-}
-
 std::optional<int32_t> ParseDate(std::string_view s) {
   int32_t days;
-  if (s.size() != 10 || !ParseDate10(s, &days)) return std::nullopt;
+  if (s.size() != 10 || !ParseDate10(s.data(), &days)) return std::nullopt;
   return days;
 }
 
 std::optional<int64_t> ParseTimestamp(std::string_view s) {
+  // The common form `YYYY-MM-DDTHH:MM:SSZ`; any other form (or an invalid
+  // one) takes the general path.
+  int64_t micros;
+  if (s.size() == 20 && ParseTimestamp20(s.data(), &micros)) return micros;
+  return ParseTimestampGeneral(s);
+}
+
+std::optional<int32_t> ParseDateGeneral(std::string_view s) {
+  int64_t y, m, d;
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !Digits(s, 0, 4, &y) || !Digits(s, 5, 2, &m) ||
+      !Digits(s, 8, 2, &d))
+    return std::nullopt;
+  if (m < 1 || m > 12 || d < 1 || d > DaysInMonth(static_cast<int32_t>(y), static_cast<uint32_t>(m)))
+    return std::nullopt;
+  return DaysFromCivil(static_cast<int32_t>(y), static_cast<uint32_t>(m), static_cast<uint32_t>(d));
+}
+
+std::optional<int64_t> ParseTimestampGeneral(std::string_view s) {
   if (s.size() < 10) return std::nullopt;
-  // The common form `YYYY-MM-DDTHH:MM:SSZ` at fixed offsets; any other form
-  // (or an invalid one) takes the general path below.
-  if (s.size() == 20 && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == 'Z') {
-    const uint32_t h0 = DigitValue(s[11]), h1 = DigitValue(s[12]), n0 = DigitValue(s[14]), n1 = DigitValue(s[15]);
-    const uint32_t s0 = DigitValue(s[17]), s1 = DigitValue(s[18]);
-    int32_t days;
-    if ((h0 > 9) | (h1 > 9) | (n0 > 9) | (n1 > 9) | (s0 > 9) | (s1 > 9) || !ParseDate10(s, &days))
-      return std::nullopt;
-    const int64_t hh = h0 * 10 + h1, mm = n0 * 10 + n1, ss = s0 * 10 + s1;
-    if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
-    return int64_t{days} * kMicrosPerDay + ((hh * 60 + mm) * 60 + ss) * 1'000'000;
-  }
-  auto day = ParseDate(s.substr(0, 10));
+  auto day = ParseDateGeneral(s.substr(0, 10));
   if (!day) return std::nullopt;
   int64_t micros = int64_t{*day} * kMicrosPerDay;
   if (s.size() == 10) return micros;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,98 @@ std::optional<int32_t> ParseDate(std::string_view s);
 /// ISO 8601 UTC timestamp: `YYYY-MM-DDTHH:MM[:SS[.ffffff]]Z` (also `+00:00`,
 /// or a bare date meaning midnight). nullopt if invalid or not UTC.
 std::optional<int64_t> ParseTimestamp(std::string_view s);
+/// ParseDate and ParseTimestamp without the fixed-width fast paths below,
+/// digit by digit (what the tests compare the fast paths against).
+std::optional<int32_t> ParseDateGeneral(std::string_view s);
+std::optional<int64_t> ParseTimestampGeneral(std::string_view s);
+
+namespace dates_detail {
+
+/// Per byte of `v` (the bytes XOR '0'): 0x?0 nibble bits set where the byte
+/// was not an ASCII digit; `digits` selects the bytes that must be digits.
+inline uint64_t NonDigits(uint64_t v, uint64_t digits) {
+  return (v | (v + 0x0606060606060606ULL)) & 0xF0F0F0F0F0F0F0F0ULL & digits;
+}
+inline uint64_t Load8(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline uint32_t Load2(const char* p) {
+  uint16_t v;
+  std::memcpy(&v, p, 2);
+  return v;
+}
+
+}  // namespace dates_detail
+
+/// The fixed-width fast path: `YYYY-MM-DD` in p[0, 10) (all ten bytes must
+/// be readable) checked with a few word operations (digits, separators, month,
+/// day of month with leap years), then the day number in unsigned arithmetic.
+/// False for anything else; same result as ParseDate on those ten bytes.
+inline __attribute__((always_inline)) bool ParseDate10(const char* p, int32_t* days) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  using namespace dates_detail;
+  const uint64_t a = Load8(p);  // "YYYY-MM-"
+  const uint32_t b = Load2(p + 8) ^ 0x3030u;  // "DD"
+  const uint64_t v = a ^ 0x3030303030303030ULL;
+  if (NonDigits(v, 0x00FFFF00FFFFFFFFULL) | ((a & 0xFF0000FF00000000ULL) ^ 0x2D00002D00000000ULL) |
+      ((b | (b + 0x0606u)) & 0xF0F0u))
+    return false;
+  const auto byte = [v](int i) { return static_cast<uint32_t>(v >> (8 * i)) & 0xFF; };
+  const uint32_t y = byte(0) * 1000 + byte(1) * 100 + byte(2) * 10 + byte(3);
+  const uint32_t m = byte(5) * 10 + byte(6);
+  const uint32_t d = (b & 0xFF) * 10 + (b >> 8);
+#else
+  const auto digit = [p](int i) { return static_cast<uint32_t>(static_cast<unsigned char>(p[i])) - '0'; };
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (digit(i) > 9) return false;
+  if (p[4] != '-' || p[7] != '-') return false;
+  const uint32_t y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  const uint32_t m = digit(5) * 10 + digit(6);
+  const uint32_t d = digit(8) * 10 + digit(9);
+#endif
+  if (m - 1 > 11 || d - 1 > 30) return false;
+  // Months of 30 days: April, June, September, November (bits 4, 6, 9, 11).
+  if (d == 31 && ((0xA50u >> m) & 1)) return false;
+  if (m == 2 && d > 28) {
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > 29 || !leap) return false;
+  }
+  // DaysFromCivil for years 0..9999, shifted one 400-year era up so every
+  // quantity is unsigned (divisions by constants become multiplies).
+  const uint32_t yy = y + 400 - (m <= 2);
+  const uint32_t era = yy / 400, yoe = yy - era * 400;
+  const uint32_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const uint32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  *days = static_cast<int32_t>(era * 146097 + doe) - 719468 - 146097;
+  return true;
+}
+
+/// The fixed-width fast path for `YYYY-MM-DDTHH:MM:SSZ` in p[0, 20) (hours
+/// 0-23, minutes 0-59, seconds 0-60 as the general parser allows); false for
+/// anything else, which the caller passes to ParseTimestamp.
+inline __attribute__((always_inline)) bool ParseTimestamp20(const char* p, int64_t* micros) {
+  int32_t days;
+  if (p[10] != 'T' || p[19] != 'Z' || !ParseDate10(p, &days)) return false;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  using namespace dates_detail;
+  const uint64_t a = Load8(p + 11);  // "HH:MM:SS"
+  const uint64_t v = a ^ 0x3030303030303030ULL;
+  if (NonDigits(v, 0xFFFF00FFFF00FFFFULL) | ((a & 0x0000FF0000FF0000ULL) ^ 0x00003A00003A0000ULL)) return false;
+  const auto byte = [v](int i) { return static_cast<uint32_t>(v >> (8 * i)) & 0xFF; };
+  const uint32_t hh = byte(0) * 10 + byte(1), mm = byte(3) * 10 + byte(4), ss = byte(6) * 10 + byte(7);
+#else
+  const auto digit = [p](int i) { return static_cast<uint32_t>(static_cast<unsigned char>(p[i])) - '0'; };
+  for (int i : {11, 12, 14, 15, 17, 18})
+    if (digit(i) > 9) return false;
+  if (p[13] != ':' || p[16] != ':') return false;
+  const uint32_t hh = digit(11) * 10 + digit(12), mm = digit(14) * 10 + digit(15), ss = digit(17) * 10 + digit(18);
+#endif
+  if (hh > 23 || mm > 59 || ss > 60) return false;
+  *micros = int64_t{days} * kMicrosPerDay + int64_t{(hh * 60 + mm) * 60 + ss} * 1'000'000;
+  return true;
+}
 std::string FormatDate(int32_t days);
 std::string FormatTimestamp(int64_t micros);
 /// date + sign × duration with month-end clamping (months first, then days).

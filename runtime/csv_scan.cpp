@@ -261,7 +261,15 @@ CsvTokenizer::CsvTokenizer(const CsvDialect& dialect) : CsvTokenizer(dialect, De
 CsvTokenizer::CsvTokenizer(const CsvDialect& dialect, CsvScanPath path)
     : path_(path), scan_(ScanFor(path)), delim_(dialect.delimiter), quote_(dialect.quote),
       quoting_(dialect.quote != '\0') {
-  fields_.reserve(64);
+  GrowFields(128);
+}
+
+void CsvTokenizer::GrowFields(size_t need) {
+  const size_t cap = std::max(need, 2 * fields_capacity_);
+  auto grown = std::make_unique<std::string_view[]>(cap);
+  std::copy(fields_.get(), fields_.get() + num_fields_, grown.get());
+  fields_ = std::move(grown);
+  fields_capacity_ = cap;
 }
 
 void CsvTokenizer::Reset(const char* data, size_t size, size_t begin, size_t stop, bool speculative,
@@ -277,7 +285,7 @@ void CsvTokenizer::Reset(const char* data, size_t size, size_t begin, size_t sto
   record_line_ = 0;
   record_start_ = field_start_ = data + begin;
   inner_lines_ = 0;
-  fields_.clear();
+  num_fields_ = 0;
   scratch_.clear();
   scratch_fields_.clear();
   if (!done_) LoadBlock(data + begin, true);
@@ -302,10 +310,12 @@ void CsvTokenizer::LoadBlock(const char* p, bool record_start) {
     b.parity = PrefixXor(b.quote);
   }
   if (!quoting_) b.quote = b.parity = 0;
+  ReserveFields(65);
   if (record_start) carry_ = prev_sep_ = 0;
   const uint64_t inside = b.parity ^ carry_;
   const uint64_t sep = b.delim | b.nl;
   structural_ = sep & ~inside;
+  line_ends_ = b.nl & ~inside;
   nl_inside_ = b.nl & inside;
   // A quote that opens a quoted region is right: at a field start (after a
   // delimiter or line end) or doubling the quote that just closed one.
@@ -321,7 +331,7 @@ inline bool CsvTokenizer::EmitField(const char* begin, const char* at, bool at_l
     return EmitQuotedField(begin, at, at_line_end);
   const char* e = at;
   if (at_line_end && e > begin && e[-1] == '\r') --e;
-  fields_.emplace_back(begin, static_cast<size_t>(e - begin));
+  PushField(std::string_view(begin, static_cast<size_t>(e - begin)));
   return true;
 }
 
@@ -334,15 +344,15 @@ bool CsvTokenizer::EmitQuotedField(const char* begin, const char* at, bool at_li
   if (!close) {
     if (!error_) {
       error_ = "unexpected character after a closing quote; quote the whole field and double inner quotes";
-      error_field_ = fields_.size() + 1;
+      error_field_ = num_fields_ + 1;
     }
-    fields_.emplace_back();
+    PushField({});
     return false;
   }
   const char* b = begin + 1;
   const size_t len = static_cast<size_t>(close - b);
   if (len == 0 || !std::memchr(b, quote_, len)) {
-    fields_.emplace_back(b, len);
+    PushField(std::string_view(b, len));
     return true;
   }
   const size_t off = scratch_.size();
@@ -350,8 +360,8 @@ bool CsvTokenizer::EmitQuotedField(const char* begin, const char* at, bool at_li
     scratch_.push_back(*p);
     if (*p == quote_) ++p;  // the first of a doubled pair
   }
-  scratch_fields_.emplace_back(fields_.size(), off);
-  fields_.emplace_back(nullptr, scratch_.size() - off);
+  scratch_fields_.emplace_back(num_fields_, off);
+  PushField(std::string_view(nullptr, scratch_.size() - off));
   return true;
 }
 
@@ -367,7 +377,7 @@ CsvTokenizer::Status CsvTokenizer::EndOfData() {
   if (carry_) {
     record_line_ = lines_;
     error_ = "unterminated quoted field at end of file";
-    error_field_ = fields_.size() + 1;
+    error_field_ = num_fields_ + 1;
     end_ = size_;
     return Status::kError;
   }
@@ -379,14 +389,14 @@ CsvTokenizer::Status CsvTokenizer::EndOfData() {
   const bool ok = EmitField(field_start_, file_end, true);
   lines_ += 1 + inner_lines_;
   Finish(size_);
-  if (fields_.size() == 1 && fields_[0].empty() && ok &&
+  if (num_fields_ == 1 && fields_[0].empty() && ok &&
       (file_end - record_start_ == 0 || (file_end - record_start_ == 1 && *record_start_ == '\r')))
     return Status::kEnd;
   return ok && !error_ ? Status::kRecord : Status::kError;
 }
 
 CsvTokenizer::Status CsvTokenizer::Next() {
-  fields_.clear();
+  num_fields_ = 0;
   scratch_.clear();
   scratch_fields_.clear();
   error_ = nullptr;
@@ -406,14 +416,36 @@ CsvTokenizer::Status CsvTokenizer::Next() {
       if (speculative_ && static_cast<size_t>(next - data_) > abort_at_) return Status::kAbort;
       LoadBlock(next, false);
     }
-    const unsigned bit = static_cast<unsigned>(__builtin_ctzll(structural_));
-    const char* p = block_ + bit;
-    structural_ &= structural_ - 1;
-    if (*p != '\n') {
-      EmitField(fs, p, false);
-      fs = p + 1;
-      continue;
+    // The delimiters before the block's next line end (all of them when it
+    // has none) end fields: locals only, no per-field line-end test.
+    const uint64_t line_end = line_ends_ & (0 - line_ends_);  // lowest, or 0
+    uint64_t delims = structural_ & (line_end - 1);           // all bits when line_end == 0
+    structural_ ^= delims;
+    {
+      std::string_view* const out = fields_.get();
+      size_t n = num_fields_;
+      const char* const block = block_;
+      const char q = quote_;
+      const bool quoting = quoting_;
+      while (delims) {
+        const char* p = block + __builtin_ctzll(delims);
+        delims &= delims - 1;
+        if (quoting && p != fs && *fs == q) [[unlikely]] {
+          num_fields_ = n;
+          EmitQuotedField(fs, p, false);
+          n = num_fields_;
+        } else {
+          out[n++] = std::string_view(fs, static_cast<size_t>(p - fs));
+        }
+        fs = p + 1;
+      }
+      num_fields_ = n;
     }
+    if (line_end == 0) continue;  // the block is done
+    structural_ ^= line_end;
+    line_ends_ ^= line_end;
+    const unsigned bit = static_cast<unsigned>(__builtin_ctzll(line_end));
+    const char* p = block_ + bit;
     // A line end outside quotes ends the record.
     const uint64_t below = (uint64_t{1} << bit) - 1;
     if (anomaly_ & below) return ScalarRecord();
@@ -422,7 +454,7 @@ CsvTokenizer::Status CsvTokenizer::Next() {
       nl_inside_ &= ~below;
     }
     const bool empty_line =
-        fields_.empty() && (p == record_start_ || (p == record_start_ + 1 && *record_start_ == '\r'));
+        num_fields_ == 0 && (p == record_start_ || (p == record_start_ + 1 && *record_start_ == '\r'));
     record_line_ = lines_;
     lines_ += 1 + inner_lines_;
     inner_lines_ = 0;
@@ -444,7 +476,7 @@ CsvTokenizer::Status CsvTokenizer::Next() {
 CsvTokenizer::Status CsvTokenizer::ScalarRecord() {
   // The per-byte reference machine over the quote, delimiter and line-end
   // bits, from the start of the current record to its end.
-  fields_.clear();
+  num_fields_ = 0;
   scratch_.clear();
   scratch_fields_.clear();
   error_ = nullptr;
@@ -454,15 +486,19 @@ CsvTokenizer::Status CsvTokenizer::ScalarRecord() {
   const char* field_start = record_start_;
   const char* close_quote = nullptr;
   bool in_quotes = false, quoted_field = false, escaped = false;
+  auto push = [this](std::string_view f) {
+    ReserveFields(1);
+    PushField(f);
+  };
   auto end_field = [&](const char* at, bool at_line_end) {
     if (quoted_field) {
       const char* after = close_quote + 1;
       if (after != at && !(at_line_end && after + 1 == at && *after == '\r')) {
         if (!error_) {
           error_ = "unexpected character after a closing quote; quote the whole field and double inner quotes";
-          error_field_ = fields_.size() + 1;
+          error_field_ = num_fields_ + 1;
         }
-        fields_.emplace_back();
+        push({});
         field_start = at + 1;
         quoted_field = escaped = false;
         return false;
@@ -474,15 +510,15 @@ CsvTokenizer::Status CsvTokenizer::ScalarRecord() {
           scratch_.push_back(*p);
           if (*p == quote_) ++p;
         }
-        scratch_fields_.emplace_back(fields_.size(), off);
-        fields_.emplace_back(nullptr, scratch_.size() - off);
+        scratch_fields_.emplace_back(num_fields_, off);
+        push(std::string_view(nullptr, scratch_.size() - off));
       } else {
-        fields_.emplace_back(b, static_cast<size_t>(close_quote - b));
+        push(std::string_view(b, static_cast<size_t>(close_quote - b)));
       }
     } else {
       const char* e = at;
       if (at_line_end && e > field_start && e[-1] == '\r') --e;
-      fields_.emplace_back(field_start, static_cast<size_t>(e - field_start));
+      push(std::string_view(field_start, static_cast<size_t>(e - field_start)));
     }
     field_start = at + 1;
     quoted_field = escaped = false;
@@ -511,7 +547,7 @@ CsvTokenizer::Status CsvTokenizer::ScalarRecord() {
         if (in_quotes) {
           record_line_ = lines_;
           error_ = "unterminated quoted field at end of file";
-          error_field_ = fields_.size() + 1;
+          error_field_ = num_fields_ + 1;
           end_ = size_;
           return Status::kError;
         }

@@ -95,7 +95,7 @@ class CsvTokenizer {
   /// error_field()); the next call continues after it.
   Status Next();
 
-  size_t num_fields() const { return fields_.size(); }
+  size_t num_fields() const { return num_fields_; }
   std::string_view field(size_t i) const { return fields_[i]; }
   /// Line of the current record relative to `begin` (0 = the first line).
   int64_t line() const { return record_line_; }
@@ -138,6 +138,7 @@ class CsvTokenizer {
   // The fast path: the block at block_ with the bits not consumed yet.
   const char* block_ = nullptr;
   uint64_t structural_ = 0;  ///< delimiters and line ends outside quotes
+  uint64_t line_ends_ = 0;   ///< the line ends among them
   uint64_t nl_inside_ = 0;   ///< line ends inside quotes
   uint64_t anomaly_ = 0;     ///< quotes that open a quoted region away from a field start
   uint64_t carry_ = 0;       ///< all ones when the block ended inside quotes
@@ -146,7 +147,17 @@ class CsvTokenizer {
   const char* field_start_ = nullptr;
   int64_t inner_lines_ = 0;
 
-  std::vector<std::string_view> fields_;
+  /// Room for `extra` more fields (a block adds at most 65), so the fast
+  /// path stores fields without a capacity check.
+  void ReserveFields(size_t extra) {
+    if (num_fields_ + extra > fields_capacity_) GrowFields(num_fields_ + extra);
+  }
+  void GrowFields(size_t need);
+  void PushField(std::string_view f) { fields_[num_fields_++] = f; }
+
+  std::unique_ptr<std::string_view[]> fields_;
+  size_t num_fields_ = 0;
+  size_t fields_capacity_ = 0;
   std::string scratch_;
   std::vector<std::pair<size_t, size_t>> scratch_fields_;  ///< (field index, scratch offset)
   int64_t record_line_ = 0;

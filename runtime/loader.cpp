@@ -192,48 +192,89 @@ class KeyTable {
   size_t count_ = 0;
 };
 
-/// EnumDef::Find for CSV cells: a perfect hash of a label's length and three
-/// of its bytes picks the one label it can be, then one compare decides.
-/// Enums whose labels collide under every seed tried (or repeat, or are
-/// empty) use EnumDef::Find itself.
+/// EnumDef::Find for CSV cells without string compares: a label is keyed by
+/// its length and two words that hold all its bytes when it has at most 16
+/// (overlapping loads; its first and last 8 bytes when longer), a perfect
+/// hash of the key picks the one table entry it can be, and the entry holds
+/// the same key (labels over 16 bytes are then compared whole). Enums whose
+/// labels collide under every seed tried (or repeat, or are empty) use
+/// EnumDef::Find itself.
 class EnumLookup {
  public:
   EnumLookup() = default;
   explicit EnumLookup(const EnumDef* def) : def_(def) {
-    if (!def || def->labels.empty()) return;
+    if (!def || def->labels.empty() || def->labels.size() > 255) return;
     for (const std::string& label : def->labels)
-      if (label.empty()) return;
-    for (uint32_t seed = 1; seed < 64 && !perfect_; ++seed) {
-      table_.fill(0);
-      perfect_ = true;
-      for (size_t i = 0; i < def->labels.size() && perfect_; ++i) {
-        uint16_t& e = table_[Slot(def->labels[i], seed)];
-        if (e != 0) perfect_ = false;  // a collision, or a repeated label: try another seed
-        e = static_cast<uint16_t>(i + 1);
+      if (label.empty() || label.size() > 0xFFFF) return;
+    int bits = 4;
+    while ((size_t{1} << bits) < 4 * def->labels.size()) ++bits;
+    for (; bits <= 10 && !perfect_; ++bits) {
+      for (uint64_t seed = 1; seed < 64 && !perfect_; ++seed) {
+        table_.assign(size_t{1} << bits, Entry{});
+        perfect_ = true;
+        for (size_t i = 0; i < def->labels.size() && perfect_; ++i) {
+          const std::string& label = def->labels[i];
+          const Key k = KeyOf(label);
+          Entry& e = table_[Slot(k, label.size(), seed, bits)];
+          if (e.len != 0) perfect_ = false;  // a collision, or a repeated label: try another seed
+          e = Entry{k.lo, k.hi, static_cast<uint16_t>(label.size()), static_cast<uint8_t>(i)};
+        }
+        seed_ = seed;
+        bits_ = bits;
       }
-      seed_ = seed;
     }
+    if (!perfect_) table_.clear();
   }
   /// The label index of `s`, or -1.
   int Find(std::string_view s) const {
     if (!perfect_) return def_ ? def_->Find(s) : -1;
     if (s.empty()) return -1;
-    const uint16_t e = table_[Slot(s, seed_)];
-    return e != 0 && EqualBytes(def_->labels[e - 1u], s) ? e - 1 : -1;
+    const Key k = KeyOf(s);
+    const Entry& e = table_[Slot(k, s.size(), seed_, bits_)];
+    if (e.lo != k.lo || e.hi != k.hi || e.len != s.size()) return -1;
+    if (s.size() > 16 && !EqualBytes(def_->labels[e.code], s)) return -1;
+    return e.code;
   }
 
  private:
-  static size_t Slot(std::string_view s, uint32_t seed) {
-    const auto b = [&](size_t i) { return uint32_t{static_cast<unsigned char>(s[i])}; };
-    const uint32_t x = static_cast<uint32_t>(s.size()) * 0x9E3779B1u ^ b(0) * (seed * 0x85EBCA77u) ^
-                       b(s.size() / 2) * (seed * 0xC2B2AE3Du + 1) ^ b(s.size() - 1) * 0x27D4EB2Fu;
-    return (x ^ (x >> 15)) * 0x2C1B3C6Du >> 24;  // top 8 bits: 0..255
+  struct Key {
+    uint64_t lo = 0, hi = 0;
+  };
+  struct Entry {
+    uint64_t lo = 0, hi = 0;
+    uint16_t len = 0;  ///< 0: empty
+    uint8_t code = 0;
+  };
+  /// Bytes of `s` (not empty), read only inside it; for up to 16 bytes,
+  /// with the length, different strings give different keys.
+  static Key KeyOf(std::string_view s) {
+    const char* p = s.data();
+    const size_t n = s.size();
+    Key k;
+    if (n >= 8) {
+      std::memcpy(&k.lo, p, 8);
+      std::memcpy(&k.hi, p + n - 8, 8);
+    } else if (n >= 4) {
+      uint32_t a, b;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      k.lo = uint64_t{a} | uint64_t{b} << 32;
+    } else {
+      const auto byte = [p](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
+      k.lo = byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16;
+    }
+    return k;
+  }
+  static size_t Slot(const Key& k, size_t len, uint64_t seed, int bits) {
+    const uint64_t x = (k.lo ^ (k.hi * 0x9E3779B97F4A7C15ULL) ^ (uint64_t{len} << 48)) * (0xD6E8FEB86659FD93ULL + 2 * seed);
+    return static_cast<size_t>(x >> (64 - bits));
   }
 
   const EnumDef* def_ = nullptr;
   bool perfect_ = false;
-  uint32_t seed_ = 0;
-  std::array<uint16_t, 256> table_{};
+  uint64_t seed_ = 0;
+  int bits_ = 0;
+  std::vector<Entry> table_;
 };
 
 struct FieldSpec;
@@ -319,11 +360,12 @@ class CellParser {
 };
 
 bool ParseBoolCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
-  if (cell == "true" || cell == "TRUE" || cell == "True") {
+  // By length first: one or two word compares instead of six string compares.
+  if (cell.size() == 4 && (cell == "true" || cell == "TRUE" || cell == "True")) {
     col->AppendBool(true);
     return true;
   }
-  if (cell == "false" || cell == "FALSE" || cell == "False") {
+  if (cell.size() == 5 && (cell == "false" || cell == "FALSE" || cell == "False")) {
     col->AppendBool(false);
     return true;
   }
@@ -331,11 +373,29 @@ bool ParseBoolCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnD
 }
 
 bool ParseIntCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
+  // Up to 18 digits (with an optional `-`) cannot overflow: accumulate them
+  // directly; anything else (and every error) goes through from_chars.
+  const char* p = cell.data();
+  const size_t neg = p[0] == '-' ? 1 : 0;  // cells are never empty here
+  const size_t digits = cell.size() - neg;
+  if (digits - 1 < 18) {
+    uint64_t v = 0;
+    bool ok = true;
+    for (size_t i = neg; i < cell.size(); ++i) {
+      const uint32_t d = static_cast<uint32_t>(static_cast<unsigned char>(p[i])) - '0';
+      ok &= d <= 9;
+      v = v * 10 + d;
+    }
+    if (ok) {
+      col->AppendInt(neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v));
+      return true;
+    }
+  }
   int64_t v = 0;
   const char* last = cell.data() + cell.size();
-  auto [p, ec] = std::from_chars(cell.data(), last, v);
+  auto [end, ec] = std::from_chars(cell.data(), last, v);
   if (ec == std::errc::result_out_of_range) return CellParser::Fail(col, message, "integer out of range");
-  if (ec != std::errc() || p != last) return CellParser::Fail(col, message, "invalid integer");
+  if (ec != std::errc() || end != last) return CellParser::Fail(col, message, "invalid integer");
   col->AppendInt(v);
   return true;
 }
@@ -360,16 +420,21 @@ bool ParseStringCell(CellParser&, const FieldSpec&, std::string_view cell, Colum
 }
 
 bool ParseDateCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
-  auto d = ParseDate(cell);
-  if (!d) return CellParser::Fail(col, message, "invalid date; expected YYYY-MM-DD");
-  col->AppendDate(*d);
+  int32_t days;
+  if (cell.size() != 10 || !ParseDate10(cell.data(), &days))
+    return CellParser::Fail(col, message, "invalid date; expected YYYY-MM-DD");
+  col->AppendDate(days);
   return true;
 }
 
 bool ParseTimestampCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
-  auto t = ParseTimestamp(cell);
-  if (!t) return CellParser::Fail(col, message, "invalid timestamp; expected ISO 8601 in UTC such as 2026-11-20T14:03:00Z");
-  col->AppendInt(*t);
+  int64_t micros;
+  if (cell.size() != 20 || !ParseTimestamp20(cell.data(), &micros)) {
+    auto t = ParseTimestampGeneral(cell);  // other forms, and every error
+    if (!t) return CellParser::Fail(col, message, "invalid timestamp; expected ISO 8601 in UTC such as 2026-11-20T14:03:00Z");
+    micros = *t;
+  }
+  col->AppendInt(micros);
   return true;
 }
 

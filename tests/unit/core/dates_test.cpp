@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "core/dates.h"
 
@@ -190,4 +191,101 @@ TEST_CASE("ParseTimestamp: the fixed-width `...THH:MM:SSZ` path agrees with the 
   CHECK(ParseTimestamp("2026-02-29T00:00:00Z") == std::nullopt);
   CHECK(ParseTimestamp("2026-01-01t00:00:00z") == T("2026-01-01T00:00:00Z"));  // general path: lowercase
   CHECK(ParseTimestamp("2026-01-01T00:00:01Z") == T("2026-01-01") + 1'000'000);
+}
+
+namespace {
+
+std::string Date(uint32_t y, uint32_t m, uint32_t d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04u-%02u-%02u", y, m, d);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("ParseDate: the fixed-width fast path equals the digit-by-digit path") {
+  // Every month 00-13 and day 00-32 of the years around the calendar's edge
+  // cases, and the leap-day region of every year 0000-9999.
+  std::vector<uint32_t> years = {0, 1, 3, 4, 99, 100, 101, 399, 400, 401, 1582, 1600, 1700, 1800, 8000, 9996, 9999};
+  for (uint32_t y = 1890; y <= 2110; ++y) years.push_back(y);
+  int64_t valid = 0;
+  for (uint32_t y : years) {
+    for (uint32_t m = 0; m <= 13; ++m) {
+      for (uint32_t d = 0; d <= 32; ++d) {
+        const std::string s = Date(y, m, d);
+        const auto fast = ParseDate(s), slow = ParseDateGeneral(s);
+        REQUIRE_MESSAGE(fast == slow, s);
+        if (fast) {
+          ++valid;
+          REQUIRE(FormatDate(*fast) == s);
+          REQUIRE(*fast == DaysFromCivil(static_cast<int32_t>(y), m, d));
+        }
+      }
+    }
+  }
+  CHECK(valid > 80000);
+  for (uint32_t y = 0; y <= 9999; ++y) {
+    for (uint32_t d = 27; d <= 31; ++d) {
+      const std::string s = Date(y, 2, d);
+      REQUIRE_MESSAGE(ParseDate(s) == ParseDateGeneral(s), s);
+      CHECK(ParseDate(s).has_value() == (d <= DaysInMonth(static_cast<int32_t>(y), 2)));
+    }
+    const std::string first = Date(y, 1, 1);
+    REQUIRE(ParseDate(first) == DaysFromCivil(static_cast<int32_t>(y), 1, 1));
+  }
+}
+
+TEST_CASE("ParseDate / ParseTimestamp: every single-byte corruption agrees with the slow path") {
+  for (const char* base : {"2024-02-29", "1999-12-31", "0000-01-01", "9999-12-31", "2026-11-30"}) {
+    for (size_t i = 0; i < 10; ++i) {
+      for (int c = 0; c < 256; ++c) {
+        std::string s = base;
+        s[i] = static_cast<char>(c);
+        REQUIRE_MESSAGE(ParseDate(s) == ParseDateGeneral(s), i, " ", c);
+      }
+    }
+  }
+  for (const char* base : {"2026-07-26T00:03:08Z", "2024-02-29T23:59:60Z", "1970-01-01T00:00:00Z"}) {
+    for (size_t i = 0; i < 20; ++i) {
+      for (int c = 0; c < 256; ++c) {
+        std::string s = base;
+        s[i] = static_cast<char>(c);
+        REQUIRE_MESSAGE(ParseTimestamp(s) == ParseTimestampGeneral(s), i, " ", c);
+        int64_t micros = 0;
+        if (ParseTimestamp20(s.data(), &micros)) REQUIRE(ParseTimestampGeneral(s) == micros);
+      }
+    }
+  }
+}
+
+TEST_CASE("ParseTimestamp: the fixed-width fast path over every hour, minute and second") {
+  int64_t valid = 0;
+  for (const char* day : {"2024-02-29", "1969-12-31", "2026-11-30", "2026-02-29", "2026-13-01"}) {
+    for (uint32_t h = 0; h <= 25; ++h) {
+      for (uint32_t m = 0; m <= 61; ++m) {
+        for (uint32_t sec = 0; sec <= 61; ++sec) {
+          char buf[40];
+          std::snprintf(buf, sizeof buf, "%sT%02u:%02u:%02uZ", day, h, m, sec);
+          const std::string s = buf;
+          int64_t fast = 0;
+          const bool ok = ParseTimestamp20(s.data(), &fast);
+          const auto slow = ParseTimestampGeneral(s);
+          REQUIRE_MESSAGE(ok == slow.has_value(), s);
+          REQUIRE(ParseTimestamp(s) == slow);
+          if (!ok) continue;
+          ++valid;
+          REQUIRE(fast == *slow);
+          REQUIRE(fast == int64_t{*ParseDate(day)} * kMicrosPerDay + ((h * 60 + m) * 60 + int64_t{sec}) * 1'000'000);
+          CHECK(ok == (h <= 23 && m <= 59 && sec <= 60));
+        }
+      }
+    }
+  }
+  CHECK(valid == 3 * 24 * 60 * 61);
+  // Other forms take the general path.
+  CHECK(ParseTimestamp("2026-07-26T00:03:08.5Z") == T("2026-07-26T00:03:08Z") + 500000);
+  CHECK(ParseTimestamp("2026-07-26t00:03:08Z") == T("2026-07-26T00:03:08Z"));
+  CHECK(ParseTimestamp("2026-07-26T00:03:08z") == T("2026-07-26T00:03:08Z"));
+  CHECK(ParseTimestamp("2026-07-26T00:03:08+00:00") == T("2026-07-26T00:03:08Z"));
+  CHECK_FALSE(ParseTimestamp("2026-07-26T00:03:08X").has_value());
 }

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cctype>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -483,6 +485,131 @@ TEST_CASE("loader: list strings keep their values past the dictionary bound, acr
       }
       CHECK(reader->errors().empty());
       CHECK(row == patients);
+    }
+  }
+}
+
+TEST_CASE("loader: integer cells, fast digit runs and the from_chars path agree") {
+  auto schema = SchemaFrom("schema I \"ints\"\nkey id\nfile \"patients.csv\"\nid: string\nn: int\nb: bool\n");
+  struct Case {
+    const char* cell;
+    const char* want;  // the value, or the error message
+  };
+  const std::vector<Case> cases = {
+      {"0", "0"},
+      {"-0", "0"},
+      {"7", "7"},
+      {"-12", "-12"},
+      {"000123", "123"},
+      {"123456789012345678", "123456789012345678"},
+      {"-123456789012345678", "-123456789012345678"},
+      {"1234567890123456789", "1234567890123456789"},
+      {"9223372036854775807", "9223372036854775807"},
+      {"-9223372036854775808", "-9223372036854775808"},
+      {"9223372036854775808", "integer out of range"},
+      {"-9223372036854775809", "integer out of range"},
+      {"99999999999999999999", "integer out of range"},
+      {"-", "invalid integer"},
+      {"--1", "invalid integer"},
+      {"+5", "invalid integer"},
+      {"12a", "invalid integer"},
+      {"1 2", "invalid integer"},
+      {"/", "invalid integer"},
+      {":", "invalid integer"},
+      {"1.0", "invalid integer"},
+      {"\"\"\"5\"", "invalid integer"},
+  };
+  const std::vector<std::pair<const char*, bool>> bools = {
+      {"true", true}, {"TRUE", true}, {"True", true}, {"false", false}, {"FALSE", false}, {"False", false}};
+  TempDir dir;
+  std::string rows = "id,n,b\n";
+  for (size_t i = 0; i < cases.size(); ++i)
+    rows += "P" + std::to_string(i) + "," + cases[i].cell + "," + bools[i % bools.size()].first + "\n";
+  for (const char* bad : {"tru", "truE", "true ", "fals", "falsE", "FaLse", "TRUEX"})  // 20 errors at most
+    rows += std::string("B") + bad + ",1," + bad + "\n";
+  dir.Write("patients.csv", rows);
+  auto l = LoadDir(schema, dir.path(), 1000);
+  size_t errors = 0;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    CAPTURE(cases[i].cell);
+    const bool ok = std::isdigit(static_cast<unsigned char>(cases[i].want[0])) || cases[i].want[0] == '-';
+    if (ok) continue;
+    REQUIRE(errors < l.errors.size());
+    CHECK(l.errors[errors].line == static_cast<int64_t>(i) + 2);
+    CHECK(l.errors[errors].column == "n");
+    CHECK(l.errors[errors].message == cases[i].want);
+    ++errors;
+  }
+  for (size_t k = 0; k < 7; ++k, ++errors) {
+    REQUIRE(errors < l.errors.size());
+    CHECK(l.errors[errors].column == "b");
+    CHECK(l.errors[errors].message.find("invalid boolean") != std::string::npos);
+  }
+  CHECK(errors == l.errors.size());
+  // Without the bad rows the values load.
+  rows = "id,n,b\n";
+  std::vector<std::string> want;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const bool ok = std::isdigit(static_cast<unsigned char>(cases[i].want[0])) || cases[i].want[0] == '-';
+    if (!ok) continue;
+    rows += "P" + std::to_string(i) + "," + cases[i].cell + "," + bools[i % bools.size()].first + "\n";
+    want.push_back(std::string(cases[i].want) + " " + (bools[i % bools.size()].second ? "true" : "false"));
+  }
+  dir.Write("patients.csv", rows);
+  l = LoadDir(schema, dir.path(), 1000);
+  INFO(AllErrors(l.errors));
+  REQUIRE(l.errors.empty());
+  REQUIRE(l.batches.size() == 1);
+  for (size_t r = 0; r < want.size(); ++r)
+    CHECK(Cell(l.batches[0], *schema, "n", static_cast<int64_t>(r)) + " " +
+              Cell(l.batches[0], *schema, "b", static_cast<int64_t>(r)) ==
+          want[r]);
+}
+
+TEST_CASE("loader: random enums, every label and near misses, match EnumDef::Find") {
+  std::mt19937 rng(31337);
+  const char alphabet[] = "ab_";
+  for (int iter = 0; iter < 40; ++iter) {
+    CAPTURE(iter);
+    std::vector<std::string> labels;
+    std::set<std::string> seen;
+    const size_t count = 1 + rng() % (iter % 4 == 0 ? 120 : 12);
+    const size_t max_len = iter % 5 == 0 ? 22 : 10;  // some enums have labels over 16 bytes
+    while (labels.size() < count) {
+      std::string l(1, 'a' + static_cast<char>(rng() % 26));  // labels start with a letter
+      for (size_t k = rng() % max_len; k > 0; --k) l += alphabet[rng() % 3];
+      if (seen.insert(l).second) labels.push_back(l);
+    }
+    std::string def = "enum(";
+    for (size_t i = 0; i < labels.size(); ++i) def += (i ? ", " : "") + labels[i];
+    def += ")";
+    auto schema = SchemaFrom(("schema E \"enums\"\nkey id\nfile \"patients.csv\"\nid: string\nk: " + def + "\n").c_str());
+    // Cells: every label, then mutations of labels (one byte changed,
+    // dropped or added), which are errors unless they are labels too.
+    std::vector<std::string> cells = labels;
+    for (int k = 0; k < 60; ++k) {
+      std::string c = labels[rng() % labels.size()];
+      switch (rng() % 3) {
+        case 0: c[rng() % c.size()] = alphabet[rng() % 3]; break;
+        case 1: c.erase(rng() % c.size(), 1); break;
+        default: c.insert(rng() % (c.size() + 1), 1, alphabet[rng() % 3]); break;
+      }
+      if (!c.empty()) cells.push_back(c);
+    }
+    TempDir dir;
+    std::string rows = "id,k\n";
+    for (size_t i = 0; i < cells.size(); ++i) rows += "P" + std::to_string(i) + "," + cells[i] + "\n";
+    dir.Write("patients.csv", rows);
+    auto l = LoadDir(schema, dir.path(), 100000);
+    std::set<int64_t> error_lines;
+    for (const DataError& e : l.errors) error_lines.insert(e.line);
+    for (size_t i = 0; i < cells.size() && l.errors.size() < 20; ++i) {
+      CAPTURE(cells[i]);
+      CHECK(error_lines.count(static_cast<int64_t>(i) + 2) == (seen.count(cells[i]) ? 0u : 1u));
+    }
+    if (l.errors.empty()) {
+      REQUIRE(l.batches.size() == 1);
+      for (size_t i = 0; i < cells.size(); ++i) CHECK(Cell(l.batches[0], *schema, "k", static_cast<int64_t>(i)) == cells[i]);
     }
   }
 }
