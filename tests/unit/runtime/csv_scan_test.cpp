@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -552,4 +553,13 @@ TEST_CASE("dispatch: the path names, the forced path and the automatic choice") 
     CHECK(CsvTokenizer(CsvDialect{}).path() == CsvScanPath::kPortable);
   }
   CHECK(CsvScanPathSupported(DefaultCsvScanPath()));
+  // The unit_runtime_csv_* tests set COHORT_CSV_SCAN: the default is that
+  // path when the CPU has it.
+  if (const char* env = std::getenv("COHORT_CSV_SCAN")) {
+    bool supported = false;
+    for (CsvScanPath p : {CsvScanPath::kPortable, CsvScanPath::kSse2, CsvScanPath::kAvx2})
+      if (env == std::string(CsvScanPathName(p))) supported = CsvScanPathSupported(p);
+    if (supported) CHECK(std::string(CsvScanPathName(DefaultCsvScanPath())) == env);
+    MESSAGE("tokenizer path: " + std::string(CsvScanPathName(DefaultCsvScanPath())));
+  }
 }
