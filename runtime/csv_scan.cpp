@@ -291,25 +291,57 @@ void CsvTokenizer::Reset(const char* data, size_t size, size_t begin, size_t sto
   if (!done_) LoadBlock(data + begin, true);
 }
 
-void CsvTokenizer::LoadBlock(const char* p, bool record_start) {
-  block_ = p;
+void CsvTokenizer::ClearRecord() {
+  num_fields_ = 0;
+  scratch_.clear();
+  scratch_fields_.clear();
+  error_ = nullptr;
+  error_field_ = 0;
+}
+
+void CsvTokenizer::ScanAt(const char* p, CsvBlockBits* b) const {
   const size_t n = static_cast<size_t>(data_ + size_ - p);
-  CsvBlockBits b;
   if (n >= 64) {
-    scan_(p, delim_, quote_, &b);
+    scan_(p, delim_, quote_, b);
   } else {
     // The last block: classify a padded copy, keep the bits of real bytes.
     char pad[64];
     std::memset(pad, 0, sizeof pad);
     std::memcpy(pad, p, n);
-    scan_(pad, delim_, quote_, &b);
+    scan_(pad, delim_, quote_, b);
     const uint64_t valid = n == 0 ? 0 : ~uint64_t{0} >> (64 - n);
-    b.quote &= valid;
-    b.delim &= valid;
-    b.nl &= valid;
-    b.parity = PrefixXor(b.quote);
+    b->quote &= valid;
+    b->delim &= valid;
+    b->nl &= valid;
+    b->parity = PrefixXor(b->quote);
   }
-  if (!quoting_) b.quote = b.parity = 0;
+  if (!quoting_) b->quote = b->parity = 0;
+}
+
+void CsvTokenizer::QuoteError() {
+  if (!error_) {
+    error_ = "unexpected character after a closing quote; quote the whole field and double inner quotes";
+    error_field_ = num_fields_ + 1;
+  }
+  ReserveFields(1);
+  PushField({});
+}
+
+void CsvTokenizer::PushUnescaped(const char* begin, const char* close) {
+  const size_t off = scratch_.size();
+  for (const char* p = begin; p < close; ++p) {
+    scratch_.push_back(*p);
+    if (*p == quote_) ++p;  // the first of a doubled pair
+  }
+  scratch_fields_.emplace_back(num_fields_, off);
+  ReserveFields(1);
+  PushField(std::string_view(nullptr, scratch_.size() - off));
+}
+
+void CsvTokenizer::LoadBlock(const char* p, bool record_start) {
+  block_ = p;
+  CsvBlockBits b;
+  ScanAt(p, &b);
   ReserveFields(65);
   if (record_start) carry_ = prev_sep_ = 0;
   const uint64_t inside = b.parity ^ carry_;
@@ -342,26 +374,13 @@ bool CsvTokenizer::EmitQuotedField(const char* begin, const char* at, bool at_li
   if (at - begin >= 2 && at[-1] == quote_) close = at - 1;
   else if (at_line_end && at - begin >= 3 && at[-1] == '\r' && at[-2] == quote_) close = at - 2;
   if (!close) {
-    if (!error_) {
-      error_ = "unexpected character after a closing quote; quote the whole field and double inner quotes";
-      error_field_ = num_fields_ + 1;
-    }
-    PushField({});
+    QuoteError();
     return false;
   }
   const char* b = begin + 1;
   const size_t len = static_cast<size_t>(close - b);
-  if (len == 0 || !std::memchr(b, quote_, len)) {
-    PushField(std::string_view(b, len));
-    return true;
-  }
-  const size_t off = scratch_.size();
-  for (const char* p = b; p < close; ++p) {
-    scratch_.push_back(*p);
-    if (*p == quote_) ++p;  // the first of a doubled pair
-  }
-  scratch_fields_.emplace_back(num_fields_, off);
-  PushField(std::string_view(nullptr, scratch_.size() - off));
+  if (len == 0 || !std::memchr(b, quote_, len)) PushField(std::string_view(b, len));
+  else PushUnescaped(b, close);
   return true;
 }
 
@@ -370,17 +389,19 @@ void CsvTokenizer::Finish(size_t end) {
   for (auto [index, off] : scratch_fields_) fields_[index] = std::string_view(scratch_.data() + off, fields_[index].size());
 }
 
+CsvTokenizer::Status CsvTokenizer::Unterminated() {
+  record_line_ = lines_;
+  error_ = "unterminated quoted field at end of file";
+  error_field_ = num_fields_ + 1;
+  end_ = size_;
+  return Status::kError;
+}
+
 CsvTokenizer::Status CsvTokenizer::EndOfData() {
   // The rest is the last record (no line end).
   const char* const file_end = data_ + size_;
   done_ = true;
-  if (carry_) {
-    record_line_ = lines_;
-    error_ = "unterminated quoted field at end of file";
-    error_field_ = num_fields_ + 1;
-    end_ = size_;
-    return Status::kError;
-  }
+  if (carry_) return Unterminated();
   if (record_start_ >= file_end) {
     end_ = size_;
     return Status::kEnd;
@@ -396,11 +417,7 @@ CsvTokenizer::Status CsvTokenizer::EndOfData() {
 }
 
 CsvTokenizer::Status CsvTokenizer::Next() {
-  num_fields_ = 0;
-  scratch_.clear();
-  scratch_fields_.clear();
-  error_ = nullptr;
-  error_field_ = 0;
+  ClearRecord();
   if (done_) return Status::kEnd;
   const char* const file_end = data_ + size_;
   const char* fs = field_start_;
@@ -476,11 +493,7 @@ CsvTokenizer::Status CsvTokenizer::Next() {
 CsvTokenizer::Status CsvTokenizer::ScalarRecord() {
   // The per-byte reference machine over the quote, delimiter and line-end
   // bits, from the start of the current record to its end.
-  num_fields_ = 0;
-  scratch_.clear();
-  scratch_fields_.clear();
-  error_ = nullptr;
-  error_field_ = 0;
+  ClearRecord();
   const char* const file_end = data_ + size_;
   int64_t inner_lines = 0;
   const char* field_start = record_start_;
@@ -494,27 +507,14 @@ CsvTokenizer::Status CsvTokenizer::ScalarRecord() {
     if (quoted_field) {
       const char* after = close_quote + 1;
       if (after != at && !(at_line_end && after + 1 == at && *after == '\r')) {
-        if (!error_) {
-          error_ = "unexpected character after a closing quote; quote the whole field and double inner quotes";
-          error_field_ = num_fields_ + 1;
-        }
-        push({});
+        QuoteError();
         field_start = at + 1;
         quoted_field = escaped = false;
         return false;
       }
       const char* b = field_start + 1;
-      if (escaped) {
-        const size_t off = scratch_.size();
-        for (const char* p = b; p < close_quote; ++p) {
-          scratch_.push_back(*p);
-          if (*p == quote_) ++p;
-        }
-        scratch_fields_.emplace_back(num_fields_, off);
-        push(std::string_view(nullptr, scratch_.size() - off));
-      } else {
-        push(std::string_view(b, static_cast<size_t>(close_quote - b)));
-      }
+      if (escaped) PushUnescaped(b, close_quote);
+      else push(std::string_view(b, static_cast<size_t>(close_quote - b)));
     } else {
       const char* e = at;
       if (at_line_end && e > field_start && e[-1] == '\r') --e;
@@ -526,16 +526,8 @@ CsvTokenizer::Status CsvTokenizer::ScalarRecord() {
   };
   auto interesting = [&](const char* p) {
     CsvBlockBits b;
-    const size_t n = static_cast<size_t>(file_end - p);
-    if (n >= 64) {
-      scan_(p, delim_, quote_, &b);
-      return b.quote | b.delim | b.nl;
-    }
-    char pad[64];
-    std::memset(pad, 0, sizeof pad);
-    std::memcpy(pad, p, n);
-    scan_(pad, delim_, quote_, &b);
-    return (b.quote | b.delim | b.nl) & (n == 0 ? 0 : ~uint64_t{0} >> (64 - n));
+    ScanAt(p, &b);
+    return b.quote | b.delim | b.nl;
   };
   const char* block = record_start_;
   uint64_t mask = interesting(block);
@@ -544,13 +536,7 @@ CsvTokenizer::Status CsvTokenizer::ScalarRecord() {
       block += 64;
       if (block >= file_end) {
         done_ = true;
-        if (in_quotes) {
-          record_line_ = lines_;
-          error_ = "unterminated quoted field at end of file";
-          error_field_ = num_fields_ + 1;
-          end_ = size_;
-          return Status::kError;
-        }
+        if (in_quotes) return Unterminated();
         record_line_ = lines_;
         const bool ok = end_field(file_end, true);
         lines_ += 1 + inner_lines;

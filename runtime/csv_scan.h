@@ -109,6 +109,14 @@ class CsvTokenizer {
  private:
   using ScanFn = void (*)(const char* p, char delim, char quote, CsvBlockBits* out);
 
+  void ClearRecord();
+  /// The bits of the block at `p` (the last one through a padded copy; no
+  /// quote bits without quoting).
+  void ScanAt(const char* p, CsvBlockBits* b) const;
+  /// A quoted field followed by other bytes: the record's error, an empty field.
+  void QuoteError();
+  /// Appends [begin, close) with doubled quotes undone, via scratch space.
+  void PushUnescaped(const char* begin, const char* close);
   /// Classifies the block at `p` (a record start when `record_start`) into
   /// the structural state below; the last block is copied into padding.
   void LoadBlock(const char* p, bool record_start);
@@ -116,7 +124,10 @@ class CsvTokenizer {
   /// a quoted field is malformed (error_ set).
   bool EmitField(const char* begin, const char* at, bool at_line_end);
   bool EmitQuotedField(const char* begin, const char* at, bool at_line_end);
+  /// The end of the data: the last record without a line end, or an error.
   Status EndOfData();
+  /// The data ended inside a quoted field (an error; parsing is done).
+  Status Unterminated();
   /// The reference state machine for the record at record_start_: used when
   /// a quote is a plain byte (inside an unquoted field, or after a closing
   /// quote), where the quote parity of the fast path would be wrong.

@@ -560,6 +560,7 @@ TEST_CASE("dispatch: the path names, the forced path and the automatic choice") 
     for (CsvScanPath p : {CsvScanPath::kPortable, CsvScanPath::kSse2, CsvScanPath::kAvx2})
       if (env == std::string(CsvScanPathName(p))) supported = CsvScanPathSupported(p);
     if (supported) CHECK(std::string(CsvScanPathName(DefaultCsvScanPath())) == env);
-    MESSAGE("tokenizer path: " + std::string(CsvScanPathName(DefaultCsvScanPath())));
+    const std::string used = CsvScanPathName(DefaultCsvScanPath());
+    MESSAGE(used);
   }
 }
