@@ -48,7 +48,7 @@ static bool Digits(std::string_view s, size_t pos, size_t n, int64_t* out) {
 
 std::optional<int32_t> ParseDate(std::string_view s) {
   int32_t days;
-  if (s.size() != 10 || !ParseDate10(s.data(), &days)) return std::nullopt;
+  if (!ParseDate10(s, &days)) return std::nullopt;
   return days;
 }
 
@@ -56,7 +56,7 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
   // The common form `YYYY-MM-DDTHH:MM:SSZ`; any other form (or an invalid
   // one) takes the general path.
   int64_t micros;
-  if (s.size() == 20 && ParseTimestamp20(s.data(), &micros)) return micros;
+  if (ParseTimestamp20(s, &micros)) return micros;
   return ParseTimestampGeneral(s);
 }
 

@@ -50,11 +50,13 @@ inline uint32_t Load2(const char* p) {
 
 }  // namespace dates_detail
 
-/// The fixed-width fast path: `YYYY-MM-DD` in p[0, 10) (all ten bytes must
-/// be readable) checked with a few word operations (digits, separators, month,
-/// day of month with leap years), then the day number in unsigned arithmetic.
-/// False for anything else; same result as ParseDate on those ten bytes.
-inline __attribute__((always_inline)) bool ParseDate10(const char* p, int32_t* days) {
+/// The fixed-width fast path: a 10-byte `YYYY-MM-DD` checked with a few word
+/// operations (digits, separators, month, day of month with leap years), then
+/// the day number in unsigned arithmetic. False for anything else; the same
+/// result as ParseDate.
+inline __attribute__((always_inline)) bool ParseDate10(std::string_view s, int32_t* days) {
+  if (s.size() != 10) return false;
+  const char* p = s.data();
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   using namespace dates_detail;
   const uint64_t a = Load8(p);  // "YYYY-MM-"
@@ -93,12 +95,13 @@ inline __attribute__((always_inline)) bool ParseDate10(const char* p, int32_t* d
   return true;
 }
 
-/// The fixed-width fast path for `YYYY-MM-DDTHH:MM:SSZ` in p[0, 20) (hours
+/// The fixed-width fast path for the 20 bytes `YYYY-MM-DDTHH:MM:SSZ` (hours
 /// 0-23, minutes 0-59, seconds 0-60 as the general parser allows); false for
-/// anything else, which the caller passes to ParseTimestamp.
-inline __attribute__((always_inline)) bool ParseTimestamp20(const char* p, int64_t* micros) {
+/// anything else, which the caller passes to ParseTimestampGeneral.
+inline __attribute__((always_inline)) bool ParseTimestamp20(std::string_view s, int64_t* micros) {
   int32_t days;
-  if (p[10] != 'T' || p[19] != 'Z' || !ParseDate10(p, &days)) return false;
+  if (s.size() != 20 || s[10] != 'T' || s[19] != 'Z' || !ParseDate10(s.substr(0, 10), &days)) return false;
+  const char* p = s.data();
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   using namespace dates_detail;
   const uint64_t a = Load8(p + 11);  // "HH:MM:SS"

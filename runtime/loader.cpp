@@ -421,7 +421,7 @@ bool ParseStringCell(CellParser&, const FieldSpec&, std::string_view cell, Colum
 
 bool ParseDateCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
   int32_t days;
-  if (cell.size() != 10 || !ParseDate10(cell.data(), &days))
+  if (!ParseDate10(cell, &days))
     return CellParser::Fail(col, message, "invalid date; expected YYYY-MM-DD");
   col->AppendDate(days);
   return true;
@@ -429,7 +429,7 @@ bool ParseDateCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnD
 
 bool ParseTimestampCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
   int64_t micros;
-  if (cell.size() != 20 || !ParseTimestamp20(cell.data(), &micros)) {
+  if (!ParseTimestamp20(cell, &micros)) {
     auto t = ParseTimestampGeneral(cell);  // other forms, and every error
     if (!t) return CellParser::Fail(col, message, "invalid timestamp; expected ISO 8601 in UTC such as 2026-11-20T14:03:00Z");
     micros = *t;

@@ -252,7 +252,7 @@ TEST_CASE("ParseDate / ParseTimestamp: every single-byte corruption agrees with 
         s[i] = static_cast<char>(c);
         REQUIRE_MESSAGE(ParseTimestamp(s) == ParseTimestampGeneral(s), i, " ", c);
         int64_t micros = 0;
-        if (ParseTimestamp20(s.data(), &micros)) REQUIRE(ParseTimestampGeneral(s) == micros);
+        if (ParseTimestamp20(s, &micros)) REQUIRE(ParseTimestampGeneral(s) == micros);
       }
     }
   }
@@ -268,7 +268,7 @@ TEST_CASE("ParseTimestamp: the fixed-width fast path over every hour, minute and
           std::snprintf(buf, sizeof buf, "%sT%02u:%02u:%02uZ", day, h, m, sec);
           const std::string s = buf;
           int64_t fast = 0;
-          const bool ok = ParseTimestamp20(s.data(), &fast);
+          const bool ok = ParseTimestamp20(s, &fast);
           const auto slow = ParseTimestampGeneral(s);
           REQUIRE_MESSAGE(ok == slow.has_value(), s);
           REQUIRE(ParseTimestamp(s) == slow);
