@@ -1056,8 +1056,15 @@ bool CsvRecordReader::AddChunkErrors(const std::string& path, std::vector<ChunkE
 
 void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, const std::vector<std::string>& header,
                                      int parent_index, ListSlot* s) {
+  // The chunk's columns are kept until the file is read: reserved for about
+  // as many rows as this slot's previous chunk had, so they are not grown
+  // by copying into ever larger fresh buffers.
+  const int64_t expect = static_cast<int64_t>(s->parents.size() + s->parents.size() / 8);
   s->staging.clear();
-  for (const FieldSpec& spec : list.fields) s->staging.push_back(MakeStagingColumn(spec.kind));
+  for (const FieldSpec& spec : list.fields) {
+    ColumnData& c = s->staging.emplace_back(MakeStagingColumn(spec.kind));
+    if (spec.projected) c.Reserve(expect);
+  }
   s->parents.clear();
   s->parent_hashes.clear();
   s->keys_full = false;
@@ -1272,17 +1279,22 @@ ColumnData ScatterField(std::vector<std::vector<ColumnData>>& chunks, size_t f, 
 bool CsvRecordReader::GroupList(ListData* list) {
   // Group rows by owner key id (a counting sort): row r of the file goes to
   // position dest[r], so a record's rows are one contiguous range.
+  // In place, so no more memory is touched: group_start[g + 1] first counts
+  // group g's rows; summed, group_start[g] is where group g starts and
+  // serves as its fill position, so once every row is placed it is where g
+  // ends: shifted up by one, where g + 1 starts. row_key[r] becomes row r's
+  // position.
   const size_t n = list->row_key.size();
   list->num_groups = list_keys_.id_limit();
-  list->group_start.assign(list->num_groups + 1, 0);
-  for (uint32_t k : list->row_key) ++list->group_start[k + 1];
-  for (size_t g = 0; g < list->num_groups; ++g) list->group_start[g + 1] += list->group_start[g];
-  std::vector<uint32_t> dest(n);
-  {
-    std::vector<uint32_t> fill(list->group_start.begin(), list->group_start.end() - 1);
-    for (size_t r = 0; r < n; ++r) dest[r] = fill[list->row_key[r]]++;
-  }
-  std::vector<uint32_t>().swap(list->row_key);
+  std::vector<uint32_t>& start = list->group_start;
+  start.assign(list->num_groups + 1, 0);
+  for (uint32_t k : list->row_key) ++start[k + 1];
+  for (size_t g = 0; g < list->num_groups; ++g) start[g + 1] += start[g];
+  for (uint32_t& k : list->row_key) k = start[k]++;
+  for (size_t g = list->num_groups; g > 0; --g) start[g] = start[g - 1];
+  start[0] = 0;
+  std::vector<uint32_t> dest = std::move(list->row_key);
+  list->row_key = {};
   // Columns are built independently: on up to `threads` threads.
   std::atomic<size_t> next{0};
   std::vector<size_t> bad(list->staging.size(), SIZE_MAX);
