@@ -228,10 +228,12 @@ class ShardedKeyTable {
   /// Ids are below 2^31 (callers may use the top bit as a flag).
   static constexpr uint32_t kMaxLocal = (1u << (31 - kShardBits)) - 1;
 
-  /// The ids of `keys[0, n)` (hashed with HashBytes into `hashes`), inserting
-  /// new ones (per shard in order). Thread-safe. False when a shard is full.
-  bool InternAll(const std::string_view* keys, const uint64_t* hashes, size_t n, uint32_t* ids,
-                 InternScratch* scratch) {
+  /// The ids of `keys[0, n)` (hashed with HashBytes into `hashes`, their
+  /// KeyTable::Prefix in `prefixes`, computed while the key bytes were at
+  /// hand), inserting new ones (per shard in order). Thread-safe. False when
+  /// a shard is full.
+  bool InternAll(const std::string_view* keys, const uint64_t* hashes, const uint64_t* prefixes, size_t n,
+                 uint32_t* ids, InternScratch* scratch) {
     std::array<uint32_t, kShards + 1> start{};
     for (size_t r = 0; r < n; ++r) ++start[ShardOf(hashes[r]) + 1];
     for (uint32_t s = 0; s < kShards; ++s) start[s + 1] += start[s];
@@ -241,8 +243,6 @@ class ShardedKeyTable {
     scratch->prefixes.resize(n);
     scratch->ids.resize(n);
     {
-      // Keys are read here, in order (their bytes are still near in cache);
-      // the shard passes below use the prefixes.
       std::array<uint32_t, kShards> fill;
       std::copy(start.begin(), start.end() - 1, fill.begin());
       for (size_t r = 0; r < n; ++r) {
@@ -250,7 +250,7 @@ class ShardedKeyTable {
         scratch->order[k] = static_cast<uint32_t>(r);
         scratch->keys[k] = keys[r];
         scratch->hashes[k] = hashes[r];
-        scratch->prefixes[k] = KeyTable::Prefix(keys[r]);
+        scratch->prefixes[k] = prefixes[r];
       }
     }
     bool ok = true;
@@ -812,6 +812,7 @@ struct ListSlot {
   std::vector<ColumnData> staging;
   std::vector<std::string_view> parents;  ///< views into the mapped file
   std::vector<uint64_t> parent_hashes;    ///< HashBytes of each parent
+  std::vector<uint64_t> parent_prefixes;  ///< KeyTable::Prefix of each parent
   std::vector<uint32_t> parent_ids;       ///< key id of each parent
   bool keys_full = false;                 ///< the key table had no room (an error on accept)
   InternScratch scratch;
@@ -838,6 +839,7 @@ struct RecordSlot {
   std::vector<uint32_t> found;
   std::vector<std::string_view> new_keys;
   std::vector<uint64_t> new_hashes;
+  std::vector<uint64_t> new_prefixes;
   std::vector<uint32_t> new_rows;
   std::vector<uint32_t> new_ids;
   std::vector<std::pair<int64_t, int64_t>> ranges;  ///< per row of a batch: its list group
@@ -1067,6 +1069,7 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
   }
   s->parents.clear();
   s->parent_hashes.clear();
+  s->parent_prefixes.clear();
   s->keys_full = false;
   s->errors.clear();
   const size_t width = header.size();
@@ -1096,12 +1099,13 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
     }
     s->parents.push_back(parent);
     s->parent_hashes.push_back(HashBytes(parent));
+    s->parent_prefixes.push_back(KeyTable::Prefix(parent));
   }
   // The owners' key ids, on this worker: the calling thread only splices.
   // (After an error the rows are not used; they are still interned, harmlessly.)
   s->parent_ids.resize(s->parents.size());
-  s->keys_full = !list_keys_.InternAll(s->parents.data(), s->parent_hashes.data(), s->parents.size(),
-                                       s->parent_ids.data(), &s->scratch);
+  s->keys_full = !list_keys_.InternAll(s->parents.data(), s->parent_hashes.data(), s->parent_prefixes.data(),
+                                       s->parents.size(), s->parent_ids.data(), &s->scratch);
 }
 
 bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, ListData* list) {
@@ -1461,6 +1465,7 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
   list_keys_.FindAll(s->keys.data(), s->hashes.data(), s->prefixes.data(), s->keys.size(), s->found.data());
   s->new_keys.clear();
   s->new_hashes.clear();
+  s->new_prefixes.clear();
   s->new_rows.clear();
   for (size_t k = 0; k < s->keys.size(); ++k) {
     if (s->found[k] != UINT32_MAX) {
@@ -1469,11 +1474,12 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
     }
     s->new_keys.push_back(s->keys[k]);
     s->new_hashes.push_back(s->hashes[k]);
+    s->new_prefixes.push_back(s->prefixes[k]);
     s->new_rows.push_back(s->key_rows[k]);
   }
   s->new_ids.resize(s->new_keys.size());
-  s->keys_full = !record_keys_.InternAll(s->new_keys.data(), s->new_hashes.data(), s->new_keys.size(),
-                                         s->new_ids.data(), &s->scratch);
+  s->keys_full = !record_keys_.InternAll(s->new_keys.data(), s->new_hashes.data(), s->new_prefixes.data(),
+                                         s->new_keys.size(), s->new_ids.data(), &s->scratch);
   for (size_t k = 0; k < s->new_rows.size(); ++k) s->key_ids[s->new_rows[k]] = s->new_ids[k] | kRecordOnlyKey;
   AttachLists(s);
 }

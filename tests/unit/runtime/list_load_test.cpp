@@ -5,7 +5,6 @@
 // checked (LoadOptions::projection), unless every column is validated.
 #include <doctest/doctest.h>
 
-#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -154,57 +153,6 @@ TEST_CASE("list-heavy load: 1 and 2..4 threads give the same batches and the sam
         CAPTURE(chunk);
         CHECK(Load(schema, dir.path(), threads, chunk).text == want.text);
       }
-  }
-}
-
-TEST_CASE("list-heavy load: rows keep file order within their owner; strings past the dictionary limit") {
-  // 70,000 distinct notes: the grouped column no longer fits a dictionary.
-  auto schema = SchemaFrom(kSchema);
-  TempDir dir;
-  std::mt19937 rng(3);
-  const int records = 700;
-  std::string p = "id,born\n";
-  for (int r = 0; r < records; ++r) p += "K" + std::to_string(r) + ",2000-01-01\n";
-  std::string e = "pid,kind,at,note,ok,score,day\n";
-  std::map<int, std::string> want;  // per record: its notes in file order
-  for (int k = 0; k < 70000; ++k) {
-    const int owner = static_cast<int>(rng() % (records + 5));  // a few unmatched owners
-    const std::string note = "n" + std::to_string(k);
-    e += "K" + std::to_string(owner) + ",a,2026-01-01T00:00:00Z," + note + ",,,\n";
-    if (owner < records) want[owner] += note + ",";
-  }
-  dir.Write("patients.csv", p);
-  dir.Write("events.csv", e);
-  for (int threads : {1, 2}) {
-    for (size_t chunk : {size_t{0}, size_t{20000}}) {
-      CAPTURE(threads);
-      CAPTURE(chunk);
-      LoadOptions o;
-      o.threads = threads;
-      o.chunk_bytes = chunk;
-      std::vector<DataError> errors;
-      auto reader = OpenRecordReader(schema, dir.path(), o, &errors);
-      REQUIRE(reader);
-      const ColumnId ev_c = schema->FindColumn("events");
-      int row = 0;
-      bool same = true;
-      for (;;) {
-        Batch b(*schema);
-        if (!reader->Next(&b, 64)) break;
-        const CohortBatchView& v = b.View();
-        const CohortColumn& ev = v.columns[ev_c];
-        for (int64_t r = 0; r < v.num_rows; ++r, ++row) {
-          std::string notes;
-          for (int32_t i = ev.offsets[r]; i < ev.offsets[r + 1]; ++i) notes += std::string(StringAt(ev.children[2], i)) + ",";
-          same = same && notes == want[row];
-        }
-      }
-      CHECK(reader->errors().empty());
-      CHECK(row == records);
-      CHECK(same);
-      CHECK(reader->stats().list_rows == 70000);
-      CHECK(reader->stats().list_rows_unmatched > 0);
-    }
   }
 }
 
