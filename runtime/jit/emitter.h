@@ -67,7 +67,8 @@ struct Element {
 /// Lowers one checked program to the `cohort_program` kernel.
 class Emitter {
  public:
-  Emitter(const ir::Program& program, llvm::Module& module);
+  /// `vectorize`: shape row loops for the vectorizer (RowLoop).
+  Emitter(const ir::Program& program, llvm::Module& module, bool vectorize = true);
   /// Emits the kernel; false (with `error`) if something is not supported.
   bool Run(std::string* error);
 
@@ -203,6 +204,19 @@ class Emitter {
   /// evaluated before each iteration and the loop stops when it is false.
   void Loop(llvm::Value* begin, llvm::Value* end, const std::function<void(llvm::Value*)>& body,
             const std::function<llvm::Value*()>& keep_going = nullptr);
+  /// The loop over the batch's rows of a clause pass (body gets the row).
+  /// Without vectorize_ a plain Loop. Otherwise rows run in chunks of kRowChunk: every bitmap the body reads at the row
+  /// (validity, bool values) is expanded to one byte per row once per chunk,
+  /// so the body reads consecutive bytes and the loop vectorizes; the inner
+  /// loop is bottom-tested (no scalar remainder in a full chunk).
+  /// `branch_free` (no per-row branches in the body): vectorize it
+  /// kRowVectorWidth rows at a time.
+  void RowLoop(const std::function<void(llvm::Value*)>& body, bool branch_free);
+  /// A loop over [begin, end) (unsigned) the vectorizer leaves alone.
+  void BoundedLoop(llvm::Value* begin, llvm::Value* end, const std::function<void(llvm::Value*)>& body);
+  static constexpr int kRowChunkLog2 = 10;
+  static constexpr int64_t kRowChunk = int64_t{1} << kRowChunkLog2;
+  static constexpr int kRowVectorWidth = 32;  ///< rows per vector step of a branch-free row loop
 
   llvm::Value* today() { return today_; }
   llvm::Value* now() { return now_; }
@@ -218,6 +232,7 @@ class Emitter {
   llvm::IRBuilder<> builder_;
   llvm::IRBuilder<> entry_builder_;  // appends to the entry block (loads, allocas)
   std::string error_;
+  bool vectorize_ = true;
 
   llvm::StructType* column_ty_ = nullptr;
   llvm::StructType* view_ty_ = nullptr;
@@ -250,6 +265,28 @@ class Emitter {
   int depth_ = 0;
 
   ColumnPtrs LoadColumnPtrs(llvm::Value* colptr);
+
+  /// The chunk of the RowLoop being emitted: its first row and end, the row
+  /// variable, and the bitmaps expanded for it (base, vmask -> byte buffer).
+  struct ChunkBits {
+    llvm::Value* base = nullptr;
+    llvm::Value* vmask = nullptr;
+    llvm::AllocaInst* bytes = nullptr;
+  };
+  struct RowChunk {
+    llvm::Value* start = nullptr;
+    llvm::Value* end = nullptr;
+    llvm::Value* row = nullptr;
+    std::vector<ChunkBits> bits;
+  };
+  std::optional<RowChunk> chunk_;
+  /// i1 bit `idx` of bitmap (base, vmask) from the chunk's byte buffer when
+  /// idx is the RowLoop's row; nullptr otherwise (read the bitmap).
+  llvm::Value* ChunkBit(llvm::Value* base, llvm::Value* vmask, llvm::Value* idx);
+  /// Scoped-noalias metadata: each mask is its own scope, every other access
+  /// (columns, dictionaries, scratch, slots) is known not to touch a mask, so
+  /// the vectorizer needs no runtime overlap checks between them.
+  void TagAliasScopes();
 
   // Dictionary predicates (emit_dict.cpp).
   std::vector<ir::ExprId> dict_sources_;  ///< per expr: source leaf or kNoExpr

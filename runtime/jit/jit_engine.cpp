@@ -160,7 +160,7 @@ bool Lower(const ir::Program& program, int opt_level, Lowered* out, std::string*
   }
   const auto t1 = PhaseClock::now();
   out->ctx = std::make_unique<llvm::LLVMContext>();
-  out->module = codegen::EmitProgram(program, *out->ctx, error);
+  out->module = codegen::EmitProgram(program, *out->ctx, error, /*vectorize=*/opt_level >= 2);
   if (!out->module) {
     *error = "JIT: " + *error;
     return false;
