@@ -294,7 +294,7 @@ void LoopHints(llvm::Instruction* latch, int width, int interleave) {
 }
 }  // namespace
 
-void Emitter::BoundedLoop(Value* begin, Value* end, const std::function<void(Value*)>& body) {
+void Emitter::BoundedLoop(Value* begin, Value* end, const std::function<void(Value*)>& body, int width) {
   auto& B = builder_;
   llvm::BasicBlock* pre = B.GetInsertBlock();
   auto* body_bb = llvm::BasicBlock::Create(ctx_, "bbody", fn_);
@@ -305,7 +305,7 @@ void Emitter::BoundedLoop(Value* begin, Value* end, const std::function<void(Val
   i->addIncoming(begin, pre);
   body(i);
   Value* next = B.CreateAdd(i, B.getInt64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
-  LoopHints(B.CreateCondBr(B.CreateICmpULT(next, end), body_bb, exit), 1, 1);
+  LoopHints(B.CreateCondBr(B.CreateICmpULT(next, end), body_bb, exit), width, width == 1 ? 1 : 0);
   i->addIncoming(next, B.GetInsertBlock());
   B.SetInsertPoint(exit);
 }
@@ -343,8 +343,14 @@ void Emitter::RowLoop(const std::function<void(Value*)>& body, bool branch_free)
     if (branch_free) LoopHints(latch, kRowVectorWidth, 0);
     i->addIncoming(next, B.GetInsertBlock());
     std::vector<ChunkBits> bits = std::move(chunk_->bits);
+    std::deque<ChunkCounts> counts = std::move(chunk_->counts);
     chunk_.reset();
     B.SetInsertPoint(expand);
+    for (const ChunkCounts& cc : counts) {
+      ElementCounts ec = EmitElementCounts(*cc.quantifier, cc.is_set, start, end, cc.scratch_slot);
+      B.CreateStore(ec.counts, cc.counts);
+      B.CreateStore(ec.r0, cc.r0);
+    }
     if (!bits.empty()) {
       // The chunk's bitmap bytes [first, first + groups): 4 at a time as one
       // <32 x i8> spread (each byte broadcast to 8 lanes, lane k tests bit k),
@@ -372,7 +378,7 @@ void Emitter::RowLoop(const std::function<void(Value*)>& body, bool branch_free)
           B.CreateAlignedStore(B.CreateZExt(set, v32), B.CreateGEP(B.getInt8Ty(), cb.bytes, B.CreateShl(q, 5)),
                                llvm::Align(32));
         }
-      });
+      }, 1);
       BoundedLoop(B.CreateShl(words, 2), groups, [&](Value* g) {
         for (const ChunkBits& cb : bits) {
           Value* at = B.CreateAnd(B.CreateAdd(first, g), cb.vmask);
@@ -385,7 +391,7 @@ void Emitter::RowLoop(const std::function<void(Value*)>& body, bool branch_free)
                                  B.getInt64(0x0101010101010101ULL));
           B.CreateStore(z, B.CreateGEP(B.getInt8Ty(), cb.bytes, B.CreateShl(g, 3)));
         }
-      });
+      }, 1);
     }
     B.CreateBr(rows);
     i->addIncoming(start, B.GetInsertBlock());
@@ -532,6 +538,12 @@ bool Emitter::IsExpensive(ir::ExprId id) {
   bool x = false;
   switch (e.kind) {
     case ir::ExprKind::kQuantifier:
+      if (Precomputable(e)) {  // a row reads two counts (emit_list.cpp)
+        expensive_[id] = 0;
+        return false;
+      }
+      x = true;
+      break;
     case ir::ExprKind::kAggregate:
     case ir::ExprKind::kInSet: x = true; break;
     case ir::ExprKind::kCall: x = !IsInlineFunction(e.index); break;

@@ -17,6 +17,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -101,6 +102,17 @@ class Emitter {
   Val EmitNow(const ir::Expr& e);                                 // emit_time.cpp
   Val EmitAddDuration(const ir::Expr& e);                         // emit_time.cpp
   Val EmitQuantifier(const ir::Expr& e);                          // emit_list.cpp
+  /// Quantifiers answered from per-element running counts (emit_list.cpp).
+  bool Precomputable(const ir::Expr& e);
+  bool ElementOnly(ir::ExprId id);  ///< reads only the element and per-call constants
+  bool RowFree(ir::ExprId id);      ///< reads neither a row nor an element
+  Val EmitPrecomputedQuantifier(const ir::Expr& e, bool is_set);
+  struct ElementCounts {
+    llvm::Value* counts = nullptr;  ///< i32[r1 - r0 + 1]: TRUE bodies before each row boundary
+    llvm::Value* r0 = nullptr;      ///< i64 the first row counted
+  };
+  /// Emits the counts of quantifier `e` over the elements of rows [r0, r1).
+  ElementCounts EmitElementCounts(const ir::Expr& e, bool is_set, llvm::Value* r0, llvm::Value* r1, int slot);
   Val EmitAggregate(const ir::Expr& e);                           // emit_list.cpp
   Val EmitVarItem(const ir::Expr& e);                             // emit_list.cpp
   Val EmitVarField(const ir::Expr& e);                            // emit_list.cpp
@@ -212,8 +224,9 @@ class Emitter {
   /// `branch_free` (no per-row branches in the body): vectorize it
   /// kRowVectorWidth rows at a time.
   void RowLoop(const std::function<void(llvm::Value*)>& body, bool branch_free);
-  /// A loop over [begin, end) (unsigned) the vectorizer leaves alone.
-  void BoundedLoop(llvm::Value* begin, llvm::Value* end, const std::function<void(llvm::Value*)>& body);
+  /// A loop over [begin, end) (unsigned) vectorized `width` at a time (1:
+  /// left alone; 0: as the vectorizer decides).
+  void BoundedLoop(llvm::Value* begin, llvm::Value* end, const std::function<void(llvm::Value*)>& body, int width);
   static constexpr int kRowChunkLog2 = 10;
   static constexpr int64_t kRowChunk = int64_t{1} << kRowChunkLog2;
   static constexpr int kRowVectorWidth = 32;  ///< rows per vector step of a branch-free row loop
@@ -256,6 +269,7 @@ class Emitter {
   std::unordered_map<ir::ExprId, int> expensive_;  // -1 unknown, 0/1
   int scratch_slots_ = 0;
   std::vector<bool> segment_done_;  // member masks already written
+  std::map<const ir::Expr*, bool> precomputable_;
 
   /// Inside a quantifier body: the element, and row-level values computed
   /// before the loop (every level-0 node of the body is evaluated once per row).
@@ -273,11 +287,21 @@ class Emitter {
     llvm::Value* vmask = nullptr;
     llvm::AllocaInst* bytes = nullptr;
   };
+  /// A precomputed quantifier the chunk's body reads: its counts are made in
+  /// the chunk's preparation block and passed through these slots.
+  struct ChunkCounts {
+    const ir::Expr* quantifier = nullptr;
+    bool is_set = false;
+    llvm::AllocaInst* counts = nullptr;
+    llvm::AllocaInst* r0 = nullptr;
+    int scratch_slot = 0;
+  };
   struct RowChunk {
     llvm::Value* start = nullptr;
     llvm::Value* end = nullptr;
     llvm::Value* row = nullptr;
     std::vector<ChunkBits> bits;
+    std::deque<ChunkCounts> counts;  // a deque: pointers stay valid as it grows
   };
   std::optional<RowChunk> chunk_;
   /// i1 bit `idx` of bitmap (base, vmask) from the chunk's byte buffer when

@@ -35,6 +35,14 @@ const char* const kPrograms[] = {
     "use Patient\nsegment E \"\"\n  where portal_active and lower(language) == \"es\"\n"
     "  exclude any e in events where e.kind == email_opened and consent.sms\n"
     "  channel sms if consent and starts_with(lower(language), \"e\")\n",
+    // Quantifiers whose bodies read only the element: counted per chunk
+    // before the rows (emit_list.cpp), any / all / no / count, a body with
+    // a missing field (e.channel) and one that is constant.
+    "use Patient\nsegment Q \"\"\n  where any e in events where e.kind == email_opened and e.at within last 30 days\n"
+    "  exclude all e in events where e.at within last 60 days\n"
+    "  channel sms if consent and count(e in events where e.channel is present) >= 2\n"
+    "segment N \"\"\n  where (no e in events where e.kind == booked or e.kind == opted_out)\n"
+    "    and count(e in events) < 3 and count(e in events where date_of(e.at) before 2026-11-20) >= 1\n",
 };
 
 }  // namespace
