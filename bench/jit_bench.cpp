@@ -286,6 +286,12 @@ void ReadSpans(const ir::Program& p, const CohortBatchView& v, std::vector<Span>
     if (id == ir::kNoExpr || id >= p.exprs.size()) return;
     const ir::Expr& e = p.expr(id);
     ColumnId inner = list;
+    // `x is missing` reads only x's validity bitmap.
+    if (e.kind == ir::ExprKind::kIsMissing && !e.args.empty() && e.args[0] < p.exprs.size() &&
+        p.expr(e.args[0]).kind == ir::ExprKind::kColumn) {
+      used.push_back({p.expr(e.args[0]).column, -2});
+      return;
+    }
     if (e.kind == ir::ExprKind::kColumn) used.push_back({e.column, -1});
     if (e.kind == ir::ExprKind::kQuantifier || e.kind == ir::ExprKind::kAggregate) {
       used.push_back({e.column, -1});
@@ -303,6 +309,13 @@ void ReadSpans(const ir::Program& p, const CohortBatchView& v, std::vector<Span>
   }
   std::sort(used.begin(), used.end());
   used.erase(std::unique(used.begin(), used.end()), used.end());
+  // Validity only (-2) when the values are read anyway (-1): drop it.
+  const std::vector<std::pair<ColumnId, int>> all = used;
+  used.erase(std::remove_if(used.begin(), used.end(),
+                            [&](const std::pair<ColumnId, int>& u) {
+                              return u.second == -2 && std::binary_search(all.begin(), all.end(), std::make_pair(u.first, -1));
+                            }),
+             used.end());
   auto scalar = [&](const CohortColumn& c, TypeKind kind) {
     const int64_t n = c.length, bits = (n + 7) / 8;
     if (c.validity) out->push_back({c.validity, bits});
@@ -327,7 +340,9 @@ void ReadSpans(const ir::Program& p, const CohortBatchView& v, std::vector<Span>
   for (auto [col, field] : used) {
     const CohortColumn& c = v.columns[col];
     const ColumnDef& def = p.schema->columns[col];
-    if (def.type.kind != TypeKind::kList && def.type.kind != TypeKind::kStringSet) {
+    if (field == -2) {
+      if (c.validity) out->push_back({c.validity, (c.length + 7) / 8});
+    } else if (def.type.kind != TypeKind::kList && def.type.kind != TypeKind::kStringSet) {
       scalar(c, def.type.kind);
     } else if (field < 0) {
       out->push_back({c.offsets, 4 * (c.length + 1)});

@@ -25,21 +25,18 @@ bool IsCollection(const Schema& schema, ColumnId c, bool* is_set) {
   *is_set = k == TypeKind::kStringSet;
   return k == TypeKind::kStringSet || (k == TypeKind::kList && schema.columns[c].type.record_def);
 }
+/// Nodes that read the row (a column, a segment's mask, a define) or loop
+/// over a collection of it.
+bool ReadsRow(ir::ExprKind k) {
+  return k == ir::ExprKind::kColumn || k == ir::ExprKind::kSegmentRef || k == ir::ExprKind::kDefineRef ||
+         k == ir::ExprKind::kQuantifier || k == ir::ExprKind::kAggregate;
+}
 }  // namespace
 
 bool Emitter::RowFree(ir::ExprId id) {
   if (id == ir::kNoExpr || id >= program_.exprs.size() || dict_sources_[id] != ir::kNoExpr) return false;
   const ir::Expr& e = expr(id);
-  switch (e.kind) {
-    case ir::ExprKind::kColumn:
-    case ir::ExprKind::kSegmentRef:
-    case ir::ExprKind::kDefineRef:
-    case ir::ExprKind::kQuantifier:
-    case ir::ExprKind::kAggregate:
-    case ir::ExprKind::kVarField:
-    case ir::ExprKind::kVarItem: return false;
-    default: break;
-  }
+  if (ReadsRow(e.kind) || e.kind == ir::ExprKind::kVarField || e.kind == ir::ExprKind::kVarItem) return false;
   for (ir::ExprId a : e.args)
     if (!RowFree(a)) return false;
   return true;
@@ -49,13 +46,8 @@ bool Emitter::ElementOnly(ir::ExprId id) {
   if (id == ir::kNoExpr || id >= program_.exprs.size()) return false;
   const ir::Expr& e = expr(id);
   if (e.level == 0) return RowFree(id);  // constant per call: hoisted once
-  if (dict_sources_[id] != ir::kNoExpr) return false;
+  if (dict_sources_[id] != ir::kNoExpr || ReadsRow(e.kind)) return false;
   switch (e.kind) {
-    case ir::ExprKind::kColumn:
-    case ir::ExprKind::kSegmentRef:
-    case ir::ExprKind::kDefineRef:
-    case ir::ExprKind::kQuantifier:
-    case ir::ExprKind::kAggregate:
     case ir::ExprKind::kInSet: return false;
     case ir::ExprKind::kCall:
       if (!IsInlineFunction(e.index)) return false;
@@ -134,8 +126,7 @@ Emitter::ElementCounts Emitter::EmitElementCounts(const ir::Expr& e, bool is_set
 
   auto saved_hoisted = std::move(hoisted_);
   Value* saved_row = row_;
-  std::optional<RowChunk> saved_chunk = std::move(chunk_);
-  chunk_.reset();
+  if (chunk_) Fail("internal: element counts emitted inside a row loop body");  // RowLoop emits them after
   hoisted_.clear();
   row_ = nullptr;
   Hoist(e.args[0]);
@@ -150,7 +141,6 @@ Emitter::ElementCounts Emitter::EmitElementCounts(const ir::Expr& e, bool is_set
       kRowVectorWidth);
   hoisted_ = std::move(saved_hoisted);
   row_ = saved_row;
-  chunk_ = std::move(saved_chunk);
   B.CreateAlignedStore(B.getInt64(0), B.CreateGEP(B.getInt8Ty(), buf, n), llvm::Align(1));
   llvm::AllocaInst* run = Slot(B.getInt32Ty(), "running");
   B.CreateStore(B.getInt32(0), run);

@@ -86,7 +86,7 @@ Value* Emitter::ConstBytes(const std::string& bytes) {
   return gv;
 }
 
-llvm::FunctionCallee Emitter::Extern(const std::string& name, llvm::Type* ret, std::vector<llvm::Type*> params,
+llvm::FunctionCallee Emitter::Extern(const std::string& name, llvm::Type* ret, const std::vector<llvm::Type*>& params,
                                      bool reads_memory, bool writes_memory) {
   auto* fty = llvm::FunctionType::get(ret, params, false);
   llvm::FunctionCallee callee = module_.getOrInsertFunction(name, fty);

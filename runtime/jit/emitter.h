@@ -206,7 +206,7 @@ class Emitter {
   /// A private constant byte string; returns a pointer to its first byte.
   llvm::Value* ConstBytes(const std::string& bytes);
   /// Declares (once) an external C function of the kernel ABI.
-  llvm::FunctionCallee Extern(const std::string& name, llvm::Type* ret, std::vector<llvm::Type*> params,
+  llvm::FunctionCallee Extern(const std::string& name, llvm::Type* ret, const std::vector<llvm::Type*>& params,
                               bool reads_memory, bool writes_memory);
 
   /// Runs `then` only when `cond` holds; otherwise the value is `otherwise`.
