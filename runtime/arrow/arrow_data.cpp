@@ -16,6 +16,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string_view>
 #include <unordered_map>
@@ -611,6 +612,16 @@ struct Prepared {
   std::deque<std::vector<int32_t>> offsets;
   std::vector<CohortColumn> columns;
   int64_t length = 0;
+  /// Runs when the last batch sliced from this is gone (while `keep` still
+  /// holds the files): drops the record batch's mapped pages.
+  std::function<void()> on_release;
+
+  Prepared() = default;
+  Prepared(const Prepared&) = delete;
+  Prepared& operator=(const Prepared&) = delete;
+  ~Prepared() {
+    if (on_release) on_release();
+  }
 };
 
 /// The kernel view of an owned column (children views stored in `p`).
@@ -1034,7 +1045,8 @@ struct ListPlan {
 
 class ArrowRecordReader final : public RecordReader {
  public:
-  explicit ArrowRecordReader(std::shared_ptr<const Schema> schema) : schema_(std::move(schema)) {}
+  ArrowRecordReader(std::shared_ptr<const Schema> schema, std::shared_ptr<const ir::UsedColumns> projection)
+      : schema_(std::move(schema)), projection_(std::move(projection)) {}
   bool Open(const std::string& dir);
   bool Next(Batch* out, int64_t max_rows) override;
   const std::vector<DataError>& errors() const override { return errors_; }
@@ -1055,7 +1067,15 @@ class ArrowRecordReader final : public RecordReader {
   bool PrepareList(ListPlan& plan, size_t b, int64_t base, Prepared* p, CohortColumn* out);
   std::shared_ptr<Prepared> ListBatch(ListPlan& plan, size_t lb);
 
+  /// Column projection (LoadOptions::projection): is column `id` (element
+  /// field `field` of list `id`) converted? The key always is.
+  bool Reads(ColumnId id) const {
+    return !projection_ || id == schema_->key_column() || projection_->column(id);
+  }
+  bool ReadsElement(ColumnId id, size_t field) const { return !projection_ || projection_->element(id, field); }
+
   std::shared_ptr<const Schema> schema_;
+  std::shared_ptr<const ir::UsedColumns> projection_;  ///< null: every column
   std::vector<DataError> errors_;
   std::vector<DataError> warnings_;
   LoadStats stats_;
@@ -1367,6 +1387,7 @@ std::shared_ptr<Prepared> ArrowRecordReader::ListBatch(ListPlan& plan, size_t lb
   p->columns.resize(plan.elems.size());
   for (size_t f = 0; f < plan.elems.size(); ++f) {
     const Binding& b = plan.elems[f];
+    if (!ReadsElement(plan.column, f)) continue;  // not converted: no rows (the program never reads it)
     if (b.field < 0) {
       ColumnData& c = NewOwned(p.get(), b.kind);
       for (int64_t i = 0; i < batch.length; ++i) AppendMissing(b.kind, &c);
@@ -1415,6 +1436,7 @@ bool ArrowRecordReader::PrepareList(ListPlan& plan, size_t b, int64_t base, Prep
     out->offsets = off;
     for (size_t k = 0; k < plan.elems.size(); ++k) {
       const Binding& e = plan.elems[k];
+      if (!ReadsElement(plan.column, k)) continue;  // not converted (kids[k] has no rows)
       if (e.field < 0) {
         ColumnData& c = NewOwned(p, e.kind);
         for (int64_t i = 0; i < items.length; ++i) AppendMissing(e.kind, &c);
@@ -1458,7 +1480,8 @@ bool ArrowRecordReader::PrepareList(ListPlan& plan, size_t b, int64_t base, Prep
       const int64_t row = static_cast<int64_t>(plan.order[k] & 0xFFFFFFFFu);
       auto lp = ListBatch(plan, lb);
       if (!lp) return false;
-      for (size_t f = 0; f < cols.size(); ++f) AppendFromView(lp->columns[f], plan.elems[f].kind, row, cols[f]);
+      for (size_t f = 0; f < cols.size(); ++f)
+        if (ReadsElement(plan.column, f)) AppendFromView(lp->columns[f], plan.elems[f].kind, row, cols[f]);
     }
     offsets[i + 1] = static_cast<int32_t>(to - plan.start[base]);
   }
@@ -1477,6 +1500,7 @@ std::shared_ptr<Prepared> ArrowRecordReader::Prepare(size_t b) {
   p->length = batch.length;
   p->columns.resize(schema_->columns.size());
   for (const Binding& bd : bindings_) {
+    if (!Reads(bd.column)) continue;  // absent in the batch (Next)
     if (bd.field < 0) {
       ColumnData& c = NewOwned(p.get(), bd.kind);
       for (int64_t i = 0; i < batch.length; ++i) AppendMissing(bd.kind, &c);
@@ -1491,26 +1515,28 @@ std::shared_ptr<Prepared> ArrowRecordReader::Prepare(size_t b) {
     }
   }
   for (ListPlan& plan : lists_)
-    if (!PrepareList(plan, b, base, p.get(), &p->columns[plan.column])) return nullptr;
+    if (Reads(plan.column) && !PrepareList(plan, b, base, p.get(), &p->columns[plan.column])) return nullptr;
+  // Grouped and inline lists read each record batch's rows once; joined
+  // lists gather from any list batch at any time (their pages stay). The
+  // pages go when the last batch sliced from this one does (batches may be
+  // read ahead of the ones being evaluated).
+  bool streamed = true;
+  for (const ListPlan& plan : lists_) streamed = streamed && (!plan.file || plan.grouped);
+  if (streamed) {
+    std::vector<std::shared_ptr<MappedFile>> files{records_};
+    for (const ListPlan& plan : lists_)
+      if (plan.file) files.push_back(plan.file);
+    p->on_release = [files = std::move(files), b] {
+      for (const auto& f : files) f->ReleaseBatch(b);
+    };
+  }
   return p;
 }
 
 bool ArrowRecordReader::Next(Batch* out, int64_t max_rows) {
   if (done_ || !errors_.empty() || max_rows <= 0) return false;
   while (!current_ || pos_ >= current_->length) {
-    if (current_) {
-      current_.reset();
-      // Grouped and inline lists read each record batch's rows once; joined
-      // lists gather from any list batch at any time (their pages stay).
-      bool streamed = true;
-      for (const ListPlan& plan : lists_) streamed = streamed && (!plan.file || plan.grouped);
-      if (streamed) {
-        const size_t done = next_batch_ - 1;
-        records_->ReleaseBatch(done);
-        for (const ListPlan& plan : lists_)
-          if (plan.file) plan.file->ReleaseBatch(done);
-      }
-    }
+    current_.reset();
     if (next_batch_ >= records_->file.batches.size()) {
       done_ = true;
       return false;
@@ -1526,8 +1552,10 @@ bool ArrowRecordReader::Next(Batch* out, int64_t max_rows) {
   const int64_t step = std::max<int64_t>(8, max_rows & ~int64_t{7});
   const int64_t n = std::min(step, current_->length - pos_);
   *out = Batch(*schema_);
-  for (ColumnId id = 0; id < schema_->columns.size(); ++id)
-    out->SetExternal(id, Slice(current_->columns[id], schema_->columns[id].type.kind, pos_, n));
+  for (ColumnId id = 0; id < schema_->columns.size(); ++id) {
+    if (Reads(id)) out->SetExternal(id, Slice(current_->columns[id], schema_->columns[id].type.kind, pos_, n));
+    else out->column(id).absent = true;
+  }
   out->KeepAlive(current_);
   out->set_num_rows(n);
   pos_ += n;
@@ -1546,7 +1574,7 @@ std::unique_ptr<RecordReader> OpenDataReader(std::shared_ptr<const Schema> schem
                                              const LoadOptions& options, std::vector<DataError>* errors,
                                              std::vector<DataError>* warnings) {
   if (!IsArrowDataDir(*schema, dir)) return OpenRecordReader(std::move(schema), dir, options, errors, warnings);
-  auto reader = std::make_unique<ArrowRecordReader>(std::move(schema));
+  auto reader = std::make_unique<ArrowRecordReader>(std::move(schema), options.projection);
   if (!reader->Open(dir)) {
     if (errors) *errors = reader->errors();
     return nullptr;

@@ -150,6 +150,19 @@ class ListRows {
   /// Frees the rows (after writing).
   void Clear();
 
+  /// `rows` rows of part `part` (a Gather input), taken in order.
+  struct Run {
+    uint32_t part;
+    uint32_t rows;
+  };
+  /// Appends to `out` the rows of `parts` in the order `runs` gives: each
+  /// run takes the next `rows` rows of its part. Every part's rows must be
+  /// covered exactly once. The parts' arena chunks move to `out` (no key or
+  /// tail bytes are copied) and the parts are left empty. Lists filled by
+  /// several threads, one part each, become the list their batches make in
+  /// order.
+  static void Gather(const std::vector<ListRows*>& parts, const std::vector<Run>& runs, ListRows* out);
+
  private:
   struct Row {
     uint64_t prefix;   ///< the key's first 8 bytes, big-endian, zero-padded
@@ -169,6 +182,7 @@ class ListRows {
   std::vector<std::string> full_;  ///< full chunks, in order
   std::string bytes_;              ///< the chunk being filled
   std::vector<Row> rows_;
+  bool open_ = false;  ///< the last row's tail is still being appended (its tail_len is not set)
 };
 
 /// Every list of a run: [segment][channel] rows and [segment] holdout keys
@@ -182,9 +196,10 @@ struct RunLists {
 /// empty) and summary.json into `out_dir` atomically: the new tree is staged
 /// beside `out_dir` and exchanged with it in one renameat2(RENAME_EXCHANGE),
 /// so `out_dir` always holds one complete run; lists of channels a segment no
-/// longer has are removed. Shared by Run and the SQL pushdown.
+/// longer has are removed. Shared by Run and the SQL pushdown. `threads`
+/// lists are sorted and written at once.
 bool WriteRunOutputs(const ir::Program& program, RunLists* lists, const RunReport& report, const std::string& out_dir,
-                     std::string* error);
+                     std::string* error, int threads = 1);
 
 
 /// The human summary table printed by `cohort run` and the REPL's `.run`.
