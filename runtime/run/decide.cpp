@@ -127,12 +127,11 @@ void Decide(const ir::Program& p, const CohortBatchView& view, const BatchResult
   for (size_t c = 0; c < p.campaigns.size(); ++c) {
     std::vector<int32_t>& owner = o->owner[c];
     for (uint32_t s : p.campaigns[c].segments) {
-      const std::vector<uint8_t>& member = res.segments[s].member;
-      for (int64_t r = 0; r < n; ++r) {
-        if (!member[r]) continue;
+      uint8_t* taken = o->taken[s].data();
+      ForEachSet(res.segments[s].member.data(), n, [&](int64_t r) {
         if (owner[r] < 0) owner[r] = static_cast<int32_t>(s);
-        else o->taken[s][r] = 1;
-      }
+        else taken[r] = 1;
+      });
     }
   }
   const CohortColumn& keys = view.columns[p.schema->key_column()];
@@ -159,9 +158,10 @@ void Decide(const ir::Program& p, const CohortBatchView& view, const BatchResult
     // (the holdout), then only for those not held out (the variant), in
     // 8-key passes (HoldoutBuckets): the buckets are the documented ones.
     rows.clear();
-    const std::vector<uint8_t>& taken = o->taken[s];
-    for (int64_t r = 0; r < n; ++r)
-      if (sr.member[r] && !taken[r]) rows.push_back(r);
+    const uint8_t* taken = o->taken[s].data();
+    ForEachSet(sr.member.data(), n, [&](int64_t r) {
+      if (!taken[r]) rows.push_back(r);
+    });
     if (seg.holdout_bp) {
       hash(HoldoutBuckets, seg.name);
       size_t kept = 0;

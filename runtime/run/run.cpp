@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -276,18 +277,19 @@ class Assembler {
     const ir::Segment& seg = p_.segments[s];
     const CohortColumn& keys = view.columns[key_column_];
     if (units_[unit].channel < 0) {
-      const uint8_t* held = d.held[s].data();
-      for (int64_t r = 0; r < view.num_rows; ++r)
-        if (held[r]) rows.Begin(StringAt(keys, r));
+      if (seg.holdout_bp == 0) return;  // nobody is held out
+      ForEachSet(d.held[s].data(), view.num_rows, [&](int64_t r) { rows.Begin(StringAt(keys, r)); });
       return;
     }
     const size_t c = static_cast<size_t>(units_[unit].channel);
     const uint8_t* listed = d.listed[s][c].data();
-    const bool plain = seg.variants.empty() && seg.exports.empty();
+    if (seg.variants.empty() && seg.exports.empty()) {  // the key is the whole row
+      ForEachSet(listed, view.num_rows, [&](int64_t r) { rows.Begin(StringAt(keys, r)); });
+      return;
+    }
     for (int64_t r = 0; r < view.num_rows; ++r) {
       if (!listed[r]) continue;
       rows.Begin(StringAt(keys, r));
-      if (plain) continue;
       std::string& tail = rows.tail();
       // With variants (issue 12) the message and cta are the row's
       // variant's, and a `variant` column follows them.
@@ -366,8 +368,16 @@ void ListRows::Begin(std::string_view key) {
     bytes_ = std::string();
     bytes_.reserve(next);
   }
-  Row row{0, (uint64_t{full_.size()} << kChunkShift) | bytes_.size(), static_cast<uint32_t>(key.size()), 0};
-  for (size_t i = 0; i < 8; ++i) row.prefix = (row.prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
+  Row row{0, (uint64_t{full_.size()} << kChunkShift) | bytes_.size(), static_cast<uint32_t>(key.size()), 0, 0};
+  if (key.size() >= 8) {
+    std::memcpy(&row.prefix, key.data(), 8);
+    if constexpr (std::endian::native == std::endian::little) row.prefix = __builtin_bswap64(row.prefix);
+  } else {
+    for (size_t i = 0; i < 8; ++i) row.prefix = (row.prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
+  }
+  bool quote = false;  // as AppendCsvField decides
+  for (char c : key) quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
+  row.quote = quote;
   bytes_.append(key);
   rows_.push_back(row);
   open_ = true;
@@ -382,10 +392,25 @@ void ListRows::Close() {
 }
 
 void ListRows::AppendLine(size_t i, std::string& out) const {
-  AppendCsvField(out, key(i));
-  out += shared_;
-  out += tail(i);
-  out.push_back('\n');
+  const Row& row = rows_[i];
+  const char* key = At(row.at);
+  if (row.quote) {
+    AppendCsvField(out, {key, row.key_len});
+    out += shared_;
+    out.append(key + row.key_len, row.tail_len);
+    out.push_back('\n');
+    return;
+  }
+  // One resize, then the pieces copied in (most lines).
+  const size_t at = out.size();
+  out.resize(at + row.key_len + shared_.size() + row.tail_len + 1);
+  char* p = out.data() + at;
+  std::memcpy(p, key, row.key_len);
+  p += row.key_len;
+  std::memcpy(p, shared_.data(), shared_.size());
+  p += shared_.size();
+  std::memcpy(p, key + row.key_len, row.tail_len);
+  p[row.tail_len] = '\n';
 }
 
 void ListRows::Sort() {
@@ -669,10 +694,8 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
   for (size_t c = 0; c < p_.campaigns.size(); ++c) {
     taken.assign(segments * segments, 0);
     for (uint32_t s : p_.campaigns[c].segments) {
-      const std::vector<uint8_t>& t = d.taken[s];
-      const std::vector<int32_t>& owner = d.owner[c];
-      for (int64_t r = 0; r < n; ++r)
-        if (t[r]) ++taken[static_cast<size_t>(owner[r]) * segments + s];
+      const int32_t* owner = d.owner[c].data();
+      ForEachSet(d.taken[s].data(), n, [&](int64_t r) { ++taken[static_cast<size_t>(owner[r]) * segments + s]; });
     }
     for (size_t o = 0; o < segments; ++o)
       for (size_t s = 0; s < segments; ++s)
@@ -709,14 +732,16 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
     // not yet removed; each row is counted by the first exclude removing it.
     alive_.resize(static_cast<size_t>(n));
     uint8_t* alive = alive_.data();
-    int64_t where_matched = 0, members = 0, taken_n = 0, held_n = 0;
+    // Per-batch counters are 32-bit (a batch has < 2^32 rows): the widening
+    // sums vectorize in fewer steps than into 64 bits.
+    uint32_t where_matched = 0, members = 0, taken_n = 0, held_n = 0;
     for (int64_t r = 0; r < n; ++r) {
       alive[r] = where[r] != 0;
       where_matched += alive[r];
     }
     for (size_t k = 0; k < excludes.size(); ++k) {
       const uint8_t* e = excludes[k];
-      int64_t count = 0;
+      uint32_t count = 0;
       for (int64_t r = 0; r < n; ++r) {
         const uint8_t hit = alive[r] & (e[r] != 0);
         count += hit;
@@ -736,7 +761,7 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
       alive[r] = member ^ took ^ held_out;
     }
     for (Chan& ch : chans) {
-      int64_t elig = 0, lacked = 0, listed = 0, capped = 0;
+      uint32_t elig = 0, lacked = 0, listed = 0, capped = 0;
       for (int64_t r = 0; r < n; ++r) {
         const uint8_t e = alive[r];
         const uint8_t no = e & (ch.no_consent[r] != 0);

@@ -127,8 +127,8 @@ std::string FormatCell(const CohortColumn& column, const ColumnDef& def, int64_t
 /// field, then shared(), then the tail (holdout lists: the key alone). Keys
 /// and tails go into a byte arena of chunks (up to 4 MiB; a full chunk is
 /// kept as it is, never copied into a larger one); rows are 24-byte entries
-/// (chunk and position, lengths, and the key's first 8 bytes for comparing
-/// without touching the arena).
+/// (chunk and position, lengths, whether the key needs CSV quoting, and the
+/// key's first 8 bytes for comparing without touching the arena).
 class ListRows {
  public:
   /// Text every line has between the key and the tail (e.g. `,send_on,message,cta`).
@@ -167,7 +167,8 @@ class ListRows {
   struct Row {
     uint64_t prefix;   ///< the key's first 8 bytes, big-endian, zero-padded
     uint64_t at;       ///< key bytes, then tail bytes: chunk << kChunkShift | position in it
-    uint32_t key_len;
+    uint32_t key_len : 31;
+    uint32_t quote : 1;  ///< the key needs CSV quoting (checked once, at Begin)
     uint32_t tail_len;
   };
   static constexpr int kChunkShift = 40;
