@@ -17,6 +17,8 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <future>
+#include <map>
 #include <random>
 #include <string_view>
 #include <unordered_map>
@@ -51,6 +53,12 @@ const ListSource* FindListSource(const Schema& schema, const std::string& field)
   for (const ListSource& ls : schema.list_sources)
     if (ls.field == field) return &ls;
   return nullptr;
+}
+
+/// The Arrow file of list column `def` in `dir`.
+std::string ListFilePath(const Schema& schema, const std::string& dir, const ColumnDef& def) {
+  const ListSource* src = FindListSource(schema, def.path);
+  return (fs::path(dir) / ArrowFileName(src ? src->file : def.path + ".csv")).string();
 }
 
 }  // namespace
@@ -1045,8 +1053,8 @@ struct ListPlan {
 
 class ArrowRecordReader final : public RecordReader {
  public:
-  ArrowRecordReader(std::shared_ptr<const Schema> schema, std::shared_ptr<const ir::UsedColumns> projection)
-      : schema_(std::move(schema)), projection_(std::move(projection)) {}
+  ArrowRecordReader(std::shared_ptr<const Schema> schema, const LoadOptions& options)
+      : schema_(std::move(schema)), projection_(options.projection), threads_(options.threads) {}
   bool Open(const std::string& dir);
   bool Next(Batch* out, int64_t max_rows) override;
   const std::vector<DataError>& errors() const override { return errors_; }
@@ -1076,6 +1084,10 @@ class ArrowRecordReader final : public RecordReader {
 
   std::shared_ptr<const Schema> schema_;
   std::shared_ptr<const ir::UsedColumns> projection_;  ///< null: every column
+  int threads_ = 1;
+  /// With threads: list files being mapped and checked (by path) while the
+  /// records file is (Open); PlanList takes them.
+  std::map<std::string, std::future<std::pair<std::shared_ptr<MappedFile>, std::string>>> early_;
   std::vector<DataError> errors_;
   std::vector<DataError> warnings_;
   LoadStats stats_;
@@ -1121,6 +1133,20 @@ bool ArrowRecordReader::Bind(const MappedFile& file, const std::vector<arrow::Fi
 bool ArrowRecordReader::Open(const std::string& dir) {
   const Schema& schema = *schema_;
   const std::string path = (fs::path(dir) / ArrowFileName(schema.records_file)).string();
+  if (threads_ > 1) {
+    std::error_code ec;
+    for (const ColumnDef& def : schema.columns) {
+      const ListSource* src = def.type.kind == TypeKind::kList ? FindListSource(schema, def.path) : nullptr;
+      if (!src) continue;
+      const std::string list_path = ListFilePath(schema, dir, def);
+      if (early_.count(list_path) || !fs::exists(list_path, ec)) continue;
+      early_[list_path] = std::async(std::launch::async, [list_path] {
+        std::string error;
+        auto file = MapArrowFile(list_path, &error);
+        return std::make_pair(std::move(file), std::move(error));
+      });
+    }
+  }
   std::string error;
   records_ = MapArrowFile(path, &error);
   if (!records_) {
@@ -1256,7 +1282,7 @@ bool ArrowRecordReader::PlanList(const std::string& dir, const ColumnDef& def, C
     return ok;
   }
   const ListSource* src = FindListSource(*schema_, def.path);
-  const std::string path = (fs::path(dir) / ArrowFileName(src ? src->file : def.path + ".csv")).string();
+  const std::string path = ListFilePath(*schema_, dir, def);
   if (!src) {
     AddError(path, def.path, "the schema names no source file and parent column for this list field");
     return false;
@@ -1264,7 +1290,12 @@ bool ArrowRecordReader::PlanList(const std::string& dir, const ColumnDef& def, C
   std::error_code ec;
   if (!fs::exists(path, ec)) return true;  // no file: every list is empty (as with CSV)
   std::string error;
-  plan->file = MapArrowFile(path, &error);
+  if (auto it = early_.find(path); it != early_.end()) {
+    std::tie(plan->file, error) = it->second.get();
+    early_.erase(it);
+  } else {
+    plan->file = MapArrowFile(path, &error);
+  }
   if (!plan->file) {
     AddError(path, "", error);
     return false;
@@ -1574,7 +1605,7 @@ std::unique_ptr<RecordReader> OpenDataReader(std::shared_ptr<const Schema> schem
                                              const LoadOptions& options, std::vector<DataError>* errors,
                                              std::vector<DataError>* warnings) {
   if (!IsArrowDataDir(*schema, dir)) return OpenRecordReader(std::move(schema), dir, options, errors, warnings);
-  auto reader = std::make_unique<ArrowRecordReader>(std::move(schema), options.projection);
+  auto reader = std::make_unique<ArrowRecordReader>(std::move(schema), options);
   if (!reader->Open(dir)) {
     if (errors) *errors = reader->errors();
     return nullptr;
