@@ -614,6 +614,9 @@ struct Prepared {
   /// Per Arrow dictionary (owned by the reader, kept across batches): may
   /// kernels read it as it is (see UsableDictionary)?
   std::unordered_map<const Array*, bool>* dictionaries = nullptr;
+  /// The file was written by `cohort import` for this schema: its sets are
+  /// in normal form (per row sorted, unique, no empty items) already.
+  bool trusted = false;
   std::vector<std::shared_ptr<const void>> keep;  ///< mapped files (and prepared list batches)
   std::deque<ColumnData> owned;
   std::deque<std::vector<CohortColumn>> kids;
@@ -931,7 +934,7 @@ std::string Convert(const arrow::Field& f, const Array& a, TypeKind kind, const 
       // items, and a missing set is the empty set. Files in that shape are
       // used as they are; others are normalized.
       bool normal = !large;
-      for (int64_t i = 0; i < n && normal; ++i) {
+      for (int64_t i = 0; i < n && normal && !p->trusted; ++i) {
         if (!ArrayValid(a, i)) {
           normal = off(i) == off(i + 1);
           continue;
@@ -1413,6 +1416,7 @@ std::shared_ptr<Prepared> ArrowRecordReader::ListBatch(ListPlan& plan, size_t lb
   if (lb < plan.list_batches.size() && plan.list_batches[lb]) return plan.list_batches[lb];
   auto p = std::make_shared<Prepared>();
   p->dictionaries = &dictionaries_;
+  p->trusted = trusted_;
   const auto& batch = plan.file->file.batches[lb];
   p->length = batch.length;
   p->columns.resize(plan.elems.size());
@@ -1523,6 +1527,7 @@ bool ArrowRecordReader::PrepareList(ListPlan& plan, size_t b, int64_t base, Prep
 std::shared_ptr<Prepared> ArrowRecordReader::Prepare(size_t b) {
   auto p = std::make_shared<Prepared>();
   p->dictionaries = &dictionaries_;
+  p->trusted = trusted_;
   const auto& batch = records_->file.batches[b];
   const int64_t base = batch_start_[b];
   p->keep.push_back(records_);
