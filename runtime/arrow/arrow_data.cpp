@@ -482,7 +482,8 @@ struct MappedFile {
   }
 };
 
-std::shared_ptr<MappedFile> MapArrowFile(const std::string& path, std::string* error) {
+std::shared_ptr<MappedFile> MapArrowFile(const std::string& path, std::string* error,
+                                         const std::vector<std::string>* value_fields = nullptr) {
   auto m = std::make_shared<MappedFile>();
   m->path = path;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -509,7 +510,7 @@ std::shared_ptr<MappedFile> MapArrowFile(const std::string& path, std::string* e
   }
   m->data = static_cast<const uint8_t*>(p);
   m->size = static_cast<size_t>(sb.st_size);
-  *error = arrow::ReadArrowFile(m->data, m->size, &m->file);
+  *error = arrow::ReadArrowFile(m->data, m->size, &m->file, value_fields);
   if (!error->empty()) return nullptr;
   return m;
 }
@@ -1091,6 +1092,8 @@ class ArrowRecordReader final : public RecordReader {
   /// With threads: list files being mapped and checked (by path) while the
   /// records file is (Open); PlanList takes them.
   std::map<std::string, std::future<std::pair<std::shared_ptr<MappedFile>, std::string>>> early_;
+  /// With a projection: per list file, the fields whose values Open checks.
+  std::map<std::string, std::vector<std::string>> list_values_;
   std::vector<DataError> errors_;
   std::vector<DataError> warnings_;
   LoadStats stats_;
@@ -1136,22 +1139,35 @@ bool ArrowRecordReader::Bind(const MappedFile& file, const std::vector<arrow::Fi
 bool ArrowRecordReader::Open(const std::string& dir) {
   const Schema& schema = *schema_;
   const std::string path = (fs::path(dir) / ArrowFileName(schema.records_file)).string();
+  // With a projection, values (dictionary indices, offsets) are checked at
+  // open only in the fields the program reads (and the keys joining lists);
+  // the others are checked for structure and never read.
+  std::vector<std::string> record_values;
+  for (ColumnId id = 0; id < schema.columns.size(); ++id) {
+    const ColumnDef& def = schema.columns[id];
+    if (Reads(id)) record_values.push_back(SourceName(def));
+    const ListSource* src = def.type.kind == TypeKind::kList ? FindListSource(schema, def.path) : nullptr;
+    if (!src) continue;
+    std::vector<std::string>& names = list_values_[ListFilePath(schema, dir, def)];
+    names.push_back(src->parent_column);
+    if (const RecordDef* elem = def.type.record_def.get())
+      for (size_t f = 0; f < elem->fields.size(); ++f)
+        if (Reads(id) && ReadsElement(id, f)) names.push_back(SourceName(elem->fields[f]));
+  }
   if (threads_ > 1) {
     std::error_code ec;
-    for (const ColumnDef& def : schema.columns) {
-      const ListSource* src = def.type.kind == TypeKind::kList ? FindListSource(schema, def.path) : nullptr;
-      if (!src) continue;
-      const std::string list_path = ListFilePath(schema, dir, def);
-      if (early_.count(list_path) || !fs::exists(list_path, ec)) continue;
-      early_[list_path] = std::async(std::launch::async, [list_path] {
+    for (const auto& [list_path, names] : list_values_) {
+      if (!fs::exists(list_path, ec)) continue;
+      const std::vector<std::string>* values = projection_ ? &names : nullptr;
+      early_[list_path] = std::async(std::launch::async, [list_path, values] {
         std::string error;
-        auto file = MapArrowFile(list_path, &error);
+        auto file = MapArrowFile(list_path, &error, values);
         return std::make_pair(std::move(file), std::move(error));
       });
     }
   }
   std::string error;
-  records_ = MapArrowFile(path, &error);
+  records_ = MapArrowFile(path, &error, projection_ ? &record_values : nullptr);
   if (!records_) {
     AddError(path, "", error);
     return false;
@@ -1297,7 +1313,8 @@ bool ArrowRecordReader::PlanList(const std::string& dir, const ColumnDef& def, C
     std::tie(plan->file, error) = it->second.get();
     early_.erase(it);
   } else {
-    plan->file = MapArrowFile(path, &error);
+    auto values = list_values_.find(path);
+    plan->file = MapArrowFile(path, &error, projection_ && values != list_values_.end() ? &values->second : nullptr);
   }
   if (!plan->file) {
     AddError(path, "", error);
