@@ -425,6 +425,20 @@ void ListRows::Sort() {
 
 void ListRows::Gather(const std::vector<ListRows*>& parts, const std::vector<Run>& runs, ListRows* out) {
   out->Close();
+  if (parts.size() == 1 && out->rows_.empty() && out->full_.empty() && out->bytes_.empty()) {
+    // One part (one thread): its rows are the list as they are.
+    ListRows* part = parts[0];
+    part->Close();
+    size_t covered = 0;
+    for (const Run& run : runs) covered += run.rows;
+    if (covered == part->rows_.size()) {
+      std::swap(out->full_, part->full_);
+      std::swap(out->bytes_, part->bytes_);
+      std::swap(out->rows_, part->rows_);
+      part->Clear();
+      return;
+    }
+  }
   // out's chunks, then each part's (its full chunks, then the one it was
   // filling): a part's chunk k becomes out's chunk base[part] + k.
   if (!out->bytes_.empty()) out->full_.push_back(std::move(out->bytes_));
