@@ -303,7 +303,7 @@ class TableWriter {
 
 }  // namespace
 
-ImportStatus ImportToArrow(std::shared_ptr<const Schema> schema_ptr, const std::string& data_dir,
+ImportStatus ImportToArrow(const std::shared_ptr<const Schema>& schema_ptr, const std::string& data_dir,
                            const std::string& out_dir) {
   ImportStatus st;
   const Schema& schema = *schema_ptr;
@@ -463,12 +463,12 @@ struct MappedFile {
   /// tables of the whole mapping after every batch cost more than reading).
   void ReleaseBatch(size_t b) const {
     if (!data || b >= file.batches.size() || !file.batches[b].body) return;
+    // From the page holding the body's start (the mapping starts on a page).
     const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const uintptr_t lo = std::max(reinterpret_cast<uintptr_t>(file.batches[b].body) & ~(page - 1),
-                                  reinterpret_cast<uintptr_t>(data));
-    const uintptr_t hi = reinterpret_cast<uintptr_t>(file.batches[b].body) +
-                         static_cast<uintptr_t>(file.batches[b].body_length);
-    if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+    const uint8_t* body = file.batches[b].body;
+    const uint8_t* lo = std::max(body - reinterpret_cast<uintptr_t>(body) % page, data);
+    const uint8_t* hi = body + file.batches[b].body_length;
+    if (hi > lo) ::madvise(const_cast<uint8_t*>(lo), static_cast<size_t>(hi - lo), MADV_DONTNEED);
   }
   /// Index of the field named `name`; -1 if absent, -2 if it appears twice.
   int FindField(const std::string& name) const {

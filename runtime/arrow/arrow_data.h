@@ -79,7 +79,7 @@ struct ImportStatus {
 
 /// Loads and validates `data_dir` (any kind OpenDataReader reads) and writes
 /// one Arrow file per table into `out_dir`: all of them or none.
-ImportStatus ImportToArrow(std::shared_ptr<const Schema> schema, const std::string& data_dir,
+ImportStatus ImportToArrow(const std::shared_ptr<const Schema>& schema, const std::string& data_dir,
                            const std::string& out_dir);
 
 }  // namespace cohort

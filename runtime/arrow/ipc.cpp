@@ -370,7 +370,7 @@ class BatchReader {
             if constexpr (std::is_same_v<T, uint32_t>) {
               bad |= idx[i] >= static_cast<uint32_t>(limit);
             } else {
-              const int32_t v = static_cast<int32_t>(idx[i]);
+              const int32_t v = static_cast<int32_t>(idx[i]);  // NOLINT(bugprone-signed-char-misuse): int8 indices are signed
               bad |= (v < 0) | (v >= limit);
             }
           }
