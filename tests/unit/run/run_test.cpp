@@ -343,7 +343,7 @@ TEST_CASE("run pipeline: records in no key order, many small batches: the same o
   // Lists are filled per thread and gathered in batch order, then sorted by
   // key: with the records reversed, every list needs the sort.
   Telehealth t("reversed", 4000, 9);
-  fs::path csv = TempDir("reversed-csv"), arrow = TempDir("reversed-arrow");
+  fs::path csv = TempDir("rev-in-csv"), arrow = TempDir("rev-in-arrow");  // not Telehealth's dirs
   for (const auto& e : fs::directory_iterator(t.csv)) fs::copy(e.path(), csv / e.path().filename());
   std::string text = Read(t.csv / "patients.csv");
   std::istringstream in(text);
@@ -355,7 +355,11 @@ TEST_CASE("run pipeline: records in no key order, many small batches: the same o
   std::string reversed = header + "\n";
   for (const std::string& l : lines) reversed += l + "\n";
   Write(csv / "patients.csv", reversed);
-  REQUIRE(ImportToArrow(t.r.program->schema, csv.string(), arrow.string()).code == 0);
+  const ImportStatus imported = ImportToArrow(t.r.program->schema, csv.string(), arrow.string());
+  std::string errors;
+  for (const DataError& e : imported.data_errors) errors += e.ToString() + "\n";
+  INFO(errors, imported.message);
+  REQUIRE(imported.code == 0);
   const auto sorted = RunToFiles(t.r, t.arrow, TempDir("reversed-sorted"), 1, 64);
   size_t listed = 0;
   for (const auto& [name, body] : sorted) listed += std::count(body.begin(), body.end(), '\n');
