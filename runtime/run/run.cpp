@@ -1,6 +1,7 @@
 #include "runtime/run/run.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -941,6 +942,13 @@ static std::string MissingColumn(const ir::Program& program, const ir::UsedColum
         return fmt::format("internal error: column `{}` is read by the program but was not loaded",
                            program.schema->columns[c].path);
   return "";
+}
+
+void KeepFreedMemory() {
+#ifdef __GLIBC__
+  ::mallopt(M_MMAP_THRESHOLD, 1 << 30);  // large blocks from the heap (reused), not mmap/munmap each time
+  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);  // keep the heap's free top
+#endif
 }
 
 RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions& options, RunReport* report) {
