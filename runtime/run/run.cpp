@@ -1045,6 +1045,7 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   report->records = reader->stats().records;
   report->list_rows = reader->stats().list_rows;
   report->list_rows_unmatched = reader->stats().list_rows_unmatched;
+  report->lists_read = reader->stats().lists_not_read == 0;
   report->eval_seconds = eval_seconds;
   report->load_seconds = Seconds(t1, Clock::now()) - eval_seconds + Seconds(t0, t1);
   report->total_seconds = Seconds(t0, Clock::now());
@@ -1066,7 +1067,10 @@ std::string ReportToJson(const RunReport& r) {
   j["today"] = r.today;
   j["engine"] = r.engine;
   j["records"] = r.records;
-  j["events"] = {{"rows", r.list_rows}, {"unmatched", r.list_rows_unmatched}};
+  if (r.lists_read)
+    j["events"] = {{"rows", r.list_rows}, {"unmatched", r.list_rows_unmatched}};
+  else
+    j["events"] = {{"read", false}};
   j["segments"] = nlohmann::ordered_json::array();
   for (const SegmentStats& s : r.segments) {
     nlohmann::ordered_json sj;
@@ -1130,8 +1134,9 @@ std::string FormatReportTable(const RunReport& r, int64_t min_cell) {
     for (const auto& [pair, count] : c.taken) takes.back().push_back(t.Add(count));
   }
   t.Suppress();
-  std::string out = fmt::format("{} records, {} events ({} unmatched), today {}, engine {}\n\n", r.records, r.list_rows,
-                                r.list_rows_unmatched, r.today, r.engine);
+  std::string events = r.lists_read ? fmt::format("{} events ({} unmatched)", r.list_rows, r.list_rows_unmatched)
+                                    : std::string("events not read (the program reads no list field)");
+  std::string out = fmt::format("{} records, {}, today {}, engine {}\n\n", r.records, events, r.today, r.engine);
   out += fmt::format("{:<26} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", "segment", "where", "excluded", "members", "campaign", "holdout",
                      r.caps ? "channels (listed / no consent / capped)" : "channels (listed / no consent)");
   auto show = [&](size_t i) { return min_cell > 0 ? t.Show(i) : std::to_string(t.value(i)); };

@@ -83,6 +83,10 @@ struct RunReport {
   int64_t records = 0;
   int64_t list_rows = 0;
   int64_t list_rows_unmatched = 0;
+  /// False when the list file's rows were not read (a CSV run of a program
+  /// that reads no list field checks only its header): the two counts above
+  /// are then unknown, and the summary says "not read" instead of 0.
+  bool lists_read = true;
   std::vector<SegmentStats> segments;
   std::vector<CampaignStats> campaigns;
   bool caps = false;  ///< issue 12: a campaign has a frequency cap (tables show `capped`)

@@ -170,6 +170,14 @@ expect_exit "malformed events row is a data error for a program reading events" 
 "$COHORT" run "$T/nolist.cohort" --data "$T/data" --out "$T/out-nolist-good" --today $TODAY --quiet 2>/dev/null
 "$COHORT" run "$T/nolist.cohort" --data "$T/data" --out "$T/out-nolist-good-all" --today $TODAY --validate all --quiet 2>/dev/null
 cmp -s "$T/out-nolist-good/Spanish/sms.csv" "$T/out-nolist-good-all/Spanish/sms.csv" && ok "unread events change no list" || bad "lists differ with unread events"
+python3 - "$T/out-nolist-good/summary.json" "$T/out-nolist-good-all/summary.json" <<'PY' && ok "summary: events not read vs counted" || bad "summary events"
+import json, sys
+unread, read = (json.load(open(p))["events"] for p in sys.argv[1:])
+assert unread == {"read": False}, unread
+assert read["rows"] > 0 and "read" not in read, read
+PY
+"$COHORT" run "$T/nolist.cohort" --data "$T/data" --out "$T/out-nolist-text" --today $TODAY > "$T/stdout" 2>&1
+grep -q 'events not read (the program reads no list field)' "$T/stdout" && ok "run table: events not read" || { bad "run table events"; cat "$T/stdout"; }
 sed '1s/^patient_id,/owner,/' "$T/data/events.csv" > "$T/badev/events.csv"
 expect_exit "events header without its parent column is a data error even when unread" 3 "$COHORT" run "$T/nolist.cohort" --data "$T/badev" --out "$T/out-nolist-hdr" --today $TODAY
 grep -q 'events.csv:1: column `patient_id`' "$T/stderr" && ok "the header error names the column" || { bad "events header error"; cat "$T/stderr"; }
