@@ -31,6 +31,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "compiler/driver/driver.h"
 #include "core/dates.h"
 #include "runtime/batch.h"
@@ -263,6 +267,129 @@ std::vector<Filter> Filters() {
                  }
                  }});
   return f;
+}
+
+/// A buffer an engine must read: `bytes` from `ptr`.
+struct Span {
+  const void* ptr;
+  int64_t bytes;
+};
+
+/// The buffers a program reads, found from its IR: every column a clause
+/// reads (values at their width: bitmaps for bools, int32 codes for
+/// dictionary-encoded strings, offsets + bytes for plain ones; validity
+/// bitmaps when present), list offsets and the element fields quantifiers
+/// read. The least a kernel can read; the memory floor streams exactly these.
+void ReadSpans(const ir::Program& p, const CohortBatchView& v, std::vector<Span>* out) {
+  std::vector<std::pair<ColumnId, int>> used;  // (column, -1) or (list column, field)
+  std::function<void(ir::ExprId, ColumnId)> walk = [&](ir::ExprId id, ColumnId list) {
+    if (id == ir::kNoExpr || id >= p.exprs.size()) return;
+    const ir::Expr& e = p.expr(id);
+    ColumnId inner = list;
+    // `x is missing` reads only x's validity bitmap.
+    if (e.kind == ir::ExprKind::kIsMissing && !e.args.empty() && e.args[0] < p.exprs.size() &&
+        p.expr(e.args[0]).kind == ir::ExprKind::kColumn) {
+      used.push_back({p.expr(e.args[0]).column, -2});
+      return;
+    }
+    if (e.kind == ir::ExprKind::kColumn) used.push_back({e.column, -1});
+    if (e.kind == ir::ExprKind::kQuantifier || e.kind == ir::ExprKind::kAggregate) {
+      used.push_back({e.column, -1});
+      inner = e.column;
+    }
+    if (e.kind == ir::ExprKind::kVarField && list != kNoColumn) used.push_back({list, static_cast<int>(e.index)});
+    if (e.kind == ir::ExprKind::kVarItem && list != kNoColumn) used.push_back({list, 0});
+    if (e.kind == ir::ExprKind::kDefineRef && e.index < p.defines.size()) walk(p.defines[e.index].body, list);
+    for (size_t k = 0; k < e.args.size(); ++k) walk(e.args[k], k == 0 ? inner : list);
+  };
+  for (const ir::Segment& seg : p.segments) {
+    walk(seg.where, kNoColumn);
+    for (ir::ExprId x : seg.excludes) walk(x, kNoColumn);
+    for (const ir::Channel& c : seg.channels) walk(c.condition, kNoColumn);
+  }
+  std::sort(used.begin(), used.end());
+  used.erase(std::unique(used.begin(), used.end()), used.end());
+  // Validity only (-2) when the values are read anyway (-1): drop it.
+  const std::vector<std::pair<ColumnId, int>> all = used;
+  used.erase(std::remove_if(used.begin(), used.end(),
+                            [&](const std::pair<ColumnId, int>& u) {
+                              return u.second == -2 && std::binary_search(all.begin(), all.end(), std::make_pair(u.first, -1));
+                            }),
+             used.end());
+  auto scalar = [&](const CohortColumn& c, TypeKind kind) {
+    const int64_t n = c.length, bits = (n + 7) / 8;
+    if (c.validity) out->push_back({c.validity, bits});
+    switch (kind) {
+      case TypeKind::kBool: out->push_back({c.values, bits}); break;
+      case TypeKind::kInt:
+      case TypeKind::kTimestamp:
+      case TypeKind::kDecimal: out->push_back({c.values, 8 * n}); break;
+      case TypeKind::kDate: out->push_back({c.values, 4 * n}); break;
+      case TypeKind::kEnum: out->push_back({c.values, n}); break;
+      case TypeKind::kString:
+        if (c.dictionary) {
+          out->push_back({c.values, 4 * n});
+        } else {
+          out->push_back({c.offsets, 4 * (n + 1)});
+          out->push_back({c.data + c.offsets[0], c.offsets[n] - c.offsets[0]});
+        }
+        break;
+      default: break;
+    }
+  };
+  for (auto [col, field] : used) {
+    const CohortColumn& c = v.columns[col];
+    const ColumnDef& def = p.schema->columns[col];
+    if (field == -2) {
+      if (c.validity) out->push_back({c.validity, (c.length + 7) / 8});
+    } else if (def.type.kind != TypeKind::kList && def.type.kind != TypeKind::kStringSet) {
+      scalar(c, def.type.kind);
+    } else if (field < 0) {
+      out->push_back({c.offsets, 4 * (c.length + 1)});
+    } else if (def.type.kind == TypeKind::kStringSet) {
+      scalar(c.children[0], TypeKind::kString);
+    } else {
+      scalar(c.children[field], def.type.record_def->fields[static_cast<size_t>(field)].type.kind);
+    }
+  }
+}
+
+/// The memory floor of one pass: reads every span (32-byte loads OR-ed
+/// together) and writes `masks` bytes; returns a value depending on the
+/// reads so nothing is optimized away.
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+#endif
+uint64_t StreamSpans(const std::vector<Span>& spans, uint8_t* masks, int64_t mask_bytes) {
+  uint64_t acc = 0;
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2")) {
+    __m256i a = _mm256_setzero_si256(), b = a;
+    for (const Span& s : spans) {
+      const auto* p = static_cast<const uint8_t*>(s.ptr);
+      int64_t i = 0;
+      for (; i + 64 <= s.bytes; i += 64) {
+        a = _mm256_or_si256(a, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)));
+        b = _mm256_or_si256(b, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
+      }
+      for (; i < s.bytes; ++i) acc |= p[i];
+    }
+    a = _mm256_or_si256(a, b);
+    acc |= static_cast<uint64_t>(_mm256_extract_epi64(a, 0) | _mm256_extract_epi64(a, 1) |
+                                 _mm256_extract_epi64(a, 2) | _mm256_extract_epi64(a, 3));
+    const __m256i fill = _mm256_set1_epi8(static_cast<char>(acc & 1));
+    int64_t i = 0;
+    for (; i + 32 <= mask_bytes; i += 32) _mm256_storeu_si256(reinterpret_cast<__m256i*>(masks + i), fill);
+    for (; i < mask_bytes; ++i) masks[i] = static_cast<uint8_t>(acc & 1);
+    return acc;
+  }
+#endif
+  for (const Span& s : spans) {
+    const auto* p = static_cast<const uint8_t*>(s.ptr);
+    for (int64_t i = 0; i < s.bytes; ++i) acc |= p[i];
+  }
+  std::memset(masks, static_cast<int>(acc & 1), static_cast<size_t>(mask_bytes));
+  return acc;
 }
 
 int64_t Channel0(const BatchResult& r) {
@@ -517,6 +644,30 @@ int main(int argc, char** argv) {
       fmt::print("  MISMATCH: duckdb {} jit {}\n", d->second.second, n_jit);
     if (n_hand != n_jit || n_jit != n_int || n_jit2 != n_jit)
       fmt::print("  MISMATCH: hand {} jit {} interp {} jit(2 threads) {}\n", n_hand, n_jit, n_int, n_jit2);
+    // Memory floor: stream the bytes the filter must read and the mask
+    // bytes an engine writes (BatchResult: one byte per row per mask), in the
+    // same batches, best of the same reps.
+    std::vector<std::vector<Span>> spans(views.size());
+    int64_t bytes_read = 0;
+    for (size_t k = 0; k < views.size(); ++k) {
+      ReadSpans(*program, views[k], &spans[k]);
+      for (const Span& sp : spans[k]) bytes_read += sp.bytes;
+    }
+    int64_t num_masks = 0;  // where, excludes, member, channels per segment
+    for (const ir::Segment& seg : program->segments)
+      num_masks += 2 + static_cast<int64_t>(seg.excludes.size() + seg.channels.size());
+    std::vector<std::vector<uint8_t>> floor_masks(views.size());
+    for (size_t k = 0; k < views.size(); ++k) floor_masks[k].assign(static_cast<size_t>(views[k].num_rows * num_masks), 0);
+    uint64_t sink = 0;
+    double t_floor = time_best([&] {
+      for (size_t k = 0; k < views.size(); ++k)
+        sink += StreamSpans(spans[k], floor_masks[k].data(), static_cast<int64_t>(floor_masks[k].size()));
+    });
+    const double rd = static_cast<double>(bytes_read) / r, wr = static_cast<double>(num_masks);
+    fmt::print("  bytes/row: read {:.2f}, written {:.0f}; jit {:.1f} GB/s; floor (streaming those bytes) {:.3g} rows/s, "
+               "{:.1f} GB/s; jit at {:.0f}% of the floor{}\n",
+               rd, wr, (rd + wr) * r / t_jit * 1e-9, r / t_floor, (rd + wr) * r / t_floor * 1e-9, 100.0 * t_floor / t_jit,
+               sink == 42 ? " " : "");
   }
 
   return !only.empty() || CompileBench(copts, false) ? 0 : 1;

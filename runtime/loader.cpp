@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <deque>
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -57,31 +58,45 @@ constexpr int64_t kMaxReserveRows = 1 << 16;
 /// lookup to about one cache miss (list rows arrive in random key order).
 class KeyTable {
  public:
-  /// The id of `key`, inserting it if new (`*inserted` says which).
-  uint32_t FindOrInsert(std::string_view key, bool* inserted) {
-    if ((count_ + 1) * 10 > slots_.size() * 7) Grow();
-    return FindOrInsert(key, HashBytes(key), inserted);
+  /// The first 8 bytes of `key`, zero padded (a slot's prefix).
+  static uint64_t Prefix(std::string_view key) {
+    uint64_t p = 0;
+    if (key.size() >= 8) {
+      std::memcpy(&p, key.data(), 8);  // constant size: no libc call
+    } else {
+      for (size_t i = 0; i < key.size(); ++i) p |= uint64_t{static_cast<uint8_t>(key[i])} << (8 * i);
+    }
+    return p;
   }
-  /// The ids of `keys[0, n)` (hashed with HashBytes into `hashes`), inserting
-  /// new ones in order. Lookups in a table of millions of keys are cache
-  /// misses, so slots are prefetched a few keys ahead (they are independent).
-  void FindOrInsertAll(const std::string_view* keys, const uint64_t* hashes, size_t n, uint32_t* ids) {
+  /// The ids of `keys[0, n)` (hashed with HashBytes into `hashes`, Prefix in
+  /// `prefixes`), inserting new ones in order. Lookups in a table of millions
+  /// of keys are cache misses, so slots are prefetched a few keys ahead (they
+  /// are independent); keys of up to 8 bytes are never read again (the
+  /// callers' key bytes may be far away by now).
+  void FindOrInsertAll(const std::string_view* keys, const uint64_t* hashes, const uint64_t* prefixes, size_t n,
+                       uint32_t* ids) {
     while ((count_ + n) * 10 > slots_.size() * 7) Grow();  // no growth while prefetched slots are pending
     constexpr size_t kAhead = 16;
     const size_t mask = slots_.size() - 1;
     for (size_t r = 0; r < std::min(n, kAhead); ++r) __builtin_prefetch(&slots_[hashes[r] & mask]);
-    bool inserted;
     for (size_t r = 0; r < n; ++r) {
       if (r + kAhead < n) __builtin_prefetch(&slots_[hashes[r + kAhead] & mask]);
-      ids[r] = FindOrInsert(keys[r], hashes[r], &inserted);
+      ids[r] = FindOrInsert(keys[r], hashes[r], prefixes[r]);
     }
   }
-  /// The id of `key`, or UINT32_MAX; read-only, so chunk workers may call it
-  /// while nothing inserts.
-  uint32_t Find(std::string_view key) const {
+  /// Makes room for `n` keys in all (growing is a rehash of every key).
+  void Reserve(size_t n) {
+    while (n * 10 > slots_.size() * 7) Grow();
+  }
+  /// Asks for the slot where a key of hash `h` is looked up first.
+  void Prefetch(uint64_t h) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+  }
+  /// The id of `key` (hash `h`, Prefix `prefix`), or UINT32_MAX; read-only,
+  /// so chunk workers may call it while nothing inserts.
+  uint32_t Find(std::string_view key, uint64_t h, uint64_t prefix) const {
     if (slots_.empty()) return UINT32_MAX;
-    uint64_t h = HashBytes(key);
-    Slot probe = MakeSlot(key, h, 0);
+    Slot probe = MakeSlot(key.size(), h, prefix, 0);
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
@@ -94,9 +109,10 @@ class KeyTable {
   size_t size() const { return count_; }
 
  private:
-  /// FindOrInsert with the hash known and room for one more key.
-  uint32_t FindOrInsert(std::string_view key, uint64_t h, bool* inserted) {
-    Slot probe = MakeSlot(key, h, 0);
+  /// The id of `key` (hash `h`, Prefix `prefix`), inserting it if new;
+  /// there is room for one more key.
+  uint32_t FindOrInsert(std::string_view key, uint64_t h, uint64_t prefix) {
+    Slot probe = MakeSlot(key.size(), h, prefix, 0);
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
@@ -104,16 +120,15 @@ class KeyTable {
         uint32_t id = static_cast<uint32_t>(count_++);
         probe.id_plus_one = id + 1;
         s = probe;
-        bytes_.append(key);
+        // A short key is its prefix's first bytes (little-endian).
+        if (key.size() <= 8) bytes_.append(reinterpret_cast<const char*>(&prefix), key.size());
+        else bytes_.append(key);
         offsets_.push_back(bytes_.size());
-        *inserted = true;
         return id;
       }
       if (s.tag == probe.tag && s.len == probe.len && s.prefix == probe.prefix &&
-          (key.size() <= 8 || Key(s.id_plus_one - 1) == key)) {
-        *inserted = false;
+          (key.size() <= 8 || Key(s.id_plus_one - 1) == key))
         return s.id_plus_one - 1;
-      }
     }
   }
 
@@ -123,23 +138,22 @@ class KeyTable {
     uint16_t tag = 0;          // high hash bits
     uint16_t len = 0;          // length, saturated
   };
-  static Slot MakeSlot(std::string_view key, uint64_t h, uint32_t id_plus_one) {
+  static Slot MakeSlot(size_t len, uint64_t h, uint64_t prefix, uint32_t id_plus_one) {
     Slot s;
-    if (key.size() >= 8) {
-      std::memcpy(&s.prefix, key.data(), 8);  // constant size: no libc call
-    } else {
-      for (size_t i = 0; i < key.size(); ++i) s.prefix |= uint64_t{static_cast<uint8_t>(key[i])} << (8 * i);
-    }
+    s.prefix = prefix;
     s.id_plus_one = id_plus_one;
     s.tag = static_cast<uint16_t>(h >> 48);
-    s.len = static_cast<uint16_t>(std::min<size_t>(key.size(), 0xFFFF));
+    s.len = static_cast<uint16_t>(std::min<size_t>(len, 0xFFFF));
     return s;
+  }
+  static Slot MakeSlot(std::string_view key, uint64_t h, uint32_t id_plus_one) {
+    return MakeSlot(key.size(), h, Prefix(key), id_plus_one);
   }
   std::string_view Key(uint32_t id) const {
     return std::string_view(bytes_).substr(offsets_[id], offsets_[id + 1] - offsets_[id]);
   }
   void Grow() {
-    size_t n = slots_.empty() ? 1024 : slots_.size() * 2;
+    size_t n = slots_.empty() ? 64 : slots_.size() * 2;
     slots_ = SlotArray(n);
     size_t mask = n - 1;
     // Ids in order read the arena sequentially.
@@ -190,6 +204,108 @@ class KeyTable {
   std::vector<uint64_t> offsets_{0};
   std::string bytes_;
   size_t count_ = 0;
+};
+
+/// Scratch space of ShardedKeyTable::InternAll, kept per chunk slot so a
+/// chunk allocates nothing once the buffers have grown.
+struct InternScratch {
+  std::vector<uint32_t> order;  ///< row indices grouped by shard
+  std::vector<std::string_view> keys;
+  std::vector<uint64_t> hashes;
+  std::vector<uint64_t> prefixes;  ///< KeyTable::Prefix of each key
+  std::vector<uint32_t> ids;
+};
+
+/// KeyTable split into shards by hash bits, each behind its own mutex, so
+/// chunk workers intern keys in parallel (a chunk locks each shard once).
+/// An id packs the key's shard-local id and its shard: ids are unique and
+/// below id_limit() (dense enough to index arrays), but with several threads
+/// they depend on timing, so nothing may depend on their order.
+class ShardedKeyTable {
+ public:
+  static constexpr uint32_t kShardBits = 6;
+  static constexpr uint32_t kShards = 1u << kShardBits;
+  /// Ids are below 2^31 (callers may use the top bit as a flag).
+  static constexpr uint32_t kMaxLocal = (1u << (31 - kShardBits)) - 1;
+
+  /// The ids of `keys[0, n)` (hashed with HashBytes into `hashes`, their
+  /// KeyTable::Prefix in `prefixes`, computed while the key bytes were at
+  /// hand), inserting new ones (per shard in order). Thread-safe. False when
+  /// a shard is full.
+  bool InternAll(const std::string_view* keys, const uint64_t* hashes, const uint64_t* prefixes, size_t n,
+                 uint32_t* ids, InternScratch* scratch) {
+    std::array<uint32_t, kShards + 1> start{};
+    for (size_t r = 0; r < n; ++r) ++start[ShardOf(hashes[r]) + 1];
+    for (uint32_t s = 0; s < kShards; ++s) start[s + 1] += start[s];
+    scratch->order.resize(n);
+    scratch->keys.resize(n);
+    scratch->hashes.resize(n);
+    scratch->prefixes.resize(n);
+    scratch->ids.resize(n);
+    {
+      std::array<uint32_t, kShards> fill;
+      std::copy(start.begin(), start.end() - 1, fill.begin());
+      for (size_t r = 0; r < n; ++r) {
+        const uint32_t k = fill[ShardOf(hashes[r])]++;
+        scratch->order[k] = static_cast<uint32_t>(r);
+        scratch->keys[k] = keys[r];
+        scratch->hashes[k] = hashes[r];
+        scratch->prefixes[k] = prefixes[r];
+      }
+    }
+    bool ok = true;
+    for (uint32_t s = 0; s < kShards; ++s) {
+      const size_t b = start[s], e = start[s + 1];
+      if (b == e) continue;
+      Shard& shard = shards_[s];
+      std::lock_guard<std::mutex> lock(shard.mu);
+      if (shard.table.size() + (e - b) > kMaxLocal) {
+        ok = false;
+        continue;
+      }
+      shard.table.FindOrInsertAll(&scratch->keys[b], &scratch->hashes[b], &scratch->prefixes[b], e - b,
+                                  &scratch->ids[b]);
+      if (shard.table.size() > shard.limit) shard.limit = shard.table.size();
+    }
+    if (!ok) return false;
+    for (uint32_t s = 0; s < kShards; ++s)
+      for (size_t k = start[s]; k < start[s + 1]; ++k) ids[scratch->order[k]] = (scratch->ids[k] << kShardBits) | s;
+    return true;
+  }
+  /// The ids of `keys[0, n)` (hashes, prefixes as for InternAll), UINT32_MAX
+  /// for keys not in the table; only while nothing interns. Slots are
+  /// prefetched a few keys ahead.
+  void FindAll(const std::string_view* keys, const uint64_t* hashes, const uint64_t* prefixes, size_t n,
+               uint32_t* ids) const {
+    constexpr size_t kAhead = 16;
+    for (size_t r = 0; r < std::min(n, kAhead); ++r) shards_[ShardOf(hashes[r])].table.Prefetch(hashes[r]);
+    for (size_t r = 0; r < n; ++r) {
+      if (r + kAhead < n) shards_[ShardOf(hashes[r + kAhead])].table.Prefetch(hashes[r + kAhead]);
+      const uint32_t s = ShardOf(hashes[r]);
+      const uint32_t id = shards_[s].table.Find(keys[r], hashes[r], prefixes[r]);
+      ids[r] = id == UINT32_MAX ? id : (id << kShardBits) | s;
+    }
+  }
+  /// Makes room for about `n` keys (spread evenly over the shards).
+  void Reserve(size_t n) {
+    for (Shard& s : shards_) s.table.Reserve(n / kShards + n / kShards / 8 + 16);
+  }
+  /// One past the largest id (only while nothing interns).
+  size_t id_limit() const {
+    size_t most = 0;
+    for (const Shard& s : shards_) most = std::max(most, s.limit);
+    return most << kShardBits;
+  }
+
+ private:
+  /// Bits 32..37: the table's slot index uses the low bits and its tag the top 16.
+  static uint32_t ShardOf(uint64_t h) { return static_cast<uint32_t>(h >> 32) & (kShards - 1); }
+  struct Shard {
+    std::mutex mu;
+    KeyTable table;
+    size_t limit = 0;  ///< table.size(), readable without the lock once interning is over
+  };
+  std::array<Shard, kShards> shards_;
 };
 
 /// EnumDef::Find for CSV cells without string compares: a label is keyed by
@@ -704,6 +820,15 @@ ColumnData Gather(ColumnData src, const uint32_t* rows, size_t n) {
   return out;
 }
 
+/// About how many rows `file` has from byte `begin` on (line ends in the
+/// first 64 KB, scaled): for sizing tables and arrays up front.
+size_t EstimateRows(const MappedFile& file, size_t begin) {
+  if (begin >= file.size()) return 0;
+  const size_t sample = std::min<size_t>(file.size() - begin, size_t{64} << 10);
+  const size_t lines = static_cast<size_t>(std::count(file.data() + begin, file.data() + begin + sample, '\n'));
+  return lines == 0 ? 1 : (file.size() - begin) / (sample / lines);
+}
+
 /// Is this kind readable from one CSV cell?
 bool IsCellKind(TypeKind k) {
   switch (k) {
@@ -726,7 +851,11 @@ struct ListData {
   ColumnId column = kNoColumn;
   std::string path;                     ///< file as opened
   std::vector<FieldSpec> fields;        ///< element fields, in RecordDef order
-  std::vector<ColumnData> staging;      ///< one per element field
+  std::vector<ColumnData> staging;      ///< one per element field (grouped once the file is read)
+  /// While loading: each accepted chunk's staging columns (the workers'
+  /// storage, moved, not copied) and the 1-based line it starts at.
+  std::vector<std::vector<ColumnData>> chunks;
+  std::vector<int64_t> chunk_lines;
   std::vector<uint32_t> row_key;        ///< owner key id per row (file order, while loading)
   std::vector<uint32_t> group_start;    ///< per key id: first row of its group
   size_t num_groups = 0;                ///< key ids below this may own rows
@@ -742,22 +871,45 @@ struct ChunkError {
   std::string message;
 };
 
-/// What a worker produced from one chunk of a list file.
+/// What a worker produced from one chunk of a list file: its rows' values
+/// and their owners' key ids (interned by the worker).
 struct ListSlot {
   std::vector<ColumnData> staging;
   std::vector<std::string_view> parents;  ///< views into the mapped file
-  std::vector<uint64_t> parent_hashes;    ///< HashBytes of each parent, computed by the worker
+  std::vector<uint64_t> parent_hashes;    ///< HashBytes of each parent
+  std::vector<uint64_t> parent_prefixes;  ///< KeyTable::Prefix of each parent
+  std::vector<uint32_t> parent_ids;       ///< key id of each parent
+  bool keys_full = false;                 ///< the key table had no room (an error on accept)
+  InternScratch scratch;
   std::vector<ChunkError> errors;
   CellParser parser;
   std::string message;
 };
 
+/// Record key ids: ids of keys a list file named (lists_keys_), or, with
+/// this bit set, ids of keys only records have (record_keys_).
+constexpr uint32_t kRecordOnlyKey = 1u << 31;
+
 /// What a worker produced from one chunk of the records file.
 struct RecordSlot {
   std::vector<Batch> batches;
-  std::vector<uint32_t> key_ids;        ///< per row: id if the key was known, else UINT32_MAX
-  std::vector<std::string_view> keys;   ///< per row: the key (empty if missing), a view into the file
+  std::vector<uint32_t> key_ids;        ///< per row: its key id (UINT32_MAX: the key is missing)
   std::vector<int64_t> lines;           ///< per row: line relative to the chunk
+  // The present keys (views into the file), their hashes, KeyTable prefixes
+  // and rows; then those no list names, and their ids.
+  std::vector<std::string_view> keys;
+  std::vector<uint64_t> hashes;
+  std::vector<uint64_t> prefixes;
+  std::vector<uint32_t> key_rows;
+  std::vector<uint32_t> found;
+  std::vector<std::string_view> new_keys;
+  std::vector<uint64_t> new_hashes;
+  std::vector<uint64_t> new_prefixes;
+  std::vector<uint32_t> new_rows;
+  std::vector<uint32_t> new_ids;
+  std::vector<std::pair<int64_t, int64_t>> ranges;  ///< per row of a batch: its list group
+  bool keys_full = false;
+  InternScratch scratch;
   std::vector<ChunkError> errors;
   int64_t rows = 0;
   CellParser parser;
@@ -798,8 +950,12 @@ class CsvRecordReader final : public RecordReader {
                   int* parent_index, size_t* data_begin, int64_t* data_line);
   bool LoadList(const std::string& dir, const ColumnDef& def, ListData* list);
   void ParseListChunk(CsvTokenizer& t, const ListData& list, const std::vector<std::string>& header, int parent_index,
-                      ListSlot* s) const;
-  void ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) const;
+                      ListSlot* s);
+  /// Groups a loaded list's rows by owner key id (list->chunks -> staging).
+  bool GroupList(ListData* list);
+  void ParseRecordChunk(CsvTokenizer& t, RecordSlot* s);
+  /// Appends each record's list rows to the chunk's batches (key ids known).
+  void AttachLists(RecordSlot* s) const;
   bool AcceptRecordChunk(RecordSlot* s, int64_t first_line);
   /// Adds a chunk's errors to errors_ in file order; false when full.
   bool AddChunkErrors(const std::string& path, std::vector<ChunkError>& errors, int64_t first_line);
@@ -810,8 +966,10 @@ class CsvRecordReader final : public RecordReader {
   std::vector<DataError> errors_;
   std::vector<DataError> warnings_;
   LoadStats stats_;
-  KeyTable keys_;
-  std::vector<uint8_t> seen_;  ///< per key id: already read as a record
+  ShardedKeyTable list_keys_;    ///< parent keys of list rows (read-only once the lists are loaded)
+  ShardedKeyTable record_keys_;  ///< record keys no list row names (interned by record chunk workers)
+  std::vector<uint8_t> seen_;         ///< per list_keys_ id: already read as a record
+  std::vector<uint8_t> seen_record_;  ///< per record_keys_ id: the same
   std::vector<ListData> lists_;
   std::vector<FieldSpec> fields_;  ///< record columns (not lists)
   FieldSpec key_spec_;
@@ -964,11 +1122,20 @@ bool CsvRecordReader::AddChunkErrors(const std::string& path, std::vector<ChunkE
 }
 
 void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, const std::vector<std::string>& header,
-                                     int parent_index, ListSlot* s) const {
+                                     int parent_index, ListSlot* s) {
+  // The chunk's columns are kept until the file is read: reserved for about
+  // as many rows as this slot's previous chunk had, so they are not grown
+  // by copying into ever larger fresh buffers.
+  const int64_t expect = static_cast<int64_t>(s->parents.size() + s->parents.size() / 8);
   s->staging.clear();
-  for (const FieldSpec& spec : list.fields) s->staging.push_back(MakeStagingColumn(spec.kind));
+  for (const FieldSpec& spec : list.fields) {
+    ColumnData& c = s->staging.emplace_back(MakeStagingColumn(spec.kind));
+    if (spec.projected) c.Reserve(expect);
+  }
   s->parents.clear();
   s->parent_hashes.clear();
+  s->parent_prefixes.clear();
+  s->keys_full = false;
   s->errors.clear();
   const size_t width = header.size();
   for (;;) {
@@ -997,7 +1164,13 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
     }
     s->parents.push_back(parent);
     s->parent_hashes.push_back(HashBytes(parent));
+    s->parent_prefixes.push_back(KeyTable::Prefix(parent));
   }
+  // The owners' key ids, on this worker: the calling thread only splices.
+  // (After an error the rows are not used; they are still interned, harmlessly.)
+  s->parent_ids.resize(s->parents.size());
+  s->keys_full = !list_keys_.InternAll(s->parents.data(), s->parent_hashes.data(), s->parent_prefixes.data(),
+                                       s->parents.size(), s->parent_ids.data(), &s->scratch);
 }
 
 bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, ListData* list) {
@@ -1051,71 +1224,165 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
                   &first_line))
     return false;
 
+  if (options_.projection && !list->projected) {
+    // The program reads no field of this list (and `--validate all` is
+    // off): its header is checked, its rows are neither tokenized nor
+    // converted, and every record's list is empty (the column is absent).
+    list->num_groups = 0;
+    list->group_start.assign(1, 0);
+    stats_.lists_not_read += 1;
+    return true;
+  }
+
+  // Sized up front (growing rehashes every key and copies every row id):
+  // about one owner per record, the rows as the file's lines.
+  if (MappedFile records; records.Open((std::filesystem::path(dir) / schema_->records_file).string()))
+    list_keys_.Reserve(EstimateRows(records, BomLength(records.data(), records.size())));
+  list->row_key.reserve(EstimateRows(file, begin) / 8 * 9);
   ChunkPipeline pipeline(file, src->dialect, begin, first_line, options_.threads, options_.chunk_bytes);
   std::vector<ListSlot> slots(pipeline.slots());
   for (ListSlot& s : slots) s.parser.null_token = src->dialect.null_token;
   auto parse = [&](CsvTokenizer& t, size_t slot) { ParseListChunk(t, *list, header, parent_index, &slots[slot]); };
+  // Accepting a chunk only splices what its worker built (key ids and
+  // staging columns, moved): it touches no state parsing reads, so it
+  // overlaps the parse of the next chunks.
   auto accept = [&](size_t slot, int64_t line) {
     ListSlot& s = slots[slot];
     if (!AddChunkErrors(list->path, s.errors, line)) return false;
     if (!errors_.empty()) return true;  // keep scanning for more errors; the data is not used
-    if (list->row_key.size() + s.parents.size() >= UINT32_MAX - 1) {
-      AddError(list->path, line, "", 0, "too many rows in list file");
+    if (s.keys_full || list->row_key.size() + s.parents.size() >= UINT32_MAX - 1) {
+      AddError(list->path, line, "", 0, s.keys_full ? "too many distinct keys in list file" : "too many rows in list file");
       return false;
     }
-    const size_t at = list->row_key.size();
-    list->row_key.resize(at + s.parents.size());
-    // Interning the parent keys and appending the chunk's values touch
-    // disjoint state: with several threads they overlap.
-    size_t too_large = SIZE_MAX;  // the element field whose strings no longer fit int32 offsets
-    auto copy = [&] {
-      std::vector<CodeMap> maps(s.staging.size());
-      for (size_t f = 0; f < s.staging.size() && too_large == SIZE_MAX; ++f) {
-        CopyRange(s.staging[f], 0, s.staging[f].length, &list->staging[f], &maps[f]);
-        if (StringBytes(list->staging[f]) > size_t{INT32_MAX} / 2) too_large = f;
-      }
-    };
-    std::thread copier;
-    if (options_.threads > 1) copier = std::thread(copy);
-    keys_.FindOrInsertAll(s.parents.data(), s.parent_hashes.data(), s.parents.size(), list->row_key.data() + at);
-    if (copier.joinable()) copier.join();
-    else copy();
-    if (too_large != SIZE_MAX) {
-      const FieldSpec& spec = list->fields[too_large];
-      AddError(list->path, line, spec.name, spec.header_index + 1, "list file too large to load");
-      return false;
+    list->row_key.insert(list->row_key.end(), s.parent_ids.begin(), s.parent_ids.end());
+    if (!s.parents.empty()) {
+      list->chunks.push_back(std::move(s.staging));
+      list->chunk_lines.push_back(line);
     }
+    s.staging.clear();
     return true;
   };
-  // Accepting a list chunk touches the key table and the list's storage,
-  // which parsing never reads: it overlaps the parse of the next chunks.
   while (pipeline.Round(parse, accept, /*accept_early=*/true)) file.Release(pipeline.position());
   if (!errors_.empty()) return false;
   stats_.list_rows += static_cast<int64_t>(list->row_key.size());
+  return GroupList(list);
+}
 
-  // Group rows by owner key id (a counting sort), then store each column in
-  // group order so a record's rows are one contiguous range.
-  const size_t n = list->row_key.size();
-  list->num_groups = keys_.size();
-  list->group_start.assign(list->num_groups + 1, 0);
-  for (uint32_t k : list->row_key) ++list->group_start[k + 1];
-  for (size_t g = 0; g < list->num_groups; ++g) list->group_start[g + 1] += list->group_start[g];
-  std::vector<uint32_t> order(n);
-  {
-    std::vector<uint32_t> fill(list->group_start.begin(), list->group_start.end() - 1);
-    for (uint32_t r = 0; r < n; ++r) order[fill[list->row_key[r]]++] = r;
+/// Column `f` of `chunks` with row r of the concatenation (chunk by chunk)
+/// at position `dest[r]`. Fixed-width values and dictionary codes (mapped
+/// into one dictionary) are scattered straight from the chunks; other kinds
+/// (booleans, sets, strings that no longer fit a dictionary) are
+/// concatenated, then reordered. Empty `message`: done; else the column is
+/// too large (`*bad_chunk`: the chunk where it overflowed).
+ColumnData ScatterField(std::vector<std::vector<ColumnData>>& chunks, size_t f, TypeKind kind, const uint32_t* dest,
+                        size_t n, size_t* bad_chunk) {
+  const bool fixed = FixedWidth(kind) != 0;
+  bool codes = kind == TypeKind::kString;
+  ColumnData out = MakeStagingColumn(kind);
+  std::vector<std::vector<int32_t>> maps(chunks.size());
+  if (codes) {
+    for (size_t c = 0; c < chunks.size() && codes; ++c) {
+      const ColumnData& src = chunks[c][f];
+      if (src.encoding != StringEncoding::kDictionary) {
+        codes = false;
+        break;
+      }
+      maps[c].resize(static_cast<size_t>(src.dictionary.size()));
+      for (int32_t k = 0; k < src.dictionary.size(); ++k) maps[c][k] = out.dictionary.Intern(src.dictionary.at(k));
+      if (out.dictionary.size() > kMaxDictionaryEntries) codes = false;
+    }
   }
-  std::vector<uint32_t>().swap(list->row_key);
-  // Columns are gathered independently: on up to `threads` threads.
+  if (!fixed && !codes) {
+    // The general path: one column in file order, then reordered.
+    ColumnData all = MakeStagingColumn(kind);
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      CodeMap map;
+      CopyRange(chunks[c][f], 0, chunks[c][f].length, &all, &map);
+      chunks[c][f] = ColumnData();
+      if (StringBytes(all) > size_t{INT32_MAX} / 2) {
+        *bad_chunk = c;
+        return ColumnData();
+      }
+    }
+    std::vector<uint32_t> order(n);
+    for (uint32_t r = 0; r < n; ++r) order[dest[r]] = r;
+    return Gather(std::move(all), order.data(), n);
+  }
+  const size_t w = codes ? 4 : FixedWidth(kind);
+  out.values.resize(n * w);
+  out.validity.assign((n + 7) / 8, 0);
+  uint8_t* to = out.values.data();
+  uint8_t* valid = out.validity.data();
+  size_t r = 0;
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    ColumnData& src = chunks[c][f];
+    const uint8_t* from = src.values.data();
+    const uint8_t* src_valid = src.has_nulls ? src.validity.data() : nullptr;
+    const size_t len = static_cast<size_t>(src.length);
+    const int32_t* map = maps[c].data();
+    for (size_t k = 0; k < len; ++k, ++r) {
+      const size_t d = dest[r];
+      if (src_valid && !GetBit(src_valid, static_cast<int64_t>(k))) {
+        out.has_nulls = true;
+        continue;  // a null's value bytes stay zero (code 0)
+      }
+      valid[d >> 3] |= uint8_t(1u << (d & 7));
+      if (codes) {
+        int32_t code;
+        std::memcpy(&code, from + k * 4, 4);
+        std::memcpy(to + d * 4, &map[code], 4);
+      } else if (w == 8) {
+        std::memcpy(to + d * 8, from + k * 8, 8);
+      } else if (w == 4) {
+        std::memcpy(to + d * 4, from + k * 4, 4);
+      } else {
+        to[d] = from[k];
+      }
+    }
+    src = ColumnData();  // release the chunk's buffers as soon as they are copied
+  }
+  out.length = static_cast<int64_t>(n);
+  return out;
+}
+
+bool CsvRecordReader::GroupList(ListData* list) {
+  // Group rows by owner key id (a counting sort): row r of the file goes to
+  // position dest[r], so a record's rows are one contiguous range.
+  // In place, so no more memory is touched: group_start[g + 1] first counts
+  // group g's rows; summed, group_start[g] is where group g starts and
+  // serves as its fill position, so once every row is placed it is where g
+  // ends: shifted up by one, where g + 1 starts. row_key[r] becomes row r's
+  // position.
+  const size_t n = list->row_key.size();
+  list->num_groups = list_keys_.id_limit();
+  std::vector<uint32_t>& start = list->group_start;
+  start.assign(list->num_groups + 1, 0);
+  for (uint32_t k : list->row_key) ++start[k + 1];
+  for (size_t g = 0; g < list->num_groups; ++g) start[g + 1] += start[g];
+  for (uint32_t& k : list->row_key) k = start[k]++;
+  for (size_t g = list->num_groups; g > 0; --g) start[g] = start[g - 1];
+  start[0] = 0;
+  std::vector<uint32_t> dest = std::move(list->row_key);
+  list->row_key = {};
+  // Columns are built independently: on up to `threads` threads.
   std::atomic<size_t> next{0};
-  auto gather = [&] {
+  std::vector<size_t> bad(list->staging.size(), SIZE_MAX);
+  auto scatter = [&] {
     for (size_t f; (f = next.fetch_add(1)) < list->staging.size();)
-      if (list->fields[f].projected) list->staging[f] = Gather(std::move(list->staging[f]), order.data(), n);
+      if (list->fields[f].projected)
+        list->staging[f] = ScatterField(list->chunks, f, list->fields[f].kind, dest.data(), n, &bad[f]);
   };
   std::vector<std::thread> pool;
-  for (int t = 1; t < options_.threads && static_cast<size_t>(t) < list->staging.size(); ++t) pool.emplace_back(gather);
-  gather();
+  for (int t = 1; t < options_.threads && static_cast<size_t>(t) < list->staging.size(); ++t) pool.emplace_back(scatter);
+  scatter();
   for (std::thread& t : pool) t.join();
+  list->chunks.clear();
+  for (size_t f = 0; f < bad.size(); ++f) {
+    if (bad[f] == SIZE_MAX) continue;
+    const FieldSpec& spec = list->fields[f];
+    AddError(list->path, list->chunk_lines[bad[f]], spec.name, spec.header_index + 1, "list file too large to load");
+    return false;
+  }
   return true;
 }
 
@@ -1170,6 +1437,14 @@ bool CsvRecordReader::Open(const std::string& dir) {
   for (const FieldSpec& spec : fields_)
     if (spec.column == key_col) key_spec_ = spec;
   null_token_ = schema.records_dialect.null_token;
+  // The key tables grow by rehashing every key: size the one for record
+  // keys no list row names up front.
+  {
+    const size_t records = EstimateRows(records_file_, begin);
+    size_t listed = 0;
+    for (const ListData& list : lists_) listed = std::max(listed, list.num_groups);
+    if (records > listed) record_keys_.Reserve(records - listed);
+  }
   pipeline_ = std::make_unique<ChunkPipeline>(records_file_, schema.records_dialect, begin, first_line,
                                               options_.threads, options_.chunk_bytes);
   slots_ = std::vector<RecordSlot>(pipeline_->slots());
@@ -1180,11 +1455,15 @@ bool CsvRecordReader::Open(const std::string& dir) {
   return true;
 }
 
-void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) const {
+void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
   s->batches.clear();
   s->key_ids.clear();
-  s->keys.clear();
   s->lines.clear();
+  s->keys.clear();
+  s->hashes.clear();
+  s->prefixes.clear();
+  s->key_rows.clear();
+  s->keys_full = false;
   s->errors.clear();
   s->rows = 0;
   const size_t width = header_.size();
@@ -1215,21 +1494,20 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) const {
       for (size_t i = 0; i < out->num_columns(); ++i)
         if (!out->absent(static_cast<ColumnId>(i)))
           out->column(static_cast<ColumnId>(i)).Reserve(std::min(max_rows_, kMaxReserveRows));
-      for (std::vector<CodeMap>& maps : s->list_maps)
-        for (CodeMap& m : maps) m.Reset();  // the batch's dictionaries are new
     }
-    // The key first: duplicates and list groups depend on it. Whether it is
-    // a duplicate is decided in file order when the chunk is accepted.
+    // The key first: duplicates and list groups depend on it. Its id is
+    // looked up once the chunk is read (AttachLists); whether it is a
+    // duplicate is decided in file order when the chunk is accepted.
     std::string_view key = t.field(key_index);
-    uint32_t key_id = UINT32_MAX;
     if (key.empty() || key == s->parser.null_token) {
       s->errors.push_back({line, key_spec_.name, key_spec_.header_index + 1, "missing record key"});
       key = {};
     } else {
-      key_id = keys_.Find(key);
+      s->keys.push_back(key);
+      s->hashes.push_back(HashBytes(key));
+      s->prefixes.push_back(KeyTable::Prefix(key));
+      s->key_rows.push_back(static_cast<uint32_t>(s->lines.size()));
     }
-    s->keys.push_back(key);
-    s->key_ids.push_back(key_id);
     s->lines.push_back(line);
     for (const FieldSpec& spec : fields_) {
       if (!spec.projected) continue;
@@ -1242,41 +1520,109 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) const {
       if (!s->parser.Append(spec, cell, &col, &s->message))
         s->errors.push_back({line, spec.name, spec.header_index + 1, s->message});
     }
+    out->set_num_rows(out->num_rows() + 1);
+    ++s->rows;
+  }
+  // Key ids: of the keys list rows named (the list key table is read-only
+  // by now), else interned into record_keys_.
+  s->key_ids.assign(s->lines.size(), UINT32_MAX);
+  s->found.resize(s->keys.size());
+  list_keys_.FindAll(s->keys.data(), s->hashes.data(), s->prefixes.data(), s->keys.size(), s->found.data());
+  s->new_keys.clear();
+  s->new_hashes.clear();
+  s->new_prefixes.clear();
+  s->new_rows.clear();
+  for (size_t k = 0; k < s->keys.size(); ++k) {
+    if (s->found[k] != UINT32_MAX) {
+      s->key_ids[s->key_rows[k]] = s->found[k];
+      continue;
+    }
+    s->new_keys.push_back(s->keys[k]);
+    s->new_hashes.push_back(s->hashes[k]);
+    s->new_prefixes.push_back(s->prefixes[k]);
+    s->new_rows.push_back(s->key_rows[k]);
+  }
+  s->new_ids.resize(s->new_keys.size());
+  s->keys_full = !record_keys_.InternAll(s->new_keys.data(), s->new_hashes.data(), s->new_prefixes.data(),
+                                         s->new_keys.size(), s->new_ids.data(), &s->scratch);
+  for (size_t k = 0; k < s->new_rows.size(); ++k) s->key_ids[s->new_rows[k]] = s->new_ids[k] | kRecordOnlyKey;
+  AttachLists(s);
+}
+
+void CsvRecordReader::AttachLists(RecordSlot* s) const {
+  constexpr size_t kAhead = 8;
+  size_t first = 0;  // the chunk row of the batch's first row
+  for (Batch& b : s->batches) {
+    const size_t n = static_cast<size_t>(b.num_rows());
+    const uint32_t* ids = s->key_ids.data() + first;
     for (size_t l = 0; l < lists_.size(); ++l) {
       const ListData& list = lists_[l];
       if (!list.projected) continue;
-      ColumnData& col = out->column(list.column);
-      int64_t elements = 0;
-      if (key_id != UINT32_MAX && key_id < list.num_groups) {
-        const int64_t begin = list.group_start[key_id], end = list.group_start[key_id + 1];
-        elements = end - begin;
-        std::vector<CodeMap>& maps = s->list_maps[l];
+      // Each record's group, looked up ahead (random reads), then its
+      // elements copied with one exact reservation per child column.
+      s->ranges.resize(n);
+      int64_t total = 0;
+      for (size_t r = 0; r < n; ++r) {
+        if (r + kAhead < n && ids[r + kAhead] < list.num_groups) __builtin_prefetch(&list.group_start[ids[r + kAhead]]);
+        const uint32_t id = ids[r];
+        if (id < list.num_groups) s->ranges[r] = {list.group_start[id], list.group_start[id + 1]};
+        else s->ranges[r] = {0, 0};  // no rows, or a key only records have (kRecordOnlyKey), or missing
+        total += s->ranges[r].second - s->ranges[r].first;
+      }
+      ColumnData& col = b.column(list.column);
+      std::vector<CodeMap>& maps = s->list_maps[l];
+      for (CodeMap& m : maps) m.Reset();  // the batch's dictionaries are new
+      for (size_t f = 0; f < list.staging.size(); ++f)
+        if (list.fields[f].projected) col.children[f].Reserve(total);
+      for (size_t r = 0; r < n; ++r) {
+        const auto [begin, end] = s->ranges[r];
+        if (r + kAhead < n) {
+          const int64_t ahead = s->ranges[r + kAhead].first;
+          for (size_t f = 0; f < list.staging.size(); ++f) {
+            const ColumnData& st = list.staging[f];
+            const size_t w = st.encoding == StringEncoding::kDictionary ? 4 : FixedWidth(st.kind);
+            if (w != 0 && list.fields[f].projected && s->ranges[r + kAhead].second > ahead)
+              __builtin_prefetch(st.values.data() + static_cast<size_t>(ahead) * w);
+          }
+        }
         for (size_t f = 0; f < list.staging.size(); ++f)
           if (list.fields[f].projected) CopyRange(list.staging[f], begin, end, &col.children[f], &maps[f]);
+        col.AppendListEnd(col.offsets.back() + (end - begin));
       }
-      col.AppendListEnd(col.offsets.back() + elements);
     }
-    out->set_num_rows(out->num_rows() + 1);
-    ++s->rows;
+    first += n;
   }
 }
 
 bool CsvRecordReader::AcceptRecordChunk(RecordSlot* s, int64_t first_line) {
-  // Duplicate keys, in file order. Keys the worker did not find are new, or
-  // repeat a key first seen earlier in this round.
-  for (size_t r = 0; r < s->keys.size(); ++r) {
-    if (s->keys[r].empty()) continue;
-    uint32_t id = s->key_ids[r];
-    if (id == UINT32_MAX) {
-      bool inserted;
-      id = keys_.FindOrInsert(s->keys[r], &inserted);
+  if (s->keys_full) {
+    AddError(records_path_, first_line, key_spec_.name, key_spec_.header_index + 1, "too many distinct record keys");
+    return false;
+  }
+  // Duplicate keys, in file order (the workers interned every key). The
+  // flags are sized up front and read a few rows ahead: ids are random.
+  for (uint32_t id : s->key_ids) {
+    if (id == UINT32_MAX) continue;  // missing: already reported
+    std::vector<uint8_t>& seen = id & kRecordOnlyKey ? seen_record_ : seen_;
+    id &= ~kRecordOnlyKey;
+    if (id >= seen.size()) seen.resize(std::max<size_t>(id + 1, seen.size() * 2), 0);
+  }
+  constexpr size_t kAhead = 16;
+  for (size_t r = 0; r < s->key_ids.size(); ++r) {
+    if (r + kAhead < s->key_ids.size() && s->key_ids[r + kAhead] != UINT32_MAX) {
+      const uint32_t ahead = s->key_ids[r + kAhead];
+      const std::vector<uint8_t>& seen = ahead & kRecordOnlyKey ? seen_record_ : seen_;
+      __builtin_prefetch(seen.data() + (ahead & ~kRecordOnlyKey));
     }
-    if (id >= seen_.size()) seen_.resize(std::max<size_t>(id + 1, seen_.size() * 2), 0);
-    if (seen_[id]) {
+    uint32_t id = s->key_ids[r];
+    if (id == UINT32_MAX) continue;  // missing: already reported
+    std::vector<uint8_t>& seen = id & kRecordOnlyKey ? seen_record_ : seen_;
+    id &= ~kRecordOnlyKey;
+    if (seen[id]) {
       s->errors.push_back({s->lines[r], key_spec_.name, key_spec_.header_index + 1,
                            "duplicate record key; each record's key must be unique"});
     }
-    seen_[id] = 1;
+    seen[id] = 1;
   }
   // A record's key error comes before its cell errors: sort keeps the order
   // of equal lines, so put key errors first among equals.

@@ -29,6 +29,9 @@ struct LoadStats {
   int64_t records = 0;
   int64_t list_rows = 0;             ///< rows read from list files (events)
   int64_t list_rows_unmatched = 0;   ///< list rows whose parent key matches no record
+  /// List files whose rows were not read (a projection that reads no field
+  /// of the list: only the header is checked); they count no rows above.
+  int64_t lists_not_read = 0;
 };
 
 /// How to read a data directory.
@@ -40,8 +43,9 @@ struct LoadOptions {
   /// converted, interned and validated; the others are still tokenized (the
   /// header rules, quoting and field counts hold for every column) but their
   /// batch columns are absent (ColumnData::absent). Null: every column
-  /// (`cohort import`, `--validate all`). The key is always read, and a list
-  /// file is always read for its parent keys (row counts, unmatched rows).
+  /// (`cohort import`, `--validate all`). The key is always read. A list
+  /// file whose field the projection does not read has only its header
+  /// checked: its rows are not tokenized (LoadStats::lists_not_read).
   std::shared_ptr<const ir::UsedColumns> projection;
 };
 

@@ -16,6 +16,9 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <functional>
+#include <future>
+#include <map>
 #include <random>
 #include <string_view>
 #include <unordered_map>
@@ -50,6 +53,12 @@ const ListSource* FindListSource(const Schema& schema, const std::string& field)
   for (const ListSource& ls : schema.list_sources)
     if (ls.field == field) return &ls;
   return nullptr;
+}
+
+/// The Arrow file of list column `def` in `dir`.
+std::string ListFilePath(const Schema& schema, const std::string& dir, const ColumnDef& def) {
+  const ListSource* src = FindListSource(schema, def.path);
+  return (fs::path(dir) / ArrowFileName(src ? src->file : def.path + ".csv")).string();
 }
 
 }  // namespace
@@ -294,7 +303,7 @@ class TableWriter {
 
 }  // namespace
 
-ImportStatus ImportToArrow(std::shared_ptr<const Schema> schema_ptr, const std::string& data_dir,
+ImportStatus ImportToArrow(const std::shared_ptr<const Schema>& schema_ptr, const std::string& data_dir,
                            const std::string& out_dir) {
   ImportStatus st;
   const Schema& schema = *schema_ptr;
@@ -454,12 +463,12 @@ struct MappedFile {
   /// tables of the whole mapping after every batch cost more than reading).
   void ReleaseBatch(size_t b) const {
     if (!data || b >= file.batches.size() || !file.batches[b].body) return;
+    // From the page holding the body's start (the mapping starts on a page).
     const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const uintptr_t lo = std::max(reinterpret_cast<uintptr_t>(file.batches[b].body) & ~(page - 1),
-                                  reinterpret_cast<uintptr_t>(data));
-    const uintptr_t hi = reinterpret_cast<uintptr_t>(file.batches[b].body) +
-                         static_cast<uintptr_t>(file.batches[b].body_length);
-    if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+    const uint8_t* body = file.batches[b].body;
+    const uint8_t* lo = std::max(body - reinterpret_cast<uintptr_t>(body) % page, data);
+    const uint8_t* hi = body + file.batches[b].body_length;
+    if (hi > lo) ::madvise(const_cast<uint8_t*>(lo), static_cast<size_t>(hi - lo), MADV_DONTNEED);
   }
   /// Index of the field named `name`; -1 if absent, -2 if it appears twice.
   int FindField(const std::string& name) const {
@@ -473,7 +482,8 @@ struct MappedFile {
   }
 };
 
-std::shared_ptr<MappedFile> MapArrowFile(const std::string& path, std::string* error) {
+std::shared_ptr<MappedFile> MapArrowFile(const std::string& path, std::string* error,
+                                         const std::vector<std::string>* value_fields = nullptr) {
   auto m = std::make_shared<MappedFile>();
   m->path = path;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -500,7 +510,7 @@ std::shared_ptr<MappedFile> MapArrowFile(const std::string& path, std::string* e
   }
   m->data = static_cast<const uint8_t*>(p);
   m->size = static_cast<size_t>(sb.st_size);
-  *error = arrow::ReadArrowFile(m->data, m->size, &m->file);
+  *error = arrow::ReadArrowFile(m->data, m->size, &m->file, value_fields);
   if (!error->empty()) return nullptr;
   return m;
 }
@@ -605,12 +615,25 @@ struct Prepared {
   /// Per Arrow dictionary (owned by the reader, kept across batches): may
   /// kernels read it as it is (see UsableDictionary)?
   std::unordered_map<const Array*, bool>* dictionaries = nullptr;
+  /// The file was written by `cohort import` for this schema: its sets are
+  /// in normal form (per row sorted, unique, no empty items) already.
+  bool trusted = false;
   std::vector<std::shared_ptr<const void>> keep;  ///< mapped files (and prepared list batches)
   std::deque<ColumnData> owned;
   std::deque<std::vector<CohortColumn>> kids;
   std::deque<std::vector<int32_t>> offsets;
   std::vector<CohortColumn> columns;
   int64_t length = 0;
+  /// Runs when the last batch sliced from this is gone (while `keep` still
+  /// holds the files): drops the record batch's mapped pages.
+  std::function<void()> on_release;
+
+  Prepared() = default;
+  Prepared(const Prepared&) = delete;
+  Prepared& operator=(const Prepared&) = delete;
+  ~Prepared() {
+    if (on_release) on_release();
+  }
 };
 
 /// The kernel view of an owned column (children views stored in `p`).
@@ -912,7 +935,7 @@ std::string Convert(const arrow::Field& f, const Array& a, TypeKind kind, const 
       // items, and a missing set is the empty set. Files in that shape are
       // used as they are; others are normalized.
       bool normal = !large;
-      for (int64_t i = 0; i < n && normal; ++i) {
+      for (int64_t i = 0; i < n && normal && !p->trusted; ++i) {
         if (!ArrayValid(a, i)) {
           normal = off(i) == off(i + 1);
           continue;
@@ -1034,7 +1057,8 @@ struct ListPlan {
 
 class ArrowRecordReader final : public RecordReader {
  public:
-  explicit ArrowRecordReader(std::shared_ptr<const Schema> schema) : schema_(std::move(schema)) {}
+  ArrowRecordReader(std::shared_ptr<const Schema> schema, const LoadOptions& options)
+      : schema_(std::move(schema)), projection_(options.projection), threads_(options.threads) {}
   bool Open(const std::string& dir);
   bool Next(Batch* out, int64_t max_rows) override;
   const std::vector<DataError>& errors() const override { return errors_; }
@@ -1055,7 +1079,21 @@ class ArrowRecordReader final : public RecordReader {
   bool PrepareList(ListPlan& plan, size_t b, int64_t base, Prepared* p, CohortColumn* out);
   std::shared_ptr<Prepared> ListBatch(ListPlan& plan, size_t lb);
 
+  /// Column projection (LoadOptions::projection): is column `id` (element
+  /// field `field` of list `id`) converted? The key always is.
+  bool Reads(ColumnId id) const {
+    return !projection_ || id == schema_->key_column() || projection_->column(id);
+  }
+  bool ReadsElement(ColumnId id, size_t field) const { return !projection_ || projection_->element(id, field); }
+
   std::shared_ptr<const Schema> schema_;
+  std::shared_ptr<const ir::UsedColumns> projection_;  ///< null: every column
+  int threads_ = 1;
+  /// With threads: list files being mapped and checked (by path) while the
+  /// records file is (Open); PlanList takes them.
+  std::map<std::string, std::future<std::pair<std::shared_ptr<MappedFile>, std::string>>> early_;
+  /// With a projection: per list file, the fields whose values Open checks.
+  std::map<std::string, std::vector<std::string>> list_values_;
   std::vector<DataError> errors_;
   std::vector<DataError> warnings_;
   LoadStats stats_;
@@ -1101,8 +1139,35 @@ bool ArrowRecordReader::Bind(const MappedFile& file, const std::vector<arrow::Fi
 bool ArrowRecordReader::Open(const std::string& dir) {
   const Schema& schema = *schema_;
   const std::string path = (fs::path(dir) / ArrowFileName(schema.records_file)).string();
+  // With a projection, values (dictionary indices, offsets) are checked at
+  // open only in the fields the program reads (and the keys joining lists);
+  // the others are checked for structure and never read.
+  std::vector<std::string> record_values;
+  for (ColumnId id = 0; id < schema.columns.size(); ++id) {
+    const ColumnDef& def = schema.columns[id];
+    if (Reads(id)) record_values.push_back(SourceName(def));
+    const ListSource* src = def.type.kind == TypeKind::kList ? FindListSource(schema, def.path) : nullptr;
+    if (!src) continue;
+    std::vector<std::string>& names = list_values_[ListFilePath(schema, dir, def)];
+    names.push_back(src->parent_column);
+    if (const RecordDef* elem = def.type.record_def.get())
+      for (size_t f = 0; f < elem->fields.size(); ++f)
+        if (Reads(id) && ReadsElement(id, f)) names.push_back(SourceName(elem->fields[f]));
+  }
+  if (threads_ > 1) {
+    std::error_code ec;
+    for (const auto& [list_path, names] : list_values_) {
+      if (!fs::exists(list_path, ec)) continue;
+      const std::vector<std::string>* values = projection_ ? &names : nullptr;
+      early_[list_path] = std::async(std::launch::async, [list_path, values] {
+        std::string error;
+        auto file = MapArrowFile(list_path, &error, values);
+        return std::make_pair(std::move(file), std::move(error));
+      });
+    }
+  }
   std::string error;
-  records_ = MapArrowFile(path, &error);
+  records_ = MapArrowFile(path, &error, projection_ ? &record_values : nullptr);
   if (!records_) {
     AddError(path, "", error);
     return false;
@@ -1236,7 +1301,7 @@ bool ArrowRecordReader::PlanList(const std::string& dir, const ColumnDef& def, C
     return ok;
   }
   const ListSource* src = FindListSource(*schema_, def.path);
-  const std::string path = (fs::path(dir) / ArrowFileName(src ? src->file : def.path + ".csv")).string();
+  const std::string path = ListFilePath(*schema_, dir, def);
   if (!src) {
     AddError(path, def.path, "the schema names no source file and parent column for this list field");
     return false;
@@ -1244,7 +1309,13 @@ bool ArrowRecordReader::PlanList(const std::string& dir, const ColumnDef& def, C
   std::error_code ec;
   if (!fs::exists(path, ec)) return true;  // no file: every list is empty (as with CSV)
   std::string error;
-  plan->file = MapArrowFile(path, &error);
+  if (auto it = early_.find(path); it != early_.end()) {
+    std::tie(plan->file, error) = it->second.get();
+    early_.erase(it);
+  } else {
+    auto values = list_values_.find(path);
+    plan->file = MapArrowFile(path, &error, projection_ && values != list_values_.end() ? &values->second : nullptr);
+  }
   if (!plan->file) {
     AddError(path, "", error);
     return false;
@@ -1362,11 +1433,13 @@ std::shared_ptr<Prepared> ArrowRecordReader::ListBatch(ListPlan& plan, size_t lb
   if (lb < plan.list_batches.size() && plan.list_batches[lb]) return plan.list_batches[lb];
   auto p = std::make_shared<Prepared>();
   p->dictionaries = &dictionaries_;
+  p->trusted = trusted_;
   const auto& batch = plan.file->file.batches[lb];
   p->length = batch.length;
   p->columns.resize(plan.elems.size());
   for (size_t f = 0; f < plan.elems.size(); ++f) {
     const Binding& b = plan.elems[f];
+    if (!ReadsElement(plan.column, f)) continue;  // not converted: no rows (the program never reads it)
     if (b.field < 0) {
       ColumnData& c = NewOwned(p.get(), b.kind);
       for (int64_t i = 0; i < batch.length; ++i) AppendMissing(b.kind, &c);
@@ -1415,6 +1488,7 @@ bool ArrowRecordReader::PrepareList(ListPlan& plan, size_t b, int64_t base, Prep
     out->offsets = off;
     for (size_t k = 0; k < plan.elems.size(); ++k) {
       const Binding& e = plan.elems[k];
+      if (!ReadsElement(plan.column, k)) continue;  // not converted (kids[k] has no rows)
       if (e.field < 0) {
         ColumnData& c = NewOwned(p, e.kind);
         for (int64_t i = 0; i < items.length; ++i) AppendMissing(e.kind, &c);
@@ -1458,7 +1532,8 @@ bool ArrowRecordReader::PrepareList(ListPlan& plan, size_t b, int64_t base, Prep
       const int64_t row = static_cast<int64_t>(plan.order[k] & 0xFFFFFFFFu);
       auto lp = ListBatch(plan, lb);
       if (!lp) return false;
-      for (size_t f = 0; f < cols.size(); ++f) AppendFromView(lp->columns[f], plan.elems[f].kind, row, cols[f]);
+      for (size_t f = 0; f < cols.size(); ++f)
+        if (ReadsElement(plan.column, f)) AppendFromView(lp->columns[f], plan.elems[f].kind, row, cols[f]);
     }
     offsets[i + 1] = static_cast<int32_t>(to - plan.start[base]);
   }
@@ -1469,6 +1544,7 @@ bool ArrowRecordReader::PrepareList(ListPlan& plan, size_t b, int64_t base, Prep
 std::shared_ptr<Prepared> ArrowRecordReader::Prepare(size_t b) {
   auto p = std::make_shared<Prepared>();
   p->dictionaries = &dictionaries_;
+  p->trusted = trusted_;
   const auto& batch = records_->file.batches[b];
   const int64_t base = batch_start_[b];
   p->keep.push_back(records_);
@@ -1477,6 +1553,7 @@ std::shared_ptr<Prepared> ArrowRecordReader::Prepare(size_t b) {
   p->length = batch.length;
   p->columns.resize(schema_->columns.size());
   for (const Binding& bd : bindings_) {
+    if (!Reads(bd.column)) continue;  // absent in the batch (Next)
     if (bd.field < 0) {
       ColumnData& c = NewOwned(p.get(), bd.kind);
       for (int64_t i = 0; i < batch.length; ++i) AppendMissing(bd.kind, &c);
@@ -1491,26 +1568,28 @@ std::shared_ptr<Prepared> ArrowRecordReader::Prepare(size_t b) {
     }
   }
   for (ListPlan& plan : lists_)
-    if (!PrepareList(plan, b, base, p.get(), &p->columns[plan.column])) return nullptr;
+    if (Reads(plan.column) && !PrepareList(plan, b, base, p.get(), &p->columns[plan.column])) return nullptr;
+  // Grouped and inline lists read each record batch's rows once; joined
+  // lists gather from any list batch at any time (their pages stay). The
+  // pages go when the last batch sliced from this one does (batches may be
+  // read ahead of the ones being evaluated).
+  bool streamed = true;
+  for (const ListPlan& plan : lists_) streamed = streamed && (!plan.file || plan.grouped);
+  if (streamed) {
+    std::vector<std::shared_ptr<MappedFile>> files{records_};
+    for (const ListPlan& plan : lists_)
+      if (plan.file) files.push_back(plan.file);
+    p->on_release = [files = std::move(files), b] {
+      for (const auto& f : files) f->ReleaseBatch(b);
+    };
+  }
   return p;
 }
 
 bool ArrowRecordReader::Next(Batch* out, int64_t max_rows) {
   if (done_ || !errors_.empty() || max_rows <= 0) return false;
   while (!current_ || pos_ >= current_->length) {
-    if (current_) {
-      current_.reset();
-      // Grouped and inline lists read each record batch's rows once; joined
-      // lists gather from any list batch at any time (their pages stay).
-      bool streamed = true;
-      for (const ListPlan& plan : lists_) streamed = streamed && (!plan.file || plan.grouped);
-      if (streamed) {
-        const size_t done = next_batch_ - 1;
-        records_->ReleaseBatch(done);
-        for (const ListPlan& plan : lists_)
-          if (plan.file) plan.file->ReleaseBatch(done);
-      }
-    }
+    current_.reset();
     if (next_batch_ >= records_->file.batches.size()) {
       done_ = true;
       return false;
@@ -1526,8 +1605,10 @@ bool ArrowRecordReader::Next(Batch* out, int64_t max_rows) {
   const int64_t step = std::max<int64_t>(8, max_rows & ~int64_t{7});
   const int64_t n = std::min(step, current_->length - pos_);
   *out = Batch(*schema_);
-  for (ColumnId id = 0; id < schema_->columns.size(); ++id)
-    out->SetExternal(id, Slice(current_->columns[id], schema_->columns[id].type.kind, pos_, n));
+  for (ColumnId id = 0; id < schema_->columns.size(); ++id) {
+    if (Reads(id)) out->SetExternal(id, Slice(current_->columns[id], schema_->columns[id].type.kind, pos_, n));
+    else out->column(id).absent = true;
+  }
   out->KeepAlive(current_);
   out->set_num_rows(n);
   pos_ += n;
@@ -1546,7 +1627,7 @@ std::unique_ptr<RecordReader> OpenDataReader(std::shared_ptr<const Schema> schem
                                              const LoadOptions& options, std::vector<DataError>* errors,
                                              std::vector<DataError>* warnings) {
   if (!IsArrowDataDir(*schema, dir)) return OpenRecordReader(std::move(schema), dir, options, errors, warnings);
-  auto reader = std::make_unique<ArrowRecordReader>(std::move(schema));
+  auto reader = std::make_unique<ArrowRecordReader>(std::move(schema), options);
   if (!reader->Open(dir)) {
     if (errors) *errors = reader->errors();
     return nullptr;

@@ -27,6 +27,13 @@
 // batch. Other index widths become int32 codes; dictionaries with null or
 // duplicate entries, or more than kMaxDictionaryEntries, are decoded into
 // plain strings per batch. Delta dictionaries are refused (ipc.cpp).
+// With a column projection (LoadOptions::projection, `cohort run`) only the
+// columns and list fields the program reads are converted; the others are
+// absent from the batches (their buffers were still checked at open). Files
+// `cohort import` wrote for this schema (its fingerprint in the metadata)
+// skip the per-row checks import already made: unique keys, sets in normal
+// form. Record batches are converted one at a time as they are read; a
+// batch's mapped pages are dropped when the last batch sliced from it goes.
 //
 // Files written by other tools load when their types fit the schema (see
 // ColumnFits in arrow_data.cpp): ints of any width, timestamps of any unit,
@@ -72,7 +79,7 @@ struct ImportStatus {
 
 /// Loads and validates `data_dir` (any kind OpenDataReader reads) and writes
 /// one Arrow file per table into `out_dir`: all of them or none.
-ImportStatus ImportToArrow(std::shared_ptr<const Schema> schema, const std::string& data_dir,
+ImportStatus ImportToArrow(const std::shared_ptr<const Schema>& schema, const std::string& data_dir,
                            const std::string& out_dir);
 
 }  // namespace cohort

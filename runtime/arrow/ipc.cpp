@@ -185,6 +185,9 @@ class BatchReader {
   BatchReader(File* file, const fb::RecordBatch* rb, const uint8_t* body, int64_t body_length)
       : file_(file), rb_(rb), body_(body), body_length_(body_length) {}
 
+  /// Whether the next Read checks values (indices, offsets) or structure only.
+  void set_check_values(bool on) { check_values_ = on; }
+
   std::string Read(const Field& f, const std::string& path, int depth, Array* a) {
     if (depth > kMaxDepth) return fmt::format("column `{}`: nested too deeply", path);
     const auto* nodes = rb_->nodes();
@@ -208,6 +211,7 @@ class BatchReader {
         if (id == f.dictionary_id) dict = arr.get();
       if (!dict) return fmt::format("column `{}`: its dictionary (id {}) is missing", path, f.dictionary_id);
       a->dictionary = dict;
+      if (!check_values_) return {};
       return CheckIndices(path, *a, width, f.index_type.is_signed, dict->length);
     }
     switch (f.type.id) {
@@ -242,6 +246,7 @@ class BatchReader {
         const fb::Buffer* b = buffers->Get(next_buffer_);
         if (std::string e = Buffer(path, 0, 1, &a->data); !e.empty()) return e;
         a->data_size = b->length();
+        if (!check_values_) return {};
         return CheckOffsets(path, large, *a, a->data_size);
       }
       case TypeId::kList:
@@ -254,6 +259,7 @@ class BatchReader {
         a->children.resize(1);
         std::string child_path = path + "." + (f.children[0].name.empty() ? "item" : f.children[0].name);
         if (std::string e = Read(f.children[0], child_path, depth + 1, &a->children[0]); !e.empty()) return e;
+        if (!check_values_) return {};
         return CheckOffsets(path, large, *a, a->children[0].length);
       }
       case TypeId::kStruct: {
@@ -364,7 +370,7 @@ class BatchReader {
             if constexpr (std::is_same_v<T, uint32_t>) {
               bad |= idx[i] >= static_cast<uint32_t>(limit);
             } else {
-              const int32_t v = static_cast<int32_t>(idx[i]);
+              const int32_t v = static_cast<int32_t>(idx[i]);  // NOLINT(bugprone-signed-char-misuse): int8 indices are signed
               bad |= (v < 0) | (v >= limit);
             }
           }
@@ -401,6 +407,7 @@ class BatchReader {
   const fb::RecordBatch* rb_;
   const uint8_t* body_;
   int64_t body_length_;
+  bool check_values_ = true;
   flatbuffers::uoffset_t next_node_ = 0;
   flatbuffers::uoffset_t next_buffer_ = 0;
 };
@@ -439,7 +446,7 @@ void CollectDictionaries(const Field& f, std::vector<std::pair<int64_t, const Fi
 
 }  // namespace
 
-std::string ReadArrowFile(const uint8_t* data, size_t size, File* out) {
+std::string ReadArrowFile(const uint8_t* data, size_t size, File* out, const std::vector<std::string>* value_fields) {
   *out = File{};
   if (size < 6 + 2 + 4 + 6 || std::memcmp(data, kMagic, 6) != 0)
     return "not an Arrow IPC file (it does not start with `ARROW1`)";
@@ -469,6 +476,10 @@ std::string ReadArrowFile(const uint8_t* data, size_t size, File* out) {
     }
   }
 
+  std::vector<bool> check_values(out->fields.size(), true);
+  if (value_fields)
+    for (size_t i = 0; i < out->fields.size(); ++i)
+      check_values[i] = std::find(value_fields->begin(), value_fields->end(), out->fields[i].name) != value_fields->end();
   std::vector<std::pair<int64_t, const Field*>> dict_fields;
   for (const Field& f : out->fields) CollectDictionaries(f, &dict_fields);
   if (auto* blocks = footer->dictionaries()) {
@@ -514,6 +525,7 @@ std::string ReadArrowFile(const uint8_t* data, size_t size, File* out) {
       BatchReader reader(out, rb, body, body_length);
       batch.columns.resize(out->fields.size());
       for (size_t i = 0; i < out->fields.size(); ++i) {
+        reader.set_check_values(check_values[i]);
         if (std::string e = reader.Read(out->fields[i], out->fields[i].name, 0, &batch.columns[i]); !e.empty())
           return e;
         if (batch.columns[i].length != batch.length)

@@ -93,8 +93,13 @@ struct File {
 
 /// Parses and checks an Arrow IPC file held in memory. Returns "" or what is
 /// wrong (without any value from the file). The single entry point a fuzzer
-/// can call.
-std::string ReadArrowFile(const uint8_t* data, size_t size, File* out);
+/// can call. `value_fields`: the top-level fields (by name) whose values are
+/// checked too (dictionary indices in range, offsets in order and inside
+/// their data); null: every field. The others get the structural checks
+/// only (every buffer inside its body and long enough for the column), so
+/// their indices and offsets must never be followed.
+std::string ReadArrowFile(const uint8_t* data, size_t size, File* out,
+                          const std::vector<std::string>* value_fields = nullptr);
 
 /// An array to write: buffers in the format's order for its type (an empty
 /// validity buffer means no nulls), children in field order.

@@ -261,11 +261,23 @@ const std::vector<uint8_t>& Evaluator::Member(uint32_t index) {
 
 namespace {
 
-/// keep[p] = 1 where `v` is TRUE, for p in sel.
-void TrueAt(const Vec& v, const Sel& sel, std::vector<uint8_t>* keep) {
-  const size_t step = v.is_const ? 0 : 1;
+/// keep[p] = 1 where `v` is TRUE, for p in sel. `dense`: sel is every row
+/// (0..n-1), so one contiguous, vectorizable pass.
+void TrueAt(const Vec& v, const Sel& sel, bool dense, std::vector<uint8_t>* keep) {
   uint8_t* k = keep->data();
-  for (uint32_t p : sel) k[p] = v.valid[p * step] & v.b[p * step];
+  if (v.is_const) {
+    const uint8_t t = v.valid[0] & v.b[0];
+    if (dense) std::fill(keep->begin(), keep->begin() + static_cast<std::ptrdiff_t>(sel.size()), t);
+    else for (uint32_t p : sel) k[p] = t;
+    return;
+  }
+  const uint8_t* valid = v.valid.data();
+  const uint8_t* b = v.b.data();
+  if (dense) {
+    for (size_t p = 0, n = sel.size(); p < n; ++p) k[p] = valid[p] & b[p];
+    return;
+  }
+  for (uint32_t p : sel) k[p] = valid[p] & b[p];
 }
 
 }  // namespace
@@ -274,13 +286,15 @@ void Evaluator::ComputeSegment(uint32_t index, SegmentResult* out, bool with_cha
   const ir::Segment& seg = p_.segments[index];
   member_state_[index] = 1;
   const Sel& all = AllRows();
+  // The `where` rows as a selection, only when a later clause needs them.
+  const bool later = !seg.excludes.empty() || (with_channels && !seg.channels.empty());
   Sel where_sel;
   if (seg.where == ir::kNoExpr) {
-    where_sel = all;
+    if (later) where_sel = all;
     std::fill(out->where.begin(), out->where.end(), 1);
   } else {
-    TrueAt(EvalRows(seg.where, all), all, &out->where);
-    where_sel = Compact(all, out->where.data());
+    TrueAt(EvalRows(seg.where, all), all, /*dense=*/true, &out->where);
+    if (later) where_sel = Compact(all, out->where.data());
   }
 
   // Each exclude over every `where` row (not only those earlier excludes
@@ -289,7 +303,7 @@ void Evaluator::ComputeSegment(uint32_t index, SegmentResult* out, bool with_cha
   if (!seg.excludes.empty()) excluded.assign(rows_.n, 0);
   for (size_t k = 0; k < seg.excludes.size(); ++k) {
     if (where_sel.empty()) break;
-    TrueAt(EvalRows(seg.excludes[k], where_sel), where_sel, &out->excludes[k]);
+    TrueAt(EvalRows(seg.excludes[k], where_sel), where_sel, where_sel.size() == rows_.n, &out->excludes[k]);
     const uint8_t* x = out->excludes[k].data();
     for (uint32_t r : where_sel) excluded[r] |= x[r];
   }
@@ -307,7 +321,7 @@ void Evaluator::ComputeSegment(uint32_t index, SegmentResult* out, bool with_cha
     if (member_sel.empty()) break;
     const ir::Channel& ch = seg.channels[c];
     if (ch.condition == ir::kNoExpr) continue;  // no condition: never admitted
-    TrueAt(EvalRows(ch.condition, member_sel), member_sel, &out->channels[c]);
+    TrueAt(EvalRows(ch.condition, member_sel), member_sel, member_sel.size() == rows_.n, &out->channels[c]);
   }
 }
 

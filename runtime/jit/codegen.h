@@ -26,7 +26,11 @@ namespace cohort::codegen {
 
 /// Lowers `program` to an unoptimized LLVM module holding `cohort_program`.
 /// Returns nullptr and sets `error` when a construct is not supported, so the
-/// caller can fall back to the interpreter with that message.
-std::unique_ptr<llvm::Module> EmitProgram(const ir::Program& program, llvm::LLVMContext& ctx, std::string* error);
+/// caller can fall back to the interpreter with that message. `vectorize`:
+/// the module will be vectorized, so row loops are shaped for it (chunks with
+/// bitmaps expanded to bytes, Emitter::RowLoop); otherwise plain row loops
+/// (less code for the quick tier).
+std::unique_ptr<llvm::Module> EmitProgram(const ir::Program& program, llvm::LLVMContext& ctx, std::string* error,
+                                          bool vectorize = true);
 
 }  // namespace cohort::codegen

@@ -173,7 +173,9 @@ Val Emitter::EmitDictLookup(ir::ExprId id, const ir::Expr& e, const ir::Expr& le
       // the code with a 1, for `!=` the code with a 0.
       const bool eq = e.cmp == ir::CmpOp::kEq;
       DictTableVals t = DictTable(id, cols, eq ? 1 : 0);
-      Value* same = B.CreateICmpEQ(code64, t.match);
+      // In the codes' own width (match is -1 or a code < 2^31): a vector of
+      // i32 compares, not i64 ones.
+      Value* same = B.CreateICmpEQ(code, B.CreateTrunc(t.match, B.getInt32Ty()));
       return Val{eq ? same : B.CreateNot(same), nullptr, src_valid};
     }
   }

@@ -25,7 +25,180 @@ bool IsCollection(const Schema& schema, ColumnId c, bool* is_set) {
   *is_set = k == TypeKind::kStringSet;
   return k == TypeKind::kStringSet || (k == TypeKind::kList && schema.columns[c].type.record_def);
 }
+/// Nodes that read the row (a column, a segment's mask, a define) or loop
+/// over a collection of it.
+bool ReadsRow(ir::ExprKind k) {
+  return k == ir::ExprKind::kColumn || k == ir::ExprKind::kSegmentRef || k == ir::ExprKind::kDefineRef ||
+         k == ir::ExprKind::kQuantifier || k == ir::ExprKind::kAggregate;
+}
 }  // namespace
+
+bool Emitter::RowFree(ir::ExprId id) {
+  if (id == ir::kNoExpr || id >= program_.exprs.size() || dict_sources_[id] != ir::kNoExpr) return false;
+  const ir::Expr& e = expr(id);
+  if (ReadsRow(e.kind) || e.kind == ir::ExprKind::kVarField || e.kind == ir::ExprKind::kVarItem) return false;
+  for (ir::ExprId a : e.args)
+    if (!RowFree(a)) return false;
+  return true;
+}
+
+bool Emitter::ElementOnly(ir::ExprId id) {
+  if (id == ir::kNoExpr || id >= program_.exprs.size()) return false;
+  const ir::Expr& e = expr(id);
+  if (e.level == 0) return RowFree(id);  // constant per call: hoisted once
+  if (dict_sources_[id] != ir::kNoExpr || ReadsRow(e.kind)) return false;
+  switch (e.kind) {
+    case ir::ExprKind::kInSet: return false;
+    case ir::ExprKind::kCall:
+      if (!IsInlineFunction(e.index)) return false;
+      break;
+    case ir::ExprKind::kCompare:
+    case ir::ExprKind::kInList:
+      if (!e.args.empty() && expr(e.args[0]).type.kind == TypeKind::kString) return false;
+      break;
+    case ir::ExprKind::kAddDuration: return false;
+    default: break;
+  }
+  for (ir::ExprId a : e.args)
+    if (!ElementOnly(a)) return false;
+  return true;
+}
+
+bool Emitter::Precomputable(const ir::Expr& e) {
+  bool is_set = false;
+  if (!vectorize_ || e.kind != ir::ExprKind::kQuantifier || e.args.empty() ||
+      !IsCollection(*program_.schema, e.column, &is_set))
+    return false;
+  if (e.quant != ir::Quant::kAny && e.quant != ir::Quant::kAll && e.quant != ir::Quant::kNo &&
+      e.quant != ir::Quant::kCount)
+    return false;
+  auto it = precomputable_.find(&e);
+  if (it != precomputable_.end()) return it->second;
+  return precomputable_[&e] = ElementOnly(e.args[0]);
+}
+
+// A quantifier whose body reads only the element (and per-call constants),
+// in the optimized kernel: the body runs once per element, before the rows,
+// and each row boundary gets the number of TRUE bodies before it; a row's
+// answer is the difference of two consecutive counts, with no loop, branch
+// or gather in the row loop. Counted per row chunk (RowLoop), in cache:
+//
+//   rows [r0, r1): base = off[r0]; E = off[r1] - base;
+//     for (k = 0; k < E; ++k) t[k] = T(body, base + k);        // bytes, vectorized
+//     t[E..E+7] = 0;
+//     for (g = 0, run = 0; g <= E / 8; ++g) {                  // 8 elements a step
+//       w = t[8g..8g+7] as u64; p = w * 0x0101010101010101;   // byte j: t[8g..8g+j]
+//       before[g] = p << 8; run_at[g] = run; run += p >> 56;
+//     }
+//     for (i = r0; i <= r1; ++i) { x = off[i] - base;          // TRUE bodies before x
+//       c[i - r0] = run_at[x / 8] + (before[x / 8] >> 8 * (x % 8) & 0xFF); }
+//   row i:  d = c[i + 1 - r0] - c[i - r0]
+//           any: d > 0, no: d == 0, all: d == off[i + 1] - off[i], count: d
+//
+// (JitEngine sends batches with 2^28 or more elements in a list column to
+// the interpreter, so the counts fit in int32 and the scratch size in i32.)
+Emitter::ElementCounts Emitter::EmitElementCounts(const ir::Expr& e, bool is_set, Value* r0, Value* r1, int slot) {
+  auto& B = builder_;
+  const ColumnPtrs& list = Column(e.column);
+  auto off = [&](Value* r) {
+    return B.CreateSExt(B.CreateLoad(B.getInt32Ty(), B.CreateGEP(B.getInt32Ty(), list.offsets, r)), B.getInt64Ty());
+  };
+  Value* base = off(r0);
+  // Corrupt offsets (decreasing) count as no elements.
+  Value* n = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, B.CreateSub(off(r1), base), B.getInt64(0), nullptr,
+                                     "elements");
+  Value* groups = B.CreateAdd(B.CreateLShr(n, 3), B.getInt64(1), "groups");  // 0..E/8
+  Value* rows = B.CreateAdd(B.CreateSub(r1, r0), B.getInt64(1));
+  // One scratch buffer: t (E + 8 bytes, rounded to 8), before (8 per group),
+  // run_at (4 per group), c (4 per row boundary).
+  Value* t_bytes = B.CreateAnd(B.CreateAdd(n, B.getInt64(15)), B.getInt64(~int64_t{7}));
+  Value* before_at = t_bytes;
+  Value* run_at_at = B.CreateAdd(before_at, B.CreateShl(groups, 3));
+  Value* c_at = B.CreateAdd(run_at_at, B.CreateShl(groups, 2));
+  Value* total = B.CreateAdd(c_at, B.CreateShl(rows, 2));
+  auto scratch =
+      Extern("cohort_jit_scratch", B.getPtrTy(), {B.getPtrTy(), B.getInt32Ty(), B.getInt32Ty()}, true, true);
+  Value* buf = B.CreateCall(scratch, {rt_, B.getInt32(static_cast<uint32_t>(slot)), B.CreateTrunc(total, B.getInt32Ty())},
+                            "element_counts");
+  Value* before = B.CreateGEP(B.getInt8Ty(), buf, before_at);
+  Value* run_at = B.CreateGEP(B.getInt8Ty(), buf, run_at_at);
+  Value* c = B.CreateGEP(B.getInt8Ty(), buf, c_at);
+
+  auto saved_hoisted = std::move(hoisted_);
+  Value* saved_row = row_;
+  if (chunk_) Fail("internal: element counts emitted inside a row loop body");  // RowLoop emits them after
+  hoisted_.clear();
+  row_ = nullptr;
+  Hoist(e.args[0]);
+  BoundedLoop(
+      B.getInt64(0), n,
+      [&](Value* k) {
+        elements_.push_back(Element{e.column, is_set, B.CreateAdd(base, k)});
+        Value* t = EmitTruth(e.args[0]);
+        elements_.pop_back();
+        B.CreateStore(B.CreateZExt(t, B.getInt8Ty()), B.CreateGEP(B.getInt8Ty(), buf, k));
+      },
+      kRowVectorWidth);
+  hoisted_ = std::move(saved_hoisted);
+  row_ = saved_row;
+  B.CreateAlignedStore(B.getInt64(0), B.CreateGEP(B.getInt8Ty(), buf, n), llvm::Align(1));
+  llvm::AllocaInst* run = Slot(B.getInt32Ty(), "running");
+  B.CreateStore(B.getInt32(0), run);
+  BoundedLoop(
+      B.getInt64(0), groups,
+      [&](Value* g) {
+        Value* w = B.CreateAlignedLoad(B.getInt64Ty(), B.CreateGEP(B.getInt64Ty(), buf, g), llvm::Align(8));
+        Value* p = B.CreateMul(w, B.getInt64(0x0101010101010101ULL));
+        B.CreateStore(B.CreateShl(p, 8), B.CreateGEP(B.getInt64Ty(), before, g));
+        Value* r = B.CreateLoad(B.getInt32Ty(), run);
+        B.CreateStore(r, B.CreateGEP(B.getInt32Ty(), run_at, g));
+        B.CreateStore(B.CreateAdd(r, B.CreateTrunc(B.CreateLShr(p, 56), B.getInt32Ty())), run);
+      },
+      1);
+  BoundedLoop(
+      B.getInt64(0), rows,
+      [&](Value* i) {
+        Value* x = B.CreateBinaryIntrinsic(llvm::Intrinsic::umin, B.CreateSub(off(B.CreateAdd(r0, i)), base), n);
+        Value* g = B.CreateLShr(x, 3);
+        Value* w = B.CreateLoad(B.getInt64Ty(), B.CreateGEP(B.getInt64Ty(), before, g));
+        Value* in_group = B.CreateAnd(B.CreateLShr(w, B.CreateShl(B.CreateAnd(x, B.getInt64(7)), 3)), B.getInt64(0xFF));
+        Value* cnt = B.CreateAdd(B.CreateLoad(B.getInt32Ty(), B.CreateGEP(B.getInt32Ty(), run_at, g)),
+                                 B.CreateTrunc(in_group, B.getInt32Ty()));
+        B.CreateStore(cnt, B.CreateGEP(B.getInt32Ty(), c, i));
+      },
+      0);
+  return ElementCounts{c, r0};
+}
+
+Val Emitter::EmitPrecomputedQuantifier(const ir::Expr& e, bool is_set) {
+  auto& B = builder_;
+  // Counted in the chunk's preparation block (RowLoop), emitted after the
+  // body: the body reads the counts' address and first row from slots.
+  ChunkCounts* cc = nullptr;
+  for (ChunkCounts& x : chunk_->counts)
+    if (x.quantifier == &e) cc = &x;
+  if (!cc) {
+    chunk_->counts.push_back(
+        ChunkCounts{&e, is_set, Slot(B.getPtrTy(), "counts"), Slot(B.getInt64Ty(), "first_row"), NextScratchSlot()});
+    cc = &chunk_->counts.back();
+  }
+  ElementCounts ec{B.CreateLoad(B.getPtrTy(), cc->counts), B.CreateLoad(B.getInt64Ty(), cc->r0)};
+  Value* at = B.CreateSub(row_, ec.r0);
+  auto count = [&](Value* k) { return B.CreateLoad(B.getInt32Ty(), B.CreateGEP(B.getInt32Ty(), ec.counts, k)); };
+  Value* d = B.CreateSub(count(B.CreateAdd(at, B.getInt64(1))), count(at), "true_elements");
+  switch (e.quant) {
+    case ir::Quant::kAny: return Val{B.CreateICmpSGT(d, B.getInt32(0)), nullptr, True()};
+    case ir::Quant::kNo: return Val{B.CreateICmpSLE(d, B.getInt32(0)), nullptr, True()};
+    case ir::Quant::kCount:
+      return Val{B.CreateSExt(B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, d, B.getInt32(0)), B.getInt64Ty()),
+                 nullptr, True()};
+    default: {  // kAll: every element TRUE (an empty or corrupt range: no element, TRUE)
+      auto [lo, hi] = ReadRange(Column(e.column), row_);
+      Value* len = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, B.CreateSub(hi, lo), B.getInt64(0));
+      return Val{B.CreateICmpEQ(B.CreateSExt(d, B.getInt64Ty()), len), nullptr, True()};
+    }
+  }
+}
 
 Val Emitter::EmitQuantifier(const ir::Expr& e) {
   auto& B = builder_;
@@ -34,6 +207,8 @@ Val Emitter::EmitQuantifier(const ir::Expr& e) {
     Fail("a quantifier must range over a list or set column");
     return Dummy(e.type);
   }
+  // Outside a row chunk (never, for a row clause) the loop below.
+  if (Precomputable(e) && chunk_) return EmitPrecomputedQuantifier(e, is_set);
   ir::ExprId body = e.args[0];
   auto saved = hoisted_;
   Hoist(body);

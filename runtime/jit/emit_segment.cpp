@@ -52,7 +52,7 @@ void Emitter::EmitClauseBody(ir::ExprId id, Value* gate, Value* out) {
       (IsExpensive(c) ? expensive : cheap).push_back(c);
     }
   }
-  Loop(B.getInt64(0), num_rows_, [&](Value* i) {
+  RowLoop([&](Value* i) {
     row_ = i;
     Value* t = EmitAllTrue(cheap);
     if (gate) {
@@ -60,9 +60,9 @@ void Emitter::EmitClauseBody(ir::ExprId id, Value* gate, Value* out) {
       t = B.CreateAnd(t, B.CreateICmpNE(g, B.getInt8(0)));
     }
     B.CreateStore(B.CreateZExt(t, B.getInt8Ty()), B.CreateGEP(B.getInt8Ty(), out, i));
-  });
+  }, /*branch_free=*/true);
   if (expensive.empty()) return;
-  Loop(B.getInt64(0), num_rows_, [&](Value* i) {
+  RowLoop([&](Value* i) {
     row_ = i;
     Value* slot = B.CreateGEP(B.getInt8Ty(), out, i);
     Value* cur = B.CreateICmpNE(B.CreateLoad(B.getInt8Ty(), slot), B.getInt8(0));
@@ -74,7 +74,7 @@ void Emitter::EmitClauseBody(ir::ExprId id, Value* gate, Value* out) {
           return Val{True(), nullptr, True()};
         },
         Val{True(), nullptr, True()});
-  });
+  }, /*branch_free=*/false);
 }
 
 bool Emitter::SegmentFusible(uint32_t s) {
@@ -108,7 +108,7 @@ void Emitter::EmitFusedSegment(uint32_t s) {
   auto store = [&](uint32_t mask, Value* i, Value* bit) {
     B.CreateStore(B.CreateZExt(bit, B.getInt8Ty()), B.CreateGEP(B.getInt8Ty(), MaskPtr(mask), i));
   };
-  Loop(B.getInt64(0), num_rows_, [&](Value* i) {
+  RowLoop([&](Value* i) {
     row_ = i;
     Value* w = truth(seg.where);
     store(base, i, w);
@@ -122,7 +122,7 @@ void Emitter::EmitFusedSegment(uint32_t s) {
     store(base + 1 + num_ex, i, m);
     for (uint32_t c = 0; c < seg.channels.size(); ++c)
       store(base + 2 + num_ex + c, i, B.CreateAnd(m, truth(seg.channels[c].condition)));
-  });
+  }, /*branch_free=*/true);
 }
 
 void Emitter::EmitSegment(uint32_t s) {
@@ -170,14 +170,14 @@ void Emitter::EmitSegmentPasses(uint32_t s) {
   Value* member = MaskPtr(base + 1 + num_ex);
   EmitClause(seg.where, nullptr, where);
   for (uint32_t k = 0; k < num_ex; ++k) EmitClause(seg.excludes[k], where, MaskPtr(base + 1 + k));
-  Loop(B.getInt64(0), num_rows_, [&](Value* i) {
+  RowLoop([&](Value* i) {
     Value* m = B.CreateLoad(B.getInt8Ty(), B.CreateGEP(B.getInt8Ty(), where, i));
     Value* any_ex = B.getInt8(0);
     for (uint32_t k = 0; k < num_ex; ++k)
       any_ex = B.CreateOr(any_ex, B.CreateLoad(B.getInt8Ty(), B.CreateGEP(B.getInt8Ty(), MaskPtr(base + 1 + k), i)));
     Value* is_member = B.CreateAnd(B.CreateICmpNE(m, B.getInt8(0)), B.CreateICmpEQ(any_ex, B.getInt8(0)));
     B.CreateStore(B.CreateZExt(is_member, B.getInt8Ty()), B.CreateGEP(B.getInt8Ty(), member, i));
-  });
+  }, /*branch_free=*/true);
   for (uint32_t c = 0; c < seg.channels.size(); ++c) {
     if (seg.channels[c].condition == ir::kNoExpr) {
       Fail(fmt::format("channel `{}` of `{}` has no condition", seg.channels[c].name, seg.name));

@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 #include <llvm/IR/Constants.h>
+#include <llvm/Analysis/ValueTracking.h>
 #include <llvm/IR/Function.h>
+#include <llvm/IR/Instructions.h>
+#include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 
@@ -33,8 +36,13 @@ static_assert(offsetof(ExecContext, today) == 0 && offsetof(ExecContext, now) ==
 
 enum ColumnField : unsigned { kValidity = 0, kValues = 1, kOffsets = 2, kData = 3, kChildren = 4, kDictionary = 7 };
 
-Emitter::Emitter(const ir::Program& program, llvm::Module& module)
-    : program_(program), module_(module), ctx_(module.getContext()), builder_(ctx_), entry_builder_(ctx_) {}
+Emitter::Emitter(const ir::Program& program, llvm::Module& module, bool vectorize)
+    : program_(program),
+      module_(module),
+      ctx_(module.getContext()),
+      builder_(ctx_),
+      entry_builder_(ctx_),
+      vectorize_(vectorize) {}
 
 void Emitter::Fail(std::string message) {
   if (error_.empty()) error_ = std::move(message);
@@ -78,7 +86,7 @@ Value* Emitter::ConstBytes(const std::string& bytes) {
   return gv;
 }
 
-llvm::FunctionCallee Emitter::Extern(const std::string& name, llvm::Type* ret, std::vector<llvm::Type*> params,
+llvm::FunctionCallee Emitter::Extern(const std::string& name, llvm::Type* ret, const std::vector<llvm::Type*>& params,
                                      bool reads_memory, bool writes_memory) {
   auto* fty = llvm::FunctionType::get(ret, params, false);
   llvm::FunctionCallee callee = module_.getOrInsertFunction(name, fty);
@@ -142,6 +150,7 @@ const ColumnPtrs& Emitter::Child(ColumnId c, uint32_t k) {
 
 Value* Emitter::ReadBit(Value* base, Value* idx) {
   auto& B = builder_;
+  if (Value* bit = ChunkBit(base, B.getInt64(-1), idx)) return bit;
   Value* byte = B.CreateLoad(B.getInt8Ty(), B.CreateGEP(B.getInt8Ty(), base, B.CreateLShr(idx, 3)));
   Value* shift = B.CreateTrunc(B.CreateAnd(idx, 7), B.getInt8Ty());
   return B.CreateTrunc(B.CreateLShr(byte, shift), B.getInt1Ty());
@@ -149,6 +158,7 @@ Value* Emitter::ReadBit(Value* base, Value* idx) {
 
 Value* Emitter::ReadValidity(const ColumnPtrs& cols, Value* idx) {
   auto& B = builder_;
+  if (Value* bit = ChunkBit(cols.vbase, cols.vmask, idx)) return bit;
   Value* byte_index = B.CreateAnd(B.CreateLShr(idx, 3), cols.vmask);
   Value* byte = B.CreateLoad(B.getInt8Ty(), B.CreateGEP(B.getInt8Ty(), cols.vbase, byte_index));
   Value* shift = B.CreateTrunc(B.CreateAnd(idx, 7), B.getInt8Ty());
@@ -247,6 +257,146 @@ void Emitter::Loop(Value* begin, Value* end, const std::function<void(Value*)>& 
   i->addIncoming(next, B.GetInsertBlock());
   B.CreateBr(head);
   B.SetInsertPoint(exit);
+}
+
+Value* Emitter::ChunkBit(Value* base, Value* vmask, Value* idx) {
+  if (!chunk_ || idx != chunk_->row) return nullptr;
+  auto& B = builder_;
+  llvm::AllocaInst* bytes = nullptr;
+  for (const ChunkBits& cb : chunk_->bits)
+    if (cb.base == base && cb.vmask == vmask) bytes = cb.bytes;
+  if (!bytes) {
+    bytes = Slot(llvm::ArrayType::get(B.getInt8Ty(), kRowChunk), "chunk_bits");
+    bytes->setAlignment(llvm::Align(32));
+    chunk_->bits.push_back(ChunkBits{base, vmask, bytes});
+  }
+  Value* at = B.CreateGEP(B.getInt8Ty(), bytes, B.CreateSub(idx, chunk_->start, "", /*HasNUW=*/true, /*HasNSW=*/true));
+  return B.CreateTrunc(B.CreateLoad(B.getInt8Ty(), at), B.getInt1Ty(), "bit");
+}
+
+namespace {
+/// Vectorizer hints on a loop's latch branch (0: the vectorizer decides).
+void LoopHints(llvm::Instruction* latch, int width, int interleave) {
+  llvm::LLVMContext& c = latch->getContext();
+  llvm::Type* i32 = llvm::Type::getInt32Ty(c);
+  std::vector<llvm::Metadata*> ops{nullptr};
+  auto hint = [&](const char* name, int v) {
+    if (v > 0)
+      ops.push_back(llvm::MDNode::get(
+          c, {llvm::MDString::get(c, name), llvm::ConstantAsMetadata::get(llvm::ConstantInt::get(i32, v))}));
+  };
+  hint("llvm.loop.vectorize.width", width);
+  hint("llvm.loop.interleave.count", interleave);
+  if (ops.size() == 1) return;
+  llvm::MDNode* md = llvm::MDNode::getDistinct(c, ops);
+  md->replaceOperandWith(0, md);
+  latch->setMetadata(llvm::LLVMContext::MD_loop, md);
+}
+}  // namespace
+
+void Emitter::BoundedLoop(Value* begin, Value* end, const std::function<void(Value*)>& body, int width) {
+  auto& B = builder_;
+  llvm::BasicBlock* pre = B.GetInsertBlock();
+  auto* body_bb = llvm::BasicBlock::Create(ctx_, "bbody", fn_);
+  auto* exit = llvm::BasicBlock::Create(ctx_, "bdone", fn_);
+  B.CreateCondBr(B.CreateICmpULT(begin, end), body_bb, exit);
+  B.SetInsertPoint(body_bb);
+  llvm::PHINode* i = B.CreatePHI(B.getInt64Ty(), 2, "b");
+  i->addIncoming(begin, pre);
+  body(i);
+  Value* next = B.CreateAdd(i, B.getInt64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
+  LoopHints(B.CreateCondBr(B.CreateICmpULT(next, end), body_bb, exit), width, width == 1 ? 1 : 0);
+  i->addIncoming(next, B.GetInsertBlock());
+  B.SetInsertPoint(exit);
+}
+
+// C equivalent (the chunk's bitmaps are found while emitting the body, so
+// their expansion is emitted afterwards into the block before the rows):
+//
+//   for (start = 0; start < n; start += kRowChunk) {
+//     end = min(start + kRowChunk, n);
+//     for (g = 0; g < (end - start + 7) / 8; ++g)     // 8 rows per bitmap byte
+//       for each bitmap b read at the row: bytes_b[8g..8g+7] = spread(b[start / 8 + g]);
+//     i = start; do { body(i); } while (++i < end);
+//   }
+void Emitter::RowLoop(const std::function<void(Value*)>& body, bool branch_free) {
+  auto& B = builder_;
+  if (!vectorize_) return Loop(B.getInt64(0), num_rows_, body);
+  Value* chunks = B.CreateAShr(B.CreateAdd(num_rows_, B.getInt64(kRowChunk - 1)), kRowChunkLog2, "chunks");
+  Loop(B.getInt64(0), chunks, [&](Value* k) {
+    Value* start = B.CreateShl(k, kRowChunkLog2, "chunk_start", /*HasNUW=*/true, /*HasNSW=*/true);
+    Value* end = B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, B.CreateAdd(start, B.getInt64(kRowChunk)), num_rows_,
+                                         nullptr, "chunk_end");
+    llvm::BasicBlock* expand = B.GetInsertBlock();
+    auto* rows = llvm::BasicBlock::Create(ctx_, "rows", fn_);
+    auto* rows_done = llvm::BasicBlock::Create(ctx_, "rows_done", fn_);
+    B.SetInsertPoint(rows);
+    llvm::PHINode* i = B.CreatePHI(B.getInt64Ty(), 2, "row");
+    if (chunk_) Fail("internal: nested row loops");
+    chunk_ = RowChunk{start, end, i, {}};
+    body(i);
+    Value* next = B.CreateAdd(i, B.getInt64(1), "next_row", /*HasNUW=*/true, /*HasNSW=*/true);
+    llvm::Instruction* latch = B.CreateCondBr(B.CreateICmpSLT(next, end), rows, rows_done);
+    // Branch-free rows: one mask byte per row, so 32 rows per step fill a
+    // 256-bit vector; left to the cost model, the widest column (int64)
+    // capped the width at 4 rows and most of each vector was packing.
+    if (branch_free) LoopHints(latch, kRowVectorWidth, 0);
+    i->addIncoming(next, B.GetInsertBlock());
+    std::vector<ChunkBits> bits = std::move(chunk_->bits);
+    std::deque<ChunkCounts> counts = std::move(chunk_->counts);
+    chunk_.reset();
+    B.SetInsertPoint(expand);
+    for (const ChunkCounts& cc : counts) {
+      ElementCounts ec = EmitElementCounts(*cc.quantifier, cc.is_set, start, end, cc.scratch_slot);
+      B.CreateStore(ec.counts, cc.counts);
+      B.CreateStore(ec.r0, cc.r0);
+    }
+    if (!bits.empty()) {
+      // The chunk's bitmap bytes [first, first + groups): 4 at a time as one
+      // <32 x i8> spread (each byte broadcast to 8 lanes, lane k tests bit k),
+      // then the 0-3 remaining bytes one by one. Never reads past the bitmap
+      // (a column without one reads its 4 0xFF bytes at vmask 0).
+      Value* groups = B.CreateLShr(B.CreateAdd(B.CreateSub(end, start), B.getInt64(7)), 3, "groups");
+      Value* first = B.CreateLShr(start, 3);
+      Value* words = B.CreateLShr(groups, 2, "words");
+      std::vector<int> lanes;
+      std::vector<llvm::Constant*> bit_of_lane;
+      for (int k = 0; k < 32; ++k) {
+        lanes.push_back(k / 8);
+        bit_of_lane.push_back(B.getInt8(static_cast<uint8_t>(1u << (k % 8))));
+      }
+      llvm::Constant* lane_bits = llvm::ConstantVector::get(bit_of_lane);
+      auto* v4 = llvm::FixedVectorType::get(B.getInt8Ty(), 4);
+      auto* v32 = llvm::FixedVectorType::get(B.getInt8Ty(), 32);
+      BoundedLoop(B.getInt64(0), words, [&](Value* q) {
+        Value* byte0 = B.CreateShl(q, 2);
+        for (const ChunkBits& cb : bits) {
+          Value* at = B.CreateAnd(B.CreateAdd(first, byte0), cb.vmask);
+          Value* w = B.CreateAlignedLoad(v4, B.CreateGEP(B.getInt8Ty(), cb.base, at), llvm::Align(1));
+          Value* spread = B.CreateShuffleVector(w, lanes);
+          Value* set = B.CreateICmpNE(B.CreateAnd(spread, lane_bits), llvm::Constant::getNullValue(v32));
+          B.CreateAlignedStore(B.CreateZExt(set, v32), B.CreateGEP(B.getInt8Ty(), cb.bytes, B.CreateShl(q, 5)),
+                               llvm::Align(32));
+        }
+      }, 1);
+      BoundedLoop(B.CreateShl(words, 2), groups, [&](Value* g) {
+        for (const ChunkBits& cb : bits) {
+          Value* at = B.CreateAnd(B.CreateAdd(first, g), cb.vmask);
+          Value* x = B.CreateZExt(B.CreateLoad(B.getInt8Ty(), B.CreateGEP(B.getInt8Ty(), cb.base, at)), B.getInt64Ty());
+          // Byte k of y keeps bit k of x; adding 0x7F carries into bit 7 of a
+          // byte exactly when it is non-zero (no carry crosses bytes). Stored
+          // little-endian: byte k of the word is row 8g + k.
+          Value* y = B.CreateAnd(B.CreateMul(x, B.getInt64(0x0101010101010101ULL)), B.getInt64(0x8040201008040201ULL));
+          Value* z = B.CreateAnd(B.CreateLShr(B.CreateAdd(y, B.getInt64(0x7F7F7F7F7F7F7F7FULL)), 7),
+                                 B.getInt64(0x0101010101010101ULL));
+          B.CreateStore(z, B.CreateGEP(B.getInt8Ty(), cb.bytes, B.CreateShl(g, 3)));
+        }
+      }, 1);
+    }
+    B.CreateBr(rows);
+    i->addIncoming(start, B.GetInsertBlock());
+    B.SetInsertPoint(rows_done);
+  });
 }
 
 Val Emitter::EmitLiteral(const ir::Value& lit, const Type& type) {
@@ -388,6 +538,12 @@ bool Emitter::IsExpensive(ir::ExprId id) {
   bool x = false;
   switch (e.kind) {
     case ir::ExprKind::kQuantifier:
+      if (Precomputable(e)) {  // a row reads two counts (emit_list.cpp)
+        expensive_[id] = 0;
+        return false;
+      }
+      x = true;
+      break;
     case ir::ExprKind::kAggregate:
     case ir::ExprKind::kInSet: x = true; break;
     case ir::ExprKind::kCall: x = !IsInlineFunction(e.index); break;
@@ -451,7 +607,7 @@ bool Emitter::Run(std::string* error) {
   columns_ = eb.CreateLoad(eb.getPtrTy(), eb.CreateStructGEP(view_ty_, batch_, 1), "columns");
   today_ = eb.CreateLoad(eb.getInt32Ty(), eb.CreateStructGEP(ctx_ty_, exec, 0), "today");
   now_ = eb.CreateLoad(eb.getInt64Ty(), eb.CreateStructGEP(ctx_ty_, exec, 1), "now");
-  ones_ = ConstBytes("\xff");
+  ones_ = ConstBytes("\xff\xff\xff\xff");  // 4 bytes: RowLoop reads bitmaps 4 bytes at a time
   mask_bases_ = jit::MaskBases(program_);
   for (uint32_t k = 0; k < mask_bases_.back(); ++k)
     mask_ptrs_.push_back(
@@ -481,6 +637,7 @@ bool Emitter::Run(std::string* error) {
     *error = error_;
     return false;
   }
+  TagAliasScopes();
   std::string verify;
   llvm::raw_string_ostream os(verify);
   if (llvm::verifyFunction(*fn_, &os)) {
@@ -490,9 +647,53 @@ bool Emitter::Run(std::string* error) {
   return true;
 }
 
-std::unique_ptr<llvm::Module> EmitProgram(const ir::Program& program, llvm::LLVMContext& ctx, std::string* error) {
+void Emitter::TagAliasScopes() {
+  if (mask_ptrs_.empty()) return;
+  llvm::MDBuilder mdb(ctx_);
+  llvm::MDNode* domain = mdb.createAnonymousAliasScopeDomain("cohort.masks");
+  std::vector<llvm::Metadata*> scopes;
+  for (size_t k = 0; k < mask_ptrs_.size(); ++k)
+    scopes.push_back(mdb.createAnonymousAliasScope(domain, fmt::format("mask{}", k)));
+  llvm::MDNode* all = llvm::MDNode::get(ctx_, scopes);
+  for (llvm::BasicBlock& bb : *fn_) {
+    for (llvm::Instruction& inst : bb) {
+      Value* ptr = llvm::getLoadStorePointerOperand(&inst);
+      if (!ptr) continue;
+      llvm::SmallVector<const Value*, 4> objects;
+      llvm::getUnderlyingObjects(ptr, objects, nullptr, /*MaxLookup=*/0);
+      // Each object is mask k (k >= 0), known not to be a mask (-1: the batch,
+      // column structs and buffers, dictionaries, scratch, slots, constants)
+      // or of unknown origin (-2). Tag only when all objects agree.
+      int kind = -3;
+      for (const Value* o : objects) {
+        auto it = std::find(mask_ptrs_.begin(), mask_ptrs_.end(), o);
+        int k = it != mask_ptrs_.end() ? static_cast<int>(it - mask_ptrs_.begin())
+                : llvm::isa<llvm::Argument, llvm::AllocaInst, llvm::GlobalVariable, llvm::LoadInst, llvm::CallInst>(o)
+                    ? -1
+                    : -2;
+        kind = kind == -3 || kind == k ? k : -2;
+      }
+      const int mask = kind;
+      const bool other = kind == -1;
+      const bool mixed = kind <= -2;
+      if (mixed) continue;
+      if (mask >= 0) {
+        std::vector<llvm::Metadata*> others;
+        for (size_t k = 0; k < scopes.size(); ++k)
+          if (static_cast<int>(k) != mask) others.push_back(scopes[k]);
+        inst.setMetadata(llvm::LLVMContext::MD_alias_scope, llvm::MDNode::get(ctx_, {scopes[mask]}));
+        if (!others.empty()) inst.setMetadata(llvm::LLVMContext::MD_noalias, llvm::MDNode::get(ctx_, others));
+      } else if (other) {
+        inst.setMetadata(llvm::LLVMContext::MD_noalias, all);
+      }
+    }
+  }
+}
+
+std::unique_ptr<llvm::Module> EmitProgram(const ir::Program& program, llvm::LLVMContext& ctx, std::string* error,
+                                          bool vectorize) {
   auto module = std::make_unique<llvm::Module>("cohort", ctx);
-  Emitter emitter(program, *module);
+  Emitter emitter(program, *module, vectorize);
   if (!emitter.Run(error)) return nullptr;
   return module;
 }

@@ -17,6 +17,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -67,7 +68,8 @@ struct Element {
 /// Lowers one checked program to the `cohort_program` kernel.
 class Emitter {
  public:
-  Emitter(const ir::Program& program, llvm::Module& module);
+  /// `vectorize`: shape row loops for the vectorizer (RowLoop).
+  Emitter(const ir::Program& program, llvm::Module& module, bool vectorize = true);
   /// Emits the kernel; false (with `error`) if something is not supported.
   bool Run(std::string* error);
 
@@ -100,6 +102,17 @@ class Emitter {
   Val EmitNow(const ir::Expr& e);                                 // emit_time.cpp
   Val EmitAddDuration(const ir::Expr& e);                         // emit_time.cpp
   Val EmitQuantifier(const ir::Expr& e);                          // emit_list.cpp
+  /// Quantifiers answered from per-element running counts (emit_list.cpp).
+  bool Precomputable(const ir::Expr& e);
+  bool ElementOnly(ir::ExprId id);  ///< reads only the element and per-call constants
+  bool RowFree(ir::ExprId id);      ///< reads neither a row nor an element
+  Val EmitPrecomputedQuantifier(const ir::Expr& e, bool is_set);
+  struct ElementCounts {
+    llvm::Value* counts = nullptr;  ///< i32[r1 - r0 + 1]: TRUE bodies before each row boundary
+    llvm::Value* r0 = nullptr;      ///< i64 the first row counted
+  };
+  /// Emits the counts of quantifier `e` over the elements of rows [r0, r1).
+  ElementCounts EmitElementCounts(const ir::Expr& e, bool is_set, llvm::Value* r0, llvm::Value* r1, int slot);
   Val EmitAggregate(const ir::Expr& e);                           // emit_list.cpp
   Val EmitVarItem(const ir::Expr& e);                             // emit_list.cpp
   Val EmitVarField(const ir::Expr& e);                            // emit_list.cpp
@@ -193,7 +206,7 @@ class Emitter {
   /// A private constant byte string; returns a pointer to its first byte.
   llvm::Value* ConstBytes(const std::string& bytes);
   /// Declares (once) an external C function of the kernel ABI.
-  llvm::FunctionCallee Extern(const std::string& name, llvm::Type* ret, std::vector<llvm::Type*> params,
+  llvm::FunctionCallee Extern(const std::string& name, llvm::Type* ret, const std::vector<llvm::Type*>& params,
                               bool reads_memory, bool writes_memory);
 
   /// Runs `then` only when `cond` holds; otherwise the value is `otherwise`.
@@ -203,6 +216,20 @@ class Emitter {
   /// evaluated before each iteration and the loop stops when it is false.
   void Loop(llvm::Value* begin, llvm::Value* end, const std::function<void(llvm::Value*)>& body,
             const std::function<llvm::Value*()>& keep_going = nullptr);
+  /// The loop over the batch's rows of a clause pass (body gets the row).
+  /// Without vectorize_ a plain Loop. Otherwise rows run in chunks of kRowChunk: every bitmap the body reads at the row
+  /// (validity, bool values) is expanded to one byte per row once per chunk,
+  /// so the body reads consecutive bytes and the loop vectorizes; the inner
+  /// loop is bottom-tested (no scalar remainder in a full chunk).
+  /// `branch_free` (no per-row branches in the body): vectorize it
+  /// kRowVectorWidth rows at a time.
+  void RowLoop(const std::function<void(llvm::Value*)>& body, bool branch_free);
+  /// A loop over [begin, end) (unsigned) vectorized `width` at a time (1:
+  /// left alone; 0: as the vectorizer decides).
+  void BoundedLoop(llvm::Value* begin, llvm::Value* end, const std::function<void(llvm::Value*)>& body, int width);
+  static constexpr int kRowChunkLog2 = 10;
+  static constexpr int64_t kRowChunk = int64_t{1} << kRowChunkLog2;
+  static constexpr int kRowVectorWidth = 32;  ///< rows per vector step of a branch-free row loop
 
   llvm::Value* today() { return today_; }
   llvm::Value* now() { return now_; }
@@ -218,6 +245,7 @@ class Emitter {
   llvm::IRBuilder<> builder_;
   llvm::IRBuilder<> entry_builder_;  // appends to the entry block (loads, allocas)
   std::string error_;
+  bool vectorize_ = true;
 
   llvm::StructType* column_ty_ = nullptr;
   llvm::StructType* view_ty_ = nullptr;
@@ -241,6 +269,7 @@ class Emitter {
   std::unordered_map<ir::ExprId, int> expensive_;  // -1 unknown, 0/1
   int scratch_slots_ = 0;
   std::vector<bool> segment_done_;  // member masks already written
+  std::map<const ir::Expr*, bool> precomputable_;
 
   /// Inside a quantifier body: the element, and row-level values computed
   /// before the loop (every level-0 node of the body is evaluated once per row).
@@ -250,6 +279,38 @@ class Emitter {
   int depth_ = 0;
 
   ColumnPtrs LoadColumnPtrs(llvm::Value* colptr);
+
+  /// The chunk of the RowLoop being emitted: its first row and end, the row
+  /// variable, and the bitmaps expanded for it (base, vmask -> byte buffer).
+  struct ChunkBits {
+    llvm::Value* base = nullptr;
+    llvm::Value* vmask = nullptr;
+    llvm::AllocaInst* bytes = nullptr;
+  };
+  /// A precomputed quantifier the chunk's body reads: its counts are made in
+  /// the chunk's preparation block and passed through these slots.
+  struct ChunkCounts {
+    const ir::Expr* quantifier = nullptr;
+    bool is_set = false;
+    llvm::AllocaInst* counts = nullptr;
+    llvm::AllocaInst* r0 = nullptr;
+    int scratch_slot = 0;
+  };
+  struct RowChunk {
+    llvm::Value* start = nullptr;
+    llvm::Value* end = nullptr;
+    llvm::Value* row = nullptr;
+    std::vector<ChunkBits> bits;
+    std::deque<ChunkCounts> counts;  // a deque: pointers stay valid as it grows
+  };
+  std::optional<RowChunk> chunk_;
+  /// i1 bit `idx` of bitmap (base, vmask) from the chunk's byte buffer when
+  /// idx is the RowLoop's row; nullptr otherwise (read the bitmap).
+  llvm::Value* ChunkBit(llvm::Value* base, llvm::Value* vmask, llvm::Value* idx);
+  /// Scoped-noalias metadata: each mask is its own scope, every other access
+  /// (columns, dictionaries, scratch, slots) is known not to touch a mask, so
+  /// the vectorizer needs no runtime overlap checks between them.
+  void TagAliasScopes();
 
   // Dictionary predicates (emit_dict.cpp).
   std::vector<ir::ExprId> dict_sources_;  ///< per expr: source leaf or kNoExpr

@@ -160,7 +160,7 @@ bool Lower(const ir::Program& program, int opt_level, Lowered* out, std::string*
   }
   const auto t1 = PhaseClock::now();
   out->ctx = std::make_unique<llvm::LLVMContext>();
-  out->module = codegen::EmitProgram(program, *out->ctx, error);
+  out->module = codegen::EmitProgram(program, *out->ctx, error, /*vectorize=*/opt_level >= 2);
   if (!out->module) {
     *error = "JIT: " + *error;
     return false;
@@ -486,7 +486,21 @@ class JitEngine final : public Engine {
       MakeInterpreter(program_)->Evaluate(batch, ctx, out);
       return;
     }
+    // Quantifiers may keep int32 running counts over a list column's
+    // elements (codegen, emit_list.cpp): a batch with 2^28 or more elements
+    // in one list or set column is left to the reference interpreter.
+    for (ColumnId c = 0; c < batch.num_columns && batch.num_rows > 0; ++c) {
+      const TypeKind k = program_->schema->columns[c].type.kind;
+      const CohortColumn& col = batch.columns[c];
+      if ((k == TypeKind::kList || k == TypeKind::kStringSet) && col.offsets &&
+          int64_t{col.offsets[batch.num_rows]} - col.offsets[0] >= (int64_t{1} << 28)) {
+        out->Reset(*program_, batch.num_rows);
+        MakeInterpreter(program_)->Evaluate(batch, ctx, out);
+        return;
+      }
+    }
     out->Resize(*program_, batch.num_rows);  // the kernel writes every mask byte
+    if (batch.num_rows == 0) return;         // nothing to write (a list's offsets may be absent)
     std::vector<uint8_t*> masks;
     for (SegmentResult& s : out->segments) {
       masks.push_back(s.where.data());

@@ -1,6 +1,8 @@
 #include "runtime/run/decide.h"
 
 #include <algorithm>
+#include <cstring>
+#include <span>
 
 #include "core/dates.h"
 #include "core/md5.h"
@@ -8,6 +10,28 @@
 namespace cohort {
 
 namespace {
+
+/// Writes to `out` every row r < n with member[r] set and taken[r] not, in
+/// order; returns how many. Branch-free within 8-row words (members are
+/// often dense), and words without a member are skipped.
+size_t MembersNotTaken(const uint8_t* member, const uint8_t* taken, int64_t n, int64_t* out) {
+  size_t k = 0;
+  int64_t r = 0;
+  for (; r + 8 <= n; r += 8) {
+    uint64_t word;
+    std::memcpy(&word, member + r, 8);
+    if (word == 0) continue;
+    for (int64_t j = r; j < r + 8; ++j) {
+      out[k] = j;
+      k += static_cast<size_t>((member[j] != 0) & (taken[j] == 0));
+    }
+  }
+  for (; r < n; ++r) {
+    out[k] = r;
+    k += static_cast<size_t>((member[r] != 0) & (taken[r] == 0));
+  }
+  return k;
+}
 
 /// The variant of variant bucket `bucket` in `seg` (which has variants).
 int VariantOfBucket(const ir::Segment& seg, uint32_t bucket) {
@@ -127,17 +151,18 @@ void Decide(const ir::Program& p, const CohortBatchView& view, const BatchResult
   for (size_t c = 0; c < p.campaigns.size(); ++c) {
     std::vector<int32_t>& owner = o->owner[c];
     for (uint32_t s : p.campaigns[c].segments) {
-      const std::vector<uint8_t>& member = res.segments[s].member;
-      for (int64_t r = 0; r < n; ++r) {
-        if (!member[r]) continue;
+      uint8_t* taken = o->taken[s].data();
+      ForEachSet(res.segments[s].member.data(), n, [&](int64_t r) {
         if (owner[r] < 0) owner[r] = static_cast<int32_t>(s);
-        else o->taken[s][r] = 1;
-      }
+        else taken[r] = 1;
+      });
     }
   }
   const CohortColumn& keys = view.columns[p.schema->key_column()];
   // Per thread, reused: the rows a segment decides, their keys and buckets.
-  thread_local std::vector<int64_t> rows;
+  thread_local std::vector<int64_t> rows_buf;  // sized to the batch; `rows` is its used part
+  if (rows_buf.size() < static_cast<size_t>(n)) rows_buf.resize(static_cast<size_t>(n));
+  std::span<int64_t> rows;
   thread_local std::vector<std::string_view> row_keys;
   thread_local std::vector<uint32_t> buckets;
   auto hash = [&](void (*buckets_of)(const std::string_view*, size_t, std::string_view, uint32_t*),
@@ -158,18 +183,18 @@ void Decide(const ir::Program& p, const CohortBatchView& view, const BatchResult
     // Members no earlier segment of the campaign took; MD5 only for them
     // (the holdout), then only for those not held out (the variant), in
     // 8-key passes (HoldoutBuckets): the buckets are the documented ones.
-    rows.clear();
-    const std::vector<uint8_t>& taken = o->taken[s];
-    for (int64_t r = 0; r < n; ++r)
-      if (sr.member[r] && !taken[r]) rows.push_back(r);
+    rows = std::span<int64_t>(rows_buf.data(), MembersNotTaken(sr.member.data(), o->taken[s].data(), n, rows_buf.data()));
     if (seg.holdout_bp) {
       hash(HoldoutBuckets, seg.name);
       size_t kept = 0;
-      for (size_t i = 0; i < rows.size(); ++i) {
-        if (buckets[i] < seg.holdout_bp) o->held[s][rows[i]] = 1;
-        else rows[kept++] = rows[i];
+      uint8_t* held = o->held[s].data();
+      for (size_t i = 0; i < rows.size(); ++i) {  // branch-free: about a tenth are held out
+        const bool h = buckets[i] < seg.holdout_bp;
+        held[rows[i]] = h;
+        rows[kept] = rows[i];
+        kept += !h;
       }
-      rows.resize(kept);
+      rows = rows.first(kept);
     }
     if (!seg.variants.empty()) {
       hash(VariantBuckets, seg.name);
@@ -179,12 +204,13 @@ void Decide(const ir::Program& p, const CohortBatchView& view, const BatchResult
     for (size_t c = 0; c < seg.channels.size(); ++c) {
       // Defense in depth: no consent, no list, whatever the engine said.
       const CohortColumn& consent = view.columns[seg.channels[c].consent_column];
-      const std::vector<uint8_t>& condition = sr.channels[c];
-      std::vector<uint8_t>& no_consent = o->no_consent[s][c];
-      std::vector<uint8_t>& listed = o->listed[s][c];
-      for (int64_t r : rows) {
-        if (!ConsentTrue(consent, r)) no_consent[r] = 1;
-        else listed[r] = condition[r] ? 1 : 0;
+      const uint8_t* condition = sr.channels[c].data();
+      uint8_t* no_consent = o->no_consent[s][c].data();
+      uint8_t* listed = o->listed[s][c].data();
+      for (int64_t r : rows) {  // branch-free
+        const bool ok = ConsentTrue(consent, r);
+        no_consent[r] = !ok;
+        listed[r] = ok & (condition[r] != 0);
       }
     }
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +39,22 @@ struct Decisions {
   /// campaign has a cap.
   std::vector<std::vector<std::vector<uint8_t>>> capped;
 };
+
+/// Calls fn(r) for every row r < n whose byte in `mask` is nonzero, in
+/// order; 8 rows at a time where all 8 are zero (sparse masks).
+template <class Fn>
+inline void ForEachSet(const uint8_t* mask, int64_t n, Fn&& fn) {
+  int64_t r = 0;
+  for (; r + 8 <= n; r += 8) {
+    uint64_t word;
+    std::memcpy(&word, mask + r, 8);
+    if (word == 0) continue;
+    for (int64_t k = r; k < r + 8; ++k)
+      if (mask[k]) fn(k);
+  }
+  for (; r < n; ++r)
+    if (mask[r]) fn(r);
+}
 
 /// The variant of `key` in `segment` (issue 12): the first variant whose
 /// cumulative share exceeds VariantBucket(key, segment); -1 without variants.

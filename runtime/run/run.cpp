@@ -1,13 +1,18 @@
 #include "runtime/run/run.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -34,6 +39,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+/// Calls fn(0) .. fn(n - 1), each on its own thread (fn(0) on this one).
+template <class Fn>
+void ParallelFor(size_t n, Fn&& fn) {
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < n; ++i) pool.emplace_back([&fn, i] { fn(i); });
+  if (n > 0) fn(0);
+  for (auto& t : pool) t.join();
+}
 
 }  // namespace
 
@@ -177,12 +191,15 @@ void AppendCellCsv(std::string& out, const CohortColumn& c, const ColumnDef& def
   }
 }
 
-/// Accumulates the lists over batches. Each list (a segment's holdout list
-/// or one of its channel lists) is a unit filled from every batch in order;
-/// different units may be filled by different threads at once.
+/// Accumulates the lists over batches. Each worker slot fills its own copy
+/// of every list (a segment's holdout list or one of its channel lists)
+/// from the batches it decides, right after deciding them; the slots' rows
+/// are gathered in batch order at the end (ListRows::Gather), moving arena
+/// chunks, never bytes.
 class Assembler {
  public:
-  Assembler(const ir::Program& p, const RunOptions& o, RunReport* report) : p_(p), options_(o), report_(report) {
+  Assembler(const ir::Program& p, const RunOptions& o, RunReport* report, size_t slots)
+      : p_(p), options_(o), report_(report) {
     key_column_ = p.schema->key_column();
     lists_.channels.resize(p.segments.size());
     lists_.holdouts.resize(p.segments.size());
@@ -205,25 +222,72 @@ class Assembler {
         lists_.channels[s][c].set_shared(std::move(f));
       }
     }
+    slots_.resize(slots);
+    for (std::vector<ListRows>& lists : slots_) lists.resize(units_.size());
+    runs_.resize(units_.size());
   }
 
-  /// How many lists there are (units for AddUnit).
-  size_t units() const { return units_.size(); }
+  /// Adds the rows of one batch, decided by Decide into `d`, to slot
+  /// `slot`'s lists and sets `added` to how many rows each list got. Safe
+  /// for different slots on different threads at once.
+  void AddBatch(size_t slot, const CohortBatchView& view, const Decisions& d, std::vector<uint32_t>* added) {
+    added->assign(units_.size(), 0);
+    for (size_t u = 0; u < units_.size(); ++u) {
+      ListRows& rows = slots_[slot][u];
+      const size_t before = rows.size();
+      AddUnit(u, view, d, rows);
+      (*added)[u] = static_cast<uint32_t>(rows.size() - before);
+    }
+  }
+  /// Records that the batch AddBatch gave `added` for (on slot `slot`) comes
+  /// next in every list: one thread calls this for every batch, in order.
+  void EndBatch(size_t slot, const std::vector<uint32_t>& added) {
+    for (size_t u = 0; u < units_.size(); ++u)
+      if (added[u] > 0) runs_[u].push_back({static_cast<uint32_t>(slot), added[u]});
+  }
 
-  /// Adds the rows of one batch, decided by Decide into `d`, to list `unit`.
-  void AddUnit(size_t unit, const CohortBatchView& view, const Decisions& d) {
+  /// Gathers the slots' rows into the lists, each in batch order (lists on
+  /// `threads` threads at once).
+  void Gather(int threads) {
+    std::atomic<size_t> next{0};
+    ParallelFor(std::min<size_t>(static_cast<size_t>(std::max(1, threads)), units_.size()), [&](size_t) {
+      std::vector<ListRows*> parts;
+      for (size_t u = next++; u < units_.size(); u = next++) {
+        parts.clear();
+        for (std::vector<ListRows>& lists : slots_) parts.push_back(&lists[u]);
+        ListRows::Gather(parts, runs_[u], &List(u));
+      }
+    });
+  }
+
+  /// Writes the lists (after Gather) and summary.json.
+  bool Write(std::string* error) {
+    return WriteRunOutputs(p_, &lists_, *report_, options_.out_dir, error, options_.threads);
+  }
+
+ private:
+  ListRows& List(size_t u) {
+    const Unit& unit = units_[u];
+    return unit.channel < 0 ? lists_.holdouts[unit.segment]
+                            : lists_.channels[unit.segment][static_cast<size_t>(unit.channel)];
+  }
+
+  /// Adds the rows of one batch to list `unit` (rows: a slot's copy of it).
+  void AddUnit(size_t unit, const CohortBatchView& view, const Decisions& d, ListRows& rows) {
     const size_t s = units_[unit].segment;
     const ir::Segment& seg = p_.segments[s];
     const CohortColumn& keys = view.columns[key_column_];
     if (units_[unit].channel < 0) {
-      const std::vector<uint8_t>& held = d.held[s];
-      for (int64_t r = 0; r < view.num_rows; ++r)
-        if (held[r]) lists_.holdouts[s].Begin(StringAt(keys, r));
+      if (seg.holdout_bp == 0) return;  // nobody is held out
+      ForEachSet(d.held[s].data(), view.num_rows, [&](int64_t r) { rows.Begin(StringAt(keys, r)); });
       return;
     }
     const size_t c = static_cast<size_t>(units_[unit].channel);
-    const std::vector<uint8_t>& listed = d.listed[s][c];
-    ListRows& rows = lists_.channels[s][c];
+    const uint8_t* listed = d.listed[s][c].data();
+    if (seg.variants.empty() && seg.exports.empty()) {  // the key is the whole row
+      ForEachSet(listed, view.num_rows, [&](int64_t r) { rows.Begin(StringAt(keys, r)); });
+      return;
+    }
     for (int64_t r = 0; r < view.num_rows; ++r) {
       if (!listed[r]) continue;
       rows.Begin(StringAt(keys, r));
@@ -238,9 +302,6 @@ class Assembler {
     }
   }
 
-  bool Write(std::string* error) { return WriteRunOutputs(p_, &lists_, *report_, options_.out_dir, error); }
-
- private:
   static int VariantOf(const Decisions& d, size_t s, int64_t r) {
     return d.variant[s].empty() ? -1 : d.variant[s][static_cast<size_t>(r)];
   }
@@ -267,6 +328,8 @@ class Assembler {
   ColumnId key_column_;
   RunLists lists_;
   std::vector<Unit> units_;
+  std::vector<std::vector<ListRows>> slots_;  ///< [slot][unit]
+  std::vector<std::vector<ListRows::Run>> runs_;  ///< [unit]: the batches' rows in batch order
 };
 
 /// Adds the counters of `from` (a ReportTally's report over some batches) to
@@ -306,24 +369,49 @@ void ListRows::Begin(std::string_view key) {
     bytes_ = std::string();
     bytes_.reserve(next);
   }
-  Row row{0, (uint64_t{full_.size()} << kChunkShift) | bytes_.size(), static_cast<uint32_t>(key.size()), 0};
-  for (size_t i = 0; i < 8; ++i) row.prefix = (row.prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
+  Row row{0, (uint64_t{full_.size()} << kChunkShift) | bytes_.size(), static_cast<uint32_t>(key.size()), 0, 0};
+  if (key.size() >= 8) {
+    std::memcpy(&row.prefix, key.data(), 8);
+    if constexpr (std::endian::native == std::endian::little) row.prefix = __builtin_bswap64(row.prefix);
+  } else {
+    for (size_t i = 0; i < 8; ++i) row.prefix = (row.prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
+  }
+  bool quote = false;  // as AppendCsvField decides
+  for (char c : key) quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
+  row.quote = quote;
   bytes_.append(key);
   rows_.push_back(row);
+  open_ = true;
 }
 
 void ListRows::Close() {
-  if (rows_.empty()) return;
+  if (!open_) return;
+  open_ = false;
   Row& last = rows_.back();
   last.tail_len =
       static_cast<uint32_t>(bytes_.size() - (last.at & ((uint64_t{1} << kChunkShift) - 1)) - last.key_len);
 }
 
 void ListRows::AppendLine(size_t i, std::string& out) const {
-  AppendCsvField(out, key(i));
-  out += shared_;
-  out += tail(i);
-  out.push_back('\n');
+  const Row& row = rows_[i];
+  const char* key = At(row.at);
+  if (row.quote) {
+    AppendCsvField(out, {key, row.key_len});
+    out += shared_;
+    out.append(key + row.key_len, row.tail_len);
+    out.push_back('\n');
+    return;
+  }
+  // One resize, then the pieces copied in (most lines).
+  const size_t at = out.size();
+  out.resize(at + row.key_len + shared_.size() + row.tail_len + 1);
+  char* p = out.data() + at;
+  std::memcpy(p, key, row.key_len);
+  p += row.key_len;
+  std::memcpy(p, shared_.data(), shared_.size());
+  p += shared_.size();
+  std::memcpy(p, key + row.key_len, row.tail_len);
+  p[row.tail_len] = '\n';
 }
 
 void ListRows::Sort() {
@@ -336,10 +424,54 @@ void ListRows::Sort() {
   if (!std::is_sorted(rows_.begin(), rows_.end(), less)) std::stable_sort(rows_.begin(), rows_.end(), less);
 }
 
+void ListRows::Gather(const std::vector<ListRows*>& parts, const std::vector<Run>& runs, ListRows* out) {
+  out->Close();
+  if (parts.size() == 1 && out->rows_.empty() && out->full_.empty() && out->bytes_.empty()) {
+    // One part (one thread): its rows are the list as they are.
+    ListRows* part = parts[0];
+    part->Close();
+    size_t covered = 0;
+    for (const Run& run : runs) covered += run.rows;
+    if (covered == part->rows_.size()) {
+      std::swap(out->full_, part->full_);
+      std::swap(out->bytes_, part->bytes_);
+      std::swap(out->rows_, part->rows_);
+      part->Clear();
+      return;
+    }
+  }
+  // out's chunks, then each part's (its full chunks, then the one it was
+  // filling): a part's chunk k becomes out's chunk base[part] + k.
+  if (!out->bytes_.empty()) out->full_.push_back(std::move(out->bytes_));
+  out->bytes_ = std::string();
+  std::vector<uint64_t> base;
+  size_t rows = out->rows_.size();
+  for (ListRows* part : parts) {
+    part->Close();
+    base.push_back(uint64_t{out->full_.size()} << kChunkShift);
+    for (std::string& chunk : part->full_) out->full_.push_back(std::move(chunk));
+    out->full_.push_back(std::move(part->bytes_));
+    rows += part->rows_.size();
+  }
+  out->rows_.reserve(rows);
+  std::vector<size_t> next(parts.size(), 0);
+  for (const Run& run : runs) {
+    const std::vector<Row>& from = parts[run.part]->rows_;
+    size_t& i = next[run.part];
+    for (size_t end = std::min(i + run.rows, from.size()); i < end; ++i) {
+      Row row = from[i];
+      row.at += base[run.part];
+      out->rows_.push_back(row);
+    }
+  }
+  for (ListRows* part : parts) part->Clear();
+}
+
 void ListRows::Clear() {
   std::vector<std::string>().swap(full_);
   std::string().swap(bytes_);
   std::vector<Row>().swap(rows_);
+  open_ = false;
 }
 
 std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row) {
@@ -467,7 +599,8 @@ void RemoveLeftovers(const fs::path& parent, const std::string& prefix, const fs
 // are hidden siblings (`.OUT.cohort-staging-PID-N`), never inside out_dir;
 // ones left by killed runs are removed by the next run.
 bool WriteRunOutputs(const ir::Program& p, RunLists* lists, const RunReport& report, const std::string& out_dir,
-                     std::string* error) {
+                     std::string* error, int threads) {
+  static const std::string kHoldoutHeader = "key\n";
   std::error_code ec;
   fs::path out = fs::absolute(fs::path(out_dir), ec).lexically_normal();
   if (!out.has_filename()) out = out.parent_path();  // a trailing `/`
@@ -486,31 +619,50 @@ bool WriteRunOutputs(const ir::Program& p, RunLists* lists, const RunReport& rep
   const bool had_out = fs::is_directory(out, ec);
   bool ok = !had_out || LinkTree(out, staging, error);
   // Each list is sorted, streamed to its file and freed, so the lists'
-  // memory shrinks while they are written.
-  auto write_list = [&](const fs::path& path, const std::string& header, ListRows& rows) {
-    rows.Sort();
-    std::error_code rm;
-    fs::remove(path, rm);  // a hard link to the previous run's file: never write through it
-    FileOut out(path, error);
-    out.buf() += header;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      rows.AppendLine(i, out.buf());
-      out.MaybeFlush();
-    }
-    rows.Clear();
-    return out.Close();
+  // memory shrinks while they are written; `threads` lists at a time (one
+  // formats lines while another waits on the disk).
+  struct Job {
+    fs::path path;
+    const std::string* header;
+    ListRows* rows;
+    std::string error;
   };
+  std::vector<std::string> headers(p.segments.size());
+  std::vector<Job> jobs;
   for (size_t s = 0; s < p.segments.size() && ok; ++s) {
     const ir::Segment& seg = p.segments[s];
     fs::create_directories(staging / seg.name, ec);
-    std::string header = "key,send_on,message,cta";
+    std::string& header = headers[s];
+    header = "key,send_on,message,cta";
     if (!seg.variants.empty()) header += ",variant";  // issue 12
     for (ColumnId col : seg.exports) header += "," + p.schema->columns[col].path;
     header += "\n";
-    for (size_t c = 0; c < seg.channels.size() && ok; ++c)
-      ok = write_list(staging / seg.name / (seg.channels[c].name + ".csv"), header, lists->channels[s][c]);
-    if (!ok) break;
-    ok = write_list(staging / seg.name / "holdout.csv", "key\n", lists->holdouts[s]);
+    for (size_t c = 0; c < seg.channels.size(); ++c)
+      jobs.push_back({staging / seg.name / (seg.channels[c].name + ".csv"), &header, &lists->channels[s][c], {}});
+    jobs.push_back({staging / seg.name / "holdout.csv", &kHoldoutHeader, &lists->holdouts[s], {}});
+  }
+  auto write_list = [](Job& job) {
+    job.rows->Sort();
+    std::error_code rm;
+    fs::remove(job.path, rm);  // a hard link to the previous run's file: never write through it
+    FileOut out(job.path, &job.error);
+    out.buf() += *job.header;
+    for (size_t i = 0; i < job.rows->size(); ++i) {
+      job.rows->AppendLine(i, out.buf());
+      out.MaybeFlush();
+    }
+    job.rows->Clear();
+    if (!out.Close() && job.error.empty()) job.error = fmt::format("cannot write `{}`", job.path.string());
+  };
+  std::atomic<size_t> next{0};
+  ParallelFor(std::min<size_t>(std::max(1, threads), jobs.size()), [&](size_t) {
+    for (size_t j = next++; j < jobs.size(); j = next++) write_list(jobs[j]);
+  });
+  for (const Job& job : jobs) {
+    if (ok && !job.error.empty()) {
+      *error = job.error;
+      ok = false;
+    }
   }
   if (ok) ok = WriteNew(staging / "summary.json", ReportToJson(report), error);
   if (ok) {
@@ -557,10 +709,8 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
   for (size_t c = 0; c < p_.campaigns.size(); ++c) {
     taken.assign(segments * segments, 0);
     for (uint32_t s : p_.campaigns[c].segments) {
-      const std::vector<uint8_t>& t = d.taken[s];
-      const std::vector<int32_t>& owner = d.owner[c];
-      for (int64_t r = 0; r < n; ++r)
-        if (t[r]) ++taken[static_cast<size_t>(owner[r]) * segments + s];
+      const int32_t* owner = d.owner[c].data();
+      ForEachSet(d.taken[s].data(), n, [&](int64_t r) { ++taken[static_cast<size_t>(owner[r]) * segments + s]; });
     }
     for (size_t o = 0; o < segments; ++o)
       for (size_t s = 0; s < segments; ++s)
@@ -597,14 +747,16 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
     // not yet removed; each row is counted by the first exclude removing it.
     alive_.resize(static_cast<size_t>(n));
     uint8_t* alive = alive_.data();
-    int64_t where_matched = 0, members = 0, taken_n = 0, held_n = 0;
+    // Per-batch counters are 32-bit (a batch has < 2^32 rows): the widening
+    // sums vectorize in fewer steps than into 64 bits.
+    uint32_t where_matched = 0, members = 0, taken_n = 0, held_n = 0;
     for (int64_t r = 0; r < n; ++r) {
       alive[r] = where[r] != 0;
       where_matched += alive[r];
     }
     for (size_t k = 0; k < excludes.size(); ++k) {
       const uint8_t* e = excludes[k];
-      int64_t count = 0;
+      uint32_t count = 0;
       for (int64_t r = 0; r < n; ++r) {
         const uint8_t hit = alive[r] & (e[r] != 0);
         count += hit;
@@ -624,7 +776,7 @@ void ReportTally::Add(const CohortBatchView& view, const BatchResult& res, const
       alive[r] = member ^ took ^ held_out;
     }
     for (Chan& ch : chans) {
-      int64_t elig = 0, lacked = 0, listed = 0, capped = 0;
+      uint32_t elig = 0, lacked = 0, listed = 0, capped = 0;
       for (int64_t r = 0; r < n; ++r) {
         const uint8_t e = alive[r];
         const uint8_t no = e & (ch.no_consent[r] != 0);
@@ -698,8 +850,8 @@ class PhaseTimer {
   }
   void Print() const {
     if (!on_) return;
-    static const char* const kNames[kCount] = {"open + check data", "read batches", "evaluate + decide + count",
-                                               "assemble lists", "sort + write lists"};
+    static const char* const kNames[kCount] = {"open + check data", "read batches", "evaluate+decide+count+lists",
+                                               "on_batch + gather lists", "sort + write lists"};
     for (int i = 0; i < kCount; ++i)
       std::fprintf(stderr, "cohort run timing: %-24s %7.3f s wall %7.3f s CPU\n", kNames[i], wall_[i], cpu_[i]);
   }
@@ -714,14 +866,72 @@ class PhaseTimer {
 
 }  // namespace
 
-/// Calls fn(0) .. fn(n - 1), each on its own thread (fn(0) on this one).
-template <class Fn>
-void ParallelFor(size_t n, Fn&& fn) {
-  std::vector<std::thread> pool;
-  for (size_t i = 1; i < n; ++i) pool.emplace_back([&fn, i] { fn(i); });
-  if (n > 0) fn(0);
-  for (auto& t : pool) t.join();
-}
+/// Reads batches on a thread of its own, up to `depth` ahead of the caller,
+/// so that reading (Arrow slices and conversions, CSV parsing) overlaps
+/// evaluation. Only that thread uses the reader until Finish(); it stops at
+/// the reader's end or first error (the batch with the error is dropped, as
+/// Run always did).
+class BatchPrefetcher {
+ public:
+  BatchPrefetcher(RecordReader& reader, const Schema& schema, int64_t rows, size_t depth)
+      : reader_(reader), schema_(schema), rows_(rows), depth_(std::max<size_t>(1, depth)) {
+    thread_ = std::thread([this] { Read(); });
+  }
+  BatchPrefetcher(const BatchPrefetcher&) = delete;
+  BatchPrefetcher& operator=(const BatchPrefetcher&) = delete;
+  ~BatchPrefetcher() { Finish(); }
+
+  /// The next batch, in order; false at the end (or after an error).
+  bool Next(Batch* out) {
+    std::unique_lock<std::mutex> lock(mu_);
+    ready_.wait(lock, [&] { return !queue_.empty() || done_; });
+    if (queue_.empty()) return false;
+    *out = std::move(queue_.front());
+    queue_.pop_front();
+    room_.notify_one();
+    return true;
+  }
+  /// Stops reading and waits for the thread: the reader is the caller's again.
+  void Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    room_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Read() {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        room_.wait(lock, [&] { return queue_.size() < depth_ || stop_; });
+        if (stop_) break;
+      }
+      Batch b(schema_);
+      const bool ok = reader_.Next(&b, rows_) && reader_.errors().empty();
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!ok) break;
+      queue_.push_back(std::move(b));
+      ready_.notify_one();
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+    ready_.notify_one();
+  }
+
+  RecordReader& reader_;
+  const Schema& schema_;
+  const int64_t rows_;
+  const size_t depth_;
+  std::mutex mu_;
+  std::condition_variable ready_, room_;
+  std::deque<Batch> queue_;
+  bool done_ = false, stop_ = false;
+  std::thread thread_;
+};
+
 
 /// An internal error when a column the program reads was not loaded (a
 /// projection that missed it): engines would read a column without rows.
@@ -732,6 +942,13 @@ static std::string MissingColumn(const ir::Program& program, const ir::UsedColum
         return fmt::format("internal error: column `{}` is read by the program but was not loaded",
                            program.schema->columns[c].path);
   return "";
+}
+
+void KeepFreedMemory() {
+#ifdef __GLIBC__
+  ::mallopt(M_MMAP_THRESHOLD, 1 << 30);  // large blocks from the heap (reused), not mmap/munmap each time
+  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);  // keep the heap's free top
+#endif
 }
 
 RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions& options, RunReport* report) {
@@ -754,35 +971,36 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   auto t1 = Clock::now();
   timer.Charge(PhaseTimer::kOpen);
   ReportTally prepare(program, options.today, report);  // segments, channels, send dates: counted below
-  Assembler assembler(program, options, report);
+  const int threads = std::max(1, options.threads);
+  Assembler assembler(program, options, report, static_cast<size_t>(threads));
   ExecContext ctx;
   ctx.today = options.today;
   ctx.now = int64_t{options.today} * kMicrosPerDay;
-  const int threads = std::max(1, options.threads);
   double eval_seconds = 0;
   bool more = true;
   // Reused across batches: masks and decisions keep their capacity.
   std::vector<BatchResult> results;
   std::vector<Decisions> decisions;
   std::vector<double> eval_wall;
+  std::vector<std::vector<uint32_t>> added;  ///< per batch slot: rows it added to each list
   // Batch slot i is counted into partial report i (added up at the end).
   std::vector<RunReport> partials(static_cast<size_t>(threads));
   std::vector<ReportTally> tallies;
   for (RunReport& r : partials) tallies.emplace_back(program, options.today, &r);
+  BatchPrefetcher prefetch(*reader, *program.schema, options.batch_rows, static_cast<size_t>(threads));
   while (more) {
-    // Read up to `threads` batches; evaluate, decide and count them in
-    // parallel (each reads only its own batch); then fill the lists in
-    // parallel, each list from every batch in order.
+    // Take up to `threads` batches (read ahead by `prefetch`); evaluate,
+    // decide, count them and add their list rows in parallel (each slot
+    // reads only its own batch and fills only its own lists).
     std::vector<Batch> batches;
     for (int i = 0; i < threads; ++i) {
-      Batch b(*program.schema);
-      if (!reader->Next(&b, options.batch_rows)) {
+      Batch b;
+      if (!prefetch.Next(&b)) {
         more = false;
         break;
       }
       batches.push_back(std::move(b));
     }
-    if (!reader->errors().empty()) break;
     if (std::string bad = MissingColumn(program, *used, batches); !bad.empty()) {
       status.code = 4;
       status.message = bad;
@@ -798,26 +1016,26 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
     results.resize(batches.size());
     decisions.resize(batches.size());
     eval_wall.assign(batches.size(), 0);
+    added.resize(batches.size());
     ParallelFor(batches.size(), [&](size_t i) {
       const auto e0 = Clock::now();
       engine.Evaluate(*views[i], ctx, &results[i]);
       eval_wall[i] = Seconds(e0, Clock::now());
       Decide(program, *views[i], results[i], &decisions[i], options.today);
       tallies[i].Add(*views[i], results[i], decisions[i]);
+      // The lists' rows of this batch, into slot i's lists while its masks
+      // are in cache (AddBatch only touches slot i).
+      if (options.write_outputs) assembler.AddBatch(i, *views[i], decisions[i], &added[i]);
     });
     if (!eval_wall.empty()) eval_seconds += *std::max_element(eval_wall.begin(), eval_wall.end());
+    if (options.write_outputs)
+      for (size_t i = 0; i < batches.size(); ++i) assembler.EndBatch(i, added[i]);
     timer.Charge(PhaseTimer::kEvaluate);
     if (options.on_batch)
       for (size_t i = 0; i < batches.size(); ++i) options.on_batch(*views[i], results[i], decisions[i]);
-    if (options.write_outputs && !batches.empty()) {
-      std::atomic<size_t> next{0};
-      ParallelFor(std::min<size_t>(batches.size(), assembler.units()), [&](size_t) {
-        for (size_t u = next++; u < assembler.units(); u = next++)
-          for (size_t i = 0; i < batches.size(); ++i) assembler.AddUnit(u, *views[i], decisions[i]);
-      });
-    }
     timer.Charge(PhaseTimer::kAssemble);
   }
+  prefetch.Finish();
   for (const RunReport& r : partials) AddCounts(r, report);
   if (!reader->errors().empty()) {
     status.code = 3;
@@ -827,11 +1045,14 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   report->records = reader->stats().records;
   report->list_rows = reader->stats().list_rows;
   report->list_rows_unmatched = reader->stats().list_rows_unmatched;
+  report->lists_read = reader->stats().lists_not_read == 0;
   report->eval_seconds = eval_seconds;
   report->load_seconds = Seconds(t1, Clock::now()) - eval_seconds + Seconds(t0, t1);
   report->total_seconds = Seconds(t0, Clock::now());
   std::string error;
   timer.Mark();
+  if (options.write_outputs) assembler.Gather(threads);
+  timer.Charge(PhaseTimer::kAssemble);
   if (options.write_outputs && !assembler.Write(&error)) {
     status.code = 4;
     status.message = error;
@@ -846,7 +1067,10 @@ std::string ReportToJson(const RunReport& r) {
   j["today"] = r.today;
   j["engine"] = r.engine;
   j["records"] = r.records;
-  j["events"] = {{"rows", r.list_rows}, {"unmatched", r.list_rows_unmatched}};
+  if (r.lists_read)
+    j["events"] = {{"rows", r.list_rows}, {"unmatched", r.list_rows_unmatched}};
+  else
+    j["events"] = {{"read", false}};
   j["segments"] = nlohmann::ordered_json::array();
   for (const SegmentStats& s : r.segments) {
     nlohmann::ordered_json sj;
@@ -910,8 +1134,9 @@ std::string FormatReportTable(const RunReport& r, int64_t min_cell) {
     for (const auto& [pair, count] : c.taken) takes.back().push_back(t.Add(count));
   }
   t.Suppress();
-  std::string out = fmt::format("{} records, {} events ({} unmatched), today {}, engine {}\n\n", r.records, r.list_rows,
-                                r.list_rows_unmatched, r.today, r.engine);
+  std::string events = r.lists_read ? fmt::format("{} events ({} unmatched)", r.list_rows, r.list_rows_unmatched)
+                                    : std::string("events not read (the program reads no list field)");
+  std::string out = fmt::format("{} records, {}, today {}, engine {}\n\n", r.records, events, r.today, r.engine);
   out += fmt::format("{:<26} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", "segment", "where", "excluded", "members", "campaign", "holdout",
                      r.caps ? "channels (listed / no consent / capped)" : "channels (listed / no consent)");
   auto show = [&](size_t i) { return min_cell > 0 ? t.Show(i) : std::to_string(t.value(i)); };

@@ -83,6 +83,10 @@ struct RunReport {
   int64_t records = 0;
   int64_t list_rows = 0;
   int64_t list_rows_unmatched = 0;
+  /// False when the list file's rows were not read (a CSV run of a program
+  /// that reads no list field checks only its header): the two counts above
+  /// are then unknown, and the summary says "not read" instead of 0.
+  bool lists_read = true;
   std::vector<SegmentStats> segments;
   std::vector<CampaignStats> campaigns;
   bool caps = false;  ///< issue 12: a campaign has a frequency cap (tables show `capped`)
@@ -115,6 +119,12 @@ struct RunStatus {
   std::string message;  ///< for code 4
 };
 
+/// For a process that runs once and exits (`cohort run`): freed memory stays
+/// in the allocator's heap instead of going back to the kernel, so the
+/// per-batch buffers a run frees and allocates again are not page-faulted
+/// and zeroed anew each time. Process-wide; not for long-lived processes.
+void KeepFreedMemory();
+
 /// Runs `program` with `engine` over `options.data_dir`, writing lists and
 /// summary.json into `options.out_dir` (complete or untouched).
 RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions& options, RunReport* report);
@@ -127,8 +137,8 @@ std::string FormatCell(const CohortColumn& column, const ColumnDef& def, int64_t
 /// field, then shared(), then the tail (holdout lists: the key alone). Keys
 /// and tails go into a byte arena of chunks (up to 4 MiB; a full chunk is
 /// kept as it is, never copied into a larger one); rows are 24-byte entries
-/// (chunk and position, lengths, and the key's first 8 bytes for comparing
-/// without touching the arena).
+/// (chunk and position, lengths, whether the key needs CSV quoting, and the
+/// key's first 8 bytes for comparing without touching the arena).
 class ListRows {
  public:
   /// Text every line has between the key and the tail (e.g. `,send_on,message,cta`).
@@ -150,11 +160,25 @@ class ListRows {
   /// Frees the rows (after writing).
   void Clear();
 
+  /// `rows` rows of part `part` (a Gather input), taken in order.
+  struct Run {
+    uint32_t part;
+    uint32_t rows;
+  };
+  /// Appends to `out` the rows of `parts` in the order `runs` gives: each
+  /// run takes the next `rows` rows of its part. Every part's rows must be
+  /// covered exactly once. The parts' arena chunks move to `out` (no key or
+  /// tail bytes are copied) and the parts are left empty. Lists filled by
+  /// several threads, one part each, become the list their batches make in
+  /// order.
+  static void Gather(const std::vector<ListRows*>& parts, const std::vector<Run>& runs, ListRows* out);
+
  private:
   struct Row {
     uint64_t prefix;   ///< the key's first 8 bytes, big-endian, zero-padded
     uint64_t at;       ///< key bytes, then tail bytes: chunk << kChunkShift | position in it
-    uint32_t key_len;
+    uint32_t key_len : 31;
+    uint32_t quote : 1;  ///< the key needs CSV quoting (checked once, at Begin)
     uint32_t tail_len;
   };
   static constexpr int kChunkShift = 40;
@@ -169,6 +193,7 @@ class ListRows {
   std::vector<std::string> full_;  ///< full chunks, in order
   std::string bytes_;              ///< the chunk being filled
   std::vector<Row> rows_;
+  bool open_ = false;  ///< the last row's tail is still being appended (its tail_len is not set)
 };
 
 /// Every list of a run: [segment][channel] rows and [segment] holdout keys
@@ -182,9 +207,10 @@ struct RunLists {
 /// empty) and summary.json into `out_dir` atomically: the new tree is staged
 /// beside `out_dir` and exchanged with it in one renameat2(RENAME_EXCHANGE),
 /// so `out_dir` always holds one complete run; lists of channels a segment no
-/// longer has are removed. Shared by Run and the SQL pushdown.
+/// longer has are removed. Shared by Run and the SQL pushdown. `threads`
+/// lists are sorted and written at once.
 bool WriteRunOutputs(const ir::Program& program, RunLists* lists, const RunReport& report, const std::string& out_dir,
-                     std::string* error);
+                     std::string* error, int threads = 1);
 
 
 /// The human summary table printed by `cohort run` and the REPL's `.run`.

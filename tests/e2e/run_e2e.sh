@@ -150,6 +150,38 @@ expect_exit "run without --out is a usage error" 2 "$COHORT" run "$SRC/examples/
 expect_exit "bad --today is a usage error" 2 "$COHORT" run "$SRC/examples/telehealth.cohort" --data "$T/data" --out "$T/o" --today 2026-02-30
 expect_exit "run on a file with errors" 1 "$COHORT" run "$T/noconsent.cohort" --data "$T/data" --out "$T/o"
 
+# A program that reads no list field: under the default `--validate read`
+# the events file's header is checked but its rows are not read; `--validate
+# all` still checks every row, and so does any program that reads events.
+cat > "$T/nolist.cohort" <<'X'
+use Patient
+segment Spanish "reads no list field"
+  where language == "es"
+  channel sms if consent
+  message "m" cta "c"
+X
+mkdir -p "$T/badev"
+cp "$T/data/patients.csv" "$T/badev/"
+{ cat "$T/data/events.csv"; echo 'P0000001,booked'; } > "$T/badev/events.csv"  # too few fields
+expect_exit "malformed events row, program reads no list: run succeeds" 0 "$COHORT" run "$T/nolist.cohort" --data "$T/badev" --out "$T/out-nolist" --today $TODAY --quiet
+expect_exit "malformed events row is a data error with --validate all" 3 "$COHORT" run "$T/nolist.cohort" --data "$T/badev" --out "$T/out-nolist-all" --today $TODAY --validate all
+grep -q 'events.csv:[0-9]*: expected 4 fields' "$T/stderr" && ok "the events error is located" || { bad "events error location"; cat "$T/stderr"; }
+expect_exit "malformed events row is a data error for a program reading events" 3 "$COHORT" run "$SRC/examples/telehealth.cohort" --data "$T/badev" --out "$T/out-badev" --today $TODAY
+"$COHORT" run "$T/nolist.cohort" --data "$T/data" --out "$T/out-nolist-good" --today $TODAY --quiet 2>/dev/null
+"$COHORT" run "$T/nolist.cohort" --data "$T/data" --out "$T/out-nolist-good-all" --today $TODAY --validate all --quiet 2>/dev/null
+cmp -s "$T/out-nolist-good/Spanish/sms.csv" "$T/out-nolist-good-all/Spanish/sms.csv" && ok "unread events change no list" || bad "lists differ with unread events"
+python3 - "$T/out-nolist-good/summary.json" "$T/out-nolist-good-all/summary.json" <<'PY' && ok "summary: events not read vs counted" || bad "summary events"
+import json, sys
+unread, read = (json.load(open(p))["events"] for p in sys.argv[1:])
+assert unread == {"read": False}, unread
+assert read["rows"] > 0 and "read" not in read, read
+PY
+"$COHORT" run "$T/nolist.cohort" --data "$T/data" --out "$T/out-nolist-text" --today $TODAY > "$T/stdout" 2>&1
+grep -q 'events not read (the program reads no list field)' "$T/stdout" && ok "run table: events not read" || { bad "run table events"; cat "$T/stdout"; }
+sed '1s/^patient_id,/owner,/' "$T/data/events.csv" > "$T/badev/events.csv"
+expect_exit "events header without its parent column is a data error even when unread" 3 "$COHORT" run "$T/nolist.cohort" --data "$T/badev" --out "$T/out-nolist-hdr" --today $TODAY
+grep -q 'events.csv:1: column `patient_id`' "$T/stderr" && ok "the header error names the column" || { bad "events header error"; cat "$T/stderr"; }
+
 # ---- strict headers (issue 14.1) and parallel reading --------------------------
 mkdir -p "$T/typo"
 sed '1s/next_appointment,/next_appt,/' "$T/data/patients.csv" > "$T/typo/patients.csv"

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/dates.h"
+#include "core/used_columns.h"
 #include "runtime/arrow/arrow_data.h"
 #include "runtime/arrow/ipc.h"
 #include "runtime/loader.h"
@@ -429,5 +430,24 @@ TEST_CASE("arrow: a dictionary index outside the dictionary in a valid row is an
       CHECK(loaded.find("ERROR") == std::string::npos);
       CHECK(loaded.find("stats 10 ") != std::string::npos);
     }
+    // A projection without `a` (a program that never reads it) checks only
+    // its structure at open: the bad index is never followed, nor an error.
+    LoadOptions lo;
+    auto used = std::make_shared<ir::UsedColumns>();
+    used->columns.assign(schema->columns.size(), 0);
+    used->columns[schema->FindColumn("id")] = 1;
+    lo.projection = used;
+    std::vector<DataError> errors;
+    auto reader = OpenDataReader(schema, dir.path(), lo, &errors, nullptr);
+    REQUIRE(reader);
+    Batch b;
+    int64_t rows = 0;
+    while (reader->Next(&b, 4)) {
+      CHECK(b.absent(schema->FindColumn("a")));
+      CHECK_FALSE(b.absent(schema->FindColumn("id")));
+      rows += b.num_rows();
+    }
+    CHECK(reader->errors().empty());
+    CHECK(rows == n);
   }
 }

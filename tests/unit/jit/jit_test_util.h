@@ -7,6 +7,7 @@
 
 #include <climits>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <random>
 #include <set>
@@ -123,7 +124,10 @@ inline void RandomEncoding(ColumnData& c, std::mt19937_64& rng) {
 /// null get no bitmap in the view (Arrow's "all present"), exercising that path.
 /// String columns (and set items, list record strings) are plain or
 /// dictionary-encoded at random, per column and batch.
-inline std::unique_ptr<Batch> RandomBatch(const Schema& schema, std::mt19937_64& rng, int64_t rows, int32_t today) {
+/// `null_row`, when given, also makes every optional scalar field missing at
+/// the rows it accepts (nulls pinned at batch and chunk edges).
+inline std::unique_ptr<Batch> RandomBatch(const Schema& schema, std::mt19937_64& rng, int64_t rows, int32_t today,
+                                          const std::function<bool(int64_t)>& null_row = nullptr) {
   auto batch = std::make_unique<Batch>(schema);
   for (ColumnId id = 0; id < schema.columns.size(); ++id) {
     const ColumnDef& def = schema.columns[id];
@@ -164,7 +168,7 @@ inline std::unique_ptr<Batch> RandomBatch(const Schema& schema, std::mt19937_64&
         col.AppendListEnd(col.children[0].length);
         continue;
       }
-      if (def.optional && rng() % (sparse ? 2 : 4) == 0) col.AppendNull();
+      if (def.optional && (rng() % (sparse ? 2 : 4) == 0 || (null_row && null_row(r)))) col.AppendNull();
       else AppendRandomScalar(col, def.type, rng, today);
     }
   }

@@ -15,6 +15,7 @@
 #include "compiler/driver/driver.h"
 #include "core/dates.h"
 #include "core/used_columns.h"
+#include "runtime/arrow/arrow_data.h"
 #include "runtime/loader.h"
 #include "runtime/run/run.h"
 
@@ -157,4 +158,61 @@ TEST_CASE("projection: a bad value in a column the program does not read fails o
     CHECK(all.errors.find("patients.csv:2: column `birth_date`") != std::string::npos);
   }
   fs::remove_all(data);
+}
+
+TEST_CASE("projection: an Arrow directory converts only the columns (and list fields) the program reads") {
+  fs::path csv = Dir("arrow-csv"), arrow = Dir("arrow");
+  GenOptions g;
+  g.patients = 1500;
+  g.seed = 4;
+  g.today = *ParseDate("2026-11-23");
+  REQUIRE(GenerateData(g, csv.string()) == "");
+  CompileResult r = CompileText(kSmall);
+  REQUIRE(ImportToArrow(r.program->schema, csv.string(), arrow.string()).code == 0);
+  const Schema& sc = *r.program->schema;
+  auto first_batch = [&](bool project, Batch* b) {
+    LoadOptions lo;
+    if (project) lo.projection = std::make_shared<const ir::UsedColumns>(ir::FindUsedColumns(*r.program));
+    std::vector<DataError> errors;
+    auto reader = OpenDataReader(r.program->schema, arrow.string(), lo, &errors, nullptr);
+    REQUIRE(reader);
+    *b = Batch(sc);
+    REQUIRE(reader->Next(b, 128));
+  };
+  Batch few, all;
+  first_batch(true, &few);
+  first_batch(false, &all);
+  const ColumnId ev = sc.FindColumn("events");
+  for (const char* c : {"zip", "birth_date", "consent.email", "conditions"}) {
+    CAPTURE(c);
+    CHECK(few.absent(sc.FindColumn(c)));
+    CHECK_FALSE(all.absent(sc.FindColumn(c)));
+    CHECK(few.View().columns[sc.FindColumn(c)].length == 0);
+  }
+  for (const char* c : {"id", "language", "events", "consent.sms"}) {
+    CAPTURE(c);
+    CHECK_FALSE(few.absent(sc.FindColumn(c)));
+    CHECK(few.View().columns[sc.FindColumn(c)].length == 128);
+  }
+  // events.kind is read, events.at is not converted (no rows).
+  const CohortColumn& events = few.View().columns[ev];
+  REQUIRE(events.num_children >= 2);
+  CHECK(events.children[0].length > 0);
+  CHECK(events.children[1].length == 0);
+  CHECK(all.View().columns[ev].children[1].length == all.View().columns[ev].children[0].length);
+  // And the outputs are the full load's, at 1 and 2 threads.
+  for (const char* example : {"telehealth.cohort", "primary_care.cohort"}) {
+    CAPTURE(example);
+    CompileResult ex = CompileText(ReadFile(fs::path(COHORT_SOURCE_DIR) / "examples" / example));
+    const Outcome full = RunDir(ex, arrow, false, 1, "arrow-all");
+    REQUIRE(full.code == 0);
+    for (int threads : {1, 2}) {
+      CAPTURE(threads);
+      const Outcome part = RunDir(ex, arrow, true, threads, "arrow-few");
+      CHECK(part.code == 0);
+      CHECK(part.files == full.files);
+    }
+  }
+  fs::remove_all(csv);
+  fs::remove_all(arrow);
 }

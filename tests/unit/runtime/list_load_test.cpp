@@ -1,0 +1,188 @@
+// List files in the CSV loader: rows parsed and keyed by the chunk workers,
+// grouped by owner once the file is read. List-heavy data gives the same
+// batches and the same errors (first in file order) for 1 to 4 threads and
+// any chunk size; a list the program reads no field of has only its header
+// checked (LoadOptions::projection), unless every column is validated.
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/dates.h"
+#include "runtime/loader.h"
+#include "test_util.h"
+
+using namespace cohort;
+using cohort::testing::SchemaFrom;
+using cohort::testing::TempDir;
+
+namespace {
+
+const char* kSchema = R"(schema P "list load tests"
+key id
+record Ev {
+  kind: enum(a, b, c)
+  at: timestamp
+  note: string?
+  ok: bool?
+  score: decimal?
+  day: date?
+}
+id: string
+born: date
+events: list<Ev> from "events.csv" by pid
+)";
+
+/// Reads `id` and `born`, or also every field of `events`.
+std::shared_ptr<const ir::UsedColumns> Projection(const Schema& schema, bool events) {
+  auto used = std::make_shared<ir::UsedColumns>();
+  used->columns.assign(schema.columns.size(), 0);
+  used->elements.resize(schema.columns.size());
+  for (const char* c : {"id", "born"}) used->columns[schema.FindColumn(c)] = 1;
+  if (events) {
+    used->columns[schema.FindColumn("events")] = 1;
+    used->elements[schema.FindColumn("events")].assign(6, 1);
+  }
+  return used;
+}
+
+struct Loaded {
+  std::string text;  ///< every value of every row and the counts, or the errors
+  std::vector<DataError> errors;
+  LoadStats stats;
+};
+
+Loaded Load(const std::shared_ptr<Schema>& schema, const std::string& dir, int threads, size_t chunk,
+            std::shared_ptr<const ir::UsedColumns> projection = nullptr) {
+  LoadOptions o;
+  o.threads = threads;
+  o.chunk_bytes = chunk;
+  o.projection = std::move(projection);
+  Loaded l;
+  auto reader = OpenRecordReader(schema, dir, o, &l.errors);
+  if (!reader) {
+    for (const auto& e : l.errors) l.text += "E " + e.ToString() + "\n";
+    return l;
+  }
+  const ColumnId id_c = schema->FindColumn("id"), born_c = schema->FindColumn("born"), ev_c = schema->FindColumn("events");
+  for (;;) {
+    Batch b(*schema);
+    if (!reader->Next(&b, 7)) break;
+    const CohortBatchView& v = b.View();
+    const CohortColumn& ev = v.columns[ev_c];
+    for (int64_t r = 0; r < v.num_rows; ++r) {
+      l.text += std::string(StringAt(v.columns[id_c], r)) + " " +
+                FormatDate(static_cast<const int32_t*>(v.columns[born_c].values)[r]) + " {";
+      if (b.absent(ev_c)) {
+        l.text += "absent}\n";
+        continue;
+      }
+      const CohortColumn* f = ev.children;
+      for (int32_t i = ev.offsets[r]; i < ev.offsets[r + 1]; ++i) {
+        l.text += std::to_string(static_cast<const uint8_t*>(f[0].values)[i]) + "@" +
+                  std::to_string(static_cast<const int64_t*>(f[1].values)[i]) + "/" +
+                  (IsValid(f[2], i) ? std::string(StringAt(f[2], i)) : "-") + "/" +
+                  (IsValid(f[3], i) ? (GetBit(static_cast<const uint8_t*>(f[3].values), i) ? "T" : "F") : "-") + "/" +
+                  (IsValid(f[4], i) ? std::to_string(static_cast<const double*>(f[4].values)[i]) : "-") + "/" +
+                  (IsValid(f[5], i) ? FormatDate(static_cast<const int32_t*>(f[5].values)[i]) : "-") + ",";
+      }
+      l.text += "}\n";
+    }
+  }
+  l.errors = reader->errors();
+  l.stats = reader->stats();
+  l.text += "records " + std::to_string(l.stats.records) + " list " + std::to_string(l.stats.list_rows) + " unmatched " +
+            std::to_string(l.stats.list_rows_unmatched) + " not read " + std::to_string(l.stats.lists_not_read) + "\n";
+  if (!l.errors.empty()) l.text.clear();
+  for (const auto& e : l.errors) l.text += "E " + e.ToString() + "\n";
+  return l;
+}
+
+/// One random events row for owner `pid` (malformed now and then when `errors`).
+std::string EventRow(std::mt19937& rng, const std::string& pid, bool errors) {
+  static const char* kinds[] = {"a", "b", "c"};
+  std::string kind = kinds[rng() % 3];
+  if (errors && rng() % 40 == 0) kind = "zz";
+  std::string row = pid + "," + kind + ",2026-0" + std::to_string(1 + rng() % 9) + "-1" + std::to_string(rng() % 10) +
+                    "T1" + std::to_string(rng() % 10) + ":00:00Z,";
+  switch (rng() % 4) {
+    case 0: break;
+    case 1: row += "\"sms, \"\"x\"\"\nline\""; break;
+    default: row += "ch" + std::to_string(rng() % 5);
+  }
+  row += std::string(",") + (rng() % 3 == 0 ? "" : rng() % 2 ? "true" : "false") + ",";
+  row += rng() % 3 == 0 ? "" : std::to_string(rng() % 1000) + ".5";
+  row += "," + (rng() % 3 == 0 ? std::string() : "2025-1" + std::to_string(rng() % 3) + "-0" + std::to_string(1 + rng() % 9));
+  row += rng() % 5 == 0 ? "\r\n" : "\n";
+  if (errors && rng() % 50 == 0) row = pid + ",a\n";  // too few fields
+  if (errors && rng() % 60 == 0) row = ",b,2026-01-01T00:00:00Z,,,,\n";  // no parent
+  return row;
+}
+
+}  // namespace
+
+TEST_CASE("list-heavy load: 1 and 2..4 threads give the same batches and the same errors, in file order") {
+  auto schema = SchemaFrom(kSchema);
+  std::mt19937 rng(23);
+  TempDir dir;
+  for (int iter = 0; iter < 9; ++iter) {
+    CAPTURE(iter);
+    const bool errors = iter % 3 == 2;
+    const int records = 10 + static_cast<int>(rng() % 40);
+    std::string p = "id,born\n";
+    for (int r = 0; r < records; ++r) {
+      // With errors, keys repeat now and then: both keys that own events and
+      // keys no events row names.
+      const int key = errors && rng() % 10 == 0 ? static_cast<int>(rng() % (r + 1)) : r;
+      p += "P" + std::to_string(key) + ",1970-01-0" + std::to_string(1 + r % 9) + "\n";
+    }
+    std::string e = "pid,kind,at,note,ok,score,day\n";
+    const int rows = records * (5 + static_cast<int>(rng() % 15));
+    for (int k = 0; k < rows; ++k) e += EventRow(rng, "P" + std::to_string(rng() % (records + 10)), errors);
+    dir.Write("patients.csv", p);
+    dir.Write("events.csv", e);
+    const Loaded want = Load(schema, dir.path(), 1, 0);
+    const bool loaded = want.text.find('{') != std::string::npos;
+    CHECK(want.errors.empty() == !errors);
+    CHECK(loaded == !errors);
+    for (int threads = 1; threads <= 4; ++threads)
+      for (size_t chunk : {size_t{1}, size_t{50}, size_t{333}, size_t{4096}}) {
+        CAPTURE(threads);
+        CAPTURE(chunk);
+        CHECK(Load(schema, dir.path(), threads, chunk).text == want.text);
+      }
+  }
+}
+
+TEST_CASE("a list the program reads no field of: header checked, rows not read unless every column is validated") {
+  auto schema = SchemaFrom(kSchema);
+  TempDir dir;
+  dir.Write("patients.csv", "id,born\nP1,1970-01-01\nP2,1970-01-02\n");
+  // Row 3 has too few fields, row 4 an unknown kind.
+  dir.Write("events.csv", "pid,kind,at,note,ok,score,day\nP1,a,2026-01-01T00:00:00Z,,,,\nP2,a\nP2,zz,x,,,,\n");
+  for (int threads : {1, 2}) {
+    CAPTURE(threads);
+    const Loaded unread = Load(schema, dir.path(), threads, 0, Projection(*schema, false));
+    CHECK(unread.errors.empty());
+    CHECK(unread.text == "P1 1970-01-01 {absent}\nP2 1970-01-02 {absent}\nrecords 2 list 0 unmatched 0 not read 1\n");
+    const Loaded all = Load(schema, dir.path(), threads, 0);  // `--validate all`, `cohort import`
+    REQUIRE(all.errors.size() == 3);
+    CHECK(all.errors[0].line == 3);
+    CHECK(all.errors[0].message.find("expected 7 fields") != std::string::npos);
+    CHECK(all.errors[1].column == "kind");
+    const Loaded read = Load(schema, dir.path(), threads, 0, Projection(*schema, true));  // the program reads events
+    CHECK(read.text == all.text);
+  }
+  SUBCASE("the header still has to be right") {
+    dir.Write("events.csv", "owner,kind,at,note,ok,score,day\n");
+    const Loaded bad = Load(schema, dir.path(), 1, 0, Projection(*schema, false));
+    REQUIRE(bad.errors.size() == 1);
+    CHECK(bad.errors[0].column == "pid");
+    dir.Write("events.csv", "pid,kind,at,note,ok,score\n");
+    const Loaded missing = Load(schema, dir.path(), 1, 0, Projection(*schema, false));
+    REQUIRE(missing.errors.size() == 1);
+    CHECK(missing.errors[0].column == "day");
+  }
+}
