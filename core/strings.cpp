@@ -42,11 +42,15 @@ std::string EscapeXml(std::string_view s) {
   return out;
 }
 
-void AppendCsvField(std::string& out, std::string_view v) {
+bool CsvFieldNeedsQuotes(std::string_view v) {
   // (string_view::find_first_of calls memchr per byte: a plain loop is faster.)
   bool quote = false;
   for (char c : v) quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
-  if (!quote) {
+  return quote;
+}
+
+void AppendCsvField(std::string& out, std::string_view v) {
+  if (!CsvFieldNeedsQuotes(v)) {
     out.append(v);
     return;
   }

@@ -19,6 +19,8 @@ std::string QuoteForDump(std::string_view s);
 /// escaped) replaced by `?`.
 std::string EscapeXml(std::string_view s);
 
+/// Whether AppendCsvField quotes `v` (it holds a comma, quote, CR or LF).
+bool CsvFieldNeedsQuotes(std::string_view v);
 /// Appends `v` as one CSV field (RFC 4180), quoted when it holds , " CR or LF.
 void AppendCsvField(std::string& out, std::string_view v);
 

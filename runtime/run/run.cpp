@@ -1,7 +1,6 @@
 #include "runtime/run/run.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -376,9 +375,7 @@ void ListRows::Begin(std::string_view key) {
   } else {
     for (size_t i = 0; i < 8; ++i) row.prefix = (row.prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
   }
-  bool quote = false;  // as AppendCsvField decides
-  for (char c : key) quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
-  row.quote = quote;
+  row.quote = CsvFieldNeedsQuotes(key);
   bytes_.append(key);
   rows_.push_back(row);
   open_ = true;
@@ -942,13 +939,6 @@ static std::string MissingColumn(const ir::Program& program, const ir::UsedColum
         return fmt::format("internal error: column `{}` is read by the program but was not loaded",
                            program.schema->columns[c].path);
   return "";
-}
-
-void KeepFreedMemory() {
-#ifdef __GLIBC__
-  ::mallopt(M_MMAP_THRESHOLD, 1 << 30);  // large blocks from the heap (reused), not mmap/munmap each time
-  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);  // keep the heap's free top
-#endif
 }
 
 RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions& options, RunReport* report) {

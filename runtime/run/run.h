@@ -119,11 +119,6 @@ struct RunStatus {
   std::string message;  ///< for code 4
 };
 
-/// For a process that runs once and exits (`cohort run`): freed memory stays
-/// in the allocator's heap instead of going back to the kernel, so the
-/// per-batch buffers a run frees and allocates again are not page-faulted
-/// and zeroed anew each time. Process-wide; not for long-lived processes.
-void KeepFreedMemory();
 
 /// Runs `program` with `engine` over `options.data_dir`, writing lists and
 /// summary.json into `options.out_dir` (complete or untouched).

@@ -162,7 +162,6 @@ int CmdRun(Args& args) {
     ro.contacts = &contacts;
   }
   RunReport report;
-  KeepFreedMemory();  // one run, then exit
   RunStatus st = Run(*r.program, *engine, ro, &report);
   for (const auto& w : st.data_warnings) std::fprintf(stderr, "warning: %s\n", w.ToString().c_str());
   if (st.code == 3) {
