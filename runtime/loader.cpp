@@ -265,8 +265,7 @@ class ShardedKeyTable {
       }
       shard.table.FindOrInsertAll(&scratch->keys[b], &scratch->hashes[b], &scratch->prefixes[b], e - b,
                                   &scratch->ids[b]);
-      if (shard.table.size() > shard.limit) shard.limit = shard.table.size();
-    }
+          }
     if (!ok) return false;
     for (uint32_t s = 0; s < kShards; ++s)
       for (size_t k = start[s]; k < start[s + 1]; ++k) ids[scratch->order[k]] = (scratch->ids[k] << kShardBits) | s;
@@ -293,7 +292,7 @@ class ShardedKeyTable {
   /// One past the largest id (only while nothing interns).
   size_t id_limit() const {
     size_t most = 0;
-    for (const Shard& s : shards_) most = std::max(most, s.limit);
+    for (const Shard& s : shards_) most = std::max(most, s.table.size());
     return most << kShardBits;
   }
 
@@ -303,7 +302,6 @@ class ShardedKeyTable {
   struct Shard {
     std::mutex mu;
     KeyTable table;
-    size_t limit = 0;  ///< table.size(), readable without the lock once interning is over
   };
   std::array<Shard, kShards> shards_;
 };
@@ -1195,7 +1193,7 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
     spec.optional = f.optional;
     spec.may_be_absent = f.may_be_absent;
     spec.column = static_cast<ColumnId>(i);
-    spec.projected = !options_.projection || options_.projection->element(list->column, i);
+    spec.projected = options_.ConvertsElement(list->column, i);
     if (!IsCellKind(spec.kind)) {
       AddError(list->path, 0, spec.name, 0,
                fmt::format("element fields of type `{}` cannot be read from CSV", f.type.ToString()));
@@ -1394,7 +1392,7 @@ bool CsvRecordReader::Open(const std::string& dir) {
     if (def.type.kind != TypeKind::kList) continue;
     ListData list;
     list.column = id;
-    list.projected = !options_.projection || options_.projection->column(id);
+    list.projected = options_.Converts(id, schema.key_column());
     if (!LoadList(dir, def, &list)) return false;
     lists_.push_back(std::move(list));
   }
@@ -1419,7 +1417,7 @@ bool CsvRecordReader::Open(const std::string& dir) {
     spec.optional = def.optional && id != key_col;
     spec.may_be_absent = def.may_be_absent && id != key_col;
     spec.column = id;
-    spec.projected = !options_.projection || options_.projection->column(id) || id == key_col;
+    spec.projected = options_.Converts(id, key_col);
     if (!IsCellKind(spec.kind)) {
       AddError(records_path_, 0, spec.name, 0,
                fmt::format("fields of type `{}` cannot be read from CSV", def.type.ToString()));

@@ -47,6 +47,12 @@ struct LoadOptions {
   /// file whose field the projection does not read has only its header
   /// checked: its rows are not tokenized (LoadStats::lists_not_read).
   std::shared_ptr<const ir::UsedColumns> projection;
+
+  /// Whether a load converts column `id` (`key`: the schema's key column,
+  /// always converted): every column without a projection.
+  bool Converts(ColumnId id, ColumnId key) const { return !projection || id == key || projection->column(id); }
+  /// Whether a load converts element field `field` of list column `list`.
+  bool ConvertsElement(ColumnId list, size_t field) const { return !projection || projection->element(list, field); }
 };
 
 /// Streams batches of records from a data directory: the schema's records

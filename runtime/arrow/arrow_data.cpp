@@ -1058,7 +1058,7 @@ struct ListPlan {
 class ArrowRecordReader final : public RecordReader {
  public:
   ArrowRecordReader(std::shared_ptr<const Schema> schema, const LoadOptions& options)
-      : schema_(std::move(schema)), projection_(options.projection), threads_(options.threads) {}
+      : schema_(std::move(schema)), options_(options) {}
   bool Open(const std::string& dir);
   bool Next(Batch* out, int64_t max_rows) override;
   const std::vector<DataError>& errors() const override { return errors_; }
@@ -1082,13 +1082,12 @@ class ArrowRecordReader final : public RecordReader {
   /// Column projection (LoadOptions::projection): is column `id` (element
   /// field `field` of list `id`) converted? The key always is.
   bool Reads(ColumnId id) const {
-    return !projection_ || id == schema_->key_column() || projection_->column(id);
+    return options_.Converts(id, schema_->key_column());
   }
-  bool ReadsElement(ColumnId id, size_t field) const { return !projection_ || projection_->element(id, field); }
+  bool ReadsElement(ColumnId id, size_t field) const { return options_.ConvertsElement(id, field); }
 
   std::shared_ptr<const Schema> schema_;
-  std::shared_ptr<const ir::UsedColumns> projection_;  ///< null: every column
-  int threads_ = 1;
+  LoadOptions options_;  ///< projection (null: every column), threads
   /// With threads: list files being mapped and checked (by path) while the
   /// records file is (Open); PlanList takes them.
   std::map<std::string, std::future<std::pair<std::shared_ptr<MappedFile>, std::string>>> early_;
@@ -1154,11 +1153,11 @@ bool ArrowRecordReader::Open(const std::string& dir) {
       for (size_t f = 0; f < elem->fields.size(); ++f)
         if (Reads(id) && ReadsElement(id, f)) names.push_back(SourceName(elem->fields[f]));
   }
-  if (threads_ > 1) {
+  if (options_.threads > 1) {
     std::error_code ec;
     for (const auto& [list_path, names] : list_values_) {
       if (!fs::exists(list_path, ec)) continue;
-      const std::vector<std::string>* values = projection_ ? &names : nullptr;
+      const std::vector<std::string>* values = options_.projection ? &names : nullptr;
       early_[list_path] = std::async(std::launch::async, [list_path, values] {
         std::string error;
         auto file = MapArrowFile(list_path, &error, values);
@@ -1167,7 +1166,7 @@ bool ArrowRecordReader::Open(const std::string& dir) {
     }
   }
   std::string error;
-  records_ = MapArrowFile(path, &error, projection_ ? &record_values : nullptr);
+  records_ = MapArrowFile(path, &error, options_.projection ? &record_values : nullptr);
   if (!records_) {
     AddError(path, "", error);
     return false;
@@ -1314,7 +1313,7 @@ bool ArrowRecordReader::PlanList(const std::string& dir, const ColumnDef& def, C
     early_.erase(it);
   } else {
     auto values = list_values_.find(path);
-    plan->file = MapArrowFile(path, &error, projection_ && values != list_values_.end() ? &values->second : nullptr);
+    plan->file = MapArrowFile(path, &error, options_.projection && values != list_values_.end() ? &values->second : nullptr);
   }
   if (!plan->file) {
     AddError(path, "", error);
