@@ -49,6 +49,15 @@ T Load(const uint8_t* p) {
   return v;
 }
 
+/// A copy of a flatbuffer struct (Block, FieldNode, Buffer) of a verified
+/// buffer. The verifier checks a struct vector's length prefix for 4-byte
+/// alignment only, so in a damaged file an 8-byte struct may sit on a 4-byte
+/// boundary: its fields are read through memcpy, never in place.
+template <typename S>
+S Copy(const S* p) {
+  return Load<S>(reinterpret_cast<const uint8_t*>(p));
+}
+
 }  // namespace
 
 std::string DataType::ToString() const {
@@ -193,9 +202,9 @@ class BatchReader {
     const auto* nodes = rb_->nodes();
     if (!nodes || next_node_ >= nodes->size())
       return fmt::format("column `{}`: the record batch has fewer field nodes than the schema needs", path);
-    const fb::FieldNode* node = nodes->Get(next_node_++);
-    a->length = node->length();
-    a->null_count = node->null_count();
+    const fb::FieldNode node = Copy(nodes->Get(next_node_++));
+    a->length = node.length();
+    a->null_count = node.null_count();
     if (a->length < 0 || a->length > kMaxLength) return fmt::format("column `{}`: length out of range", path);
     if (a->null_count < 0 || a->null_count > a->length)
       return fmt::format("column `{}`: null count out of range", path);
@@ -243,9 +252,9 @@ class BatchReader {
         const auto* buffers = rb_->buffers();
         if (!buffers || next_buffer_ >= buffers->size())
           return fmt::format("column `{}`: the record batch has fewer buffers than the schema needs", path);
-        const fb::Buffer* b = buffers->Get(next_buffer_);
+        const fb::Buffer b = Copy(buffers->Get(next_buffer_));
         if (std::string e = Buffer(path, 0, 1, &a->data); !e.empty()) return e;
-        a->data_size = b->length();
+        a->data_size = b.length();
         if (!check_values_) return {};
         return CheckOffsets(path, large, *a, a->data_size);
       }
@@ -301,9 +310,9 @@ class BatchReader {
     const auto* buffers = rb_->buffers();
     if (!buffers || next_buffer_ >= buffers->size())
       return fmt::format("column `{}`: the record batch has fewer buffers than the schema needs", path);
-    const fb::Buffer* b = buffers->Get(next_buffer_++);
-    const int64_t offset = b->offset();
-    const int64_t length = b->length();
+    const fb::Buffer b = Copy(buffers->Get(next_buffer_++));
+    const int64_t offset = b.offset();
+    const int64_t length = b.length();
     if (offset < 0 || length < 0 || offset > body_length_ || length > body_length_ - offset)
       return fmt::format("column `{}`: a buffer lies outside its message body", path);
     if (length < min_size) return fmt::format("column `{}`: a buffer is shorter than the column needs", path);
@@ -413,11 +422,12 @@ class BatchReader {
 };
 
 /// Locates and verifies the message of `block`; sets its body.
-std::string ReadMessage(File* file, const uint8_t* data, size_t limit, const fb::Block* block, const char* what,
+std::string ReadMessage(File* file, const uint8_t* data, size_t limit, const fb::Block* at, const char* what,
                         const fb::Message** message, const uint8_t** body, int64_t* body_length) {
-  const int64_t offset = block->offset();
-  const int64_t meta = block->metaDataLength();
-  const int64_t len = block->bodyLength();
+  const fb::Block block = Copy(at);
+  const int64_t offset = block.offset();
+  const int64_t meta = block.metaDataLength();
+  const int64_t len = block.bodyLength();
   const int64_t lim = static_cast<int64_t>(limit);
   if (offset < 8 || meta < 8 || len < 0 || offset > lim || meta > lim - offset || len > lim - offset - meta)
     return fmt::format("a {} block lies outside the file", what);
