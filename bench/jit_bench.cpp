@@ -7,6 +7,7 @@
 //
 //   cohort_bench [--rows N] [--batch N] [--reps N] [--dump-ir FILTER-PREFIX]
 //                [--data DIR] [--duckdb TIMINGS.tsv] [--compile-only 1|quick] [--only FILTER-PREFIX]
+//                [--clock wall|cpu]   (cpu: thread CPU time, steadier on a loaded machine)
 //
 // Data: synthetic Patient rows generated in memory (deterministic seed), or
 // with --data the CSV directory of `cohort gen` loaded through the run
@@ -483,6 +484,7 @@ int main(int argc, char** argv) {
   std::string dump;  // --dump-ir <filter name prefix>: print that filter's optimized IR
   bool compile_only = false;  // --compile-only 1: only the compile-time measurement
   bool quick_only = false;    // --compile-only quick: only the quick tier, 200 times (to profile it)
+  bool cpu_clock = false;     // --clock cpu: time the filters in thread CPU time (2-thread runs: wall)
   std::string only;           // --only FILTER-PREFIX: only the filters whose name starts so (no compile bench)
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -493,6 +495,7 @@ int main(int argc, char** argv) {
     }
     if (a == "--data") data_dir = argv[i + 1];
     if (a == "--only") only = argv[i + 1];
+    if (a == "--clock") cpu_clock = std::string(argv[i + 1]) == "cpu";
     if (a == "--duckdb") duckdb_file = argv[i + 1];
     if (a == "--rows") rows = std::stoll(argv[i + 1]);
     else if (a == "--batch") batch_rows = std::stoll(argv[i + 1]);
@@ -580,12 +583,15 @@ int main(int argc, char** argv) {
 
     // Outputs are preallocated per batch and counted after timing, so every
     // contender is timed on the same work: columns in, one byte mask out.
-    auto time_best = [&](const std::function<void()>& run) {
+    // --clock cpu: this thread's CPU time instead of wall time (steadier on
+    // a loaded machine: a preempted rep does not count its wait).
+    auto time_best = [&](const std::function<void()>& run, bool wall = false) {
       double best = 1e30;
       for (int r = 0; r < reps; ++r) {
         auto a = Clock::now();
+        const double cpu0 = ThreadCpuSeconds();
         run();
-        best = std::min(best, Seconds(a, Clock::now()));
+        best = std::min(best, cpu_clock && !wall ? ThreadCpuSeconds() - cpu0 : Seconds(a, Clock::now()));
       }
       return best;
     };
@@ -625,7 +631,7 @@ int main(int argc, char** argv) {
           for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
           for (auto& t : pool) t.join();
         }
-      });
+      }, /*wall=*/true);
     };
     double t_jit1t = threaded(1);
     double t_jit2 = threaded(2);
