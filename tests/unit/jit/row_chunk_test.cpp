@@ -26,6 +26,15 @@ const char* const kPrograms[] = {
     // Only bitmaps: bools or'ed, `is missing`, negation (unselective).
     "use Patient\nsegment B \"\"\n  where (consent.sms or consent.email) and not portal_active\n"
     "    or last_visit is missing\n  exclude consent.phone\n  channel email if consent\n",
+    // Clause parts made only of bitmaps (emit_logic.cpp ChunkBitsOf): one
+    // word-wise bitmap per part, Kleene and/or/not over nullable bools,
+    // `is missing` / `is present`, a define, mixed with value compares.
+    "use Patient\ndefine reachable = consent.sms or consent.email or portal_active\n"
+    "segment W \"\"\n  where not (consent.sms and consent.email) and (portal_active or last_visit is present)\n"
+    "    and (consent.phone or not consent.email or next_appointment is missing) and telehealth_visits < 3\n"
+    "  exclude not consent.sms or consent.email\n  exclude not (consent.mail or consent.portal is missing)\n"
+    "  channel email if consent and reachable\n  channel sms if consent\n"
+    "segment R \"\"\n  where reachable and not consent.phone\n",
     // Selective and unselective conjuncts; dictionary lists; age range.
     "use Patient\nsegment L \"\"\n  where language in [\"en\", \"es\", \"vi\"] and zip in [\"02139\", \"10001\"]\n"
     "    and last_visit is missing and age >= 40 and age < 75\n"
