@@ -8,7 +8,10 @@
 #
 # Environment: BUILD_DIR (default build-bench), DATA_DIR (default
 # /tmp/cohort_bench_data/<patients>), COHORT (a prebuilt `cohort` binary),
-# JOBS (default 2: the machine is shared).
+# JOBS (default 2: the machine is shared), CLOCK (wall or cpu: time the
+# filters in wall time, the default, or in the thread's CPU time, steadier on
+# a loaded machine; DuckDB is always wall time, so with cpu the JIT/DuckDB
+# column mixes clocks: take ratios from a wall-time run).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -56,5 +59,6 @@ fi
 echo "== cohort_bench"
 args=(--data "$data" --reps "$reps")
 [[ -n "$duck_times" ]] && args+=(--duckdb "$duck_times")
+[[ -n "${CLOCK:-}" ]] && args+=(--clock "$CLOCK")
 "$build/bench/cohort_bench" "${args[@]}"
 echo "(date $(date -u +%Y-%m-%d), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"

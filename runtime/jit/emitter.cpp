@@ -264,7 +264,7 @@ Value* Emitter::ChunkBit(Value* base, Value* vmask, Value* idx) {
   auto& B = builder_;
   llvm::AllocaInst* bytes = nullptr;
   for (const ChunkBits& cb : chunk_->bits)
-    if (cb.base == base && cb.vmask == vmask) bytes = cb.bytes;
+    if (!cb.recipe && cb.base == base && cb.vmask == vmask) bytes = cb.bytes;
   if (!bytes) {
     bytes = Slot(llvm::ArrayType::get(B.getInt8Ty(), kRowChunk), "chunk_bits");
     bytes->setAlignment(llvm::Align(32));
@@ -371,8 +371,13 @@ void Emitter::RowLoop(const std::function<void(Value*)>& body, bool branch_free)
       BoundedLoop(B.getInt64(0), words, [&](Value* q) {
         Value* byte0 = B.CreateShl(q, 2);
         for (const ChunkBits& cb : bits) {
-          Value* at = B.CreateAnd(B.CreateAdd(first, byte0), cb.vmask);
-          Value* w = B.CreateAlignedLoad(v4, B.CreateGEP(B.getInt8Ty(), cb.base, at), llvm::Align(1));
+          Value* w = nullptr;
+          if (cb.recipe) {
+            w = B.CreateBitCast(RecipeBits(*cb.recipe, B.getInt32Ty(), B.CreateAdd(first, byte0)), v4);
+          } else {
+            Value* at = B.CreateAnd(B.CreateAdd(first, byte0), cb.vmask);
+            w = B.CreateAlignedLoad(v4, B.CreateGEP(B.getInt8Ty(), cb.base, at), llvm::Align(1));
+          }
           Value* spread = B.CreateShuffleVector(w, lanes);
           Value* set = B.CreateICmpNE(B.CreateAnd(spread, lane_bits), llvm::Constant::getNullValue(v32));
           B.CreateAlignedStore(B.CreateZExt(set, v32), B.CreateGEP(B.getInt8Ty(), cb.bytes, B.CreateShl(q, 5)),
@@ -381,8 +386,14 @@ void Emitter::RowLoop(const std::function<void(Value*)>& body, bool branch_free)
       }, 1);
       BoundedLoop(B.CreateShl(words, 2), groups, [&](Value* g) {
         for (const ChunkBits& cb : bits) {
-          Value* at = B.CreateAnd(B.CreateAdd(first, g), cb.vmask);
-          Value* x = B.CreateZExt(B.CreateLoad(B.getInt8Ty(), B.CreateGEP(B.getInt8Ty(), cb.base, at)), B.getInt64Ty());
+          Value* byte = nullptr;
+          if (cb.recipe) {
+            byte = RecipeBits(*cb.recipe, B.getInt8Ty(), B.CreateAdd(first, g));
+          } else {
+            Value* at = B.CreateAnd(B.CreateAdd(first, g), cb.vmask);
+            byte = B.CreateLoad(B.getInt8Ty(), B.CreateGEP(B.getInt8Ty(), cb.base, at));
+          }
+          Value* x = B.CreateZExt(byte, B.getInt64Ty());
           // Byte k of y keeps bit k of x; adding 0x7F carries into bit 7 of a
           // byte exactly when it is non-zero (no carry crosses bytes). Stored
           // little-endian: byte k of the word is row 8g + k.

@@ -82,6 +82,14 @@ class Emitter {
   llvm::Value* EmitFalsity(ir::ExprId id);
   /// Whether evaluating `id` may branch, loop or call (memoized).
   bool IsExpensive(ir::ExprId id);
+  /// i1 at the RowLoop's row: T (truth) or F of each item, AND-ed (all) or
+  /// OR-ed, when every item is made only of bitmaps (bool columns, `is
+  /// missing`/`is present` of a column, and/or/not) and they read two or
+  /// more: computed a 32-row word at a time from the bitmaps and spread to
+  /// bytes once per chunk (emit_logic.cpp). nullptr otherwise.
+  llvm::Value* ChunkBitsOf(const std::vector<ir::ExprId>& items, bool all, bool truth);
+  /// Whether `id` is made only of bitmaps; adds the bitmaps it reads to *bitmaps.
+  bool IsBitExpr(ir::ExprId id, int* bitmaps);
 
  private:
   // ---- Node families ---------------------------------------------------------
@@ -282,11 +290,25 @@ class Emitter {
 
   /// The chunk of the RowLoop being emitted: its first row and end, the row
   /// variable, and the bitmaps expanded for it (base, vmask -> byte buffer).
+  /// A combination of bitmap expressions (ChunkBitsOf): T or F (truth) of
+  /// each item, AND-ed (all) or OR-ed.
+  struct BitRecipe {
+    bool all = true;
+    std::vector<std::pair<ir::ExprId, bool>> items;  ///< (expression, truth)
+    bool operator==(const BitRecipe&) const = default;
+  };
+  /// A bitmap the chunk spreads to bytes: read at (base, vmask), or, with a
+  /// recipe, computed from the bitmaps it combines.
   struct ChunkBits {
     llvm::Value* base = nullptr;
     llvm::Value* vmask = nullptr;
     llvm::AllocaInst* bytes = nullptr;
+    std::optional<BitRecipe> recipe;
   };
+  /// The recipe's bits at bitmap byte `byte_at` of the batch, as `t` (i8 or
+  /// i32: 1 or 4 bitmap bytes); emitted in the chunk's preparation block.
+  llvm::Value* RecipeBits(const BitRecipe& recipe, llvm::Type* t, llvm::Value* byte_at);
+  llvm::Value* ExprBits(ir::ExprId id, bool truth, llvm::Type* t, llvm::Value* byte_at);
   /// A precomputed quantifier the chunk's body reads: its counts are made in
   /// the chunk's preparation block and passed through these slots.
   struct ChunkCounts {

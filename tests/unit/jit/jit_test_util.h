@@ -127,7 +127,8 @@ inline void RandomEncoding(ColumnData& c, std::mt19937_64& rng) {
 /// `null_row`, when given, also makes every optional scalar field missing at
 /// the rows it accepts (nulls pinned at batch and chunk edges).
 inline std::unique_ptr<Batch> RandomBatch(const Schema& schema, std::mt19937_64& rng, int64_t rows, int32_t today,
-                                          const std::function<bool(int64_t)>& null_row = nullptr) {
+                                          const std::function<bool(int64_t)>& null_row = nullptr,
+                                          int max_list = 4) {
   auto batch = std::make_unique<Batch>(schema);
   for (ColumnId id = 0; id < schema.columns.size(); ++id) {
     const ColumnDef& def = schema.columns[id];
@@ -140,7 +141,7 @@ inline std::unique_ptr<Batch> RandomBatch(const Schema& schema, std::mt19937_64&
     for (int64_t r = 0; r < rows; ++r) {
       if (def.type.kind == TypeKind::kList) {
         const RecordDef& rec = *def.type.record_def;
-        int n = empty_ledger || rng() % 3 == 0 ? 0 : static_cast<int>(rng() % 5);
+        int n = empty_ledger || rng() % 3 == 0 ? 0 : static_cast<int>(rng() % static_cast<uint64_t>(max_list + 1));
         for (int k = 0; k < n; ++k) {
           for (size_t f = 0; f < rec.fields.size(); ++f) {
             const FieldDef& fd = rec.fields[f];
