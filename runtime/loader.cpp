@@ -206,6 +206,91 @@ class KeyTable {
   size_t count_ = 0;
 };
 
+/// Keys made of a fixed prefix and a decimal number (`P0000042`, `MRN-7`,
+/// `12345`), the usual shape of record numbers: such a key's id is its
+/// number, so interning it is a bit set in a bitmap instead of a hash table
+/// lookup (one cache miss per list row in a table of millions of keys). The
+/// shape comes from one sample key: the bytes before its trailing digits are
+/// the prefix; digits starting with `0` (and more than one) mean a fixed
+/// width (the key's length), else canonical numbers (no leading zero). Under
+/// either rule the number gives back the key, so two keys that differ never
+/// share an id. Keys of another shape, or numbers past `limit`, are not
+/// dense (the caller hashes them).
+class DenseKeys {
+ public:
+  /// No dense keys unless `sample` has the shape (at most 9 digits).
+  void Configure(std::string_view sample, uint32_t limit) {
+    size_t digits = 0;
+    while (digits < sample.size() && IsDigit(sample[sample.size() - 1 - digits])) ++digits;
+    if (digits == 0 || digits > 9 || limit == 0) return;
+    prefix_ = std::string(sample.substr(0, sample.size() - digits));
+    if (prefix_.size() <= 8) {
+      // The word's first bytes, in memory order (either endianness).
+      std::memcpy(&prefix_word_, prefix_.data(), prefix_.size());
+      const char ones[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
+      std::memcpy(&prefix_mask_, ones, prefix_.size());
+    }
+    fixed_ = digits > 1 && sample[prefix_.size()] == '0';
+    key_len_ = sample.size();
+    limit_ = limit;
+    bits_ = std::vector<std::atomic<uint64_t>>((limit + 63) / 64);
+    on_ = true;
+  }
+  bool on() const { return on_; }
+  /// Ids of dense keys are below this.
+  uint32_t limit() const { return on_ ? limit_ : 0; }
+  /// The id (number) of `key` if it is dense.
+  bool Id(std::string_view key, uint32_t* id) const {
+    if (!on_) return false;
+    const size_t n = key.size(), p = prefix_.size();
+    if (fixed_ ? n != key_len_ : (n <= p || n > p + 9)) return false;
+    if (n >= 8 && p <= 8) {  // the usual case: one masked word compare
+      uint64_t w;
+      std::memcpy(&w, key.data(), 8);
+      if ((w & prefix_mask_) != prefix_word_) return false;
+    } else if (p != 0 && !EqualBytes(key.substr(0, p), prefix_)) {
+      return false;
+    }
+    const char* d = key.data() + p;
+    if (!fixed_ && n - p > 1 && d[0] == '0') return false;  // canonical: no leading zero
+    uint64_t v = 0;
+    for (size_t i = 0; i < n - p; ++i) {
+      const uint32_t c = static_cast<uint32_t>(static_cast<unsigned char>(d[i])) - '0';
+      if (c > 9) return false;
+      v = v * 10 + c;
+    }
+    if (v >= limit_) return false;
+    *id = static_cast<uint32_t>(v);
+    return true;
+  }
+  /// Marks dense id `id` present (thread-safe; most keys repeat, so the
+  /// atomic write is skipped when the bit is already set).
+  void Add(uint32_t id) {
+    std::atomic<uint64_t>& w = bits_[id >> 6];
+    const uint64_t bit = uint64_t{1} << (id & 63);
+    if (!(w.load(std::memory_order_relaxed) & bit)) w.fetch_or(bit, std::memory_order_relaxed);
+  }
+  bool Has(uint32_t id) const { return bits_[id >> 6].load(std::memory_order_relaxed) >> (id & 63) & 1; }
+  /// One past the largest present id (only while nothing adds).
+  size_t end() const {
+    for (size_t w = bits_.size(); w > 0; --w)
+      if (const uint64_t b = bits_[w - 1].load(std::memory_order_relaxed)) return (w - 1) * 64 + 64 - __builtin_clzll(b);
+    return 0;
+  }
+  /// Prefetches the bitmap word of a dense id.
+  void Prefetch(uint32_t id) const { __builtin_prefetch(&bits_[id >> 6]); }
+
+ private:
+  static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+  bool on_ = false;
+  bool fixed_ = false;
+  std::string prefix_;
+  uint64_t prefix_word_ = 0, prefix_mask_ = 0;  ///< a prefix of <= 8 bytes as a masked word
+  size_t key_len_ = 0;
+  uint32_t limit_ = 0;
+  std::vector<std::atomic<uint64_t>> bits_;
+};
+
 /// Scratch space of ShardedKeyTable::InternAll, kept per chunk slot so a
 /// chunk allocates nothing once the buffers have grown.
 struct InternScratch {
@@ -217,16 +302,27 @@ struct InternScratch {
 };
 
 /// KeyTable split into shards by hash bits, each behind its own mutex, so
-/// chunk workers intern keys in parallel (a chunk locks each shard once).
-/// An id packs the key's shard-local id and its shard: ids are unique and
-/// below id_limit() (dense enough to index arrays), but with several threads
-/// they depend on timing, so nothing may depend on their order.
+/// chunk workers intern keys in parallel (a chunk locks each shard once);
+/// dense keys (DenseKeys, once configured) bypass it. A hashed key's id
+/// packs its shard-local id and its shard, above every dense id: ids are
+/// unique and below id_limit() (dense enough to index arrays), but with
+/// several threads hashed ids depend on timing, so nothing may depend on
+/// their order.
 class ShardedKeyTable {
  public:
   static constexpr uint32_t kShardBits = 6;
   static constexpr uint32_t kShards = 1u << kShardBits;
-  /// Ids are below 2^31 (callers may use the top bit as a flag).
-  static constexpr uint32_t kMaxLocal = (1u << (31 - kShardBits)) - 1;
+  /// Hashed ids are below 2^30 + dense limit (<= 2^30), so all ids are below
+  /// 2^31 (callers may use the top bit as a flag).
+  static constexpr uint32_t kMaxLocal = (1u << (30 - kShardBits)) - 1;
+  static constexpr uint32_t kMaxDense = 1u << 30;
+
+  /// Gives keys shaped like `sample` their number as id (DenseKeys), for
+  /// numbers below `limit`; only before anything is interned, and only once.
+  void ConfigureDense(std::string_view sample, size_t limit) {
+    if (!dense_.on()) dense_.Configure(sample, static_cast<uint32_t>(std::min<size_t>(limit, kMaxDense)));
+  }
+  bool dense_configured() const { return dense_.on(); }
 
   /// The ids of `keys[0, n)` (hashed with HashBytes into `hashes`, their
   /// KeyTable::Prefix in `prefixes`, computed while the key bytes were at
@@ -234,18 +330,36 @@ class ShardedKeyTable {
   /// a shard is full.
   bool InternAll(const std::string_view* keys, const uint64_t* hashes, const uint64_t* prefixes, size_t n,
                  uint32_t* ids, InternScratch* scratch) {
+    // Dense keys first: their id is their number (UINT32_MAX marks the rest).
+    size_t hashed = n;
+    if (dense_.on()) {
+      hashed = 0;
+      for (size_t r = 0; r < n; ++r) {
+        uint32_t id;
+        if (dense_.Id(keys[r], &id)) {
+          dense_.Add(id);
+          ids[r] = id;
+        } else {
+          ids[r] = UINT32_MAX;
+          ++hashed;
+        }
+      }
+      if (hashed == 0) return true;
+    }
     std::array<uint32_t, kShards + 1> start{};
-    for (size_t r = 0; r < n; ++r) ++start[ShardOf(hashes[r]) + 1];
+    for (size_t r = 0; r < n; ++r)
+      if (hashed == n || ids[r] == UINT32_MAX) ++start[ShardOf(hashes[r]) + 1];
     for (uint32_t s = 0; s < kShards; ++s) start[s + 1] += start[s];
-    scratch->order.resize(n);
-    scratch->keys.resize(n);
-    scratch->hashes.resize(n);
-    scratch->prefixes.resize(n);
-    scratch->ids.resize(n);
+    scratch->order.resize(hashed);
+    scratch->keys.resize(hashed);
+    scratch->hashes.resize(hashed);
+    scratch->prefixes.resize(hashed);
+    scratch->ids.resize(hashed);
     {
       std::array<uint32_t, kShards> fill;
       std::copy(start.begin(), start.end() - 1, fill.begin());
       for (size_t r = 0; r < n; ++r) {
+        if (hashed != n && ids[r] != UINT32_MAX) continue;
         const uint32_t k = fill[ShardOf(hashes[r])]++;
         scratch->order[k] = static_cast<uint32_t>(r);
         scratch->keys[k] = keys[r];
@@ -253,6 +367,10 @@ class ShardedKeyTable {
         scratch->prefixes[k] = prefixes[r];
       }
     }
+    // Most keys hashed: the tables are sized for the expected count at once
+    // (growing rehashes every key); a few odd keys next to dense ones only
+    // grow the shards they land in.
+    const bool reserve = hashed * 2 > n;
     bool ok = true;
     for (uint32_t s = 0; s < kShards; ++s) {
       const size_t b = start[s], e = start[s + 1];
@@ -263,12 +381,15 @@ class ShardedKeyTable {
         ok = false;
         continue;
       }
+      if (reserve && reserve_ != 0) shard.table.Reserve(reserve_);
       shard.table.FindOrInsertAll(&scratch->keys[b], &scratch->hashes[b], &scratch->prefixes[b], e - b,
                                   &scratch->ids[b]);
-          }
+    }
     if (!ok) return false;
+    const uint32_t base = dense_.limit();
     for (uint32_t s = 0; s < kShards; ++s)
-      for (size_t k = start[s]; k < start[s + 1]; ++k) ids[scratch->order[k]] = (scratch->ids[k] << kShardBits) | s;
+      for (size_t k = start[s]; k < start[s + 1]; ++k)
+        ids[scratch->order[k]] = base + ((scratch->ids[k] << kShardBits) | s);
     return true;
   }
   /// The ids of `keys[0, n)` (hashes, prefixes as for InternAll), UINT32_MAX
@@ -277,23 +398,39 @@ class ShardedKeyTable {
   void FindAll(const std::string_view* keys, const uint64_t* hashes, const uint64_t* prefixes, size_t n,
                uint32_t* ids) const {
     constexpr size_t kAhead = 16;
-    for (size_t r = 0; r < std::min(n, kAhead); ++r) shards_[ShardOf(hashes[r])].table.Prefetch(hashes[r]);
+    const uint32_t base = dense_.limit();
+    if (dense_.on()) {
+      // Dense ids (their bitmap is small) and the rest, marked for the tables.
+      for (size_t r = 0; r < n; ++r) {
+        uint32_t id;
+        ids[r] = dense_.Id(keys[r], &id) ? id : UINT32_MAX - 1;
+      }
+      for (size_t r = 0; r < n; ++r)
+        if (ids[r] != UINT32_MAX - 1 && !dense_.Has(ids[r])) ids[r] = UINT32_MAX;
+    }
+    auto hashed = [&](size_t r) { return !dense_.on() || ids[r] == UINT32_MAX - 1; };
+    for (size_t r = 0; r < std::min(n, kAhead); ++r)
+      if (hashed(r)) shards_[ShardOf(hashes[r])].table.Prefetch(hashes[r]);
     for (size_t r = 0; r < n; ++r) {
-      if (r + kAhead < n) shards_[ShardOf(hashes[r + kAhead])].table.Prefetch(hashes[r + kAhead]);
+      if (r + kAhead < n && hashed(r + kAhead)) shards_[ShardOf(hashes[r + kAhead])].table.Prefetch(hashes[r + kAhead]);
+      if (!hashed(r)) continue;
       const uint32_t s = ShardOf(hashes[r]);
       const uint32_t id = shards_[s].table.Find(keys[r], hashes[r], prefixes[r]);
-      ids[r] = id == UINT32_MAX ? id : (id << kShardBits) | s;
+      ids[r] = id == UINT32_MAX ? id : base + ((id << kShardBits) | s);
     }
   }
-  /// Makes room for about `n` keys (spread evenly over the shards).
+  /// Makes room for about `n` keys (spread evenly over the shards): at once
+  /// without dense keys, else when a chunk's keys are mostly hashed.
   void Reserve(size_t n) {
-    for (Shard& s : shards_) s.table.Reserve(n / kShards + n / kShards / 8 + 16);
+    reserve_ = n / kShards + n / kShards / 8 + 16;
+    if (!dense_.on())
+      for (Shard& s : shards_) s.table.Reserve(reserve_);
   }
   /// One past the largest id (only while nothing interns).
   size_t id_limit() const {
     size_t most = 0;
     for (const Shard& s : shards_) most = std::max(most, s.table.size());
-    return most << kShardBits;
+    return most == 0 ? dense_.end() : dense_.limit() + (most << kShardBits);
   }
 
  private:
@@ -303,6 +440,8 @@ class ShardedKeyTable {
     std::mutex mu;
     KeyTable table;
   };
+  DenseKeys dense_;
+  size_t reserve_ = 0;  ///< keys per shard expected
   std::array<Shard, kShards> shards_;
 };
 
@@ -827,6 +966,16 @@ size_t EstimateRows(const MappedFile& file, size_t begin) {
   return lines == 0 ? 1 : (file.size() - begin) / (sample / lines);
 }
 
+/// Field `index` of the first record of `file` from byte `begin` on (empty
+/// when there is none, or it does not tokenize): a sample key.
+std::string FirstCell(const MappedFile& file, const CsvDialect& dialect, size_t begin, int index) {
+  if (index < 0 || begin >= file.size()) return {};
+  CsvTokenizer t(dialect);
+  t.Reset(file.data(), file.size(), begin, file.size(), /*speculative=*/false, 0);
+  if (t.Next() != CsvTokenizer::Status::kRecord || t.num_fields() <= static_cast<size_t>(index)) return {};
+  return std::string(t.field(static_cast<size_t>(index)));
+}
+
 /// Is this kind readable from one CSV cell?
 bool IsCellKind(TypeKind k) {
   switch (k) {
@@ -1234,8 +1383,13 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
 
   // Sized up front (growing rehashes every key and copies every row id):
   // about one owner per record, the rows as the file's lines.
-  if (MappedFile records; records.Open((std::filesystem::path(dir) / schema_->records_file).string()))
-    list_keys_.Reserve(EstimateRows(records, BomLength(records.data(), records.size())));
+  // Keys shaped like the first row's (a prefix and a number) take their
+  // number as id (DenseKeys); numbers up to twice the records are dense.
+  if (MappedFile records; records.Open((std::filesystem::path(dir) / schema_->records_file).string())) {
+    const size_t expect = EstimateRows(records, BomLength(records.data(), records.size()));
+    list_keys_.ConfigureDense(FirstCell(file, src->dialect, begin, parent_index), 2 * expect + 4096);
+    list_keys_.Reserve(expect);
+  }
   list->row_key.reserve(EstimateRows(file, begin) / 8 * 9);
   ChunkPipeline pipeline(file, src->dialect, begin, first_line, options_.threads, options_.chunk_bytes);
   std::vector<ListSlot> slots(pipeline.slots());
@@ -1441,6 +1595,8 @@ bool CsvRecordReader::Open(const std::string& dir) {
     const size_t records = EstimateRows(records_file_, begin);
     size_t listed = 0;
     for (const ListData& list : lists_) listed = std::max(listed, list.num_groups);
+    record_keys_.ConfigureDense(FirstCell(records_file_, schema.records_dialect, begin, key_spec_.header_index),
+                                2 * records + 4096);
     if (records > listed) record_keys_.Reserve(records - listed);
   }
   pipeline_ = std::make_unique<ChunkPipeline>(records_file_, schema.records_dialect, begin, first_line,

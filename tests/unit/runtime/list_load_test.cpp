@@ -5,6 +5,7 @@
 // checked (LoadOptions::projection), unless every column is validated.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <string>
@@ -184,5 +185,72 @@ TEST_CASE("a list the program reads no field of: header checked, rows not read u
     const Loaded missing = Load(schema, dir.path(), 1, 0, Projection(*schema, false));
     REQUIRE(missing.errors.size() == 1);
     CHECK(missing.errors[0].column == "day");
+  }
+}
+
+TEST_CASE("keys shaped as a prefix and a number (ids from the number) load like the same keys hashed") {
+  // The loader gives keys shaped like the first one (`P00017`: prefix `P`,
+  // five digits; `P17`: canonical numbers) their number as id, other keys a
+  // hashed id. Every key with a `z` appended has no number: the same files
+  // that way must give the same batches and errors.
+  auto schema = SchemaFrom(kSchema);
+  std::mt19937 rng(71);
+  TempDir dir;
+  auto pad = [](int n, int width) {
+    std::string d = std::to_string(n);
+    return std::string(d.size() < static_cast<size_t>(width) ? width - d.size() : 0, '0') + d;
+  };
+  // Near misses of either shape: other lengths, leading zeros, other
+  // prefixes, a letter among the digits, numbers past the dense range.
+  auto key = [&](std::mt19937& g, int n) {
+    switch (g() % 10) {
+      case 0: return "P" + std::to_string(n);
+      case 1: return "P0" + std::to_string(n);
+      case 2: return "Q" + pad(n, 5);
+      case 3: return "P" + pad(n, 5) + "1";
+      case 4: return "P" + pad(n, 4) + "x";
+      case 5: return "P" + pad(50000 + n, 5);
+      case 6: return std::string("P");
+      default: return "P" + pad(n, 5);
+    }
+  };
+  for (int iter = 0; iter < 12; ++iter) {
+    CAPTURE(iter);
+    const bool errors = iter % 4 == 3;
+    const int records = 20 + static_cast<int>(rng() % 60);
+    std::vector<std::string> keys;
+    for (int r = 0; r < records; ++r) keys.push_back(key(rng, static_cast<int>(rng() % 200)));
+    // The first events row sets the shape: fixed width, canonical, or none.
+    const std::string first = iter % 3 == 0 ? "P00017" : iter % 3 == 1 ? "P17" : "A-1-b";
+    auto write = [&](const std::string& suffix) {
+      std::string p = "id,born\n";
+      std::vector<std::string> seen;
+      for (int r = 0; r < records; ++r) {
+        // Without errors keys are unique (a repeat is a duplicate-key error).
+        if (!errors && std::find(seen.begin(), seen.end(), keys[r]) != seen.end()) continue;
+        seen.push_back(keys[r]);
+        p += keys[r] + suffix + ",1970-01-0" + std::to_string(1 + r % 9) + "\n";
+      }
+      std::mt19937 rows(static_cast<unsigned>(iter));
+      std::string e = "pid,kind,at,note,ok,score,day\n" + EventRow(rows, first + suffix, false);
+      for (int k = 0; k < records * 6; ++k) {
+        const std::string owner = rows() % 8 == 0 ? key(rows, static_cast<int>(rows() % 300)) : keys[rows() % keys.size()];
+        e += EventRow(rows, owner + suffix, errors);
+      }
+      dir.Write("patients.csv", p);
+      dir.Write("events.csv", e);
+    };
+    write("z");
+    Loaded hashed = Load(schema, dir.path(), 1, 0);
+    // Drop the `z` after each record's key (the first word of a line).
+    for (size_t at = 0; (at = hashed.text.find("z ", at)) != std::string::npos;) hashed.text.erase(at, 1);
+    write("");
+    CHECK(hashed.errors.empty() == !errors);
+    for (int threads = 1; threads <= 3; ++threads)
+      for (size_t chunk : {size_t{1}, size_t{97}, size_t{4096}}) {
+        CAPTURE(threads);
+        CAPTURE(chunk);
+        CHECK(Load(schema, dir.path(), threads, chunk).text == hashed.text);
+      }
   }
 }
