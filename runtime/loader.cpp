@@ -299,6 +299,7 @@ struct InternScratch {
   std::vector<uint64_t> hashes;
   std::vector<uint64_t> prefixes;  ///< KeyTable::Prefix of each key
   std::vector<uint32_t> ids;
+  std::vector<uint64_t> key_hashes, key_prefixes;  ///< per key, when the caller has none
 };
 
 /// KeyTable split into shards by hash bits, each behind its own mutex, so
@@ -326,8 +327,8 @@ class ShardedKeyTable {
 
   /// The ids of `keys[0, n)` (hashed with HashBytes into `hashes`, their
   /// KeyTable::Prefix in `prefixes`, computed while the key bytes were at
-  /// hand), inserting new ones (per shard in order). Thread-safe. False when
-  /// a shard is full.
+  /// hand; both null: computed here for keys that are not dense), inserting
+  /// new ones (per shard in order). Thread-safe. False when a shard is full.
   bool InternAll(const std::string_view* keys, const uint64_t* hashes, const uint64_t* prefixes, size_t n,
                  uint32_t* ids, InternScratch* scratch) {
     // Dense keys first: their id is their number (UINT32_MAX marks the rest).
@@ -345,6 +346,17 @@ class ShardedKeyTable {
         }
       }
       if (hashed == 0) return true;
+    }
+    if (!hashes) {
+      scratch->key_hashes.resize(n);
+      scratch->key_prefixes.resize(n);
+      for (size_t r = 0; r < n; ++r) {
+        if (hashed != n && ids[r] != UINT32_MAX) continue;
+        scratch->key_hashes[r] = HashBytes(keys[r]);
+        scratch->key_prefixes[r] = KeyTable::Prefix(keys[r]);
+      }
+      hashes = scratch->key_hashes.data();
+      prefixes = scratch->key_prefixes.data();
     }
     std::array<uint32_t, kShards + 1> start{};
     for (size_t r = 0; r < n; ++r)
@@ -582,6 +594,28 @@ class CellParser {
     return spec.parse(*this, spec, cell, col, message);
   }
 
+  /// ParseTimestamp20, remembering the last date it read: list files are
+  /// often in time order, so a cell mostly repeats the previous cell's day
+  /// and only its time of day is left to check.
+  bool Timestamp20(std::string_view cell, int64_t* micros) {
+    if (cell.size() != 20) return false;
+    uint64_t lo;
+    uint16_t hi;
+    std::memcpy(&lo, cell.data(), 8);
+    std::memcpy(&hi, cell.data() + 8, 2);
+    if (lo == day_lo_ && hi == day_hi_) {
+      uint32_t seconds;
+      if (cell[10] != 'T' || cell[19] != 'Z' || !ParseTimeOfDay8(cell.data() + 11, &seconds)) return false;
+      *micros = day_micros_ + int64_t{seconds} * 1'000'000;
+      return true;
+    }
+    if (!ParseTimestamp20(cell, micros)) return false;
+    day_lo_ = lo;
+    day_hi_ = hi;
+    day_micros_ = int64_t{DayOfTimestamp(*micros)} * kMicrosPerDay;
+    return true;
+  }
+
   static bool Fail(ColumnData* col, std::string* message, const char* what) {
     col->AppendNull();
     *message = what;
@@ -610,6 +644,17 @@ class CellParser {
 
  private:
   std::vector<std::string_view> items_;
+  // The date bytes of the last timestamp ParseTimestamp20 accepted and the
+  // micros of its midnight; at first 1970-01-01 (always a true pair).
+  uint64_t day_lo_ = Bytes<uint64_t>("1970-01-");
+  uint16_t day_hi_ = Bytes<uint16_t>("01");
+  int64_t day_micros_ = 0;
+  template <typename T>
+  static T Bytes(const char* s) {
+    T v;
+    std::memcpy(&v, s, sizeof v);
+    return v;
+  }
 };
 
 bool ParseBoolCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
@@ -680,9 +725,10 @@ bool ParseDateCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnD
   return true;
 }
 
-bool ParseTimestampCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
+bool ParseTimestampCell(CellParser& parser, const FieldSpec&, std::string_view cell, ColumnData* col,
+                        std::string* message) {
   int64_t micros;
-  if (!ParseTimestamp20(cell, &micros)) {
+  if (!parser.Timestamp20(cell, &micros)) {
     auto t = ParseTimestampGeneral(cell);  // other forms, and every error
     if (!t) return CellParser::Fail(col, message, "invalid timestamp; expected ISO 8601 in UTC such as 2026-11-20T14:03:00Z");
     micros = *t;
@@ -871,9 +917,19 @@ void AppendValidityRange(const ColumnData& src, int64_t begin, int64_t n, Column
   const int64_t at = dst->length;
   dst->validity.resize(static_cast<size_t>((at + n + 7) / 8), 0);
   uint8_t* bits = dst->validity.data();
-  const uint8_t* from = src.has_nulls ? src.validity.data() : nullptr;
+  if (!src.has_nulls) {
+    // All present: the bits up to a byte boundary, then whole bytes.
+    int64_t k = 0;
+    for (; k < n && ((at + k) & 7) != 0; ++k) bits[(at + k) >> 3] |= uint8_t(1u << ((at + k) & 7));
+    const int64_t bytes = (n - k) / 8;
+    std::memset(bits + ((at + k) >> 3), 0xFF, static_cast<size_t>(bytes));
+    for (k += bytes * 8; k < n; ++k) bits[(at + k) >> 3] |= uint8_t(1u << ((at + k) & 7));
+    dst->length = at + n;
+    return;
+  }
+  const uint8_t* from = src.validity.data();
   for (int64_t k = 0; k < n; ++k) {
-    if (from && !GetBit(from, begin + k)) {
+    if (!GetBit(from, begin + k)) {
       dst->has_nulls = true;
       continue;
     }
@@ -1023,8 +1079,6 @@ struct ChunkError {
 struct ListSlot {
   std::vector<ColumnData> staging;
   std::vector<std::string_view> parents;  ///< views into the mapped file
-  std::vector<uint64_t> parent_hashes;    ///< HashBytes of each parent
-  std::vector<uint64_t> parent_prefixes;  ///< KeyTable::Prefix of each parent
   std::vector<uint32_t> parent_ids;       ///< key id of each parent
   bool keys_full = false;                 ///< the key table had no room (an error on accept)
   InternScratch scratch;
@@ -1280,8 +1334,6 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
     if (spec.projected) c.Reserve(expect);
   }
   s->parents.clear();
-  s->parent_hashes.clear();
-  s->parent_prefixes.clear();
   s->keys_full = false;
   s->errors.clear();
   const size_t width = header.size();
@@ -1310,14 +1362,13 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
         s->errors.push_back({t.line(), spec.name, spec.header_index + 1, s->message});
     }
     s->parents.push_back(parent);
-    s->parent_hashes.push_back(HashBytes(parent));
-    s->parent_prefixes.push_back(KeyTable::Prefix(parent));
   }
   // The owners' key ids, on this worker: the calling thread only splices.
   // (After an error the rows are not used; they are still interned, harmlessly.)
+  // Keys are hashed there, unless dense.
   s->parent_ids.resize(s->parents.size());
-  s->keys_full = !list_keys_.InternAll(s->parents.data(), s->parent_hashes.data(), s->parent_prefixes.data(),
-                                       s->parents.size(), s->parent_ids.data(), &s->scratch);
+  s->keys_full = !list_keys_.InternAll(s->parents.data(), nullptr, nullptr, s->parents.size(), s->parent_ids.data(),
+                                       &s->scratch);
 }
 
 bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, ListData* list) {
@@ -1728,21 +1779,38 @@ void CsvRecordReader::AttachLists(RecordSlot* s) const {
       for (CodeMap& m : maps) m.Reset();  // the batch's dictionaries are new
       for (size_t f = 0; f < list.staging.size(); ++f)
         if (list.fields[f].projected) col.children[f].Reserve(total);
+      // Records whose groups are adjacent in staging form one run, copied
+      // with one CopyRange per field: with records in key order and keys
+      // numbered (DenseKeys), a whole batch is one run. Elsewhere groups are
+      // random reads, so the start of a run is prefetched ahead.
+      int64_t run_begin = 0, run_end = 0;
+      auto flush = [&] {
+        if (run_end > run_begin)
+          for (size_t f = 0; f < list.staging.size(); ++f)
+            if (list.fields[f].projected) CopyRange(list.staging[f], run_begin, run_end, &col.children[f], &maps[f]);
+      };
       for (size_t r = 0; r < n; ++r) {
         const auto [begin, end] = s->ranges[r];
         if (r + kAhead < n) {
-          const int64_t ahead = s->ranges[r + kAhead].first;
-          for (size_t f = 0; f < list.staging.size(); ++f) {
-            const ColumnData& st = list.staging[f];
-            const size_t w = st.encoding == StringEncoding::kDictionary ? 4 : FixedWidth(st.kind);
-            if (w != 0 && list.fields[f].projected && s->ranges[r + kAhead].second > ahead)
-              __builtin_prefetch(st.values.data() + static_cast<size_t>(ahead) * w);
+          const auto [ahead, ahead_end] = s->ranges[r + kAhead];
+          if (ahead_end > ahead && ahead != s->ranges[r + kAhead - 1].second) {
+            for (size_t f = 0; f < list.staging.size(); ++f) {
+              const ColumnData& st = list.staging[f];
+              const size_t w = st.encoding == StringEncoding::kDictionary ? 4 : FixedWidth(st.kind);
+              if (w != 0 && list.fields[f].projected) __builtin_prefetch(st.values.data() + static_cast<size_t>(ahead) * w);
+            }
           }
         }
-        for (size_t f = 0; f < list.staging.size(); ++f)
-          if (list.fields[f].projected) CopyRange(list.staging[f], begin, end, &col.children[f], &maps[f]);
+        if (end > begin) {
+          if (begin != run_end) {
+            flush();
+            run_begin = begin;
+          }
+          run_end = end;
+        }
         col.AppendListEnd(col.offsets.back() + (end - begin));
       }
+      flush();
     }
     first += n;
   }

@@ -254,3 +254,54 @@ TEST_CASE("keys shaped as a prefix and a number (ids from the number) load like 
       }
   }
 }
+
+TEST_CASE("timestamps that repeat the previous cell's day are still checked whole") {
+  // The timestamp parser remembers the last day it read (list files are
+  // often in time order); a cell on the same day with a bad time of day,
+  // `T` or `Z`, or a day that only looks the same, must still be exact.
+  auto schema = SchemaFrom(kSchema);
+  TempDir dir;
+  dir.Write("patients.csv", "id,born\nP1,1970-01-01\n");
+  std::mt19937 rng(5);
+  std::vector<std::string> good = {"1970-01-01T00:00:00Z", "1970-01-01T23:59:60Z"};
+  for (int k = 0; k < 300; ++k) {
+    const std::string day = k % 50 < 40 ? "2026-03-04" : rng() % 2 ? "2026-03-05" : "2024-02-29";
+    auto two = [&](int n) { return std::string(1, static_cast<char>('0' + n / 10)) + static_cast<char>('0' + n % 10); };
+    good.push_back(day + "T" + two(static_cast<int>(rng() % 24)) + ":" + two(static_cast<int>(rng() % 60)) + ":" +
+                   two(static_cast<int>(rng() % 61)) + "Z");
+  }
+  // Other forms with the same day bytes (the general parser's).
+  for (const char* other : {"2026-03-04T12:00:00+00:00", "2026-03-04 12:00:01z", "2026-03-04t12:00:02Z", "2026-03-04T12:00:00.25Z"})
+    good.push_back(other);
+  good.push_back("2026-03-04T12:00:00Z");
+  std::string e = "pid,kind,at,note,ok,score,day\n";
+  for (const std::string& at : good) e += "P1,a," + at + ",,,,\n";
+  dir.Write("events.csv", e);
+  for (int threads : {1, 2}) {
+    const Loaded l = Load(schema, dir.path(), threads, 64);
+    REQUIRE(l.errors.empty());
+    // The rows' timestamps, in file order: `<kind>@<micros>/`.
+    std::vector<int64_t> got;
+    for (size_t at = 0; (at = l.text.find('@', at)) != std::string::npos; ++at)
+      got.push_back(std::stoll(l.text.substr(at + 1, l.text.find('/', at) - at - 1)));
+    REQUIRE(got.size() == good.size());
+    for (size_t k = 0; k < good.size(); ++k) {
+      CAPTURE(good[k]);
+      CHECK(got[k] == ParseTimestampGeneral(good[k]).value());
+    }
+  }
+  // Each bad cell follows a good one on the same day.
+  const std::vector<std::string> bad = {"2026-03-04T24:00:00Z", "2026-03-04T12:60:00Z", "2026-03-04T12:00:61Z",
+                                        "2026-03-04X12:00:00Z", "2026-03-04T12:00:00X", "2026-03-04T1a:00:00Z",
+                                        "2026-03-04T12-00:00Z", "2026-03-04T12:00:00ZZ", "1970-01-01T00:00:0xZ"};
+  e = "pid,kind,at,note,ok,score,day\n";
+  for (const std::string& at : bad) e += "P1,a,2026-03-04T01:02:03Z,,,,\nP1,a," + at + ",,,,\n";
+  dir.Write("events.csv", e);
+  const Loaded l = Load(schema, dir.path(), 1, 0);
+  REQUIRE(l.errors.size() == bad.size());
+  for (size_t k = 0; k < bad.size(); ++k) {
+    CAPTURE(bad[k]);
+    CHECK(l.errors[k].line == static_cast<int64_t>(3 + 2 * k));
+    CHECK(l.errors[k].column == "at");
+  }
+}
