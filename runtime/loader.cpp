@@ -1471,82 +1471,116 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
   return GroupList(list);
 }
 
-/// Column `f` of `chunks` with row r of the concatenation (chunk by chunk)
-/// at position `dest[r]`. Fixed-width values and dictionary codes (mapped
-/// into one dictionary) are scattered straight from the chunks; other kinds
-/// (booleans, sets, strings that no longer fit a dictionary) are
-/// concatenated, then reordered. Empty `message`: done; else the column is
-/// too large (`*bad_chunk`: the chunk where it overflowed).
-ColumnData ScatterField(std::vector<std::vector<ColumnData>>& chunks, size_t f, TypeKind kind, const uint32_t* dest,
-                        size_t n, size_t* bad_chunk) {
-  const bool fixed = FixedWidth(kind) != 0;
-  bool codes = kind == TypeKind::kString;
-  ColumnData out = MakeStagingColumn(kind);
-  std::vector<std::vector<int32_t>> maps(chunks.size());
-  if (codes) {
-    for (size_t c = 0; c < chunks.size() && codes; ++c) {
-      const ColumnData& src = chunks[c][f];
-      if (src.encoding != StringEncoding::kDictionary) {
-        codes = false;
-        break;
+/// Column `f` of a list's chunks reordered by owner: row r of the
+/// concatenation (chunk by chunk) goes to position `dest[r]`. Fixed-width
+/// values and dictionary codes (mapped into one dictionary) are scattered
+/// straight from the chunks, by row ranges on several threads when no chunk
+/// has nulls (each position is written once, and the validity is all set up
+/// front); other kinds (booleans, sets, strings that no longer fit a
+/// dictionary) are concatenated, then reordered.
+class FieldScatter {
+ public:
+  FieldScatter(std::vector<std::vector<ColumnData>>& chunks, size_t f, TypeKind kind, size_t n)
+      : chunks_(chunks), f_(f), n_(n), out_(MakeStagingColumn(kind)) {
+    const bool fixed = FixedWidth(kind) != 0;
+    bool codes = kind == TypeKind::kString;
+    maps_.resize(chunks.size());
+    if (codes) {
+      for (size_t c = 0; c < chunks.size() && codes; ++c) {
+        const ColumnData& src = chunks[c][f];
+        if (src.encoding != StringEncoding::kDictionary) {
+          codes = false;
+          break;
+        }
+        maps_[c].resize(static_cast<size_t>(src.dictionary.size()));
+        for (int32_t k = 0; k < src.dictionary.size(); ++k) maps_[c][k] = out_.dictionary.Intern(src.dictionary.at(k));
+        if (out_.dictionary.size() > kMaxDictionaryEntries) codes = false;
       }
-      maps[c].resize(static_cast<size_t>(src.dictionary.size()));
-      for (int32_t k = 0; k < src.dictionary.size(); ++k) maps[c][k] = out.dictionary.Intern(src.dictionary.at(k));
-      if (out.dictionary.size() > kMaxDictionaryEntries) codes = false;
     }
+    direct_ = fixed || codes;
+    if (!direct_) return;
+    width_ = codes ? 4 : FixedWidth(kind);
+    codes_ = codes;
+    nulls_ = false;
+    for (size_t c = 0; c < chunks.size(); ++c) nulls_ |= chunks[c][f].has_nulls;
+    out_.values.resize(n * width_);
+    out_.validity.assign((n + 7) / 8, nulls_ ? 0 : 0xFF);
+    if (!nulls_ && n % 8 != 0) out_.validity.back() = static_cast<uint8_t>((1u << (n % 8)) - 1);
+    out_.length = static_cast<int64_t>(n);
+    // Where each chunk starts in the concatenation.
+    first_.push_back(0);
+    for (size_t c = 0; c < chunks.size(); ++c) first_.push_back(first_.back() + static_cast<size_t>(chunks[c][f].length));
   }
-  if (!fixed && !codes) {
-    // The general path: one column in file order, then reordered.
-    ColumnData all = MakeStagingColumn(kind);
-    for (size_t c = 0; c < chunks.size(); ++c) {
+  /// How many row ranges the rows may be split into (1: one task only).
+  size_t parts(size_t threads) const { return direct_ && !nulls_ ? std::max<size_t>(threads, 1) : 1; }
+  /// Does part `part` of `parts`; false when the column is too large
+  /// (`*bad_chunk`: the chunk where it overflowed).
+  bool Run(const uint32_t* dest, size_t part, size_t parts, size_t* bad_chunk) {
+    if (!direct_) return Concatenated(dest, bad_chunk);
+    const size_t begin = n_ * part / parts, end = n_ * (part + 1) / parts;
+    size_t c = static_cast<size_t>(std::upper_bound(first_.begin(), first_.end(), begin) - first_.begin()) - 1;
+    uint8_t* to = out_.values.data();
+    uint8_t* valid = out_.validity.data();
+    for (size_t r = begin; r < end && c < chunks_.size(); ++c) {
+      const ColumnData& src = chunks_[c][f_];
+      const uint8_t* from = src.values.data();
+      const uint8_t* src_valid = nulls_ && src.has_nulls ? src.validity.data() : nullptr;
+      const size_t stop = std::min(end, first_[c + 1]);
+      const int32_t* map = maps_[c].data();
+      for (size_t k = r - first_[c]; r < stop; ++k, ++r) {
+        const size_t d = dest[r];
+        if (src_valid && !GetBit(src_valid, static_cast<int64_t>(k))) {
+          out_.has_nulls = true;
+          continue;  // a null's value bytes stay zero (code 0)
+        }
+        if (nulls_) valid[d >> 3] |= uint8_t(1u << (d & 7));
+        if (codes_) {
+          int32_t code;
+          std::memcpy(&code, from + k * 4, 4);
+          std::memcpy(to + d * 4, &map[code], 4);
+        } else if (width_ == 8) {
+          std::memcpy(to + d * 8, from + k * 8, 8);
+        } else if (width_ == 4) {
+          std::memcpy(to + d * 4, from + k * 4, 4);
+        } else {
+          to[d] = from[k];
+        }
+      }
+    }
+    return true;
+  }
+  /// The reordered column (once every part has run); releases the chunks' copies.
+  ColumnData Take() {
+    for (std::vector<ColumnData>& chunk : chunks_) chunk[f_] = ColumnData();
+    return std::move(out_);
+  }
+
+ private:
+  bool Concatenated(const uint32_t* dest, size_t* bad_chunk) {
+    ColumnData all = MakeStagingColumn(out_.kind);
+    for (size_t c = 0; c < chunks_.size(); ++c) {
       CodeMap map;
-      CopyRange(chunks[c][f], 0, chunks[c][f].length, &all, &map);
-      chunks[c][f] = ColumnData();
+      CopyRange(chunks_[c][f_], 0, chunks_[c][f_].length, &all, &map);
+      chunks_[c][f_] = ColumnData();
       if (StringBytes(all) > size_t{INT32_MAX} / 2) {
         *bad_chunk = c;
-        return ColumnData();
+        return false;
       }
     }
-    std::vector<uint32_t> order(n);
-    for (uint32_t r = 0; r < n; ++r) order[dest[r]] = r;
-    return Gather(std::move(all), order.data(), n);
+    std::vector<uint32_t> order(n_);
+    for (uint32_t r = 0; r < n_; ++r) order[dest[r]] = r;
+    out_ = Gather(std::move(all), order.data(), n_);
+    return true;
   }
-  const size_t w = codes ? 4 : FixedWidth(kind);
-  out.values.resize(n * w);
-  out.validity.assign((n + 7) / 8, 0);
-  uint8_t* to = out.values.data();
-  uint8_t* valid = out.validity.data();
-  size_t r = 0;
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    ColumnData& src = chunks[c][f];
-    const uint8_t* from = src.values.data();
-    const uint8_t* src_valid = src.has_nulls ? src.validity.data() : nullptr;
-    const size_t len = static_cast<size_t>(src.length);
-    const int32_t* map = maps[c].data();
-    for (size_t k = 0; k < len; ++k, ++r) {
-      const size_t d = dest[r];
-      if (src_valid && !GetBit(src_valid, static_cast<int64_t>(k))) {
-        out.has_nulls = true;
-        continue;  // a null's value bytes stay zero (code 0)
-      }
-      valid[d >> 3] |= uint8_t(1u << (d & 7));
-      if (codes) {
-        int32_t code;
-        std::memcpy(&code, from + k * 4, 4);
-        std::memcpy(to + d * 4, &map[code], 4);
-      } else if (w == 8) {
-        std::memcpy(to + d * 8, from + k * 8, 8);
-      } else if (w == 4) {
-        std::memcpy(to + d * 4, from + k * 4, 4);
-      } else {
-        to[d] = from[k];
-      }
-    }
-    src = ColumnData();  // release the chunk's buffers as soon as they are copied
-  }
-  out.length = static_cast<int64_t>(n);
-  return out;
-}
+
+  std::vector<std::vector<ColumnData>>& chunks_;
+  size_t f_, n_;
+  ColumnData out_;
+  std::vector<std::vector<int32_t>> maps_;  ///< per chunk: its dictionary codes -> out_'s
+  std::vector<size_t> first_;               ///< per chunk (+ end): its first row
+  bool direct_ = false, codes_ = false, nulls_ = true;
+  size_t width_ = 0;
+};
 
 bool CsvRecordReader::GroupList(ListData* list) {
   // Group rows by owner key id (a counting sort): row r of the file goes to
@@ -1567,18 +1601,31 @@ bool CsvRecordReader::GroupList(ListData* list) {
   start[0] = 0;
   std::vector<uint32_t> dest = std::move(list->row_key);
   list->row_key = {};
-  // Columns are built independently: on up to `threads` threads.
+  // Columns are built independently, null-free fixed-width ones also by
+  // row ranges: on up to `threads` threads.
+  const size_t threads = static_cast<size_t>(std::max(options_.threads, 1));
+  std::deque<FieldScatter> fields;
+  std::vector<std::pair<size_t, size_t>> tasks;  // (field, part)
+  std::vector<size_t> field_of;
+  for (size_t f = 0; f < list->staging.size(); ++f) {
+    if (!list->fields[f].projected) continue;
+    fields.emplace_back(list->chunks, f, list->fields[f].kind, n);
+    field_of.push_back(f);
+    for (size_t p = 0; p < fields.back().parts(threads); ++p) tasks.emplace_back(fields.size() - 1, p);
+  }
   std::atomic<size_t> next{0};
   std::vector<size_t> bad(list->staging.size(), SIZE_MAX);
   auto scatter = [&] {
-    for (size_t f; (f = next.fetch_add(1)) < list->staging.size();)
-      if (list->fields[f].projected)
-        list->staging[f] = ScatterField(list->chunks, f, list->fields[f].kind, dest.data(), n, &bad[f]);
+    for (size_t t; (t = next.fetch_add(1)) < tasks.size();) {
+      const auto [i, part] = tasks[t];
+      fields[i].Run(dest.data(), part, fields[i].parts(threads), &bad[field_of[i]]);
+    }
   };
   std::vector<std::thread> pool;
-  for (int t = 1; t < options_.threads && static_cast<size_t>(t) < list->staging.size(); ++t) pool.emplace_back(scatter);
+  for (size_t t = 1; t < threads && t < tasks.size(); ++t) pool.emplace_back(scatter);
   scatter();
   for (std::thread& t : pool) t.join();
+  for (size_t i = 0; i < fields.size(); ++i) list->staging[field_of[i]] = fields[i].Take();
   list->chunks.clear();
   for (size_t f = 0; f < bad.size(); ++f) {
     if (bad[f] == SIZE_MAX) continue;
