@@ -101,6 +101,17 @@ Loaded Load(const std::shared_ptr<Schema>& schema, const std::string& dir, int t
   return l;
 }
 
+/// Loading `dir` on 1..`threads` threads with each chunk size gives `want`.
+void CheckSameLoads(const std::shared_ptr<Schema>& schema, const std::string& dir, int threads,
+                    std::initializer_list<size_t> chunks, const std::string& want) {
+  for (int t = 1; t <= threads; ++t)
+    for (size_t chunk : chunks) {
+      CAPTURE(t);
+      CAPTURE(chunk);
+      CHECK(Load(schema, dir, t, chunk).text == want);
+    }
+}
+
 /// One random events row for owner `pid` (malformed now and then when `errors`).
 std::string EventRow(std::mt19937& rng, const std::string& pid, bool errors) {
   static const char* kinds[] = {"a", "b", "c"};
@@ -148,12 +159,7 @@ TEST_CASE("list-heavy load: 1 and 2..4 threads give the same batches and the sam
     const bool loaded = want.text.find('{') != std::string::npos;
     CHECK(want.errors.empty() == !errors);
     CHECK(loaded == !errors);
-    for (int threads = 1; threads <= 4; ++threads)
-      for (size_t chunk : {size_t{1}, size_t{50}, size_t{333}, size_t{4096}}) {
-        CAPTURE(threads);
-        CAPTURE(chunk);
-        CHECK(Load(schema, dir.path(), threads, chunk).text == want.text);
-      }
+    CheckSameLoads(schema, dir.path(), 4, {1, 50, 333, 4096}, want.text);
   }
 }
 
@@ -246,12 +252,7 @@ TEST_CASE("keys shaped as a prefix and a number (ids from the number) load like 
     for (size_t at = 0; (at = hashed.text.find("z ", at)) != std::string::npos;) hashed.text.erase(at, 1);
     write("");
     CHECK(hashed.errors.empty() == !errors);
-    for (int threads = 1; threads <= 3; ++threads)
-      for (size_t chunk : {size_t{1}, size_t{97}, size_t{4096}}) {
-        CAPTURE(threads);
-        CAPTURE(chunk);
-        CHECK(Load(schema, dir.path(), threads, chunk).text == hashed.text);
-      }
+    CheckSameLoads(schema, dir.path(), 3, {1, 97, 4096}, hashed.text);
   }
 }
 
