@@ -95,29 +95,38 @@ inline __attribute__((always_inline)) bool ParseDate10(std::string_view s, int32
   return true;
 }
 
-/// The fixed-width fast path for the 20 bytes `YYYY-MM-DDTHH:MM:SSZ` (hours
-/// 0-23, minutes 0-59, seconds 0-60 as the general parser allows); false for
-/// anything else, which the caller passes to ParseTimestampGeneral.
-inline __attribute__((always_inline)) bool ParseTimestamp20(std::string_view s, int64_t* micros) {
-  int32_t days;
-  if (s.size() != 20 || s[10] != 'T' || s[19] != 'Z' || !ParseDate10(s.substr(0, 10), &days)) return false;
-  const char* p = s.data();
+/// The time of day `HH:MM:SS` at `p` (8 bytes; hours 0-23, minutes 0-59,
+/// seconds 0-60 as the general parser allows) in seconds; false for anything
+/// else.
+inline __attribute__((always_inline)) bool ParseTimeOfDay8(const char* p, uint32_t* seconds) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   using namespace dates_detail;
-  const uint64_t a = Load8(p + 11);  // "HH:MM:SS"
+  const uint64_t a = Load8(p);  // "HH:MM:SS"
   const uint64_t v = a ^ 0x3030303030303030ULL;
   if (NonDigits(v, 0xFFFF00FFFF00FFFFULL) | ((a & 0x0000FF0000FF0000ULL) ^ 0x00003A00003A0000ULL)) return false;
   const auto byte = [v](int i) { return static_cast<uint32_t>(v >> (8 * i)) & 0xFF; };
   const uint32_t hh = byte(0) * 10 + byte(1), mm = byte(3) * 10 + byte(4), ss = byte(6) * 10 + byte(7);
 #else
   const auto digit = [p](int i) { return static_cast<uint32_t>(static_cast<unsigned char>(p[i])) - '0'; };
-  for (int i : {11, 12, 14, 15, 17, 18})
+  for (int i : {0, 1, 3, 4, 6, 7})
     if (digit(i) > 9) return false;
-  if (p[13] != ':' || p[16] != ':') return false;
-  const uint32_t hh = digit(11) * 10 + digit(12), mm = digit(14) * 10 + digit(15), ss = digit(17) * 10 + digit(18);
+  if (p[2] != ':' || p[5] != ':') return false;
+  const uint32_t hh = digit(0) * 10 + digit(1), mm = digit(3) * 10 + digit(4), ss = digit(6) * 10 + digit(7);
 #endif
   if (hh > 23 || mm > 59 || ss > 60) return false;
-  *micros = int64_t{days} * kMicrosPerDay + int64_t{(hh * 60 + mm) * 60 + ss} * 1'000'000;
+  *seconds = (hh * 60 + mm) * 60 + ss;
+  return true;
+}
+
+/// The fixed-width fast path for the 20 bytes `YYYY-MM-DDTHH:MM:SSZ`; false
+/// for anything else, which the caller passes to ParseTimestampGeneral.
+inline __attribute__((always_inline)) bool ParseTimestamp20(std::string_view s, int64_t* micros) {
+  int32_t days;
+  uint32_t seconds;
+  if (s.size() != 20 || s[10] != 'T' || s[19] != 'Z' || !ParseDate10(s.substr(0, 10), &days) ||
+      !ParseTimeOfDay8(s.data() + 11, &seconds))
+    return false;
+  *micros = int64_t{days} * kMicrosPerDay + int64_t{seconds} * 1'000'000;
   return true;
 }
 std::string FormatDate(int32_t days);

@@ -206,6 +206,91 @@ class KeyTable {
   size_t count_ = 0;
 };
 
+/// Keys made of a fixed prefix and a decimal number (`P0000042`, `MRN-7`,
+/// `12345`), the usual shape of record numbers: such a key's id is its
+/// number, so interning it is a bit set in a bitmap instead of a hash table
+/// lookup (one cache miss per list row in a table of millions of keys). The
+/// shape comes from one sample key: the bytes before its trailing digits are
+/// the prefix; digits starting with `0` (and more than one) mean a fixed
+/// width (the key's length), else canonical numbers (no leading zero). Under
+/// either rule the number gives back the key, so two keys that differ never
+/// share an id. Keys of another shape, or numbers past `limit`, are not
+/// dense (the caller hashes them).
+class DenseKeys {
+ public:
+  /// No dense keys unless `sample` has the shape (at most 9 digits).
+  void Configure(std::string_view sample, uint32_t limit) {
+    size_t digits = 0;
+    while (digits < sample.size() && IsDigit(sample[sample.size() - 1 - digits])) ++digits;
+    if (digits == 0 || digits > 9 || limit == 0) return;
+    prefix_ = std::string(sample.substr(0, sample.size() - digits));
+    if (prefix_.size() <= 8) {
+      // The word's first bytes, in memory order (either endianness).
+      std::memcpy(&prefix_word_, prefix_.data(), prefix_.size());
+      const char ones[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
+      std::memcpy(&prefix_mask_, ones, prefix_.size());
+    }
+    fixed_ = digits > 1 && sample[prefix_.size()] == '0';
+    key_len_ = sample.size();
+    limit_ = limit;
+    bits_ = std::vector<std::atomic<uint64_t>>((limit + 63) / 64);
+    on_ = true;
+  }
+  bool on() const { return on_; }
+  /// Ids of dense keys are below this.
+  uint32_t limit() const { return on_ ? limit_ : 0; }
+  /// The id (number) of `key` if it is dense.
+  bool Id(std::string_view key, uint32_t* id) const {
+    if (!on_) return false;
+    const size_t n = key.size(), p = prefix_.size();
+    if (fixed_ ? n != key_len_ : (n <= p || n > p + 9)) return false;
+    if (n >= 8 && p <= 8) {  // the usual case: one masked word compare
+      uint64_t w;
+      std::memcpy(&w, key.data(), 8);
+      if ((w & prefix_mask_) != prefix_word_) return false;
+    } else if (p != 0 && !EqualBytes(key.substr(0, p), prefix_)) {
+      return false;
+    }
+    const char* d = key.data() + p;
+    if (!fixed_ && n - p > 1 && d[0] == '0') return false;  // canonical: no leading zero
+    uint64_t v = 0;
+    for (size_t i = 0; i < n - p; ++i) {
+      const uint32_t c = static_cast<uint32_t>(static_cast<unsigned char>(d[i])) - '0';
+      if (c > 9) return false;
+      v = v * 10 + c;
+    }
+    if (v >= limit_) return false;
+    *id = static_cast<uint32_t>(v);
+    return true;
+  }
+  /// Marks dense id `id` present (thread-safe; most keys repeat, so the
+  /// atomic write is skipped when the bit is already set).
+  void Add(uint32_t id) {
+    std::atomic<uint64_t>& w = bits_[id >> 6];
+    const uint64_t bit = uint64_t{1} << (id & 63);
+    if (!(w.load(std::memory_order_relaxed) & bit)) w.fetch_or(bit, std::memory_order_relaxed);
+  }
+  bool Has(uint32_t id) const { return bits_[id >> 6].load(std::memory_order_relaxed) >> (id & 63) & 1; }
+  /// One past the largest present id (only while nothing adds).
+  size_t end() const {
+    for (size_t w = bits_.size(); w > 0; --w)
+      if (const uint64_t b = bits_[w - 1].load(std::memory_order_relaxed)) return (w - 1) * 64 + 64 - __builtin_clzll(b);
+    return 0;
+  }
+  /// Prefetches the bitmap word of a dense id.
+  void Prefetch(uint32_t id) const { __builtin_prefetch(&bits_[id >> 6]); }
+
+ private:
+  static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+  bool on_ = false;
+  bool fixed_ = false;
+  std::string prefix_;
+  uint64_t prefix_word_ = 0, prefix_mask_ = 0;  ///< a prefix of <= 8 bytes as a masked word
+  size_t key_len_ = 0;
+  uint32_t limit_ = 0;
+  std::vector<std::atomic<uint64_t>> bits_;
+};
+
 /// Scratch space of ShardedKeyTable::InternAll, kept per chunk slot so a
 /// chunk allocates nothing once the buffers have grown.
 struct InternScratch {
@@ -214,38 +299,79 @@ struct InternScratch {
   std::vector<uint64_t> hashes;
   std::vector<uint64_t> prefixes;  ///< KeyTable::Prefix of each key
   std::vector<uint32_t> ids;
+  std::vector<uint64_t> key_hashes, key_prefixes;  ///< per key, when the caller has none
 };
 
 /// KeyTable split into shards by hash bits, each behind its own mutex, so
-/// chunk workers intern keys in parallel (a chunk locks each shard once).
-/// An id packs the key's shard-local id and its shard: ids are unique and
-/// below id_limit() (dense enough to index arrays), but with several threads
-/// they depend on timing, so nothing may depend on their order.
+/// chunk workers intern keys in parallel (a chunk locks each shard once);
+/// dense keys (DenseKeys, once configured) bypass it. A hashed key's id
+/// packs its shard-local id and its shard, above every dense id: ids are
+/// unique and below id_limit() (dense enough to index arrays), but with
+/// several threads hashed ids depend on timing, so nothing may depend on
+/// their order.
 class ShardedKeyTable {
  public:
   static constexpr uint32_t kShardBits = 6;
   static constexpr uint32_t kShards = 1u << kShardBits;
-  /// Ids are below 2^31 (callers may use the top bit as a flag).
-  static constexpr uint32_t kMaxLocal = (1u << (31 - kShardBits)) - 1;
+  /// Hashed ids are below 2^30 + dense limit (<= 2^30), so all ids are below
+  /// 2^31 (callers may use the top bit as a flag).
+  static constexpr uint32_t kMaxLocal = (1u << (30 - kShardBits)) - 1;
+  static constexpr uint32_t kMaxDense = 1u << 30;
+
+  /// Gives keys shaped like `sample` their number as id (DenseKeys), for
+  /// numbers below `limit`; only before anything is interned, and only once.
+  void ConfigureDense(std::string_view sample, size_t limit) {
+    if (!dense_.on()) dense_.Configure(sample, static_cast<uint32_t>(std::min<size_t>(limit, kMaxDense)));
+  }
+  bool dense_configured() const { return dense_.on(); }
 
   /// The ids of `keys[0, n)` (hashed with HashBytes into `hashes`, their
   /// KeyTable::Prefix in `prefixes`, computed while the key bytes were at
-  /// hand), inserting new ones (per shard in order). Thread-safe. False when
-  /// a shard is full.
+  /// hand; both null: computed here for keys that are not dense), inserting
+  /// new ones (per shard in order). Thread-safe. False when a shard is full.
   bool InternAll(const std::string_view* keys, const uint64_t* hashes, const uint64_t* prefixes, size_t n,
                  uint32_t* ids, InternScratch* scratch) {
+    // Dense keys first: their id is their number (UINT32_MAX marks the rest).
+    size_t hashed = n;
+    if (dense_.on()) {
+      hashed = 0;
+      for (size_t r = 0; r < n; ++r) {
+        uint32_t id;
+        if (dense_.Id(keys[r], &id)) {
+          dense_.Add(id);
+          ids[r] = id;
+        } else {
+          ids[r] = UINT32_MAX;
+          ++hashed;
+        }
+      }
+      if (hashed == 0) return true;
+    }
+    if (!hashes) {
+      scratch->key_hashes.resize(n);
+      scratch->key_prefixes.resize(n);
+      for (size_t r = 0; r < n; ++r) {
+        if (hashed != n && ids[r] != UINT32_MAX) continue;
+        scratch->key_hashes[r] = HashBytes(keys[r]);
+        scratch->key_prefixes[r] = KeyTable::Prefix(keys[r]);
+      }
+      hashes = scratch->key_hashes.data();
+      prefixes = scratch->key_prefixes.data();
+    }
     std::array<uint32_t, kShards + 1> start{};
-    for (size_t r = 0; r < n; ++r) ++start[ShardOf(hashes[r]) + 1];
+    for (size_t r = 0; r < n; ++r)
+      if (hashed == n || ids[r] == UINT32_MAX) ++start[ShardOf(hashes[r]) + 1];
     for (uint32_t s = 0; s < kShards; ++s) start[s + 1] += start[s];
-    scratch->order.resize(n);
-    scratch->keys.resize(n);
-    scratch->hashes.resize(n);
-    scratch->prefixes.resize(n);
-    scratch->ids.resize(n);
+    scratch->order.resize(hashed);
+    scratch->keys.resize(hashed);
+    scratch->hashes.resize(hashed);
+    scratch->prefixes.resize(hashed);
+    scratch->ids.resize(hashed);
     {
       std::array<uint32_t, kShards> fill;
       std::copy(start.begin(), start.end() - 1, fill.begin());
       for (size_t r = 0; r < n; ++r) {
+        if (hashed != n && ids[r] != UINT32_MAX) continue;
         const uint32_t k = fill[ShardOf(hashes[r])]++;
         scratch->order[k] = static_cast<uint32_t>(r);
         scratch->keys[k] = keys[r];
@@ -253,6 +379,10 @@ class ShardedKeyTable {
         scratch->prefixes[k] = prefixes[r];
       }
     }
+    // Most keys hashed: the tables are sized for the expected count at once
+    // (growing rehashes every key); a few odd keys next to dense ones only
+    // grow the shards they land in.
+    const bool reserve = hashed * 2 > n;
     bool ok = true;
     for (uint32_t s = 0; s < kShards; ++s) {
       const size_t b = start[s], e = start[s + 1];
@@ -263,12 +393,15 @@ class ShardedKeyTable {
         ok = false;
         continue;
       }
+      if (reserve && reserve_ != 0) shard.table.Reserve(reserve_);
       shard.table.FindOrInsertAll(&scratch->keys[b], &scratch->hashes[b], &scratch->prefixes[b], e - b,
                                   &scratch->ids[b]);
-          }
+    }
     if (!ok) return false;
+    const uint32_t base = dense_.limit();
     for (uint32_t s = 0; s < kShards; ++s)
-      for (size_t k = start[s]; k < start[s + 1]; ++k) ids[scratch->order[k]] = (scratch->ids[k] << kShardBits) | s;
+      for (size_t k = start[s]; k < start[s + 1]; ++k)
+        ids[scratch->order[k]] = base + ((scratch->ids[k] << kShardBits) | s);
     return true;
   }
   /// The ids of `keys[0, n)` (hashes, prefixes as for InternAll), UINT32_MAX
@@ -277,23 +410,39 @@ class ShardedKeyTable {
   void FindAll(const std::string_view* keys, const uint64_t* hashes, const uint64_t* prefixes, size_t n,
                uint32_t* ids) const {
     constexpr size_t kAhead = 16;
-    for (size_t r = 0; r < std::min(n, kAhead); ++r) shards_[ShardOf(hashes[r])].table.Prefetch(hashes[r]);
+    const uint32_t base = dense_.limit();
+    if (dense_.on()) {
+      // Dense ids (their bitmap is small) and the rest, marked for the tables.
+      for (size_t r = 0; r < n; ++r) {
+        uint32_t id;
+        ids[r] = dense_.Id(keys[r], &id) ? id : UINT32_MAX - 1;
+      }
+      for (size_t r = 0; r < n; ++r)
+        if (ids[r] != UINT32_MAX - 1 && !dense_.Has(ids[r])) ids[r] = UINT32_MAX;
+    }
+    auto hashed = [&](size_t r) { return !dense_.on() || ids[r] == UINT32_MAX - 1; };
+    for (size_t r = 0; r < std::min(n, kAhead); ++r)
+      if (hashed(r)) shards_[ShardOf(hashes[r])].table.Prefetch(hashes[r]);
     for (size_t r = 0; r < n; ++r) {
-      if (r + kAhead < n) shards_[ShardOf(hashes[r + kAhead])].table.Prefetch(hashes[r + kAhead]);
+      if (r + kAhead < n && hashed(r + kAhead)) shards_[ShardOf(hashes[r + kAhead])].table.Prefetch(hashes[r + kAhead]);
+      if (!hashed(r)) continue;
       const uint32_t s = ShardOf(hashes[r]);
       const uint32_t id = shards_[s].table.Find(keys[r], hashes[r], prefixes[r]);
-      ids[r] = id == UINT32_MAX ? id : (id << kShardBits) | s;
+      ids[r] = id == UINT32_MAX ? id : base + ((id << kShardBits) | s);
     }
   }
-  /// Makes room for about `n` keys (spread evenly over the shards).
+  /// Makes room for about `n` keys (spread evenly over the shards): at once
+  /// without dense keys, else when a chunk's keys are mostly hashed.
   void Reserve(size_t n) {
-    for (Shard& s : shards_) s.table.Reserve(n / kShards + n / kShards / 8 + 16);
+    reserve_ = n / kShards + n / kShards / 8 + 16;
+    if (!dense_.on())
+      for (Shard& s : shards_) s.table.Reserve(reserve_);
   }
   /// One past the largest id (only while nothing interns).
   size_t id_limit() const {
     size_t most = 0;
     for (const Shard& s : shards_) most = std::max(most, s.table.size());
-    return most << kShardBits;
+    return most == 0 ? dense_.end() : dense_.limit() + (most << kShardBits);
   }
 
  private:
@@ -303,6 +452,8 @@ class ShardedKeyTable {
     std::mutex mu;
     KeyTable table;
   };
+  DenseKeys dense_;
+  size_t reserve_ = 0;  ///< keys per shard expected
   std::array<Shard, kShards> shards_;
 };
 
@@ -443,6 +594,28 @@ class CellParser {
     return spec.parse(*this, spec, cell, col, message);
   }
 
+  /// ParseTimestamp20, remembering the last date it read: list files are
+  /// often in time order, so a cell mostly repeats the previous cell's day
+  /// and only its time of day is left to check.
+  bool Timestamp20(std::string_view cell, int64_t* micros) {
+    if (cell.size() != 20) return false;
+    uint64_t lo;
+    uint16_t hi;
+    std::memcpy(&lo, cell.data(), 8);
+    std::memcpy(&hi, cell.data() + 8, 2);
+    if (lo == day_lo_ && hi == day_hi_) {
+      uint32_t seconds;
+      if (cell[10] != 'T' || cell[19] != 'Z' || !ParseTimeOfDay8(cell.data() + 11, &seconds)) return false;
+      *micros = day_micros_ + int64_t{seconds} * 1'000'000;
+      return true;
+    }
+    if (!ParseTimestamp20(cell, micros)) return false;
+    day_lo_ = lo;
+    day_hi_ = hi;
+    day_micros_ = int64_t{DayOfTimestamp(*micros)} * kMicrosPerDay;
+    return true;
+  }
+
   static bool Fail(ColumnData* col, std::string* message, const char* what) {
     col->AppendNull();
     *message = what;
@@ -471,6 +644,17 @@ class CellParser {
 
  private:
   std::vector<std::string_view> items_;
+  // The date bytes of the last timestamp ParseTimestamp20 accepted and the
+  // micros of its midnight; at first 1970-01-01 (always a true pair).
+  uint64_t day_lo_ = Bytes<uint64_t>("1970-01-");
+  uint16_t day_hi_ = Bytes<uint16_t>("01");
+  int64_t day_micros_ = 0;
+  template <typename T>
+  static T Bytes(const char* s) {
+    T v;
+    std::memcpy(&v, s, sizeof v);
+    return v;
+  }
 };
 
 bool ParseBoolCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
@@ -541,9 +725,10 @@ bool ParseDateCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnD
   return true;
 }
 
-bool ParseTimestampCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
+bool ParseTimestampCell(CellParser& parser, const FieldSpec&, std::string_view cell, ColumnData* col,
+                        std::string* message) {
   int64_t micros;
-  if (!ParseTimestamp20(cell, &micros)) {
+  if (!parser.Timestamp20(cell, &micros)) {
     auto t = ParseTimestampGeneral(cell);  // other forms, and every error
     if (!t) return CellParser::Fail(col, message, "invalid timestamp; expected ISO 8601 in UTC such as 2026-11-20T14:03:00Z");
     micros = *t;
@@ -732,9 +917,19 @@ void AppendValidityRange(const ColumnData& src, int64_t begin, int64_t n, Column
   const int64_t at = dst->length;
   dst->validity.resize(static_cast<size_t>((at + n + 7) / 8), 0);
   uint8_t* bits = dst->validity.data();
-  const uint8_t* from = src.has_nulls ? src.validity.data() : nullptr;
+  if (!src.has_nulls) {
+    // All present: the bits up to a byte boundary, then whole bytes.
+    int64_t k = 0;
+    for (; k < n && ((at + k) & 7) != 0; ++k) bits[(at + k) >> 3] |= uint8_t(1u << ((at + k) & 7));
+    const int64_t bytes = (n - k) / 8;
+    std::memset(bits + ((at + k) >> 3), 0xFF, static_cast<size_t>(bytes));
+    for (k += bytes * 8; k < n; ++k) bits[(at + k) >> 3] |= uint8_t(1u << ((at + k) & 7));
+    dst->length = at + n;
+    return;
+  }
+  const uint8_t* from = src.validity.data();
   for (int64_t k = 0; k < n; ++k) {
-    if (from && !GetBit(from, begin + k)) {
+    if (!GetBit(from, begin + k)) {
       dst->has_nulls = true;
       continue;
     }
@@ -827,6 +1022,16 @@ size_t EstimateRows(const MappedFile& file, size_t begin) {
   return lines == 0 ? 1 : (file.size() - begin) / (sample / lines);
 }
 
+/// Field `index` of the first record of `file` from byte `begin` on (empty
+/// when there is none, or it does not tokenize): a sample key.
+std::string FirstCell(const MappedFile& file, const CsvDialect& dialect, size_t begin, int index) {
+  if (index < 0 || begin >= file.size()) return {};
+  CsvTokenizer t(dialect);
+  t.Reset(file.data(), file.size(), begin, file.size(), /*speculative=*/false, 0);
+  if (t.Next() != CsvTokenizer::Status::kRecord || t.num_fields() <= static_cast<size_t>(index)) return {};
+  return std::string(t.field(static_cast<size_t>(index)));
+}
+
 /// Is this kind readable from one CSV cell?
 bool IsCellKind(TypeKind k) {
   switch (k) {
@@ -874,8 +1079,6 @@ struct ChunkError {
 struct ListSlot {
   std::vector<ColumnData> staging;
   std::vector<std::string_view> parents;  ///< views into the mapped file
-  std::vector<uint64_t> parent_hashes;    ///< HashBytes of each parent
-  std::vector<uint64_t> parent_prefixes;  ///< KeyTable::Prefix of each parent
   std::vector<uint32_t> parent_ids;       ///< key id of each parent
   bool keys_full = false;                 ///< the key table had no room (an error on accept)
   InternScratch scratch;
@@ -1131,8 +1334,6 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
     if (spec.projected) c.Reserve(expect);
   }
   s->parents.clear();
-  s->parent_hashes.clear();
-  s->parent_prefixes.clear();
   s->keys_full = false;
   s->errors.clear();
   const size_t width = header.size();
@@ -1161,14 +1362,13 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
         s->errors.push_back({t.line(), spec.name, spec.header_index + 1, s->message});
     }
     s->parents.push_back(parent);
-    s->parent_hashes.push_back(HashBytes(parent));
-    s->parent_prefixes.push_back(KeyTable::Prefix(parent));
   }
   // The owners' key ids, on this worker: the calling thread only splices.
   // (After an error the rows are not used; they are still interned, harmlessly.)
+  // Keys are hashed there, unless dense.
   s->parent_ids.resize(s->parents.size());
-  s->keys_full = !list_keys_.InternAll(s->parents.data(), s->parent_hashes.data(), s->parent_prefixes.data(),
-                                       s->parents.size(), s->parent_ids.data(), &s->scratch);
+  s->keys_full = !list_keys_.InternAll(s->parents.data(), nullptr, nullptr, s->parents.size(), s->parent_ids.data(),
+                                       &s->scratch);
 }
 
 bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, ListData* list) {
@@ -1234,8 +1434,13 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
 
   // Sized up front (growing rehashes every key and copies every row id):
   // about one owner per record, the rows as the file's lines.
-  if (MappedFile records; records.Open((std::filesystem::path(dir) / schema_->records_file).string()))
-    list_keys_.Reserve(EstimateRows(records, BomLength(records.data(), records.size())));
+  // Keys shaped like the first row's (a prefix and a number) take their
+  // number as id (DenseKeys); numbers up to twice the records are dense.
+  if (MappedFile records; records.Open((std::filesystem::path(dir) / schema_->records_file).string())) {
+    const size_t expect = EstimateRows(records, BomLength(records.data(), records.size()));
+    list_keys_.ConfigureDense(FirstCell(file, src->dialect, begin, parent_index), 2 * expect + 4096);
+    list_keys_.Reserve(expect);
+  }
   list->row_key.reserve(EstimateRows(file, begin) / 8 * 9);
   ChunkPipeline pipeline(file, src->dialect, begin, first_line, options_.threads, options_.chunk_bytes);
   std::vector<ListSlot> slots(pipeline.slots());
@@ -1266,82 +1471,116 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
   return GroupList(list);
 }
 
-/// Column `f` of `chunks` with row r of the concatenation (chunk by chunk)
-/// at position `dest[r]`. Fixed-width values and dictionary codes (mapped
-/// into one dictionary) are scattered straight from the chunks; other kinds
-/// (booleans, sets, strings that no longer fit a dictionary) are
-/// concatenated, then reordered. Empty `message`: done; else the column is
-/// too large (`*bad_chunk`: the chunk where it overflowed).
-ColumnData ScatterField(std::vector<std::vector<ColumnData>>& chunks, size_t f, TypeKind kind, const uint32_t* dest,
-                        size_t n, size_t* bad_chunk) {
-  const bool fixed = FixedWidth(kind) != 0;
-  bool codes = kind == TypeKind::kString;
-  ColumnData out = MakeStagingColumn(kind);
-  std::vector<std::vector<int32_t>> maps(chunks.size());
-  if (codes) {
-    for (size_t c = 0; c < chunks.size() && codes; ++c) {
-      const ColumnData& src = chunks[c][f];
-      if (src.encoding != StringEncoding::kDictionary) {
-        codes = false;
-        break;
+/// Column `f` of a list's chunks reordered by owner: row r of the
+/// concatenation (chunk by chunk) goes to position `dest[r]`. Fixed-width
+/// values and dictionary codes (mapped into one dictionary) are scattered
+/// straight from the chunks, by row ranges on several threads when no chunk
+/// has nulls (each position is written once, and the validity is all set up
+/// front); other kinds (booleans, sets, strings that no longer fit a
+/// dictionary) are concatenated, then reordered.
+class FieldScatter {
+ public:
+  FieldScatter(std::vector<std::vector<ColumnData>>& chunks, size_t f, TypeKind kind, size_t n)
+      : chunks_(chunks), f_(f), n_(n), out_(MakeStagingColumn(kind)) {
+    const bool fixed = FixedWidth(kind) != 0;
+    bool codes = kind == TypeKind::kString;
+    maps_.resize(chunks.size());
+    if (codes) {
+      for (size_t c = 0; c < chunks.size() && codes; ++c) {
+        const ColumnData& src = chunks[c][f];
+        if (src.encoding != StringEncoding::kDictionary) {
+          codes = false;
+          break;
+        }
+        maps_[c].resize(static_cast<size_t>(src.dictionary.size()));
+        for (int32_t k = 0; k < src.dictionary.size(); ++k) maps_[c][k] = out_.dictionary.Intern(src.dictionary.at(k));
+        if (out_.dictionary.size() > kMaxDictionaryEntries) codes = false;
       }
-      maps[c].resize(static_cast<size_t>(src.dictionary.size()));
-      for (int32_t k = 0; k < src.dictionary.size(); ++k) maps[c][k] = out.dictionary.Intern(src.dictionary.at(k));
-      if (out.dictionary.size() > kMaxDictionaryEntries) codes = false;
     }
+    direct_ = fixed || codes;
+    if (!direct_) return;
+    width_ = codes ? 4 : FixedWidth(kind);
+    codes_ = codes;
+    nulls_ = false;
+    for (size_t c = 0; c < chunks.size(); ++c) nulls_ |= chunks[c][f].has_nulls;
+    out_.values.resize(n * width_);
+    out_.validity.assign((n + 7) / 8, nulls_ ? 0 : 0xFF);
+    if (!nulls_ && n % 8 != 0) out_.validity.back() = static_cast<uint8_t>((1u << (n % 8)) - 1);
+    out_.length = static_cast<int64_t>(n);
+    // Where each chunk starts in the concatenation.
+    first_.push_back(0);
+    for (size_t c = 0; c < chunks.size(); ++c) first_.push_back(first_.back() + static_cast<size_t>(chunks[c][f].length));
   }
-  if (!fixed && !codes) {
-    // The general path: one column in file order, then reordered.
-    ColumnData all = MakeStagingColumn(kind);
-    for (size_t c = 0; c < chunks.size(); ++c) {
+  /// How many row ranges the rows may be split into (1: one task only).
+  size_t parts(size_t threads) const { return direct_ && !nulls_ ? std::max<size_t>(threads, 1) : 1; }
+  /// Does part `part` of `parts`; false when the column is too large
+  /// (`*bad_chunk`: the chunk where it overflowed).
+  bool Run(const uint32_t* dest, size_t part, size_t parts, size_t* bad_chunk) {
+    if (!direct_) return Concatenated(dest, bad_chunk);
+    const size_t begin = n_ * part / parts, end = n_ * (part + 1) / parts;
+    size_t c = static_cast<size_t>(std::upper_bound(first_.begin(), first_.end(), begin) - first_.begin()) - 1;
+    uint8_t* to = out_.values.data();
+    uint8_t* valid = out_.validity.data();
+    for (size_t r = begin; r < end && c < chunks_.size(); ++c) {
+      const ColumnData& src = chunks_[c][f_];
+      const uint8_t* from = src.values.data();
+      const uint8_t* src_valid = nulls_ && src.has_nulls ? src.validity.data() : nullptr;
+      const size_t stop = std::min(end, first_[c + 1]);
+      const int32_t* map = maps_[c].data();
+      for (size_t k = r - first_[c]; r < stop; ++k, ++r) {
+        const size_t d = dest[r];
+        if (src_valid && !GetBit(src_valid, static_cast<int64_t>(k))) {
+          out_.has_nulls = true;
+          continue;  // a null's value bytes stay zero (code 0)
+        }
+        if (nulls_) valid[d >> 3] |= uint8_t(1u << (d & 7));
+        if (codes_) {
+          int32_t code;
+          std::memcpy(&code, from + k * 4, 4);
+          std::memcpy(to + d * 4, &map[code], 4);
+        } else if (width_ == 8) {
+          std::memcpy(to + d * 8, from + k * 8, 8);
+        } else if (width_ == 4) {
+          std::memcpy(to + d * 4, from + k * 4, 4);
+        } else {
+          to[d] = from[k];
+        }
+      }
+    }
+    return true;
+  }
+  /// The reordered column (once every part has run); releases the chunks' copies.
+  ColumnData Take() {
+    for (std::vector<ColumnData>& chunk : chunks_) chunk[f_] = ColumnData();
+    return std::move(out_);
+  }
+
+ private:
+  bool Concatenated(const uint32_t* dest, size_t* bad_chunk) {
+    ColumnData all = MakeStagingColumn(out_.kind);
+    for (size_t c = 0; c < chunks_.size(); ++c) {
       CodeMap map;
-      CopyRange(chunks[c][f], 0, chunks[c][f].length, &all, &map);
-      chunks[c][f] = ColumnData();
+      CopyRange(chunks_[c][f_], 0, chunks_[c][f_].length, &all, &map);
+      chunks_[c][f_] = ColumnData();
       if (StringBytes(all) > size_t{INT32_MAX} / 2) {
         *bad_chunk = c;
-        return ColumnData();
+        return false;
       }
     }
-    std::vector<uint32_t> order(n);
-    for (uint32_t r = 0; r < n; ++r) order[dest[r]] = r;
-    return Gather(std::move(all), order.data(), n);
+    std::vector<uint32_t> order(n_);
+    for (uint32_t r = 0; r < n_; ++r) order[dest[r]] = r;
+    out_ = Gather(std::move(all), order.data(), n_);
+    return true;
   }
-  const size_t w = codes ? 4 : FixedWidth(kind);
-  out.values.resize(n * w);
-  out.validity.assign((n + 7) / 8, 0);
-  uint8_t* to = out.values.data();
-  uint8_t* valid = out.validity.data();
-  size_t r = 0;
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    ColumnData& src = chunks[c][f];
-    const uint8_t* from = src.values.data();
-    const uint8_t* src_valid = src.has_nulls ? src.validity.data() : nullptr;
-    const size_t len = static_cast<size_t>(src.length);
-    const int32_t* map = maps[c].data();
-    for (size_t k = 0; k < len; ++k, ++r) {
-      const size_t d = dest[r];
-      if (src_valid && !GetBit(src_valid, static_cast<int64_t>(k))) {
-        out.has_nulls = true;
-        continue;  // a null's value bytes stay zero (code 0)
-      }
-      valid[d >> 3] |= uint8_t(1u << (d & 7));
-      if (codes) {
-        int32_t code;
-        std::memcpy(&code, from + k * 4, 4);
-        std::memcpy(to + d * 4, &map[code], 4);
-      } else if (w == 8) {
-        std::memcpy(to + d * 8, from + k * 8, 8);
-      } else if (w == 4) {
-        std::memcpy(to + d * 4, from + k * 4, 4);
-      } else {
-        to[d] = from[k];
-      }
-    }
-    src = ColumnData();  // release the chunk's buffers as soon as they are copied
-  }
-  out.length = static_cast<int64_t>(n);
-  return out;
-}
+
+  std::vector<std::vector<ColumnData>>& chunks_;
+  size_t f_, n_;
+  ColumnData out_;
+  std::vector<std::vector<int32_t>> maps_;  ///< per chunk: its dictionary codes -> out_'s
+  std::vector<size_t> first_;               ///< per chunk (+ end): its first row
+  bool direct_ = false, codes_ = false, nulls_ = true;
+  size_t width_ = 0;
+};
 
 bool CsvRecordReader::GroupList(ListData* list) {
   // Group rows by owner key id (a counting sort): row r of the file goes to
@@ -1362,18 +1601,31 @@ bool CsvRecordReader::GroupList(ListData* list) {
   start[0] = 0;
   std::vector<uint32_t> dest = std::move(list->row_key);
   list->row_key = {};
-  // Columns are built independently: on up to `threads` threads.
+  // Columns are built independently, null-free fixed-width ones also by
+  // row ranges: on up to `threads` threads.
+  const size_t threads = static_cast<size_t>(std::max(options_.threads, 1));
+  std::deque<FieldScatter> fields;
+  std::vector<std::pair<size_t, size_t>> tasks;  // (field, part)
+  std::vector<size_t> field_of;
+  for (size_t f = 0; f < list->staging.size(); ++f) {
+    if (!list->fields[f].projected) continue;
+    fields.emplace_back(list->chunks, f, list->fields[f].kind, n);
+    field_of.push_back(f);
+    for (size_t p = 0; p < fields.back().parts(threads); ++p) tasks.emplace_back(fields.size() - 1, p);
+  }
   std::atomic<size_t> next{0};
   std::vector<size_t> bad(list->staging.size(), SIZE_MAX);
   auto scatter = [&] {
-    for (size_t f; (f = next.fetch_add(1)) < list->staging.size();)
-      if (list->fields[f].projected)
-        list->staging[f] = ScatterField(list->chunks, f, list->fields[f].kind, dest.data(), n, &bad[f]);
+    for (size_t t; (t = next.fetch_add(1)) < tasks.size();) {
+      const auto [i, part] = tasks[t];
+      fields[i].Run(dest.data(), part, fields[i].parts(threads), &bad[field_of[i]]);
+    }
   };
   std::vector<std::thread> pool;
-  for (int t = 1; t < options_.threads && static_cast<size_t>(t) < list->staging.size(); ++t) pool.emplace_back(scatter);
+  for (size_t t = 1; t < threads && t < tasks.size(); ++t) pool.emplace_back(scatter);
   scatter();
   for (std::thread& t : pool) t.join();
+  for (size_t i = 0; i < fields.size(); ++i) list->staging[field_of[i]] = fields[i].Take();
   list->chunks.clear();
   for (size_t f = 0; f < bad.size(); ++f) {
     if (bad[f] == SIZE_MAX) continue;
@@ -1441,6 +1693,8 @@ bool CsvRecordReader::Open(const std::string& dir) {
     const size_t records = EstimateRows(records_file_, begin);
     size_t listed = 0;
     for (const ListData& list : lists_) listed = std::max(listed, list.num_groups);
+    record_keys_.ConfigureDense(FirstCell(records_file_, schema.records_dialect, begin, key_spec_.header_index),
+                                2 * records + 4096);
     if (records > listed) record_keys_.Reserve(records - listed);
   }
   pipeline_ = std::make_unique<ChunkPipeline>(records_file_, schema.records_dialect, begin, first_line,
@@ -1572,21 +1826,38 @@ void CsvRecordReader::AttachLists(RecordSlot* s) const {
       for (CodeMap& m : maps) m.Reset();  // the batch's dictionaries are new
       for (size_t f = 0; f < list.staging.size(); ++f)
         if (list.fields[f].projected) col.children[f].Reserve(total);
+      // Records whose groups are adjacent in staging form one run, copied
+      // with one CopyRange per field: with records in key order and keys
+      // numbered (DenseKeys), a whole batch is one run. Elsewhere groups are
+      // random reads, so the start of a run is prefetched ahead.
+      int64_t run_begin = 0, run_end = 0;
+      auto flush = [&] {
+        if (run_end > run_begin)
+          for (size_t f = 0; f < list.staging.size(); ++f)
+            if (list.fields[f].projected) CopyRange(list.staging[f], run_begin, run_end, &col.children[f], &maps[f]);
+      };
       for (size_t r = 0; r < n; ++r) {
         const auto [begin, end] = s->ranges[r];
         if (r + kAhead < n) {
-          const int64_t ahead = s->ranges[r + kAhead].first;
-          for (size_t f = 0; f < list.staging.size(); ++f) {
-            const ColumnData& st = list.staging[f];
-            const size_t w = st.encoding == StringEncoding::kDictionary ? 4 : FixedWidth(st.kind);
-            if (w != 0 && list.fields[f].projected && s->ranges[r + kAhead].second > ahead)
-              __builtin_prefetch(st.values.data() + static_cast<size_t>(ahead) * w);
+          const auto [ahead, ahead_end] = s->ranges[r + kAhead];
+          if (ahead_end > ahead && ahead != s->ranges[r + kAhead - 1].second) {
+            for (size_t f = 0; f < list.staging.size(); ++f) {
+              const ColumnData& st = list.staging[f];
+              const size_t w = st.encoding == StringEncoding::kDictionary ? 4 : FixedWidth(st.kind);
+              if (w != 0 && list.fields[f].projected) __builtin_prefetch(st.values.data() + static_cast<size_t>(ahead) * w);
+            }
           }
         }
-        for (size_t f = 0; f < list.staging.size(); ++f)
-          if (list.fields[f].projected) CopyRange(list.staging[f], begin, end, &col.children[f], &maps[f]);
+        if (end > begin) {
+          if (begin != run_end) {
+            flush();
+            run_begin = begin;
+          }
+          run_end = end;
+        }
         col.AppendListEnd(col.offsets.back() + (end - begin));
       }
+      flush();
     }
     first += n;
   }

@@ -5,6 +5,7 @@
 // checked (LoadOptions::projection), unless every column is validated.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <string>
@@ -100,6 +101,17 @@ Loaded Load(const std::shared_ptr<Schema>& schema, const std::string& dir, int t
   return l;
 }
 
+/// Loading `dir` on 1..`threads` threads with each chunk size gives `want`.
+void CheckSameLoads(const std::shared_ptr<Schema>& schema, const std::string& dir, int threads,
+                    std::initializer_list<size_t> chunks, const std::string& want) {
+  for (int t = 1; t <= threads; ++t)
+    for (size_t chunk : chunks) {
+      CAPTURE(t);
+      CAPTURE(chunk);
+      CHECK(Load(schema, dir, t, chunk).text == want);
+    }
+}
+
 /// One random events row for owner `pid` (malformed now and then when `errors`).
 std::string EventRow(std::mt19937& rng, const std::string& pid, bool errors) {
   static const char* kinds[] = {"a", "b", "c"};
@@ -147,12 +159,7 @@ TEST_CASE("list-heavy load: 1 and 2..4 threads give the same batches and the sam
     const bool loaded = want.text.find('{') != std::string::npos;
     CHECK(want.errors.empty() == !errors);
     CHECK(loaded == !errors);
-    for (int threads = 1; threads <= 4; ++threads)
-      for (size_t chunk : {size_t{1}, size_t{50}, size_t{333}, size_t{4096}}) {
-        CAPTURE(threads);
-        CAPTURE(chunk);
-        CHECK(Load(schema, dir.path(), threads, chunk).text == want.text);
-      }
+    CheckSameLoads(schema, dir.path(), 4, {1, 50, 333, 4096}, want.text);
   }
 }
 
@@ -184,5 +191,118 @@ TEST_CASE("a list the program reads no field of: header checked, rows not read u
     const Loaded missing = Load(schema, dir.path(), 1, 0, Projection(*schema, false));
     REQUIRE(missing.errors.size() == 1);
     CHECK(missing.errors[0].column == "day");
+  }
+}
+
+TEST_CASE("keys shaped as a prefix and a number (ids from the number) load like the same keys hashed") {
+  // The loader gives keys shaped like the first one (`P00017`: prefix `P`,
+  // five digits; `P17`: canonical numbers) their number as id, other keys a
+  // hashed id. Every key with a `z` appended has no number: the same files
+  // that way must give the same batches and errors.
+  auto schema = SchemaFrom(kSchema);
+  std::mt19937 rng(71);
+  TempDir dir;
+  auto pad = [](int n, int width) {
+    std::string d = std::to_string(n);
+    return std::string(d.size() < static_cast<size_t>(width) ? width - d.size() : 0, '0') + d;
+  };
+  // Near misses of either shape: other lengths, leading zeros, other
+  // prefixes, a letter among the digits, numbers past the dense range.
+  auto key = [&](std::mt19937& g, int n) {
+    switch (g() % 10) {
+      case 0: return "P" + std::to_string(n);
+      case 1: return "P0" + std::to_string(n);
+      case 2: return "Q" + pad(n, 5);
+      case 3: return "P" + pad(n, 5) + "1";
+      case 4: return "P" + pad(n, 4) + "x";
+      case 5: return "P" + pad(50000 + n, 5);
+      case 6: return std::string("P");
+      default: return "P" + pad(n, 5);
+    }
+  };
+  for (int iter = 0; iter < 12; ++iter) {
+    CAPTURE(iter);
+    const bool errors = iter % 4 == 3;
+    const int records = 20 + static_cast<int>(rng() % 60);
+    std::vector<std::string> keys;
+    for (int r = 0; r < records; ++r) keys.push_back(key(rng, static_cast<int>(rng() % 200)));
+    // The first events row sets the shape: fixed width, canonical, or none.
+    const std::string first = iter % 3 == 0 ? "P00017" : iter % 3 == 1 ? "P17" : "A-1-b";
+    auto write = [&](const std::string& suffix) {
+      std::string p = "id,born\n";
+      std::vector<std::string> seen;
+      for (int r = 0; r < records; ++r) {
+        // Without errors keys are unique (a repeat is a duplicate-key error).
+        if (!errors && std::find(seen.begin(), seen.end(), keys[r]) != seen.end()) continue;
+        seen.push_back(keys[r]);
+        p += keys[r] + suffix + ",1970-01-0" + std::to_string(1 + r % 9) + "\n";
+      }
+      std::mt19937 rows(static_cast<unsigned>(iter));
+      std::string e = "pid,kind,at,note,ok,score,day\n" + EventRow(rows, first + suffix, false);
+      for (int k = 0; k < records * 6; ++k) {
+        const std::string owner = rows() % 8 == 0 ? key(rows, static_cast<int>(rows() % 300)) : keys[rows() % keys.size()];
+        e += EventRow(rows, owner + suffix, errors);
+      }
+      dir.Write("patients.csv", p);
+      dir.Write("events.csv", e);
+    };
+    write("z");
+    Loaded hashed = Load(schema, dir.path(), 1, 0);
+    // Drop the `z` after each record's key (the first word of a line).
+    for (size_t at = 0; (at = hashed.text.find("z ", at)) != std::string::npos;) hashed.text.erase(at, 1);
+    write("");
+    CHECK(hashed.errors.empty() == !errors);
+    CheckSameLoads(schema, dir.path(), 3, {1, 97, 4096}, hashed.text);
+  }
+}
+
+TEST_CASE("timestamps that repeat the previous cell's day are still checked whole") {
+  // The timestamp parser remembers the last day it read (list files are
+  // often in time order); a cell on the same day with a bad time of day,
+  // `T` or `Z`, or a day that only looks the same, must still be exact.
+  auto schema = SchemaFrom(kSchema);
+  TempDir dir;
+  dir.Write("patients.csv", "id,born\nP1,1970-01-01\n");
+  std::mt19937 rng(5);
+  std::vector<std::string> good = {"1970-01-01T00:00:00Z", "1970-01-01T23:59:60Z"};
+  for (int k = 0; k < 300; ++k) {
+    const std::string day = k % 50 < 40 ? "2026-03-04" : rng() % 2 ? "2026-03-05" : "2024-02-29";
+    auto two = [&](int n) { return std::string(1, static_cast<char>('0' + n / 10)) + static_cast<char>('0' + n % 10); };
+    good.push_back(day + "T" + two(static_cast<int>(rng() % 24)) + ":" + two(static_cast<int>(rng() % 60)) + ":" +
+                   two(static_cast<int>(rng() % 61)) + "Z");
+  }
+  // Other forms with the same day bytes (the general parser's).
+  for (const char* other : {"2026-03-04T12:00:00+00:00", "2026-03-04 12:00:01z", "2026-03-04t12:00:02Z", "2026-03-04T12:00:00.25Z"})
+    good.push_back(other);
+  good.push_back("2026-03-04T12:00:00Z");
+  std::string e = "pid,kind,at,note,ok,score,day\n";
+  for (const std::string& at : good) e += "P1,a," + at + ",,,,\n";
+  dir.Write("events.csv", e);
+  for (int threads : {1, 2}) {
+    const Loaded l = Load(schema, dir.path(), threads, 64);
+    REQUIRE(l.errors.empty());
+    // The rows' timestamps, in file order: `<kind>@<micros>/`.
+    std::vector<int64_t> got;
+    for (size_t at = 0; (at = l.text.find('@', at)) != std::string::npos; ++at)
+      got.push_back(std::stoll(l.text.substr(at + 1, l.text.find('/', at) - at - 1)));
+    REQUIRE(got.size() == good.size());
+    for (size_t k = 0; k < good.size(); ++k) {
+      CAPTURE(good[k]);
+      CHECK(got[k] == ParseTimestampGeneral(good[k]).value());
+    }
+  }
+  // Each bad cell follows a good one on the same day.
+  const std::vector<std::string> bad = {"2026-03-04T24:00:00Z", "2026-03-04T12:60:00Z", "2026-03-04T12:00:61Z",
+                                        "2026-03-04X12:00:00Z", "2026-03-04T12:00:00X", "2026-03-04T1a:00:00Z",
+                                        "2026-03-04T12-00:00Z", "2026-03-04T12:00:00ZZ", "1970-01-01T00:00:0xZ"};
+  e = "pid,kind,at,note,ok,score,day\n";
+  for (const std::string& at : bad) e += "P1,a,2026-03-04T01:02:03Z,,,,\nP1,a," + at + ",,,,\n";
+  dir.Write("events.csv", e);
+  const Loaded l = Load(schema, dir.path(), 1, 0);
+  REQUIRE(l.errors.size() == bad.size());
+  for (size_t k = 0; k < bad.size(); ++k) {
+    CAPTURE(bad[k]);
+    CHECK(l.errors[k].line == static_cast<int64_t>(3 + 2 * k));
+    CHECK(l.errors[k].column == "at");
   }
 }
