@@ -869,6 +869,158 @@ struct ChunkError {
   std::string message;
 };
 
+// ---- Column-at-a-time conversion of a record grid ----------------------------
+// A grid of tokenized records (CsvRecordBatch) is converted one column at a
+// time: fixed-width values are written straight into the column's buffer
+// (sized once per grid, no per-cell append or capacity check) and validity
+// bits a 64-row word at a time. Cells the fast parsers do not take go
+// through the column's cell parser (the same values and messages).
+
+/// ORs the low `n` bits of `word` into bitmap `bits` at bit `at` (the bitmap
+/// holds `at` bits, the unused ones zero), growing it.
+void PutBits(std::vector<uint8_t>& bits, int64_t at, uint64_t word, size_t n) {
+  if (n < 64) word &= (uint64_t{1} << n) - 1;
+  const auto start = static_cast<size_t>(at);
+  bits.resize((start + n + 7) / 8, 0);
+  uint8_t* p = bits.data() + start / 8;
+  const unsigned shift = start & 7;
+  const size_t bytes = (shift + n + 7) / 8;
+  const unsigned __int128 w = static_cast<unsigned __int128>(word) << shift;
+  for (size_t i = 0; i < bytes; ++i) p[i] |= static_cast<uint8_t>(w >> (8 * i));
+}
+
+/// One column of a grid: where its cells are and where errors go.
+struct GridColumn {
+  const CsvRecordBatch& grid;
+  size_t rows;
+  size_t index;          ///< field index in each row (the header index)
+  const int64_t* lines;  ///< per row: line relative to the chunk
+  std::string_view cell(size_t r) const { return grid.fields()[r * grid.width() + index]; }
+};
+
+/// Converts a grid column of fixed-width values of type T: `fast(cell, &v)`
+/// takes the common form; every other present cell goes through the cell
+/// parser into `scratch` (its value, or its error).
+template <typename T, typename Fast>
+void ConvertFixed(const GridColumn& g, const FieldSpec& spec, CellParser& parser, ColumnData* col,
+                  ColumnData* scratch, std::vector<ChunkError>* errors, std::string* message, Fast fast) {
+  const auto base = static_cast<size_t>(col->length);
+  col->values.resize((base + g.rows) * sizeof(T));
+  uint8_t* out = col->values.data() + base * sizeof(T);
+  const std::string_view null_token = parser.null_token;
+  bool nulls = false;
+  for (size_t r0 = 0; r0 < g.rows; r0 += 64) {
+    const size_t n = std::min<size_t>(64, g.rows - r0);
+    uint64_t valid = 0;
+    for (size_t k = 0; k < n; ++k) {
+      const size_t r = r0 + k;
+      const std::string_view cell = g.cell(r);
+      T v{};
+      if (cell.empty() || (!null_token.empty() && cell == null_token)) [[unlikely]] {
+        if (!spec.optional) errors->push_back({g.lines[r], spec.name, spec.header_index + 1, "missing value for a required field"});
+      } else if (fast(cell, &v)) [[likely]] {
+        valid |= uint64_t{1} << k;
+      } else {
+        scratch->Clear();
+        if (spec.parse(parser, spec, cell, scratch, message)) {
+          std::memcpy(&v, scratch->values.data(), sizeof(T));
+          valid |= uint64_t{1} << k;
+        } else {
+          errors->push_back({g.lines[r], spec.name, spec.header_index + 1, *message});
+        }
+      }
+      std::memcpy(out + r * sizeof(T), &v, sizeof(T));
+    }
+    nulls |= valid != (n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1);
+    PutBits(col->validity, static_cast<int64_t>(base + r0), valid, n);
+  }
+  col->length += static_cast<int64_t>(g.rows);
+  col->has_nulls |= nulls;
+}
+
+/// Booleans: value bits and validity bits a 64-row word at a time.
+void ConvertBools(const GridColumn& g, const FieldSpec& spec, CellParser& parser, ColumnData* col, ColumnData* scratch,
+                  std::vector<ChunkError>* errors, std::string* message) {
+  const int64_t base = col->length;
+  const std::string_view null_token = parser.null_token;
+  bool nulls = false;
+  for (size_t r0 = 0; r0 < g.rows; r0 += 64) {
+    const size_t n = std::min<size_t>(64, g.rows - r0);
+    uint64_t valid = 0, value = 0;
+    for (size_t k = 0; k < n; ++k) {
+      const size_t r = r0 + k;
+      const std::string_view cell = g.cell(r);
+      if (cell.size() == 4 && (cell == "true" || cell == "TRUE" || cell == "True")) {
+        valid |= uint64_t{1} << k;
+        value |= uint64_t{1} << k;
+      } else if (cell.size() == 5 && (cell == "false" || cell == "FALSE" || cell == "False")) {
+        valid |= uint64_t{1} << k;
+      } else if (cell.empty() || (!null_token.empty() && cell == null_token)) {
+        if (!spec.optional) errors->push_back({g.lines[r], spec.name, spec.header_index + 1, "missing value for a required field"});
+      } else {
+        scratch->Clear();
+        if (spec.parse(parser, spec, cell, scratch, message)) {  // (every accepted form is above)
+          valid |= uint64_t{1} << k;
+          value |= uint64_t{GetBit(scratch->values.data(), 0)} << k;
+        } else {
+          errors->push_back({g.lines[r], spec.name, spec.header_index + 1, *message});
+        }
+      }
+    }
+    nulls |= valid != (n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1);
+    PutBits(col->values, base + static_cast<int64_t>(r0), value, n);
+    PutBits(col->validity, base + static_cast<int64_t>(r0), valid, n);
+  }
+  col->length += static_cast<int64_t>(g.rows);
+  col->has_nulls |= nulls;
+}
+
+/// The common form of an integer cell: up to 18 digits with an optional `-`.
+inline bool FastInt(std::string_view cell, int64_t* out) {
+  const char* p = cell.data();
+  const size_t neg = p[0] == '-' ? 1 : 0;
+  const size_t digits = cell.size() - neg;
+  if (digits - 1 >= 18) return false;
+  uint64_t v = 0;
+  bool ok = true;
+  for (size_t i = neg; i < cell.size(); ++i) {
+    const uint32_t d = static_cast<uint32_t>(static_cast<unsigned char>(p[i])) - '0';
+    ok &= d <= 9;
+    v = v * 10 + d;
+  }
+  *out = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  return ok;
+}
+
+/// Converts grid column `g` into `col` for `spec` (a projected record column).
+void ConvertColumn(const GridColumn& g, const FieldSpec& spec, CellParser& parser, ColumnData* col,
+                   ColumnData* scratch, std::vector<ChunkError>* errors, std::string* message) {
+  scratch->kind = spec.kind;
+  switch (spec.kind) {
+    case TypeKind::kInt:
+      return ConvertFixed<int64_t>(g, spec, parser, col, scratch, errors, message, FastInt);
+    case TypeKind::kDate:
+      return ConvertFixed<int32_t>(g, spec, parser, col, scratch, errors, message,
+                                   [](std::string_view c, int32_t* v) { return ParseDate10(c, v); });
+    case TypeKind::kTimestamp:
+      return ConvertFixed<int64_t>(g, spec, parser, col, scratch, errors, message,
+                                   [](std::string_view c, int64_t* v) { return ParseTimestamp20(c, v); });
+    case TypeKind::kEnum:
+      return ConvertFixed<uint8_t>(g, spec, parser, col, scratch, errors, message, [&spec](std::string_view c, uint8_t* v) {
+        const int code = spec.enum_lookup.Find(c);
+        *v = static_cast<uint8_t>(code);
+        return code >= 0 && code <= 255;
+      });
+    case TypeKind::kBool:
+      return ConvertBools(g, spec, parser, col, scratch, errors, message);
+    default:
+      for (size_t r = 0; r < g.rows; ++r)
+        if (!parser.Append(spec, g.cell(r), col, message))
+          errors->push_back({g.lines[r], spec.name, spec.header_index + 1, *message});
+  }
+}
+
+
 /// What a worker produced from one chunk of a list file: its rows' values
 /// and their owners' key ids (interned by the worker).
 struct ListSlot {
@@ -912,6 +1064,8 @@ struct RecordSlot {
   int64_t rows = 0;
   CellParser parser;
   std::string message;
+  CsvRecordBatch grid;  ///< the records being converted
+  ColumnData cell_scratch;  ///< a cell the fast converters leave to the cell parser
   std::vector<std::vector<CodeMap>> list_maps;  ///< per list, per element field: staging codes -> batch codes
 };
 
@@ -1466,20 +1620,25 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
   s->rows = 0;
   const size_t width = header_.size();
   const size_t key_index = static_cast<size_t>(key_spec_.header_index);
+  // Records are tokenized a grid at a time (rows small enough that a grid
+  // stays in cache) and converted column by column.
+  constexpr size_t kGridRows = 1024;
+  CsvRecordBatch& grid = s->grid;
   Batch* out = nullptr;
-  for (;;) {
-    auto st = t.Next();
-    if (st == CsvTokenizer::Status::kEnd || st == CsvTokenizer::Status::kAbort) break;
-    if (s->errors.size() >= kMaxErrors) continue;  // this chunk alone fills the report: only find its end
-    const int64_t line = t.line();
-    if (st == CsvTokenizer::Status::kError) {
-      s->errors.push_back({line, HeaderName(header_, t.error_field()), static_cast<int64_t>(t.error_field()), t.error()});
-      continue;
+  for (auto st = CsvTokenizer::Status::kRecord; st == CsvTokenizer::Status::kRecord;) {
+    const int64_t room = out && out->num_rows() < max_rows_ ? max_rows_ - out->num_rows() : max_rows_;
+    const size_t want = std::min(kGridRows, static_cast<size_t>(room));
+    st = t.NextRecords(&grid, width, want);
+    // This chunk alone fills the report: only find its end. (A grid's
+    // errors are all kept; sorted by line, the first kMaxErrors are those
+    // of record-at-a-time conversion.)
+    if (s->errors.size() >= kMaxErrors) continue;
+    for (const CsvRecordBatch::Bad& bad : grid.bad()) {
+      if (bad.error) s->errors.push_back({bad.line, HeaderName(header_, bad.error_field), static_cast<int64_t>(bad.error_field), bad.error});
+      else s->errors.push_back({bad.line, "", 0, fmt::format("expected {} fields as in the header, found {}", width, bad.num_fields)});
     }
-    if (t.num_fields() != width) {
-      s->errors.push_back({line, "", 0, fmt::format("expected {} fields as in the header, found {}", width, t.num_fields())});
-      continue;
-    }
+    const size_t rows = grid.rows();
+    if (rows == 0) continue;
     if (out == nullptr || out->num_rows() >= max_rows_) {
       out = &s->batches.emplace_back(*schema_);
       for (const FieldSpec& spec : fields_) out->column(spec.column).absent = !spec.projected;
@@ -1496,30 +1655,45 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
     // The key first: duplicates and list groups depend on it. Its id is
     // looked up once the chunk is read (AttachLists); whether it is a
     // duplicate is decided in file order when the chunk is accepted.
-    std::string_view key = t.field(key_index);
-    if (key.empty() || key == s->parser.null_token) {
-      s->errors.push_back({line, key_spec_.name, key_spec_.header_index + 1, "missing record key"});
-      key = {};
-    } else {
+    const size_t first_row = s->lines.size();
+    const int64_t* lines = grid.lines().data();
+    s->lines.insert(s->lines.end(), grid.lines().begin(), grid.lines().end());
+    bool missing_key = false;
+    for (size_t r = 0; r < rows; ++r) {
+      const std::string_view key = grid.field(r, key_index);
+      if (key.empty() || key == s->parser.null_token) {
+        s->errors.push_back({lines[r], key_spec_.name, key_spec_.header_index + 1, "missing record key"});
+        missing_key = true;
+        continue;
+      }
       s->keys.push_back(key);
       s->hashes.push_back(HashBytes(key));
       s->prefixes.push_back(KeyTable::Prefix(key));
-      s->key_rows.push_back(static_cast<uint32_t>(s->lines.size()));
+      s->key_rows.push_back(static_cast<uint32_t>(first_row + r));
     }
-    s->lines.push_back(line);
     for (const FieldSpec& spec : fields_) {
       if (!spec.projected) continue;
       ColumnData& col = out->column(spec.column);
-      std::string_view cell = spec.header_index >= 0 ? t.field(static_cast<size_t>(spec.header_index)) : "";
-      if (spec.column == key_spec_.column && key.empty()) {
-        col.AppendNull();  // already reported
+      if (spec.header_index < 0) {  // `if present` column the header lacks: every cell empty
+        for (size_t r = 0; r < rows; ++r)
+          if (!s->parser.Append(spec, "", &col, &s->message))
+            s->errors.push_back({lines[r], spec.name, spec.header_index + 1, s->message});
         continue;
       }
-      if (!s->parser.Append(spec, cell, &col, &s->message))
-        s->errors.push_back({line, spec.name, spec.header_index + 1, s->message});
+      const GridColumn g{grid, rows, static_cast<size_t>(spec.header_index), lines};
+      if (spec.column == key_spec_.column && missing_key) {
+        for (size_t r = 0; r < rows; ++r) {
+          const std::string_view key = g.cell(r);
+          if (key.empty() || key == s->parser.null_token) col.AppendNull();  // already reported
+          else if (!s->parser.Append(spec, key, &col, &s->message))
+            s->errors.push_back({lines[r], spec.name, spec.header_index + 1, s->message});
+        }
+        continue;
+      }
+      ConvertColumn(g, spec, s->parser, &col, &s->cell_scratch, &s->errors, &s->message);
     }
-    out->set_num_rows(out->num_rows() + 1);
-    ++s->rows;
+    out->set_num_rows(out->num_rows() + static_cast<int64_t>(rows));
+    s->rows += static_cast<int64_t>(rows);
   }
   // Key ids: of the keys list rows named (the list key table is read-only
   // by now), else interned into record_keys_.

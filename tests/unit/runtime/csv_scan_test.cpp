@@ -542,6 +542,131 @@ TEST_CASE("chunks: the tricky files on every path") {
   }
 }
 
+namespace {
+
+/// Next()'s records of `s` as NextRecords with `width` sorts them: rows of
+/// `width` fields as `line: f|f`, malformed records as errors, the others as
+/// `line: width N`.
+std::string NextByWidth(const std::string& s, CsvScanPath path, size_t width) {
+  CsvTokenizer t(CsvDialect{}, path);
+  t.Reset(s.data(), s.size(), 0, s.size(), false, 0);
+  std::string out;
+  for (auto st = t.Next(); st != CsvTokenizer::Status::kEnd; st = t.Next()) {
+    out += std::to_string(1 + t.line()) + ": ";
+    if (st == CsvTokenizer::Status::kError) {
+      out += std::string("error ") + t.error() + " @" + std::to_string(t.error_field()) + "\n";
+    } else if (t.num_fields() != width) {
+      out += "width " + std::to_string(t.num_fields()) + "\n";
+    } else {
+      for (size_t k = 0; k < t.num_fields(); ++k) out += (k ? "|" : "") + std::string(t.field(k));
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+/// The same through NextRecords, `max` records per call; checks each grid
+/// field's quoted flag against the text (a quoted field's view follows its
+/// opening quote, or is unescaped into scratch space).
+std::string RecordsByWidth(const std::string& s, CsvScanPath path, size_t width, size_t max) {
+  CsvTokenizer t(CsvDialect{}, path);
+  t.Reset(s.data(), s.size(), 0, s.size(), false, 0);
+  CsvRecordBatch b;
+  std::string out;
+  for (;;) {
+    const auto st = t.NextRecords(&b, width, max);
+    REQUIRE(st != CsvTokenizer::Status::kAbort);
+    REQUIRE(b.rows() + b.bad().size() <= max);
+    REQUIRE(b.lines().size() == b.rows());
+    REQUIRE(b.width() == width);
+    size_t bad = 0;
+    for (size_t r = 0; r <= b.rows(); ++r) {
+      for (; bad < b.bad().size() && b.bad()[bad].before_row == r; ++bad) {
+        const CsvRecordBatch::Bad& e = b.bad()[bad];
+        out += std::to_string(1 + e.line) + ": ";
+        if (e.error) out += std::string("error ") + e.error + " @" + std::to_string(e.error_field) + "\n";
+        else out += "width " + std::to_string(e.num_fields) + "\n";
+      }
+      if (r == b.rows()) break;
+      out += std::to_string(1 + b.lines()[r]) + ": ";
+      for (size_t c = 0; c < width; ++c) {
+        const std::string_view f = b.field(r, c);
+        REQUIRE(f.data() == b.fields()[r * width + c].data());
+        const bool in_text = f.data() >= s.data() && f.data() <= s.data() + s.size();
+        const bool quoted = !in_text || (f.data() > s.data() && f.data()[-1] == '"');
+        CAPTURE(r);
+        CAPTURE(c);
+        REQUIRE(b.was_quoted(r, c) == quoted);
+        out += (c ? "|" : "") + std::string(f);
+      }
+      out += "\n";
+    }
+    REQUIRE(bad == b.bad().size());
+    if (st == CsvTokenizer::Status::kEnd) break;
+    REQUIRE(b.rows() + b.bad().size() == max);
+  }
+  REQUIRE(t.end() == s.size());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("record batches: every path, width and batch size give Next()'s records, lines and errors") {
+  std::mt19937 rng(777);
+  for (int iter = 0; iter < 300; ++iter) {
+    const std::string text = RandomCsv(rng, iter % 3 == 0 ? 60 : 8);
+    CAPTURE(iter);
+    CAPTURE(text);
+    const std::string all = ReferenceSplit(text);
+    for (CsvScanPath path : SupportedPaths()) {
+      CAPTURE(CsvScanPathName(path));
+      for (size_t width = 1; width <= 4; ++width) {
+        CAPTURE(width);
+        const std::string want = NextByWidth(text, path, width);
+        if (width == 1) REQUIRE(TokenizeAll(text, path) == all);
+        for (size_t max : {size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{1000}}) {
+          CAPTURE(max);
+          REQUIRE(RecordsByWidth(text, path, width, max) == want);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("record batches: Next() and NextRecords mixed on one tokenizer") {
+  // A record Next() returned stays valid until the next call; a grid is
+  // independent of the tokenizer's own buffers.
+  const std::string text = "a,\"b\"\"c\"\n\"x\ny\",z\n\"bad\"q,1\n1,2,3\np,q\n";
+  for (CsvScanPath path : SupportedPaths()) {
+    CAPTURE(CsvScanPathName(path));
+    CsvTokenizer t(CsvDialect{}, path);
+    t.Reset(text.data(), text.size(), 0, text.size(), false, 0);
+    REQUIRE(t.Next() == CsvTokenizer::Status::kRecord);
+    CHECK(t.field(1) == "b\"c");
+    CsvRecordBatch b;
+    REQUIRE(t.NextRecords(&b, 2, 3) == CsvTokenizer::Status::kRecord);
+    REQUIRE(b.rows() == 1);
+    CHECK(b.field(0, 0) == "x\ny");
+    CHECK(b.was_quoted(0, 0));
+    CHECK_FALSE(b.was_quoted(0, 1));
+    CHECK(b.lines() == std::vector<int64_t>{1});
+    REQUIRE(b.bad().size() == 2);
+    CHECK(b.bad()[0].line == 3);
+    CHECK(b.bad()[0].error != nullptr);
+    CHECK(b.bad()[0].error_field == 1);
+    CHECK(b.bad()[1].error == nullptr);
+    CHECK(b.bad()[1].num_fields == 3);
+    CHECK(b.bad()[1].before_row == 1);
+    REQUIRE(t.Next() == CsvTokenizer::Status::kRecord);
+    CHECK(t.field(0) == "p");
+    CHECK(t.line() == 5);
+    CHECK(b.field(0, 1) == "z");
+    REQUIRE(t.NextRecords(&b, 2, 3) == CsvTokenizer::Status::kEnd);
+    CHECK(b.rows() == 0);
+    CHECK(b.bad().empty());
+  }
+}
+
 TEST_CASE("dispatch: the path names, the forced path and the automatic choice") {
   CHECK(std::string(CsvScanPathName(CsvScanPath::kAvx2)) == "avx2");
   CHECK(std::string(CsvScanPathName(CsvScanPath::kSse2)) == "sse2");
