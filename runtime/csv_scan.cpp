@@ -664,8 +664,17 @@ CsvTokenizer::Status CsvTokenizer::ScalarRecord() {
 
 ChunkPipeline::ChunkPipeline(const MappedFile& file, const CsvDialect& dialect, size_t begin, int64_t first_line,
                              int threads, size_t chunk_bytes)
-    : file_(file), pos_(begin), line_(first_line), chunk_bytes_(chunk_bytes ? chunk_bytes : kDefaultChunkBytes) {
+    : file_(file), pos_(begin), line_(first_line), chunk_bytes_(chunk_bytes) {
   const int n = std::clamp(threads, 1, 256);
+  if (chunk_bytes_ == 0) {
+    // About kDefaultChunkBytes, evened out so every round has `n` chunks of
+    // about the same size (the last round is not one chunk on one thread).
+    const size_t bytes = file.size() > begin ? file.size() - begin : 0;
+    const size_t per_round = kDefaultChunkBytes * static_cast<size_t>(n);
+    const size_t rounds = std::max<size_t>(1, (bytes + per_round - 1) / per_round);
+    const size_t chunks = rounds * static_cast<size_t>(n);
+    chunk_bytes_ = std::max<size_t>((bytes + chunks - 1) / chunks, 4096);
+  }
   for (int i = 0; i < n; ++i) tokenizers_.push_back(std::make_unique<CsvTokenizer>(dialect));
   done_ = pos_ >= file_.size();
 }

@@ -280,7 +280,8 @@ class ChunkPipeline {
   std::vector<std::unique_ptr<CsvTokenizer>> tokenizers_;
 };
 
-/// The default bytes per chunk.
+/// The default bytes per chunk (chunk_bytes 0: about this, evened out so
+/// each round's chunks are about the same size).
 inline constexpr size_t kDefaultChunkBytes = size_t{8} << 20;
 
 /// Where the chunk nominally starting at `nominal` really starts if it was not

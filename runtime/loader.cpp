@@ -286,8 +286,19 @@ class ShardedKeyTable {
     }
   }
   /// Makes room for about `n` keys (spread evenly over the shards).
-  void Reserve(size_t n) {
-    for (Shard& s : shards_) s.table.Reserve(n / kShards + n / kShards / 8 + 16);
+  void Reserve(size_t n) { Reserve(n, 1); }
+  /// The same on `threads` threads (a shard each in turn): zeroing a large
+  /// table is then not all on the calling thread.
+  void Reserve(size_t n, int threads) {
+    const size_t per_shard = n / kShards + n / kShards / 8 + 16;
+    const auto step = static_cast<uint32_t>(std::clamp(threads, 1, static_cast<int>(kShards)));
+    auto reserve = [&](uint32_t first) {
+      for (uint32_t s = first; s < kShards; s += step) shards_[s].table.Reserve(per_shard);
+    };
+    std::vector<std::thread> workers;
+    for (uint32_t t = 1; t < step; ++t) workers.emplace_back(reserve, t);
+    reserve(0);
+    for (std::thread& w : workers) w.join();
   }
   /// One past the largest id (only while nothing interns).
   size_t id_limit() const {
@@ -938,6 +949,12 @@ void ConvertFixed(const GridColumn& g, const FieldSpec& spec, CellParser& parser
   col->has_nulls |= nulls;
 }
 
+/// The first 4 bytes of `s` as a little-endian word (as memcpy loads them).
+constexpr uint32_t Word4(const char* s) {
+  return static_cast<uint32_t>(static_cast<uint8_t>(s[0])) | static_cast<uint32_t>(static_cast<uint8_t>(s[1])) << 8 |
+         static_cast<uint32_t>(static_cast<uint8_t>(s[2])) << 16 | static_cast<uint32_t>(static_cast<uint8_t>(s[3])) << 24;
+}
+
 /// Booleans: value bits and validity bits a 64-row word at a time.
 void ConvertBools(const GridColumn& g, const FieldSpec& spec, CellParser& parser, ColumnData* col, ColumnData* scratch,
                   std::vector<ChunkError>* errors, std::string* message) {
@@ -950,10 +967,13 @@ void ConvertBools(const GridColumn& g, const FieldSpec& spec, CellParser& parser
     for (size_t k = 0; k < n; ++k) {
       const size_t r = r0 + k;
       const std::string_view cell = g.cell(r);
-      if (cell.size() == 4 && (cell == "true" || cell == "TRUE" || cell == "True")) {
+      uint32_t w = 0;
+      if (cell.size() == 4 || cell.size() == 5) std::memcpy(&w, cell.data(), 4);
+      if (cell.size() == 4 && (w == Word4("true") || w == Word4("TRUE") || w == Word4("True"))) {
         valid |= uint64_t{1} << k;
         value |= uint64_t{1} << k;
-      } else if (cell.size() == 5 && (cell == "false" || cell == "FALSE" || cell == "False")) {
+      } else if (cell.size() == 5 && ((w == Word4("fals") && cell[4] == 'e') || (w == Word4("FALS") && cell[4] == 'E') ||
+                                      (w == Word4("Fals") && cell[4] == 'e'))) {
         valid |= uint64_t{1} << k;
       } else if (cell.empty() || (!null_token.empty() && cell == null_token)) {
         if (!spec.optional) errors->push_back({g.lines[r], spec.name, spec.header_index + 1, "missing value for a required field"});
@@ -992,9 +1012,115 @@ inline bool FastInt(std::string_view cell, int64_t* out) {
   return ok;
 }
 
+/// Dictionary codes of short strings (up to 8 bytes: language, state, zip
+/// codes) already interned into one column's dictionary, direct-mapped by
+/// their bytes, so a repeated value costs one compare instead of a hash and
+/// a probe. Valid for one dictionary: Reset with every new batch.
+class ShortCodeCache {
+ public:
+  void Reset() { entries_.assign(kSize, Entry{}); }
+  /// Interns `s` into `dict` (through the cache when it is short).
+  int32_t Intern(std::string_view s, StringDictionary* dict) {
+    if (s.size() > 8 || entries_.empty()) return dict->Intern(s);
+    uint64_t w = 0;
+    std::memcpy(&w, s.data(), s.size());
+    const auto tag = static_cast<uint32_t>(s.size()) + 1;
+    Entry& e = entries_[((w ^ tag) * 0x9E3779B97F4A7C15ULL) >> (64 - kBits)];
+    if (e.word == w && e.tag == tag) return e.code;
+    e = Entry{w, tag, dict->Intern(s)};
+    return e.code;
+  }
+
+ private:
+  static constexpr int kBits = 10;
+  static constexpr size_t kSize = size_t{1} << kBits;
+  struct Entry {
+    uint64_t word = 0;
+    uint32_t tag = 0;  ///< length + 1; 0: empty
+    int32_t code = 0;
+  };
+  std::vector<Entry> entries_;
+};
+
+/// Text cells of a string column, plain or dictionary-encoded (views into
+/// the file until interned or copied): codes or bytes written per grid,
+/// validity a word at a time. A dictionary that could reach
+/// kMaxDictionaryEntries in this grid goes cell by cell (AppendString turns
+/// it plain at the limit).
+bool ConvertStrings(const GridColumn& g, const FieldSpec& spec, CellParser& parser, ColumnData* col,
+                    ShortCodeCache* cache, std::vector<ChunkError>* errors) {
+  const bool dict = col->encoding == StringEncoding::kDictionary;
+  if (dict && static_cast<size_t>(col->dictionary.size()) + g.rows > static_cast<size_t>(kMaxDictionaryEntries))
+    return false;
+  const std::string_view null_token = parser.null_token;
+  auto is_null = [&](std::string_view cell) { return cell.empty() || (!null_token.empty() && cell == null_token); };
+  const auto base = static_cast<size_t>(col->length);
+  size_t at = col->data.size();
+  if (dict) {
+    col->values.resize((base + g.rows) * sizeof(int32_t));
+  } else {
+    size_t bytes = 0;
+    for (size_t r = 0; r < g.rows; ++r) bytes += g.cell(r).size();
+    col->data.resize(at + bytes);
+    col->offsets.resize(base + 1 + g.rows);
+  }
+  bool nulls = false;
+  for (size_t r0 = 0; r0 < g.rows; r0 += 64) {
+    const size_t n = std::min<size_t>(64, g.rows - r0);
+    uint64_t valid = 0;
+    for (size_t k = 0; k < n; ++k) {
+      const size_t r = r0 + k;
+      std::string_view cell = g.cell(r);
+      bool ok = false;
+      if (is_null(cell)) {
+        if (!spec.optional) errors->push_back({g.lines[r], spec.name, spec.header_index + 1, "missing value for a required field"});
+      } else if (const char* bad = CheckText(cell)) {
+        errors->push_back({g.lines[r], spec.name, spec.header_index + 1, fmt::format("{} in a text cell", bad)});
+      } else {
+        ok = true;
+      }
+      valid |= uint64_t{ok} << k;
+      if (dict) {
+        const int32_t code = ok ? cache->Intern(cell, &col->dictionary) : 0;
+        std::memcpy(col->values.data() + (base + r) * sizeof(int32_t), &code, sizeof code);
+      } else {
+        if (ok && !cell.empty()) std::memcpy(col->data.data() + at, cell.data(), cell.size());
+        at += ok ? cell.size() : 0;
+        col->offsets[base + 1 + r] = static_cast<int32_t>(at);
+      }
+    }
+    nulls |= valid != (n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1);
+    PutBits(col->validity, static_cast<int64_t>(base + r0), valid, n);
+  }
+  if (!dict) col->data.resize(at);  // null cells' bytes were counted
+  col->length += static_cast<int64_t>(g.rows);
+  col->has_nulls |= nulls;
+  return true;
+}
+
+/// Set cells: an empty (or null) cell is the empty set, a cell without `;`
+/// one element; others through the cell parser (split, sorted, unique).
+void ConvertSets(const GridColumn& g, const FieldSpec& spec, CellParser& parser, ColumnData* col,
+                 std::vector<ChunkError>* errors, std::string* message) {
+  const std::string_view null_token = parser.null_token;
+  ColumnData& child = col->children[0];
+  for (size_t r = 0; r < g.rows; ++r) {
+    const std::string_view cell = g.cell(r);
+    if (cell.empty() || (!null_token.empty() && cell == null_token)) {
+      col->AppendListEnd(child.length);
+    } else if (cell.find(';') == std::string_view::npos && !CheckText(cell)) {
+      child.AppendString(cell);
+      col->AppendListEnd(child.length);
+    } else if (!spec.parse(parser, spec, cell, col, message)) {
+      errors->push_back({g.lines[r], spec.name, spec.header_index + 1, *message});
+    }
+  }
+}
+
 /// Converts grid column `g` into `col` for `spec` (a projected record column).
+/// `cache`: the column's, reset with each new batch.
 void ConvertColumn(const GridColumn& g, const FieldSpec& spec, CellParser& parser, ColumnData* col,
-                   ColumnData* scratch, std::vector<ChunkError>* errors, std::string* message) {
+                   ColumnData* scratch, ShortCodeCache* cache, std::vector<ChunkError>* errors, std::string* message) {
   scratch->kind = spec.kind;
   switch (spec.kind) {
     case TypeKind::kInt:
@@ -1013,13 +1139,19 @@ void ConvertColumn(const GridColumn& g, const FieldSpec& spec, CellParser& parse
       });
     case TypeKind::kBool:
       return ConvertBools(g, spec, parser, col, scratch, errors, message);
+    case TypeKind::kString:
+      if (ConvertStrings(g, spec, parser, col, cache, errors)) return;
+      break;
+    case TypeKind::kStringSet:
+      return ConvertSets(g, spec, parser, col, errors, message);
     default:
-      for (size_t r = 0; r < g.rows; ++r)
-        if (!parser.Append(spec, g.cell(r), col, message))
-          errors->push_back({g.lines[r], spec.name, spec.header_index + 1, *message});
+      break;
   }
+  // Every other kind (decimals), and a dictionary near its limit: cell by cell.
+  for (size_t r = 0; r < g.rows; ++r)
+    if (!parser.Append(spec, g.cell(r), col, message))
+      errors->push_back({g.lines[r], spec.name, spec.header_index + 1, *message});
 }
-
 
 /// What a worker produced from one chunk of a list file: its rows' values
 /// and their owners' key ids (interned by the worker).
@@ -1066,6 +1198,7 @@ struct RecordSlot {
   std::string message;
   CsvRecordBatch grid;  ///< the records being converted
   ColumnData cell_scratch;  ///< a cell the fast converters leave to the cell parser
+  std::vector<ShortCodeCache> code_caches;  ///< per record field (fields_): codes in the current batch
   std::vector<std::vector<CodeMap>> list_maps;  ///< per list, per element field: staging codes -> batch codes
 };
 
@@ -1595,7 +1728,7 @@ bool CsvRecordReader::Open(const std::string& dir) {
     const size_t records = EstimateRows(records_file_, begin);
     size_t listed = 0;
     for (const ListData& list : lists_) listed = std::max(listed, list.num_groups);
-    if (records > listed) record_keys_.Reserve(records - listed);
+    if (records > listed) record_keys_.Reserve(records - listed, options_.threads);
   }
   pipeline_ = std::make_unique<ChunkPipeline>(records_file_, schema.records_dialect, begin, first_line,
                                               options_.threads, options_.chunk_bytes);
@@ -1651,6 +1784,10 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
       for (size_t i = 0; i < out->num_columns(); ++i)
         if (!out->absent(static_cast<ColumnId>(i)))
           out->column(static_cast<ColumnId>(i)).Reserve(std::min(max_rows_, kMaxReserveRows));
+      s->code_caches.resize(fields_.size());
+      for (size_t f = 0; f < fields_.size(); ++f)
+        if (fields_[f].projected && out->column(fields_[f].column).encoding == StringEncoding::kDictionary)
+          s->code_caches[f].Reset();  // the batch's dictionaries are new
     }
     // The key first: duplicates and list groups depend on it. Its id is
     // looked up once the chunk is read (AttachLists); whether it is a
@@ -1671,7 +1808,8 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
       s->prefixes.push_back(KeyTable::Prefix(key));
       s->key_rows.push_back(static_cast<uint32_t>(first_row + r));
     }
-    for (const FieldSpec& spec : fields_) {
+    for (size_t f = 0; f < fields_.size(); ++f) {
+      const FieldSpec& spec = fields_[f];
       if (!spec.projected) continue;
       ColumnData& col = out->column(spec.column);
       if (spec.header_index < 0) {  // `if present` column the header lacks: every cell empty
@@ -1690,7 +1828,7 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
         }
         continue;
       }
-      ConvertColumn(g, spec, s->parser, &col, &s->cell_scratch, &s->errors, &s->message);
+      ConvertColumn(g, spec, s->parser, &col, &s->cell_scratch, &s->code_caches[f], &s->errors, &s->message);
     }
     out->set_num_rows(out->num_rows() + static_cast<int64_t>(rows));
     s->rows += static_cast<int64_t>(rows);
@@ -1829,9 +1967,10 @@ bool CsvRecordReader::Next(Batch* out, int64_t max_rows) {
   auto parse = [&](CsvTokenizer& t, size_t slot) { ParseRecordChunk(t, &slots_[slot]); };
   auto accept = [&](size_t slot, int64_t line) { return AcceptRecordChunk(&slots_[slot], line); };
   // After an error keep reading (up to kMaxErrors are reported at once), but
-  // hand out nothing.
+  // hand out nothing. Chunk 0 is accepted while the workers still parse
+  // (accepting writes seen_, errors_ and ready_, which parsing never reads).
   while ((ready_.empty() || !errors_.empty()) && !pipeline_->done() && !full()) {
-    pipeline_->Round(parse, accept);
+    pipeline_->Round(parse, accept, /*accept_early=*/true);
     records_file_.Release(pipeline_->position());
   }
   if (!errors_.empty()) {
