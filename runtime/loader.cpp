@@ -906,47 +906,76 @@ struct GridColumn {
   size_t rows;
   size_t index;          ///< field index in each row (the header index)
   const int64_t* lines;  ///< per row: line relative to the chunk
+  const FieldSpec& spec;
+  CellParser& parser;
+  std::vector<ChunkError>* errors;
+  std::string* message;  ///< scratch for the cell parser's messages
   std::string_view cell(size_t r) const { return grid.fields()[r * grid.width() + index]; }
+  void Error(size_t r, std::string what) const {
+    errors->push_back({lines[r], spec.name, spec.header_index + 1, std::move(what)});
+  }
+  /// Whether the cell of row r is missing (empty or the null token); an
+  /// error when the field is required.
+  bool Missing(size_t r, std::string_view cell) const {
+    if (!cell.empty() && (parser.null_token.empty() || cell != parser.null_token)) return false;
+    if (!spec.optional) Error(r, "missing value for a required field");
+    return true;
+  }
 };
 
-/// Converts a grid column of fixed-width values of type T: `fast(cell, &v)`
-/// takes the common form; every other present cell goes through the cell
-/// parser into `scratch` (its value, or its error).
-template <typename T, typename Fast>
-void ConvertFixed(const GridColumn& g, const FieldSpec& spec, CellParser& parser, ColumnData* col,
-                  ColumnData* scratch, std::vector<ChunkError>* errors, std::string* message, Fast fast) {
-  const auto base = static_cast<size_t>(col->length);
-  col->values.resize((base + g.rows) * sizeof(T));
-  uint8_t* out = col->values.data() + base * sizeof(T);
-  const std::string_view null_token = parser.null_token;
+/// Runs `present(r, k)` for each row r of `g` (k: its bit in the current
+/// 64-row word; true: the cell is a value, false: null) and writes `col`'s
+/// validity a word at a time; `word_done(r0, n)` after each word.
+template <typename Present, typename WordDone>
+void ConvertRows(const GridColumn& g, ColumnData* col, Present present, WordDone word_done) {
+  const int64_t base = col->length;
   bool nulls = false;
   for (size_t r0 = 0; r0 < g.rows; r0 += 64) {
     const size_t n = std::min<size_t>(64, g.rows - r0);
     uint64_t valid = 0;
-    for (size_t k = 0; k < n; ++k) {
-      const size_t r = r0 + k;
-      const std::string_view cell = g.cell(r);
-      T v{};
-      if (cell.empty() || (!null_token.empty() && cell == null_token)) [[unlikely]] {
-        if (!spec.optional) errors->push_back({g.lines[r], spec.name, spec.header_index + 1, "missing value for a required field"});
-      } else if (fast(cell, &v)) [[likely]] {
-        valid |= uint64_t{1} << k;
-      } else {
-        scratch->Clear();
-        if (spec.parse(parser, spec, cell, scratch, message)) {
-          std::memcpy(&v, scratch->values.data(), sizeof(T));
-          valid |= uint64_t{1} << k;
-        } else {
-          errors->push_back({g.lines[r], spec.name, spec.header_index + 1, *message});
-        }
-      }
-      std::memcpy(out + r * sizeof(T), &v, sizeof(T));
-    }
+    for (size_t k = 0; k < n; ++k) valid |= uint64_t{present(r0 + k, k)} << k;
     nulls |= valid != (n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1);
-    PutBits(col->validity, static_cast<int64_t>(base + r0), valid, n);
+    PutBits(col->validity, base + static_cast<int64_t>(r0), valid, n);
+    word_done(r0, n);
   }
   col->length += static_cast<int64_t>(g.rows);
   col->has_nulls |= nulls;
+}
+
+/// A cell the fast converters do not take, through the column's cell parser
+/// into `scratch` (cleared): true with its value there, or false with the
+/// error recorded.
+bool ParseSlow(const GridColumn& g, size_t r, std::string_view cell, ColumnData* scratch) {
+  scratch->Clear();
+  if (g.spec.parse(g.parser, g.spec, cell, scratch, g.message)) return true;
+  g.Error(r, *g.message);
+  return false;
+}
+
+/// Converts a grid column of fixed-width values of type T: `fast(cell, &v)`
+/// takes the common form; every other present cell goes through the cell
+/// parser (its value, or its error).
+template <typename T, typename Fast>
+void ConvertFixed(const GridColumn& g, ColumnData* col, ColumnData* scratch, Fast fast) {
+  const auto base = static_cast<size_t>(col->length);
+  col->values.resize((base + g.rows) * sizeof(T));
+  uint8_t* out = col->values.data() + base * sizeof(T);
+  auto present = [&](size_t r, size_t) {
+    const std::string_view cell = g.cell(r);
+    T v{};
+    bool ok = false;
+    if (g.Missing(r, cell)) [[unlikely]] {
+      // null
+    } else if (fast(cell, &v)) [[likely]] {
+      ok = true;
+    } else if (ParseSlow(g, r, cell, scratch)) {
+      std::memcpy(&v, scratch->values.data(), sizeof(T));
+      ok = true;
+    }
+    std::memcpy(out + r * sizeof(T), &v, sizeof(T));
+    return ok;
+  };
+  ConvertRows(g, col, present, [](size_t, size_t) {});
 }
 
 /// The first 4 bytes of `s` as a little-endian word (as memcpy loads them).
@@ -956,43 +985,29 @@ constexpr uint32_t Word4(const char* s) {
 }
 
 /// Booleans: value bits and validity bits a 64-row word at a time.
-void ConvertBools(const GridColumn& g, const FieldSpec& spec, CellParser& parser, ColumnData* col, ColumnData* scratch,
-                  std::vector<ChunkError>* errors, std::string* message) {
+void ConvertBools(const GridColumn& g, ColumnData* col, ColumnData* scratch) {
   const int64_t base = col->length;
-  const std::string_view null_token = parser.null_token;
-  bool nulls = false;
-  for (size_t r0 = 0; r0 < g.rows; r0 += 64) {
-    const size_t n = std::min<size_t>(64, g.rows - r0);
-    uint64_t valid = 0, value = 0;
-    for (size_t k = 0; k < n; ++k) {
-      const size_t r = r0 + k;
-      const std::string_view cell = g.cell(r);
-      uint32_t w = 0;
-      if (cell.size() == 4 || cell.size() == 5) std::memcpy(&w, cell.data(), 4);
-      if (cell.size() == 4 && (w == Word4("true") || w == Word4("TRUE") || w == Word4("True"))) {
-        valid |= uint64_t{1} << k;
-        value |= uint64_t{1} << k;
-      } else if (cell.size() == 5 && ((w == Word4("fals") && cell[4] == 'e') || (w == Word4("FALS") && cell[4] == 'E') ||
-                                      (w == Word4("Fals") && cell[4] == 'e'))) {
-        valid |= uint64_t{1} << k;
-      } else if (cell.empty() || (!null_token.empty() && cell == null_token)) {
-        if (!spec.optional) errors->push_back({g.lines[r], spec.name, spec.header_index + 1, "missing value for a required field"});
-      } else {
-        scratch->Clear();
-        if (spec.parse(parser, spec, cell, scratch, message)) {  // (every accepted form is above)
-          valid |= uint64_t{1} << k;
-          value |= uint64_t{GetBit(scratch->values.data(), 0)} << k;
-        } else {
-          errors->push_back({g.lines[r], spec.name, spec.header_index + 1, *message});
-        }
-      }
+  uint64_t value = 0;
+  auto present = [&](size_t r, size_t k) {
+    const std::string_view cell = g.cell(r);
+    uint32_t w = 0;
+    if (cell.size() == 4 || cell.size() == 5) std::memcpy(&w, cell.data(), 4);
+    if (cell.size() == 4 && (w == Word4("true") || w == Word4("TRUE") || w == Word4("True"))) {
+      value |= uint64_t{1} << k;
+      return true;
     }
-    nulls |= valid != (n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1);
+    if (cell.size() == 5 && ((w == Word4("fals") && cell[4] == 'e') || (w == Word4("FALS") && cell[4] == 'E') ||
+                             (w == Word4("Fals") && cell[4] == 'e')))
+      return true;
+    if (g.Missing(r, cell) || !ParseSlow(g, r, cell, scratch)) return false;  // (every accepted form is above)
+    value |= uint64_t{GetBit(scratch->values.data(), 0)} << k;
+    return true;
+  };
+  auto word_done = [&](size_t r0, size_t n) {
     PutBits(col->values, base + static_cast<int64_t>(r0), value, n);
-    PutBits(col->validity, base + static_cast<int64_t>(r0), valid, n);
-  }
-  col->length += static_cast<int64_t>(g.rows);
-  col->has_nulls |= nulls;
+    value = 0;
+  };
+  ConvertRows(g, col, present, word_done);
 }
 
 /// The common form of an integer cell: up to 18 digits with an optional `-`.
@@ -1047,13 +1062,10 @@ class ShortCodeCache {
 /// validity a word at a time. A dictionary that could reach
 /// kMaxDictionaryEntries in this grid goes cell by cell (AppendString turns
 /// it plain at the limit).
-bool ConvertStrings(const GridColumn& g, const FieldSpec& spec, CellParser& parser, ColumnData* col,
-                    ShortCodeCache* cache, std::vector<ChunkError>* errors) {
+bool ConvertStrings(const GridColumn& g, ColumnData* col, ShortCodeCache* cache) {
   const bool dict = col->encoding == StringEncoding::kDictionary;
   if (dict && static_cast<size_t>(col->dictionary.size()) + g.rows > static_cast<size_t>(kMaxDictionaryEntries))
     return false;
-  const std::string_view null_token = parser.null_token;
-  auto is_null = [&](std::string_view cell) { return cell.empty() || (!null_token.empty() && cell == null_token); };
   const auto base = static_cast<size_t>(col->length);
   size_t at = col->data.size();
   if (dict) {
@@ -1064,45 +1076,35 @@ bool ConvertStrings(const GridColumn& g, const FieldSpec& spec, CellParser& pars
     col->data.resize(at + bytes);
     col->offsets.resize(base + 1 + g.rows);
   }
-  bool nulls = false;
-  for (size_t r0 = 0; r0 < g.rows; r0 += 64) {
-    const size_t n = std::min<size_t>(64, g.rows - r0);
-    uint64_t valid = 0;
-    for (size_t k = 0; k < n; ++k) {
-      const size_t r = r0 + k;
-      std::string_view cell = g.cell(r);
-      bool ok = false;
-      if (is_null(cell)) {
-        if (!spec.optional) errors->push_back({g.lines[r], spec.name, spec.header_index + 1, "missing value for a required field"});
-      } else if (const char* bad = CheckText(cell)) {
-        errors->push_back({g.lines[r], spec.name, spec.header_index + 1, fmt::format("{} in a text cell", bad)});
-      } else {
-        ok = true;
-      }
-      valid |= uint64_t{ok} << k;
-      if (dict) {
-        const int32_t code = ok ? cache->Intern(cell, &col->dictionary) : 0;
-        std::memcpy(col->values.data() + (base + r) * sizeof(int32_t), &code, sizeof code);
-      } else {
-        if (ok && !cell.empty()) std::memcpy(col->data.data() + at, cell.data(), cell.size());
-        at += ok ? cell.size() : 0;
-        col->offsets[base + 1 + r] = static_cast<int32_t>(at);
-      }
+  auto present = [&](size_t r, size_t) {
+    const std::string_view cell = g.cell(r);
+    bool ok = false;
+    if (g.Missing(r, cell)) {
+      // null
+    } else if (const char* bad = CheckText(cell)) {
+      g.Error(r, fmt::format("{} in a text cell", bad));
+    } else {
+      ok = true;
     }
-    nulls |= valid != (n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1);
-    PutBits(col->validity, static_cast<int64_t>(base + r0), valid, n);
-  }
+    if (dict) {
+      const int32_t code = ok ? cache->Intern(cell, &col->dictionary) : 0;
+      std::memcpy(col->values.data() + (base + r) * sizeof(int32_t), &code, sizeof code);
+    } else {
+      if (ok && !cell.empty()) std::memcpy(col->data.data() + at, cell.data(), cell.size());
+      at += ok ? cell.size() : 0;
+      col->offsets[base + 1 + r] = static_cast<int32_t>(at);
+    }
+    return ok;
+  };
+  ConvertRows(g, col, present, [](size_t, size_t) {});
   if (!dict) col->data.resize(at);  // null cells' bytes were counted
-  col->length += static_cast<int64_t>(g.rows);
-  col->has_nulls |= nulls;
   return true;
 }
 
 /// Set cells: an empty (or null) cell is the empty set, a cell without `;`
 /// one element; others through the cell parser (split, sorted, unique).
-void ConvertSets(const GridColumn& g, const FieldSpec& spec, CellParser& parser, ColumnData* col,
-                 std::vector<ChunkError>* errors, std::string* message) {
-  const std::string_view null_token = parser.null_token;
+void ConvertSets(const GridColumn& g, ColumnData* col) {
+  const std::string_view null_token = g.parser.null_token;
   ColumnData& child = col->children[0];
   for (size_t r = 0; r < g.rows; ++r) {
     const std::string_view cell = g.cell(r);
@@ -1111,46 +1113,39 @@ void ConvertSets(const GridColumn& g, const FieldSpec& spec, CellParser& parser,
     } else if (cell.find(';') == std::string_view::npos && !CheckText(cell)) {
       child.AppendString(cell);
       col->AppendListEnd(child.length);
-    } else if (!spec.parse(parser, spec, cell, col, message)) {
-      errors->push_back({g.lines[r], spec.name, spec.header_index + 1, *message});
+    } else if (!g.spec.parse(g.parser, g.spec, cell, col, g.message)) {
+      g.Error(r, *g.message);
     }
   }
 }
 
-/// Converts grid column `g` into `col` for `spec` (a projected record column).
-/// `cache`: the column's, reset with each new batch.
-void ConvertColumn(const GridColumn& g, const FieldSpec& spec, CellParser& parser, ColumnData* col,
-                   ColumnData* scratch, ShortCodeCache* cache, std::vector<ChunkError>* errors, std::string* message) {
+/// Converts grid column `g` into `col` (a projected record column); `cache`:
+/// the column's, reset with each new batch.
+void ConvertColumn(const GridColumn& g, ColumnData* col, ColumnData* scratch, ShortCodeCache* cache) {
+  const FieldSpec& spec = g.spec;
   scratch->kind = spec.kind;
   switch (spec.kind) {
-    case TypeKind::kInt:
-      return ConvertFixed<int64_t>(g, spec, parser, col, scratch, errors, message, FastInt);
+    case TypeKind::kInt: return ConvertFixed<int64_t>(g, col, scratch, FastInt);
     case TypeKind::kDate:
-      return ConvertFixed<int32_t>(g, spec, parser, col, scratch, errors, message,
-                                   [](std::string_view c, int32_t* v) { return ParseDate10(c, v); });
+      return ConvertFixed<int32_t>(g, col, scratch, [](std::string_view c, int32_t* v) { return ParseDate10(c, v); });
     case TypeKind::kTimestamp:
-      return ConvertFixed<int64_t>(g, spec, parser, col, scratch, errors, message,
-                                   [](std::string_view c, int64_t* v) { return ParseTimestamp20(c, v); });
+      return ConvertFixed<int64_t>(g, col, scratch, [](std::string_view c, int64_t* v) { return ParseTimestamp20(c, v); });
     case TypeKind::kEnum:
-      return ConvertFixed<uint8_t>(g, spec, parser, col, scratch, errors, message, [&spec](std::string_view c, uint8_t* v) {
+      return ConvertFixed<uint8_t>(g, col, scratch, [&spec](std::string_view c, uint8_t* v) {
         const int code = spec.enum_lookup.Find(c);
         *v = static_cast<uint8_t>(code);
         return code >= 0 && code <= 255;
       });
-    case TypeKind::kBool:
-      return ConvertBools(g, spec, parser, col, scratch, errors, message);
+    case TypeKind::kBool: return ConvertBools(g, col, scratch);
     case TypeKind::kString:
-      if (ConvertStrings(g, spec, parser, col, cache, errors)) return;
+      if (ConvertStrings(g, col, cache)) return;
       break;
-    case TypeKind::kStringSet:
-      return ConvertSets(g, spec, parser, col, errors, message);
-    default:
-      break;
+    case TypeKind::kStringSet: return ConvertSets(g, col);
+    default: break;
   }
   // Every other kind (decimals), and a dictionary near its limit: cell by cell.
   for (size_t r = 0; r < g.rows; ++r)
-    if (!parser.Append(spec, g.cell(r), col, message))
-      errors->push_back({g.lines[r], spec.name, spec.header_index + 1, *message});
+    if (!g.parser.Append(spec, g.cell(r), col, g.message)) g.Error(r, *g.message);
 }
 
 /// What a worker produced from one chunk of a list file: its rows' values
@@ -1818,7 +1813,7 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
             s->errors.push_back({lines[r], spec.name, spec.header_index + 1, s->message});
         continue;
       }
-      const GridColumn g{grid, rows, static_cast<size_t>(spec.header_index), lines};
+      const GridColumn g{grid, rows, static_cast<size_t>(spec.header_index), lines, spec, s->parser, &s->errors, &s->message};
       if (spec.column == key_spec_.column && missing_key) {
         for (size_t r = 0; r < rows; ++r) {
           const std::string_view key = g.cell(r);
@@ -1828,7 +1823,7 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
         }
         continue;
       }
-      ConvertColumn(g, spec, s->parser, &col, &s->cell_scratch, &s->code_caches[f], &s->errors, &s->message);
+      ConvertColumn(g, &col, &s->cell_scratch, &s->code_caches[f]);
     }
     out->set_num_rows(out->num_rows() + static_cast<int64_t>(rows));
     s->rows += static_cast<int64_t>(rows);

@@ -181,7 +181,8 @@ events: list<Ev> from "events.csv" by pid
 )";
 
 /// Every value of every batch, and every error, as text.
-std::string LoadText(const std::shared_ptr<Schema>& schema, const std::string& dir, int threads, size_t chunk) {
+std::string LoadText(const std::shared_ptr<Schema>& schema, const std::string& dir, int threads, size_t chunk,
+                     int64_t batch_rows = 7) {
   LoadOptions o;
   o.threads = threads;
   o.chunk_bytes = chunk;
@@ -191,7 +192,7 @@ std::string LoadText(const std::shared_ptr<Schema>& schema, const std::string& d
   if (reader) {
     for (;;) {
       Batch b(*schema);
-      if (!reader->Next(&b, 7)) break;
+      if (!reader->Next(&b, batch_rows)) break;
       const CohortBatchView& v = b.View();
       for (int64_t r = 0; r < v.num_rows; ++r) {
         const CohortColumn& id = v.columns[schema->FindColumn("id")];
@@ -264,6 +265,55 @@ TEST_CASE("parallel load: 1 and 2..4 threads give the same batches and the same 
         CAPTURE(chunk);
         CHECK(LoadText(schema, dir.path(), threads, chunk) == want);
       }
+  }
+}
+
+TEST_CASE("record grids: thousands of records give the same batches and first errors for any grid, chunk, thread count") {
+  // The records file is tokenized and converted in grids of up to 1,024
+  // records (fewer at batch and chunk ends): batch sizes 7 / 1000 / 5000 and
+  // tiny or whole-file chunks cut the grids differently; the values, and the
+  // first kMaxErrors errors in file order (several in one record, more than
+  // fit the report, spread over many grids), must not change.
+  auto schema = SchemaFrom(kSchema);
+  std::mt19937 rng(2024);
+  TempDir dir;
+  for (int variant = 0; variant < 3; ++variant) {
+    CAPTURE(variant);
+    std::string p = "id,born,n,score,name,tags\n";
+    const int rows = 2500 + static_cast<int>(rng() % 700);
+    for (int r = 0; r < rows; ++r) {
+      std::string id = "P" + std::to_string(r);
+      std::string born = "19" + std::to_string(50 + r % 50) + "-0" + std::to_string(1 + r % 9) + "-1" + std::to_string(r % 10);
+      std::string n = rng() % 3 ? std::to_string(static_cast<int>(rng() % 2000) - 1000) : "";
+      std::string name = rng() % 5 == 0 ? "\"q \"\"x\"\"\"" : rng() % 2 ? "nm" + std::to_string(r % 37) : "";
+      std::string tags = rng() % 3 == 0 ? "x;y;x" : rng() % 2 ? "t" + std::to_string(r % 5) : "";
+      const int64_t line_error = variant == 0 ? 0 : static_cast<int64_t>(rng() % (variant == 1 ? 400 : 60));
+      if (line_error == 1) born = "1980-02-30";
+      if (line_error == 2) n = "12x";
+      if (line_error == 3) { born = "bad"; n = "99999999999999999999"; name = std::string("a\0b", 3); }
+      if (line_error == 4) id = "";
+      if (line_error == 5) tags += ",extra";
+      if (line_error == 6) name = "\"unclosed\"x";
+      if (line_error == 7) id = "P" + std::to_string(r / 2);  // a duplicate key
+      p += id + "," + born + "," + n + ",," + name + "," + tags + (r % 7 == 0 ? "\r\n" : "\n");
+    }
+    dir.Write("patients.csv", p);
+    dir.Write("events.csv", "pid,kind,at,note\nP1,a,2026-01-01T10:00:00Z,\nP2000,b,2026-01-02T10:00:00Z,x\n");
+    const std::string want = LoadText(schema, dir.path(), 1, 0, 5000);
+    if (variant == 0) {
+      CHECK(want.find("E ") == std::string::npos);
+      CHECK(want.find("records " + std::to_string(rows) + " list 2 unmatched 0") != std::string::npos);
+    } else {
+      CHECK(std::count(want.begin(), want.end(), '\n') == 20);  // the report is full
+    }
+    for (int threads = 1; threads <= 2; ++threads)
+      for (size_t chunk : {size_t{0}, size_t{333}, size_t{20000}})
+        for (int64_t batch_rows : {int64_t{7}, int64_t{1000}, int64_t{5000}}) {
+          CAPTURE(threads);
+          CAPTURE(chunk);
+          CAPTURE(batch_rows);
+          CHECK(LoadText(schema, dir.path(), threads, chunk, batch_rows) == want);
+        }
   }
 }
 
