@@ -517,8 +517,9 @@ bool ParseIntCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnDa
     }
   }
   int64_t v = 0;
-  const char* last = cell.data() + cell.size();
-  auto [end, ec] = std::from_chars(cell.data(), last, v);
+  const char* first = cell.data();
+  const char* last = first + cell.size();
+  auto [end, ec] = std::from_chars(first, last, v);
   if (ec == std::errc::result_out_of_range) return CellParser::Fail(col, message, "integer out of range");
   if (ec != std::errc() || end != last) return CellParser::Fail(col, message, "invalid integer");
   col->AppendInt(v);
@@ -527,8 +528,9 @@ bool ParseIntCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnDa
 
 bool ParseDecimalCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
   double v = 0;
-  const char* last = cell.data() + cell.size();
-  auto [p, ec] = fast_float::from_chars(cell.data(), last, v);
+  const char* first = cell.data();
+  const char* last = first + cell.size();
+  auto [p, ec] = fast_float::from_chars(first, last, v);
   if (ec != std::errc() || p != last || !std::isfinite(v)) return CellParser::Fail(col, message, "invalid decimal number");
   col->AppendDecimal(v);
   return true;
