@@ -1104,8 +1104,9 @@ bool ConvertStrings(const GridColumn& g, ColumnData* col, ShortCodeCache* cache)
 }
 
 /// Set cells: an empty (or null) cell is the empty set, a cell without `;`
-/// one element; others through the cell parser (split, sorted, unique).
-void ConvertSets(const GridColumn& g, ColumnData* col) {
+/// one element (its code through `cache`, the element dictionary's); others
+/// through the cell parser (split, sorted, unique).
+void ConvertSets(const GridColumn& g, ColumnData* col, ShortCodeCache* cache) {
   const std::string_view null_token = g.parser.null_token;
   ColumnData& child = col->children[0];
   for (size_t r = 0; r < g.rows; ++r) {
@@ -1113,7 +1114,11 @@ void ConvertSets(const GridColumn& g, ColumnData* col) {
     if (cell.empty() || (!null_token.empty() && cell == null_token)) {
       col->AppendListEnd(child.length);
     } else if (cell.find(';') == std::string_view::npos && !CheckText(cell)) {
-      child.AppendString(cell);
+      // As AppendString: interned while the dictionary has room.
+      if (child.encoding == StringEncoding::kDictionary && child.dictionary.size() < kMaxDictionaryEntries)
+        child.AppendCode(cache->Intern(cell, &child.dictionary));
+      else
+        child.AppendString(cell);
       col->AppendListEnd(child.length);
     } else if (!g.spec.parse(g.parser, g.spec, cell, col, g.message)) {
       g.Error(r, *g.message);
@@ -1142,7 +1147,7 @@ void ConvertColumn(const GridColumn& g, ColumnData* col, ColumnData* scratch, Sh
     case TypeKind::kString:
       if (ConvertStrings(g, col, cache)) return;
       break;
-    case TypeKind::kStringSet: return ConvertSets(g, col);
+    case TypeKind::kStringSet: return ConvertSets(g, col, cache);
     default: break;
   }
   // Every other kind (decimals), and a dictionary near its limit: cell by cell.
@@ -1783,7 +1788,7 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
           out->column(static_cast<ColumnId>(i)).Reserve(std::min(max_rows_, kMaxReserveRows));
       s->code_caches.resize(fields_.size());
       for (size_t f = 0; f < fields_.size(); ++f)
-        if (fields_[f].projected && out->column(fields_[f].column).encoding == StringEncoding::kDictionary)
+        if (fields_[f].projected && (fields_[f].kind == TypeKind::kString || fields_[f].kind == TypeKind::kStringSet))
           s->code_caches[f].Reset();  // the batch's dictionaries are new
     }
     // The key first: duplicates and list groups depend on it. Its id is
