@@ -497,24 +497,30 @@ bool ParseBoolCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnD
   return CellParser::Fail(col, message, "invalid boolean; expected `true` or `false`");
 }
 
-bool ParseIntCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
-  // Up to 18 digits (with an optional `-`) cannot overflow: accumulate them
-  // directly; anything else (and every error) goes through from_chars.
+/// The common form of an integer cell (not empty): up to 18 digits with an
+/// optional `-`, which cannot overflow.
+inline bool FastInt(std::string_view cell, int64_t* out) {
   const char* p = cell.data();
-  const size_t neg = p[0] == '-' ? 1 : 0;  // cells are never empty here
+  const size_t neg = p[0] == '-' ? 1 : 0;
   const size_t digits = cell.size() - neg;
-  if (digits - 1 < 18) {
-    uint64_t v = 0;
-    bool ok = true;
-    for (size_t i = neg; i < cell.size(); ++i) {
-      const uint32_t d = static_cast<uint32_t>(static_cast<unsigned char>(p[i])) - '0';
-      ok &= d <= 9;
-      v = v * 10 + d;
-    }
-    if (ok) {
-      col->AppendInt(neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v));
-      return true;
-    }
+  if (digits - 1 >= 18) return false;
+  uint64_t v = 0;
+  bool ok = true;
+  for (size_t i = neg; i < cell.size(); ++i) {
+    const uint32_t d = static_cast<uint32_t>(static_cast<unsigned char>(p[i])) - '0';
+    ok &= d <= 9;
+    v = v * 10 + d;
+  }
+  *out = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  return ok;
+}
+
+bool ParseIntCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
+  // Up to 18 digits (with an optional `-`) cannot overflow: accumulated
+  // directly; anything else (and every error) goes through from_chars.
+  if (int64_t v; FastInt(cell, &v)) {
+    col->AppendInt(v);
+    return true;
   }
   int64_t v = 0;
   const char* first = cell.data();
@@ -1012,22 +1018,6 @@ void ConvertBools(const GridColumn& g, ColumnData* col, ColumnData* scratch) {
   ConvertRows(g, col, present, word_done);
 }
 
-/// The common form of an integer cell: up to 18 digits with an optional `-`.
-inline bool FastInt(std::string_view cell, int64_t* out) {
-  const char* p = cell.data();
-  const size_t neg = p[0] == '-' ? 1 : 0;
-  const size_t digits = cell.size() - neg;
-  if (digits - 1 >= 18) return false;
-  uint64_t v = 0;
-  bool ok = true;
-  for (size_t i = neg; i < cell.size(); ++i) {
-    const uint32_t d = static_cast<uint32_t>(static_cast<unsigned char>(p[i])) - '0';
-    ok &= d <= 9;
-    v = v * 10 + d;
-  }
-  *out = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
-  return ok;
-}
 
 /// Dictionary codes of short strings (up to 8 bytes: language, state, zip
 /// codes) already interned into one column's dictionary, direct-mapped by
