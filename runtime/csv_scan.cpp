@@ -285,18 +285,25 @@ void CsvTokenizer::Reset(const char* data, size_t size, size_t begin, size_t sto
   record_line_ = 0;
   record_start_ = field_start_ = data + begin;
   inner_lines_ = 0;
-  num_fields_ = 0;
+  num_fields_ = rec_base_ = rec_scratch_ = 0;
   scratch_.clear();
   scratch_fields_.clear();
+  quoted_.clear();
   if (!done_) LoadBlock(data + begin, true);
 }
 
 void CsvTokenizer::ClearRecord() {
-  num_fields_ = 0;
-  scratch_.clear();
-  scratch_fields_.clear();
+  // Drops the fields of the current record (all of them but in NextRecords).
+  num_fields_ = rec_base_;
+  scratch_.resize(rec_scratch_);
+  while (!scratch_fields_.empty() && scratch_fields_.back().first >= rec_base_) scratch_fields_.pop_back();
+  while (!quoted_.empty() && quoted_.back() >= rec_base_) quoted_.pop_back();
   error_ = nullptr;
   error_field_ = 0;
+}
+
+void CsvTokenizer::FixScratch() {
+  for (auto [index, off] : scratch_fields_) fields_[index] = std::string_view(scratch_.data() + off, fields_[index].size());
 }
 
 void CsvTokenizer::ScanAt(const char* p, CsvBlockBits* b) const {
@@ -321,7 +328,7 @@ void CsvTokenizer::ScanAt(const char* p, CsvBlockBits* b) const {
 void CsvTokenizer::QuoteError() {
   if (!error_) {
     error_ = "unexpected character after a closing quote; quote the whole field and double inner quotes";
-    error_field_ = num_fields_ + 1;
+    error_field_ = num_fields_ - rec_base_ + 1;
   }
   ReserveFields(1);
   PushField({});
@@ -379,6 +386,7 @@ bool CsvTokenizer::EmitQuotedField(const char* begin, const char* at, bool at_li
   }
   const char* b = begin + 1;
   const size_t len = static_cast<size_t>(close - b);
+  quoted_.push_back(num_fields_);
   if (len == 0 || !std::memchr(b, quote_, len)) PushField(std::string_view(b, len));
   else PushUnescaped(b, close);
   return true;
@@ -386,13 +394,13 @@ bool CsvTokenizer::EmitQuotedField(const char* begin, const char* at, bool at_li
 
 void CsvTokenizer::Finish(size_t end) {
   end_ = end;
-  for (auto [index, off] : scratch_fields_) fields_[index] = std::string_view(scratch_.data() + off, fields_[index].size());
+  if (!batching_) FixScratch();
 }
 
 CsvTokenizer::Status CsvTokenizer::Unterminated() {
   record_line_ = lines_;
   error_ = "unterminated quoted field at end of file";
-  error_field_ = num_fields_ + 1;
+  error_field_ = num_fields_ - rec_base_ + 1;
   end_ = size_;
   return Status::kError;
 }
@@ -410,15 +418,13 @@ CsvTokenizer::Status CsvTokenizer::EndOfData() {
   const bool ok = EmitField(field_start_, file_end, true);
   lines_ += 1 + inner_lines_;
   Finish(size_);
-  if (num_fields_ == 1 && fields_[0].empty() && ok &&
+  if (num_fields_ - rec_base_ == 1 && fields_[rec_base_].empty() && ok &&
       (file_end - record_start_ == 0 || (file_end - record_start_ == 1 && *record_start_ == '\r')))
     return Status::kEnd;
   return ok && !error_ ? Status::kRecord : Status::kError;
 }
 
-CsvTokenizer::Status CsvTokenizer::Next() {
-  ClearRecord();
-  if (done_) return Status::kEnd;
+inline __attribute__((always_inline)) CsvTokenizer::Status CsvTokenizer::Record() {
   const char* const file_end = data_ + size_;
   const char* fs = field_start_;
   for (;;) {
@@ -471,7 +477,7 @@ CsvTokenizer::Status CsvTokenizer::Next() {
       nl_inside_ &= ~below;
     }
     const bool empty_line =
-        num_fields_ == 0 && (p == record_start_ || (p == record_start_ + 1 && *record_start_ == '\r'));
+        num_fields_ == rec_base_ && (p == record_start_ || (p == record_start_ + 1 && *record_start_ == '\r'));
     record_line_ = lines_;
     lines_ += 1 + inner_lines_;
     inner_lines_ = 0;
@@ -488,6 +494,77 @@ CsvTokenizer::Status CsvTokenizer::Next() {
     Finish(next);
     return error_ ? Status::kError : Status::kRecord;
   }
+}
+
+CsvTokenizer::Status CsvTokenizer::Next() {
+  rec_base_ = rec_scratch_ = 0;
+  ClearRecord();
+  if (done_) return Status::kEnd;
+  return Record();
+}
+
+bool CsvRecordBatch::was_quoted(size_t row, size_t col) const {
+  return std::binary_search(quoted_.begin(), quoted_.end(), row * width_ + col);
+}
+
+CsvTokenizer::Status CsvTokenizer::NextRecords(CsvRecordBatch* out, size_t width, size_t max_records) {
+  // The batch's buffers become the tokenizer's for the call: records are
+  // appended one after the other, a record that does not go in the grid is
+  // dropped again (ClearRecord), scratch views are fixed once at the end.
+  out->width_ = width;
+  out->lines_.clear();
+  out->bad_.clear();
+  std::swap(fields_, out->fields_);
+  std::swap(fields_capacity_, out->capacity_);
+  std::swap(scratch_, out->scratch_);
+  std::swap(scratch_fields_, out->scratch_fields_);
+  std::swap(quoted_, out->quoted_);
+  num_fields_ = rec_base_ = rec_scratch_ = 0;
+  scratch_.clear();
+  scratch_fields_.clear();
+  quoted_.clear();
+  if (fields_capacity_ < 128) GrowFields(128);
+  ReserveFields(65);  // the room LoadBlock reserved was in the other buffer
+  batching_ = true;
+  Status st = Status::kRecord;
+  for (size_t count = 0; count < max_records; ++count) {
+    rec_base_ = num_fields_;
+    rec_scratch_ = scratch_.size();
+    error_ = nullptr;
+    error_field_ = 0;
+    if (done_) {
+      st = Status::kEnd;
+      break;
+    }
+    const Status r = Record();
+    if (r == Status::kEnd || r == Status::kAbort) {
+      ClearRecord();
+      st = r;
+      break;
+    }
+    const size_t n = num_fields_ - rec_base_;
+    if (r == Status::kRecord && n == width) {
+      out->lines_.push_back(record_line_);
+      continue;
+    }
+    out->bad_.push_back({out->lines_.size(), record_line_, r == Status::kError ? error_ : nullptr, error_field_, n});
+    ClearRecord();
+  }
+  if (st == Status::kRecord && done_) st = Status::kEnd;
+  batching_ = false;
+  out->rows_ = out->lines_.size();
+  std::swap(fields_, out->fields_);
+  std::swap(fields_capacity_, out->capacity_);
+  std::swap(scratch_, out->scratch_);
+  std::swap(scratch_fields_, out->scratch_fields_);
+  std::swap(quoted_, out->quoted_);
+  // After the swap: a short string's bytes move with it.
+  for (auto [index, off] : out->scratch_fields_)
+    out->fields_[index] = std::string_view(out->scratch_.data() + off, out->fields_[index].size());
+  num_fields_ = rec_base_ = rec_scratch_ = 0;
+  error_ = nullptr;
+  error_field_ = 0;
+  return st;
 }
 
 CsvTokenizer::Status CsvTokenizer::ScalarRecord() {
@@ -513,6 +590,7 @@ CsvTokenizer::Status CsvTokenizer::ScalarRecord() {
         return false;
       }
       const char* b = field_start + 1;
+      quoted_.push_back(num_fields_);
       if (escaped) PushUnescaped(b, close_quote);
       else push(std::string_view(b, static_cast<size_t>(close_quote - b)));
     } else {
@@ -586,8 +664,17 @@ CsvTokenizer::Status CsvTokenizer::ScalarRecord() {
 
 ChunkPipeline::ChunkPipeline(const MappedFile& file, const CsvDialect& dialect, size_t begin, int64_t first_line,
                              int threads, size_t chunk_bytes)
-    : file_(file), pos_(begin), line_(first_line), chunk_bytes_(chunk_bytes ? chunk_bytes : kDefaultChunkBytes) {
+    : file_(file), pos_(begin), line_(first_line), chunk_bytes_(chunk_bytes) {
   const int n = std::clamp(threads, 1, 256);
+  if (chunk_bytes_ == 0) {
+    // About kDefaultChunkBytes, evened out so every round has `n` chunks of
+    // about the same size (the last round is not one chunk on one thread).
+    const size_t bytes = file.size() > begin ? file.size() - begin : 0;
+    const size_t per_round = kDefaultChunkBytes * static_cast<size_t>(n);
+    const size_t rounds = std::max<size_t>(1, (bytes + per_round - 1) / per_round);
+    const size_t chunks = rounds * static_cast<size_t>(n);
+    chunk_bytes_ = std::max<size_t>((bytes + chunks - 1) / chunks, 4096);
+  }
   for (int i = 0; i < n; ++i) tokenizers_.push_back(std::make_unique<CsvTokenizer>(dialect));
   done_ = pos_ >= file_.size();
 }

@@ -74,6 +74,49 @@ struct CsvBlockBits {
 /// tokenizer runs per block, exposed so the tests compare the paths.
 void ScanCsvBlock(CsvScanPath path, const char* p, char delim, char quote, CsvBlockBits* out);
 
+/// Many records tokenized by one call (CsvTokenizer::NextRecords): a grid
+/// of `width` fields per well-formed record (row r's field c at r * width +
+/// c; views into the file, or into `scratch` for fields with doubled
+/// quotes), each row's line, the grid cells whose field was quoted, and the
+/// records left out of the grid (malformed, or another field count), so a
+/// caller converts column by column without a call per record. Valid until
+/// the next NextRecords on the batch.
+class CsvRecordBatch {
+ public:
+  /// A record not in the grid.
+  struct Bad {
+    size_t before_row = 0;     ///< grid rows before it (its place in file order)
+    int64_t line = 0;          ///< relative to the tokenizer's begin, as CsvTokenizer::line()
+    const char* error = nullptr;  ///< malformed: what (CsvTokenizer::error()); null: a well-formed record of another width
+    size_t error_field = 0;    ///< malformed: 1-based field of the error
+    size_t num_fields = 0;     ///< another width: its field count
+  };
+
+  size_t width() const { return width_; }
+  size_t rows() const { return rows_; }
+  std::string_view field(size_t row, size_t col) const { return fields_[row * width_ + col]; }
+  /// The grid (rows() * width() fields, row-major).
+  const std::string_view* fields() const { return fields_.get(); }
+  /// Per row: its line relative to the tokenizer's begin (0 = the first line).
+  const std::vector<int64_t>& lines() const { return lines_; }
+  /// Grid indices (row * width + col) of the fields that were quoted, ascending.
+  const std::vector<size_t>& quoted() const { return quoted_; }
+  bool was_quoted(size_t row, size_t col) const;
+  const std::vector<Bad>& bad() const { return bad_; }
+
+ private:
+  friend class CsvTokenizer;
+  size_t width_ = 0;
+  size_t rows_ = 0;
+  std::unique_ptr<std::string_view[]> fields_;
+  size_t capacity_ = 0;
+  std::vector<int64_t> lines_;
+  std::vector<size_t> quoted_;
+  std::vector<Bad> bad_;
+  std::string scratch_;
+  std::vector<std::pair<size_t, size_t>> scratch_fields_;
+};
+
 /// Splits the records of [begin, stop) (see the file comment) into fields.
 /// Fields are views into the file, except fields with doubled quotes, which
 /// are unescaped into scratch space; both stay valid until the next Next().
@@ -94,6 +137,11 @@ class CsvTokenizer {
   /// The next non-empty record. kError: this record is malformed (error(),
   /// error_field()); the next call continues after it.
   Status Next();
+  /// Tokenizes the next records into `out` (replacing its content) until it
+  /// holds `max_records` records (grid rows plus bad ones) or the chunk
+  /// ends: the records Next() would return, in the same order, with the same
+  /// lines and errors. kRecord: more may follow; kEnd or kAbort as Next().
+  Status NextRecords(CsvRecordBatch* out, size_t width, size_t max_records);
 
   size_t num_fields() const { return num_fields_; }
   std::string_view field(size_t i) const { return fields_[i]; }
@@ -110,6 +158,11 @@ class CsvTokenizer {
   using ScanFn = void (*)(const char* p, char delim, char quote, CsvBlockBits* out);
 
   void ClearRecord();
+  /// The record at the current position, appended to the fields from
+  /// rec_base_ on (the body of Next and NextRecords; done_ is false).
+  Status Record();
+  /// Points the scratch-backed fields at scratch_ (it may have moved).
+  void FixScratch();
   /// The bits of the block at `p` (the last one through a padded copy; no
   /// quote bits without quoting).
   void ScanAt(const char* p, CsvBlockBits* b) const;
@@ -171,6 +224,10 @@ class CsvTokenizer {
   size_t fields_capacity_ = 0;
   std::string scratch_;
   std::vector<std::pair<size_t, size_t>> scratch_fields_;  ///< (field index, scratch offset)
+  std::vector<size_t> quoted_;  ///< indices of the fields that were quoted
+  size_t rec_base_ = 0;     ///< index of the current record's first field (0 but in NextRecords)
+  size_t rec_scratch_ = 0;  ///< scratch_ bytes before the current record
+  bool batching_ = false;   ///< in NextRecords: scratch views are fixed at its end
   int64_t record_line_ = 0;
   int64_t lines_ = 0;
   size_t end_ = 0;
@@ -223,7 +280,8 @@ class ChunkPipeline {
   std::vector<std::unique_ptr<CsvTokenizer>> tokenizers_;
 };
 
-/// The default bytes per chunk.
+/// The default bytes per chunk (chunk_bytes 0: about this, evened out so
+/// each round's chunks are about the same size).
 inline constexpr size_t kDefaultChunkBytes = size_t{8} << 20;
 
 /// Where the chunk nominally starting at `nominal` really starts if it was not

@@ -432,11 +432,20 @@ class ShardedKeyTable {
     }
   }
   /// Makes room for about `n` keys (spread evenly over the shards): at once
-  /// without dense keys, else when a chunk's keys are mostly hashed.
-  void Reserve(size_t n) {
+  /// without dense keys, else when a chunk's keys are mostly hashed. The
+  /// shards are zeroed on `threads` threads (a shard each in turn), so a
+  /// large table is not all cleared on the calling thread.
+  void Reserve(size_t n, int threads = 1) {
     reserve_ = n / kShards + n / kShards / 8 + 16;
-    if (!dense_.on())
-      for (Shard& s : shards_) s.table.Reserve(reserve_);
+    if (dense_.on()) return;
+    const auto step = static_cast<uint32_t>(std::clamp(threads, 1, static_cast<int>(kShards)));
+    auto reserve = [&](uint32_t first) {
+      for (uint32_t s = first; s < kShards; s += step) shards_[s].table.Reserve(reserve_);
+    };
+    std::vector<std::thread> workers;
+    for (uint32_t t = 1; t < step; ++t) workers.emplace_back(reserve, t);
+    reserve(0);
+    for (std::thread& w : workers) w.join();
   }
   /// One past the largest id (only while nothing interns).
   size_t id_limit() const {
@@ -670,28 +679,35 @@ bool ParseBoolCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnD
   return CellParser::Fail(col, message, "invalid boolean; expected `true` or `false`");
 }
 
-bool ParseIntCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
-  // Up to 18 digits (with an optional `-`) cannot overflow: accumulate them
-  // directly; anything else (and every error) goes through from_chars.
+/// The common form of an integer cell (not empty): up to 18 digits with an
+/// optional `-`, which cannot overflow.
+inline bool FastInt(std::string_view cell, int64_t* out) {
   const char* p = cell.data();
-  const size_t neg = p[0] == '-' ? 1 : 0;  // cells are never empty here
+  const size_t neg = p[0] == '-' ? 1 : 0;
   const size_t digits = cell.size() - neg;
-  if (digits - 1 < 18) {
-    uint64_t v = 0;
-    bool ok = true;
-    for (size_t i = neg; i < cell.size(); ++i) {
-      const uint32_t d = static_cast<uint32_t>(static_cast<unsigned char>(p[i])) - '0';
-      ok &= d <= 9;
-      v = v * 10 + d;
-    }
-    if (ok) {
-      col->AppendInt(neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v));
-      return true;
-    }
+  if (digits - 1 >= 18) return false;
+  uint64_t v = 0;
+  bool ok = true;
+  for (size_t i = neg; i < cell.size(); ++i) {
+    const uint32_t d = static_cast<uint32_t>(static_cast<unsigned char>(p[i])) - '0';
+    ok &= d <= 9;
+    v = v * 10 + d;
+  }
+  *out = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  return ok;
+}
+
+bool ParseIntCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
+  // Up to 18 digits (with an optional `-`) cannot overflow: accumulated
+  // directly; anything else (and every error) goes through from_chars.
+  if (int64_t v; FastInt(cell, &v)) {
+    col->AppendInt(v);
+    return true;
   }
   int64_t v = 0;
-  const char* last = cell.data() + cell.size();
-  auto [end, ec] = std::from_chars(cell.data(), last, v);
+  const char* first = cell.data();
+  const char* last = first + cell.size();
+  auto [end, ec] = std::from_chars(first, last, v);
   if (ec == std::errc::result_out_of_range) return CellParser::Fail(col, message, "integer out of range");
   if (ec != std::errc() || end != last) return CellParser::Fail(col, message, "invalid integer");
   col->AppendInt(v);
@@ -700,8 +716,9 @@ bool ParseIntCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnDa
 
 bool ParseDecimalCell(CellParser&, const FieldSpec&, std::string_view cell, ColumnData* col, std::string* message) {
   double v = 0;
-  const char* last = cell.data() + cell.size();
-  auto [p, ec] = fast_float::from_chars(cell.data(), last, v);
+  const char* first = cell.data();
+  const char* last = first + cell.size();
+  auto [p, ec] = fast_float::from_chars(first, last, v);
   if (ec != std::errc() || p != last || !std::isfinite(v)) return CellParser::Fail(col, message, "invalid decimal number");
   col->AppendDecimal(v);
   return true;
@@ -1074,6 +1091,263 @@ struct ChunkError {
   std::string message;
 };
 
+// ---- Column-at-a-time conversion of a record grid ----------------------------
+// A grid of tokenized records (CsvRecordBatch) is converted one column at a
+// time: fixed-width values are written straight into the column's buffer
+// (sized once per grid, no per-cell append or capacity check) and validity
+// bits a 64-row word at a time. Cells the fast parsers do not take go
+// through the column's cell parser (the same values and messages).
+
+/// ORs the low `n` bits of `word` into bitmap `bits` at bit `at` (the bitmap
+/// holds `at` bits, the unused ones zero), growing it.
+void PutBits(std::vector<uint8_t>& bits, int64_t at, uint64_t word, size_t n) {
+  if (n < 64) word &= (uint64_t{1} << n) - 1;
+  const auto start = static_cast<size_t>(at);
+  bits.resize((start + n + 7) / 8, 0);
+  uint8_t* p = bits.data() + start / 8;
+  const unsigned shift = start & 7;
+  const size_t bytes = (shift + n + 7) / 8;
+  const unsigned __int128 w = static_cast<unsigned __int128>(word) << shift;
+  for (size_t i = 0; i < bytes; ++i) p[i] |= static_cast<uint8_t>(w >> (8 * i));
+}
+
+/// One column of a grid: where its cells are and where errors go.
+struct GridColumn {
+  const CsvRecordBatch& grid;
+  size_t rows;
+  size_t index;          ///< field index in each row (the header index)
+  const int64_t* lines;  ///< per row: line relative to the chunk
+  const FieldSpec& spec;
+  CellParser& parser;
+  std::vector<ChunkError>* errors;
+  std::string* message;  ///< scratch for the cell parser's messages
+  std::string_view cell(size_t r) const { return grid.fields()[r * grid.width() + index]; }
+  void Error(size_t r, std::string what) const {
+    errors->push_back({lines[r], spec.name, spec.header_index + 1, std::move(what)});
+  }
+  /// Whether the cell of row r is missing (empty or the null token); an
+  /// error when the field is required.
+  bool Missing(size_t r, std::string_view cell) const {
+    if (!cell.empty() && (parser.null_token.empty() || cell != parser.null_token)) return false;
+    if (!spec.optional) Error(r, "missing value for a required field");
+    return true;
+  }
+};
+
+/// Runs `present(r, k)` for each row r of `g` (k: its bit in the current
+/// 64-row word; true: the cell is a value, false: null) and writes `col`'s
+/// validity a word at a time; `word_done(r0, n)` after each word.
+template <typename Present, typename WordDone>
+void ConvertRows(const GridColumn& g, ColumnData* col, Present present, WordDone word_done) {
+  const int64_t base = col->length;
+  bool nulls = false;
+  for (size_t r0 = 0; r0 < g.rows; r0 += 64) {
+    const size_t n = std::min<size_t>(64, g.rows - r0);
+    uint64_t valid = 0;
+    for (size_t k = 0; k < n; ++k) valid |= uint64_t{present(r0 + k, k)} << k;
+    nulls |= valid != (n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1);
+    PutBits(col->validity, base + static_cast<int64_t>(r0), valid, n);
+    word_done(r0, n);
+  }
+  col->length += static_cast<int64_t>(g.rows);
+  col->has_nulls |= nulls;
+}
+
+/// A cell the fast converters do not take, through the column's cell parser
+/// into `scratch` (cleared): true with its value there, or false with the
+/// error recorded.
+bool ParseSlow(const GridColumn& g, size_t r, std::string_view cell, ColumnData* scratch) {
+  scratch->Clear();
+  if (g.spec.parse(g.parser, g.spec, cell, scratch, g.message)) return true;
+  g.Error(r, *g.message);
+  return false;
+}
+
+/// Converts a grid column of fixed-width values of type T: `fast(cell, &v)`
+/// takes the common form; every other present cell goes through the cell
+/// parser (its value, or its error).
+template <typename T, typename Fast>
+void ConvertFixed(const GridColumn& g, ColumnData* col, ColumnData* scratch, Fast fast) {
+  const auto base = static_cast<size_t>(col->length);
+  col->values.resize((base + g.rows) * sizeof(T));
+  uint8_t* out = col->values.data() + base * sizeof(T);
+  auto present = [&](size_t r, size_t) {
+    const std::string_view cell = g.cell(r);
+    T v{};
+    bool ok = false;
+    if (g.Missing(r, cell)) [[unlikely]] {
+      // null
+    } else if (fast(cell, &v)) [[likely]] {
+      ok = true;
+    } else if (ParseSlow(g, r, cell, scratch)) {
+      std::memcpy(&v, scratch->values.data(), sizeof(T));
+      ok = true;
+    }
+    std::memcpy(out + r * sizeof(T), &v, sizeof(T));
+    return ok;
+  };
+  ConvertRows(g, col, present, [](size_t, size_t) {});
+}
+
+/// The first 4 bytes of `s` as a little-endian word (as memcpy loads them).
+constexpr uint32_t Word4(const char* s) {
+  return static_cast<uint32_t>(static_cast<uint8_t>(s[0])) | static_cast<uint32_t>(static_cast<uint8_t>(s[1])) << 8 |
+         static_cast<uint32_t>(static_cast<uint8_t>(s[2])) << 16 | static_cast<uint32_t>(static_cast<uint8_t>(s[3])) << 24;
+}
+
+/// Booleans: value bits and validity bits a 64-row word at a time.
+void ConvertBools(const GridColumn& g, ColumnData* col, ColumnData* scratch) {
+  const int64_t base = col->length;
+  uint64_t value = 0;
+  auto present = [&](size_t r, size_t k) {
+    const std::string_view cell = g.cell(r);
+    uint32_t w = 0;
+    if (cell.size() == 4 || cell.size() == 5) std::memcpy(&w, cell.data(), 4);
+    if (cell.size() == 4 && (w == Word4("true") || w == Word4("TRUE") || w == Word4("True"))) {
+      value |= uint64_t{1} << k;
+      return true;
+    }
+    if (cell.size() == 5 && ((w == Word4("fals") && cell[4] == 'e') || (w == Word4("FALS") && cell[4] == 'E') ||
+                             (w == Word4("Fals") && cell[4] == 'e')))
+      return true;
+    if (g.Missing(r, cell) || !ParseSlow(g, r, cell, scratch)) return false;  // (every accepted form is above)
+    value |= uint64_t{GetBit(scratch->values.data(), 0)} << k;
+    return true;
+  };
+  auto word_done = [&](size_t r0, size_t n) {
+    PutBits(col->values, base + static_cast<int64_t>(r0), value, n);
+    value = 0;
+  };
+  ConvertRows(g, col, present, word_done);
+}
+
+
+/// Dictionary codes of short strings (up to 8 bytes: language, state, zip
+/// codes) already interned into one column's dictionary, direct-mapped by
+/// their bytes, so a repeated value costs one compare instead of a hash and
+/// a probe. Valid for one dictionary: Reset with every new batch.
+class ShortCodeCache {
+ public:
+  void Reset() { entries_.assign(kSize, Entry{}); }
+  /// Interns `s` into `dict` (through the cache when it is short).
+  int32_t Intern(std::string_view s, StringDictionary* dict) {
+    if (s.size() > 8 || entries_.empty()) return dict->Intern(s);
+    uint64_t w = 0;
+    std::memcpy(&w, s.data(), s.size());
+    const auto tag = static_cast<uint32_t>(s.size()) + 1;
+    Entry& e = entries_[((w ^ tag) * 0x9E3779B97F4A7C15ULL) >> (64 - kBits)];
+    if (e.word == w && e.tag == tag) return e.code;
+    e = Entry{w, tag, dict->Intern(s)};
+    return e.code;
+  }
+
+ private:
+  static constexpr int kBits = 10;
+  static constexpr size_t kSize = size_t{1} << kBits;
+  struct Entry {
+    uint64_t word = 0;
+    uint32_t tag = 0;  ///< length + 1; 0: empty
+    int32_t code = 0;
+  };
+  std::vector<Entry> entries_;
+};
+
+/// Text cells of a string column, plain or dictionary-encoded (views into
+/// the file until interned or copied): codes or bytes written per grid,
+/// validity a word at a time. A dictionary that could reach
+/// kMaxDictionaryEntries in this grid goes cell by cell (AppendString turns
+/// it plain at the limit).
+bool ConvertStrings(const GridColumn& g, ColumnData* col, ShortCodeCache* cache) {
+  const bool dict = col->encoding == StringEncoding::kDictionary;
+  if (dict && static_cast<size_t>(col->dictionary.size()) + g.rows > static_cast<size_t>(kMaxDictionaryEntries))
+    return false;
+  const auto base = static_cast<size_t>(col->length);
+  size_t at = col->data.size();
+  if (dict) {
+    col->values.resize((base + g.rows) * sizeof(int32_t));
+  } else {
+    size_t bytes = 0;
+    for (size_t r = 0; r < g.rows; ++r) bytes += g.cell(r).size();
+    col->data.resize(at + bytes);
+    col->offsets.resize(base + 1 + g.rows);
+  }
+  auto present = [&](size_t r, size_t) {
+    const std::string_view cell = g.cell(r);
+    bool ok = false;
+    if (g.Missing(r, cell)) {
+      // null
+    } else if (const char* bad = CheckText(cell)) {
+      g.Error(r, fmt::format("{} in a text cell", bad));
+    } else {
+      ok = true;
+    }
+    if (dict) {
+      const int32_t code = ok ? cache->Intern(cell, &col->dictionary) : 0;
+      std::memcpy(col->values.data() + (base + r) * sizeof(int32_t), &code, sizeof code);
+    } else {
+      if (ok && !cell.empty()) std::memcpy(col->data.data() + at, cell.data(), cell.size());
+      at += ok ? cell.size() : 0;
+      col->offsets[base + 1 + r] = static_cast<int32_t>(at);
+    }
+    return ok;
+  };
+  ConvertRows(g, col, present, [](size_t, size_t) {});
+  if (!dict) col->data.resize(at);  // null cells' bytes were counted
+  return true;
+}
+
+/// Set cells: an empty (or null) cell is the empty set, a cell without `;`
+/// one element (its code through `cache`, the element dictionary's); others
+/// through the cell parser (split, sorted, unique).
+void ConvertSets(const GridColumn& g, ColumnData* col, ShortCodeCache* cache) {
+  const std::string_view null_token = g.parser.null_token;
+  ColumnData& child = col->children[0];
+  for (size_t r = 0; r < g.rows; ++r) {
+    const std::string_view cell = g.cell(r);
+    if (cell.empty() || (!null_token.empty() && cell == null_token)) {
+      col->AppendListEnd(child.length);
+    } else if (cell.find(';') == std::string_view::npos && !CheckText(cell)) {
+      // As AppendString: interned while the dictionary has room.
+      if (child.encoding == StringEncoding::kDictionary && child.dictionary.size() < kMaxDictionaryEntries)
+        child.AppendCode(cache->Intern(cell, &child.dictionary));
+      else
+        child.AppendString(cell);
+      col->AppendListEnd(child.length);
+    } else if (!g.spec.parse(g.parser, g.spec, cell, col, g.message)) {
+      g.Error(r, *g.message);
+    }
+  }
+}
+
+/// Converts grid column `g` into `col` (a projected record column); `cache`:
+/// the column's, reset with each new batch.
+void ConvertColumn(const GridColumn& g, ColumnData* col, ColumnData* scratch, ShortCodeCache* cache) {
+  const FieldSpec& spec = g.spec;
+  scratch->kind = spec.kind;
+  switch (spec.kind) {
+    case TypeKind::kInt: return ConvertFixed<int64_t>(g, col, scratch, FastInt);
+    case TypeKind::kDate:
+      return ConvertFixed<int32_t>(g, col, scratch, [](std::string_view c, int32_t* v) { return ParseDate10(c, v); });
+    case TypeKind::kTimestamp:
+      return ConvertFixed<int64_t>(g, col, scratch, [](std::string_view c, int64_t* v) { return ParseTimestamp20(c, v); });
+    case TypeKind::kEnum:
+      return ConvertFixed<uint8_t>(g, col, scratch, [&spec](std::string_view c, uint8_t* v) {
+        const int code = spec.enum_lookup.Find(c);
+        *v = static_cast<uint8_t>(code);
+        return code >= 0 && code <= 255;
+      });
+    case TypeKind::kBool: return ConvertBools(g, col, scratch);
+    case TypeKind::kString:
+      if (ConvertStrings(g, col, cache)) return;
+      break;
+    case TypeKind::kStringSet: return ConvertSets(g, col, cache);
+    default: break;
+  }
+  // Every other kind (decimals), and a dictionary near its limit: cell by cell.
+  for (size_t r = 0; r < g.rows; ++r)
+    if (!g.parser.Append(spec, g.cell(r), col, g.message)) g.Error(r, *g.message);
+}
+
 /// What a worker produced from one chunk of a list file: its rows' values
 /// and their owners' key ids (interned by the worker).
 struct ListSlot {
@@ -1115,6 +1389,9 @@ struct RecordSlot {
   int64_t rows = 0;
   CellParser parser;
   std::string message;
+  CsvRecordBatch grid;  ///< the records being converted
+  ColumnData cell_scratch;  ///< a cell the fast converters leave to the cell parser
+  std::vector<ShortCodeCache> code_caches;  ///< per record field (fields_): codes in the current batch
   std::vector<std::vector<CodeMap>> list_maps;  ///< per list, per element field: staging codes -> batch codes
 };
 
@@ -1439,7 +1716,7 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
   if (MappedFile records; records.Open((std::filesystem::path(dir) / schema_->records_file).string())) {
     const size_t expect = EstimateRows(records, BomLength(records.data(), records.size()));
     list_keys_.ConfigureDense(FirstCell(file, src->dialect, begin, parent_index), 2 * expect + 4096);
-    list_keys_.Reserve(expect);
+    list_keys_.Reserve(expect, options_.threads);
   }
   list->row_key.reserve(EstimateRows(file, begin) / 8 * 9);
   ChunkPipeline pipeline(file, src->dialect, begin, first_line, options_.threads, options_.chunk_bytes);
@@ -1695,7 +1972,7 @@ bool CsvRecordReader::Open(const std::string& dir) {
     for (const ListData& list : lists_) listed = std::max(listed, list.num_groups);
     record_keys_.ConfigureDense(FirstCell(records_file_, schema.records_dialect, begin, key_spec_.header_index),
                                 2 * records + 4096);
-    if (records > listed) record_keys_.Reserve(records - listed);
+    if (records > listed) record_keys_.Reserve(records - listed, options_.threads);
   }
   pipeline_ = std::make_unique<ChunkPipeline>(records_file_, schema.records_dialect, begin, first_line,
                                               options_.threads, options_.chunk_bytes);
@@ -1720,20 +1997,25 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
   s->rows = 0;
   const size_t width = header_.size();
   const size_t key_index = static_cast<size_t>(key_spec_.header_index);
+  // Records are tokenized a grid at a time (rows small enough that a grid
+  // stays in cache) and converted column by column.
+  constexpr size_t kGridRows = 1024;
+  CsvRecordBatch& grid = s->grid;
   Batch* out = nullptr;
-  for (;;) {
-    auto st = t.Next();
-    if (st == CsvTokenizer::Status::kEnd || st == CsvTokenizer::Status::kAbort) break;
-    if (s->errors.size() >= kMaxErrors) continue;  // this chunk alone fills the report: only find its end
-    const int64_t line = t.line();
-    if (st == CsvTokenizer::Status::kError) {
-      s->errors.push_back({line, HeaderName(header_, t.error_field()), static_cast<int64_t>(t.error_field()), t.error()});
-      continue;
+  for (auto st = CsvTokenizer::Status::kRecord; st == CsvTokenizer::Status::kRecord;) {
+    const int64_t room = out && out->num_rows() < max_rows_ ? max_rows_ - out->num_rows() : max_rows_;
+    const size_t want = std::min(kGridRows, static_cast<size_t>(room));
+    st = t.NextRecords(&grid, width, want);
+    // This chunk alone fills the report: only find its end. (A grid's
+    // errors are all kept; sorted by line, the first kMaxErrors are those
+    // of record-at-a-time conversion.)
+    if (s->errors.size() >= kMaxErrors) continue;
+    for (const CsvRecordBatch::Bad& bad : grid.bad()) {
+      if (bad.error) s->errors.push_back({bad.line, HeaderName(header_, bad.error_field), static_cast<int64_t>(bad.error_field), bad.error});
+      else s->errors.push_back({bad.line, "", 0, fmt::format("expected {} fields as in the header, found {}", width, bad.num_fields)});
     }
-    if (t.num_fields() != width) {
-      s->errors.push_back({line, "", 0, fmt::format("expected {} fields as in the header, found {}", width, t.num_fields())});
-      continue;
-    }
+    const size_t rows = grid.rows();
+    if (rows == 0) continue;
     if (out == nullptr || out->num_rows() >= max_rows_) {
       out = &s->batches.emplace_back(*schema_);
       for (const FieldSpec& spec : fields_) out->column(spec.column).absent = !spec.projected;
@@ -1746,34 +2028,54 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
       for (size_t i = 0; i < out->num_columns(); ++i)
         if (!out->absent(static_cast<ColumnId>(i)))
           out->column(static_cast<ColumnId>(i)).Reserve(std::min(max_rows_, kMaxReserveRows));
+      s->code_caches.resize(fields_.size());
+      for (size_t f = 0; f < fields_.size(); ++f)
+        if (fields_[f].projected && (fields_[f].kind == TypeKind::kString || fields_[f].kind == TypeKind::kStringSet))
+          s->code_caches[f].Reset();  // the batch's dictionaries are new
     }
     // The key first: duplicates and list groups depend on it. Its id is
     // looked up once the chunk is read (AttachLists); whether it is a
     // duplicate is decided in file order when the chunk is accepted.
-    std::string_view key = t.field(key_index);
-    if (key.empty() || key == s->parser.null_token) {
-      s->errors.push_back({line, key_spec_.name, key_spec_.header_index + 1, "missing record key"});
-      key = {};
-    } else {
+    const size_t first_row = s->lines.size();
+    const int64_t* lines = grid.lines().data();
+    s->lines.insert(s->lines.end(), grid.lines().begin(), grid.lines().end());
+    bool missing_key = false;
+    for (size_t r = 0; r < rows; ++r) {
+      const std::string_view key = grid.field(r, key_index);
+      if (key.empty() || key == s->parser.null_token) {
+        s->errors.push_back({lines[r], key_spec_.name, key_spec_.header_index + 1, "missing record key"});
+        missing_key = true;
+        continue;
+      }
       s->keys.push_back(key);
       s->hashes.push_back(HashBytes(key));
       s->prefixes.push_back(KeyTable::Prefix(key));
-      s->key_rows.push_back(static_cast<uint32_t>(s->lines.size()));
+      s->key_rows.push_back(static_cast<uint32_t>(first_row + r));
     }
-    s->lines.push_back(line);
-    for (const FieldSpec& spec : fields_) {
+    for (size_t f = 0; f < fields_.size(); ++f) {
+      const FieldSpec& spec = fields_[f];
       if (!spec.projected) continue;
       ColumnData& col = out->column(spec.column);
-      std::string_view cell = spec.header_index >= 0 ? t.field(static_cast<size_t>(spec.header_index)) : "";
-      if (spec.column == key_spec_.column && key.empty()) {
-        col.AppendNull();  // already reported
+      if (spec.header_index < 0) {  // `if present` column the header lacks: every cell empty
+        for (size_t r = 0; r < rows; ++r)
+          if (!s->parser.Append(spec, "", &col, &s->message))
+            s->errors.push_back({lines[r], spec.name, spec.header_index + 1, s->message});
         continue;
       }
-      if (!s->parser.Append(spec, cell, &col, &s->message))
-        s->errors.push_back({line, spec.name, spec.header_index + 1, s->message});
+      const GridColumn g{grid, rows, static_cast<size_t>(spec.header_index), lines, spec, s->parser, &s->errors, &s->message};
+      if (spec.column == key_spec_.column && missing_key) {
+        for (size_t r = 0; r < rows; ++r) {
+          const std::string_view key = g.cell(r);
+          if (key.empty() || key == s->parser.null_token) col.AppendNull();  // already reported
+          else if (!s->parser.Append(spec, key, &col, &s->message))
+            s->errors.push_back({lines[r], spec.name, spec.header_index + 1, s->message});
+        }
+        continue;
+      }
+      ConvertColumn(g, &col, &s->cell_scratch, &s->code_caches[f]);
     }
-    out->set_num_rows(out->num_rows() + 1);
-    ++s->rows;
+    out->set_num_rows(out->num_rows() + static_cast<int64_t>(rows));
+    s->rows += static_cast<int64_t>(rows);
   }
   // Key ids: of the keys list rows named (the list key table is read-only
   // by now), else interned into record_keys_.
@@ -1926,9 +2228,10 @@ bool CsvRecordReader::Next(Batch* out, int64_t max_rows) {
   auto parse = [&](CsvTokenizer& t, size_t slot) { ParseRecordChunk(t, &slots_[slot]); };
   auto accept = [&](size_t slot, int64_t line) { return AcceptRecordChunk(&slots_[slot], line); };
   // After an error keep reading (up to kMaxErrors are reported at once), but
-  // hand out nothing.
+  // hand out nothing. Chunk 0 is accepted while the workers still parse
+  // (accepting writes seen_, errors_ and ready_, which parsing never reads).
   while ((ready_.empty() || !errors_.empty()) && !pipeline_->done() && !full()) {
-    pipeline_->Round(parse, accept);
+    pipeline_->Round(parse, accept, /*accept_early=*/true);
     records_file_.Release(pipeline_->position());
   }
   if (!errors_.empty()) {

@@ -181,7 +181,8 @@ events: list<Ev> from "events.csv" by pid
 )";
 
 /// Every value of every batch, and every error, as text.
-std::string LoadText(const std::shared_ptr<Schema>& schema, const std::string& dir, int threads, size_t chunk) {
+std::string LoadText(const std::shared_ptr<Schema>& schema, const std::string& dir, int threads, size_t chunk,
+                     int64_t batch_rows = 7) {
   LoadOptions o;
   o.threads = threads;
   o.chunk_bytes = chunk;
@@ -191,7 +192,7 @@ std::string LoadText(const std::shared_ptr<Schema>& schema, const std::string& d
   if (reader) {
     for (;;) {
       Batch b(*schema);
-      if (!reader->Next(&b, 7)) break;
+      if (!reader->Next(&b, batch_rows)) break;
       const CohortBatchView& v = b.View();
       for (int64_t r = 0; r < v.num_rows; ++r) {
         const CohortColumn& id = v.columns[schema->FindColumn("id")];
@@ -264,6 +265,55 @@ TEST_CASE("parallel load: 1 and 2..4 threads give the same batches and the same 
         CAPTURE(chunk);
         CHECK(LoadText(schema, dir.path(), threads, chunk) == want);
       }
+  }
+}
+
+TEST_CASE("record grids: thousands of records give the same batches and first errors for any grid, chunk, thread count") {
+  // The records file is tokenized and converted in grids of up to 1,024
+  // records (fewer at batch and chunk ends): batch sizes 7 / 1000 / 5000 and
+  // tiny or whole-file chunks cut the grids differently; the values, and the
+  // first kMaxErrors errors in file order (several in one record, more than
+  // fit the report, spread over many grids), must not change.
+  auto schema = SchemaFrom(kSchema);
+  std::mt19937 rng(2024);
+  TempDir dir;
+  for (int variant = 0; variant < 3; ++variant) {
+    CAPTURE(variant);
+    std::string p = "id,born,n,score,name,tags\n";
+    const int rows = 2500 + static_cast<int>(rng() % 700);
+    for (int r = 0; r < rows; ++r) {
+      std::string id = "P" + std::to_string(r);
+      std::string born = "19" + std::to_string(50 + r % 50) + "-0" + std::to_string(1 + r % 9) + "-1" + std::to_string(r % 10);
+      std::string n = rng() % 3 ? std::to_string(static_cast<int>(rng() % 2000) - 1000) : "";
+      std::string name = rng() % 5 == 0 ? "\"q \"\"x\"\"\"" : rng() % 2 ? "nm" + std::to_string(r % 37) : "";
+      std::string tags = rng() % 3 == 0 ? "x;y;x" : rng() % 2 ? "t" + std::to_string(r % 5) : "";
+      const int64_t line_error = variant == 0 ? 0 : static_cast<int64_t>(rng() % (variant == 1 ? 400 : 60));
+      if (line_error == 1) born = "1980-02-30";
+      if (line_error == 2) n = "12x";
+      if (line_error == 3) { born = "bad"; n = "99999999999999999999"; name = std::string("a\0b", 3); }
+      if (line_error == 4) id = "";
+      if (line_error == 5) tags += ",extra";
+      if (line_error == 6) name = "\"unclosed\"x";
+      if (line_error == 7) id = "P" + std::to_string(r / 2);  // a duplicate key
+      p += id + "," + born + "," + n + ",," + name + "," + tags + (r % 7 == 0 ? "\r\n" : "\n");
+    }
+    dir.Write("patients.csv", p);
+    dir.Write("events.csv", "pid,kind,at,note\nP1,a,2026-01-01T10:00:00Z,\nP2000,b,2026-01-02T10:00:00Z,x\n");
+    const std::string want = LoadText(schema, dir.path(), 1, 0, 5000);
+    if (variant == 0) {
+      CHECK(want.find("E ") == std::string::npos);
+      CHECK(want.find("records " + std::to_string(rows) + " list 2 unmatched 0") != std::string::npos);
+    } else {
+      CHECK(std::count(want.begin(), want.end(), '\n') == 20);  // the report is full
+    }
+    for (int threads = 1; threads <= 2; ++threads)
+      for (size_t chunk : {size_t{0}, size_t{333}, size_t{20000}})
+        for (int64_t batch_rows : {int64_t{7}, int64_t{1000}, int64_t{5000}}) {
+          CAPTURE(threads);
+          CAPTURE(chunk);
+          CAPTURE(batch_rows);
+          CHECK(LoadText(schema, dir.path(), threads, chunk, batch_rows) == want);
+        }
   }
 }
 
@@ -539,6 +589,131 @@ TEST_CASE("chunks: the tricky files on every path") {
         for (size_t chunk : {size_t{1}, size_t{2}, size_t{7}, size_t{13}, size_t{63}, size_t{64}, size_t{65}, size_t{4096}})
           CHECK(Chunked(dir.File("f.csv"), threads, chunk) == want);
     }
+  }
+}
+
+namespace {
+
+/// Next()'s records of `s` as NextRecords with `width` sorts them: rows of
+/// `width` fields as `line: f|f`, malformed records as errors, the others as
+/// `line: width N`.
+std::string NextByWidth(const std::string& s, CsvScanPath path, size_t width) {
+  CsvTokenizer t(CsvDialect{}, path);
+  t.Reset(s.data(), s.size(), 0, s.size(), false, 0);
+  std::string out;
+  for (auto st = t.Next(); st != CsvTokenizer::Status::kEnd; st = t.Next()) {
+    out += std::to_string(1 + t.line()) + ": ";
+    if (st == CsvTokenizer::Status::kError) {
+      out += std::string("error ") + t.error() + " @" + std::to_string(t.error_field()) + "\n";
+    } else if (t.num_fields() != width) {
+      out += "width " + std::to_string(t.num_fields()) + "\n";
+    } else {
+      for (size_t k = 0; k < t.num_fields(); ++k) out += (k ? "|" : "") + std::string(t.field(k));
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+/// The same through NextRecords, `max` records per call; checks each grid
+/// field's quoted flag against the text (a quoted field's view follows its
+/// opening quote, or is unescaped into scratch space).
+std::string RecordsByWidth(const std::string& s, CsvScanPath path, size_t width, size_t max) {
+  CsvTokenizer t(CsvDialect{}, path);
+  t.Reset(s.data(), s.size(), 0, s.size(), false, 0);
+  CsvRecordBatch b;
+  std::string out;
+  for (;;) {
+    const auto st = t.NextRecords(&b, width, max);
+    REQUIRE(st != CsvTokenizer::Status::kAbort);
+    REQUIRE(b.rows() + b.bad().size() <= max);
+    REQUIRE(b.lines().size() == b.rows());
+    REQUIRE(b.width() == width);
+    size_t bad = 0;
+    for (size_t r = 0; r <= b.rows(); ++r) {
+      for (; bad < b.bad().size() && b.bad()[bad].before_row == r; ++bad) {
+        const CsvRecordBatch::Bad& e = b.bad()[bad];
+        out += std::to_string(1 + e.line) + ": ";
+        if (e.error) out += std::string("error ") + e.error + " @" + std::to_string(e.error_field) + "\n";
+        else out += "width " + std::to_string(e.num_fields) + "\n";
+      }
+      if (r == b.rows()) break;
+      out += std::to_string(1 + b.lines()[r]) + ": ";
+      for (size_t c = 0; c < width; ++c) {
+        const std::string_view f = b.field(r, c);
+        REQUIRE(f.data() == b.fields()[r * width + c].data());
+        const bool in_text = f.data() >= s.data() && f.data() <= s.data() + s.size();
+        const bool quoted = !in_text || (f.data() > s.data() && f.data()[-1] == '"');
+        CAPTURE(r);
+        CAPTURE(c);
+        REQUIRE(b.was_quoted(r, c) == quoted);
+        out += (c ? "|" : "") + std::string(f);
+      }
+      out += "\n";
+    }
+    REQUIRE(bad == b.bad().size());
+    if (st == CsvTokenizer::Status::kEnd) break;
+    REQUIRE(b.rows() + b.bad().size() == max);
+  }
+  REQUIRE(t.end() == s.size());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("record batches: every path, width and batch size give Next()'s records, lines and errors") {
+  std::mt19937 rng(777);
+  for (int iter = 0; iter < 300; ++iter) {
+    const std::string text = RandomCsv(rng, iter % 3 == 0 ? 60 : 8);
+    CAPTURE(iter);
+    CAPTURE(text);
+    const std::string all = ReferenceSplit(text);
+    for (CsvScanPath path : SupportedPaths()) {
+      CAPTURE(CsvScanPathName(path));
+      for (size_t width = 1; width <= 4; ++width) {
+        CAPTURE(width);
+        const std::string want = NextByWidth(text, path, width);
+        if (width == 1) REQUIRE(TokenizeAll(text, path) == all);
+        for (size_t max : {size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{1000}}) {
+          CAPTURE(max);
+          REQUIRE(RecordsByWidth(text, path, width, max) == want);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("record batches: Next() and NextRecords mixed on one tokenizer") {
+  // A record Next() returned stays valid until the next call; a grid is
+  // independent of the tokenizer's own buffers.
+  const std::string text = "a,\"b\"\"c\"\n\"x\ny\",z\n\"bad\"q,1\n1,2,3\np,q\n";
+  for (CsvScanPath path : SupportedPaths()) {
+    CAPTURE(CsvScanPathName(path));
+    CsvTokenizer t(CsvDialect{}, path);
+    t.Reset(text.data(), text.size(), 0, text.size(), false, 0);
+    REQUIRE(t.Next() == CsvTokenizer::Status::kRecord);
+    CHECK(t.field(1) == "b\"c");
+    CsvRecordBatch b;
+    REQUIRE(t.NextRecords(&b, 2, 3) == CsvTokenizer::Status::kRecord);
+    REQUIRE(b.rows() == 1);
+    CHECK(b.field(0, 0) == "x\ny");
+    CHECK(b.was_quoted(0, 0));
+    CHECK_FALSE(b.was_quoted(0, 1));
+    CHECK(b.lines() == std::vector<int64_t>{1});
+    REQUIRE(b.bad().size() == 2);
+    CHECK(b.bad()[0].line == 3);
+    CHECK(b.bad()[0].error != nullptr);
+    CHECK(b.bad()[0].error_field == 1);
+    CHECK(b.bad()[1].error == nullptr);
+    CHECK(b.bad()[1].num_fields == 3);
+    CHECK(b.bad()[1].before_row == 1);
+    REQUIRE(t.Next() == CsvTokenizer::Status::kRecord);
+    CHECK(t.field(0) == "p");
+    CHECK(t.line() == 5);
+    CHECK(b.field(0, 1) == "z");
+    REQUIRE(t.NextRecords(&b, 2, 3) == CsvTokenizer::Status::kEnd);
+    CHECK(b.rows() == 0);
+    CHECK(b.bad().empty());
   }
 }
 
