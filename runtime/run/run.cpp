@@ -394,6 +394,32 @@ void AddCounts(const RunReport& from, RunReport* to) {
 
 }  // namespace
 
+namespace {
+
+/// The 8 bytes at `p` as a big-endian number (compares like the bytes).
+inline uint64_t Load8BigEndian(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+  return w;
+}
+
+/// a < b by bytes, as string_view compares them; inline, 8 bytes at a time
+/// (keys are short: a call to memcmp per row costs more than the compare).
+inline bool KeyLess(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const uint64_t x = Load8BigEndian(a.data() + i), y = Load8BigEndian(b.data() + i);
+    if (x != y) return x < y;
+  }
+  for (; i < n; ++i)
+    if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+  return a.size() < b.size();
+}
+
+}  // namespace
+
 void ListRows::Add(std::string_view key, std::string_view tail, bool quote) {
   const bool long_key = key.size() >= kLongKey;
   const size_t need = (long_key ? 5 : 1) + key.size() + (tail.empty() ? 0 : 4 + tail.size());
@@ -425,7 +451,7 @@ void ListRows::Add(std::string_view key, std::string_view tail, bool quote) {
   chunk.size = static_cast<size_t>(p - chunk.bytes.get());
   if (open_ && spans_.back().end == row) {  // the next row of the current span
     Span& span = spans_.back();
-    span.sorted &= !(stored < last_key_);
+    span.sorted &= !KeyLess(stored, last_key_);
     span.end = p;
     span.last = row;
     ++span.rows;
@@ -498,7 +524,7 @@ void ListRows::Sort() {
   // whether its rows are; then only the spans' ends are compared.
   bool sorted = true;
   for (size_t i = 0; i < spans_.size() && sorted; ++i)
-    sorted = spans_[i].sorted && (i == 0 || !(Parse(spans_[i].begin, nullptr).key < Parse(spans_[i - 1].last, nullptr).key));
+    sorted = spans_[i].sorted && (i == 0 || !KeyLess(Parse(spans_[i].begin, nullptr).key, Parse(spans_[i - 1].last, nullptr).key));
   if (sorted) return;
   sorted_order_.reserve(rows_);
   for (const Span& span : spans_) {
@@ -507,8 +533,7 @@ void ListRows::Sort() {
       const std::string_view key = Parse(p, &p).key;
       uint64_t prefix = 0;
       if (key.size() >= 8) {
-        std::memcpy(&prefix, key.data(), 8);
-        if constexpr (std::endian::native == std::endian::little) prefix = __builtin_bswap64(prefix);
+        prefix = Load8BigEndian(key.data());
       } else {
         for (size_t i = 0; i < 8; ++i) prefix = (prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
       }
@@ -517,7 +542,7 @@ void ListRows::Sort() {
   }
   std::stable_sort(sorted_order_.begin(), sorted_order_.end(), [](const SortRef& a, const SortRef& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return Parse(a.row, nullptr).key < Parse(b.row, nullptr).key;
+    return KeyLess(Parse(a.row, nullptr).key, Parse(b.row, nullptr).key);
   });
 }
 
@@ -1038,12 +1063,11 @@ class BatchPrefetcher {
 
 /// An internal error when a column the program reads was not loaded (a
 /// projection that missed it): engines would read a column without rows.
-static std::string MissingColumn(const ir::Program& program, const ir::UsedColumns& used, const std::vector<Batch>& batches) {
-  for (const Batch& b : batches)
-    for (ColumnId c = 0; c < b.num_columns(); ++c)
-      if (used.column(c) && b.absent(c))
-        return fmt::format("internal error: column `{}` is read by the program but was not loaded",
-                           program.schema->columns[c].path);
+static std::string MissingColumn(const ir::Program& program, const ir::UsedColumns& used, const Batch& b) {
+  for (ColumnId c = 0; c < b.num_columns(); ++c)
+    if (used.column(c) && b.absent(c))
+      return fmt::format("internal error: column `{}` is read by the program but was not loaded",
+                         program.schema->columns[c].path);
   return "";
 }
 
@@ -1072,22 +1096,96 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   ExecContext ctx;
   ctx.today = options.today;
   ctx.now = int64_t{options.today} * kMicrosPerDay;
-  double eval_seconds = 0;
-  bool more = true;
-  // Reused across batches: masks and decisions keep their capacity.
-  std::vector<BatchResult> results;
-  std::vector<Decisions> decisions;
-  std::vector<double> eval_wall;
-  std::vector<std::vector<uint32_t>> added;  ///< per batch slot: rows it added to each list
-  // Batch slot i is counted into partial report i (added up at the end).
+  // Per worker slot, reused across its batches: masks and decisions keep
+  // their capacity. Slot i counts into partial report i (added up at the
+  // end) and fills slot i's copy of every list.
+  struct Slot {
+    BatchResult result;
+    Decisions decisions;
+    std::vector<uint32_t> added;  ///< rows the slot's last batch added to each list
+    const CohortBatchView* view = nullptr;  ///< of the slot's last batch (Batch::View, built once)
+    double eval_seconds = 0;
+  };
+  std::vector<Slot> slots(static_cast<size_t>(threads));
   std::vector<RunReport> partials(static_cast<size_t>(threads));
   std::vector<ReportTally> tallies;
   for (RunReport& r : partials) tallies.emplace_back(program, options.today, &r);
+  std::mutex status_mu;  // guards `status` and `failed` while workers run
+  bool failed = false;
+  // One batch on slot `slot`: evaluate, decide, count and add its list rows
+  // (the masks still in cache); false (status set) when it cannot be run.
+  auto process = [&](size_t slot, Batch& b) {
+    if (std::string bad = MissingColumn(program, *used, b); !bad.empty()) {
+      std::lock_guard<std::mutex> lock(status_mu);
+      status.code = 4;
+      status.message = bad;
+      failed = true;
+      return false;
+    }
+    if (program.contacts_column != kNoColumn && options.contacts)  // issue 12: the ledger's contacts
+      options.contacts->Fill(&b, program.contacts_column, program.schema->key_column());
+    Slot& sl = slots[slot];
+    sl.view = &b.View();
+    const CohortBatchView& view = *sl.view;
+    const auto e0 = Clock::now();
+    engine.Evaluate(view, ctx, &sl.result);
+    sl.eval_seconds += Seconds(e0, Clock::now());
+    Decide(program, view, sl.result, &sl.decisions, options.today);
+    tallies[slot].Add(view, sl.result, sl.decisions);
+    if (options.write_outputs) assembler.AddBatch(slot, view, sl.decisions, &sl.added);
+    return true;
+  };
   BatchPrefetcher prefetch(*reader, *program.schema, options.batch_rows, static_cast<size_t>(threads));
+  if (!options.on_batch) {
+    // A persistent worker per slot takes the next batch as soon as it is
+    // done with its last (no round of batches waits for its slowest). Each
+    // worker takes batches in input order, so its copy of a list holds its
+    // batches' rows in that order; the batches' order across workers is
+    // recorded and given to the lists after.
+    std::mutex take_mu;
+    size_t next_seq = 0;
+    bool stop = false;
+    struct Done {
+      size_t seq;
+      size_t slot;
+      std::vector<uint32_t> added;
+    };
+    std::vector<std::vector<Done>> done(slots.size());
+    ParallelFor(slots.size(), [&](size_t slot) {
+      for (;;) {
+        Batch b;
+        size_t seq;
+        {
+          std::lock_guard<std::mutex> lock(take_mu);
+          if (stop) return;
+          if (!prefetch.Next(&b)) {
+            stop = true;
+            return;
+          }
+          seq = next_seq++;
+        }
+        if (!process(slot, b)) {
+          std::lock_guard<std::mutex> lock(take_mu);
+          stop = true;
+          return;
+        }
+        if (options.write_outputs) done[slot].push_back({seq, slot, slots[slot].added});
+      }
+    });
+    if (failed) return status;
+    std::vector<Done> order;
+    for (std::vector<Done>& d : done)
+      for (Done& x : d) order.push_back(std::move(x));
+    std::sort(order.begin(), order.end(), [](const Done& a, const Done& b) { return a.seq < b.seq; });
+    for (const Done& x : order) assembler.EndBatch(x.slot, x.added);
+    timer.Charge(PhaseTimer::kEvaluate);
+  }
+  bool more = static_cast<bool>(options.on_batch);
   while (more) {
-    // Take up to `threads` batches (read ahead by `prefetch`); evaluate,
-    // decide, count them and add their list rows in parallel (each slot
-    // reads only its own batch and fills only its own lists).
+    // With on_batch (called in input order with every batch's masks):
+    // rounds of up to `threads` batches (read ahead by `prefetch`),
+    // evaluated, decided, counted and added to the lists in parallel (each
+    // slot reads only its own batch and fills only its own lists).
     std::vector<Batch> batches;
     for (int i = 0; i < threads; ++i) {
       Batch b;
@@ -1097,40 +1195,18 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
       }
       batches.push_back(std::move(b));
     }
-    if (std::string bad = MissingColumn(program, *used, batches); !bad.empty()) {
-      status.code = 4;
-      status.message = bad;
-      return status;
-    }
-    if (program.contacts_column != kNoColumn && options.contacts)  // issue 12: the ledger's contacts
-      for (Batch& b : batches) options.contacts->Fill(&b, program.contacts_column, program.schema->key_column());
-    // Views are built here, once: Batch::View() rebuilds them and is not
-    // safe to call from two threads.
-    std::vector<const CohortBatchView*> views;
-    for (Batch& b : batches) views.push_back(&b.View());
     timer.Charge(PhaseTimer::kRead);
-    results.resize(batches.size());
-    decisions.resize(batches.size());
-    eval_wall.assign(batches.size(), 0);
-    added.resize(batches.size());
-    ParallelFor(batches.size(), [&](size_t i) {
-      const auto e0 = Clock::now();
-      engine.Evaluate(*views[i], ctx, &results[i]);
-      eval_wall[i] = Seconds(e0, Clock::now());
-      Decide(program, *views[i], results[i], &decisions[i], options.today);
-      tallies[i].Add(*views[i], results[i], decisions[i]);
-      // The lists' rows of this batch, into slot i's lists while its masks
-      // are in cache (AddBatch only touches slot i).
-      if (options.write_outputs) assembler.AddBatch(i, *views[i], decisions[i], &added[i]);
-    });
-    if (!eval_wall.empty()) eval_seconds += *std::max_element(eval_wall.begin(), eval_wall.end());
+    ParallelFor(batches.size(), [&](size_t i) { process(i, batches[i]); });
+    if (failed) return status;
     if (options.write_outputs)
-      for (size_t i = 0; i < batches.size(); ++i) assembler.EndBatch(i, added[i]);
+      for (size_t i = 0; i < batches.size(); ++i) assembler.EndBatch(i, slots[i].added);
     timer.Charge(PhaseTimer::kEvaluate);
-    if (options.on_batch)
-      for (size_t i = 0; i < batches.size(); ++i) options.on_batch(*views[i], results[i], decisions[i]);
+    for (size_t i = 0; i < batches.size(); ++i)
+      options.on_batch(*slots[i].view, slots[i].result, slots[i].decisions);
     timer.Charge(PhaseTimer::kAssemble);
   }
+  double eval_seconds = 0;
+  for (const Slot& sl : slots) eval_seconds = std::max(eval_seconds, sl.eval_seconds);
   prefetch.Finish();
   for (const RunReport& r : partials) AddCounts(r, report);
   if (!reader->errors().empty()) {
