@@ -439,7 +439,7 @@ void ListRows::Add(std::string_view key, std::string_view tail, bool quote) {
     std::memcpy(p, &n, 4);
     p += 4;
   }
-  std::memcpy(p, key.data(), key.size());
+  if (!key.empty()) std::memcpy(p, key.data(), key.size());
   const std::string_view stored(p, key.size());
   p += key.size();
   if (!tail.empty()) {
@@ -499,13 +499,13 @@ void ListRows::WriteLine(const RowView& row, char* out) const {
       *out++ = c;
     }
     *out++ = '"';
-  } else {
+  } else if (!row.key.empty()) {
     std::memcpy(out, row.key.data(), row.key.size());
     out += row.key.size();
   }
   std::memcpy(out, shared_.data(), shared_.size());
   out += shared_.size();
-  std::memcpy(out, row.tail.data(), row.tail.size());
+  if (!row.tail.empty()) std::memcpy(out, row.tail.data(), row.tail.size());
   out[row.tail.size()] = '\n';
 }
 
