@@ -782,9 +782,15 @@ bool WriteRunOutputs(const ir::Program& p, RunLists* lists, const RunReport& rep
     job.rows->Clear();
     if (!out.Close() && job.error.empty()) job.error = fmt::format("cannot write `{}`", job.path.string());
   };
+  // Longest lists first: the threads finish together (the first error
+  // reported is still the first list's in `jobs` order).
+  std::vector<size_t> by_size(jobs.size());
+  for (size_t j = 0; j < jobs.size(); ++j) by_size[j] = j;
+  std::stable_sort(by_size.begin(), by_size.end(),
+                   [&](size_t a, size_t b) { return jobs[a].rows->size() > jobs[b].rows->size(); });
   std::atomic<size_t> next{0};
   ParallelFor(std::min<size_t>(std::max(1, threads), jobs.size()), [&](size_t) {
-    for (size_t j = next++; j < jobs.size(); j = next++) write_list(jobs[j]);
+    for (size_t j = next++; j < jobs.size(); j = next++) write_list(jobs[by_size[j]]);
   });
   for (const Job& job : jobs) {
     if (ok && !job.error.empty()) {

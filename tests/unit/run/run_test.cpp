@@ -264,6 +264,20 @@ std::map<std::string, std::string> RunToFiles(const CompileResult& r, const fs::
   return files;
 }
 
+/// Writes `header` and `lines` as csv/patients.csv and imports `csv` into
+/// `arrow`.
+void WriteRecordsAndImport(const Telehealth& t, const std::string& header, const std::vector<std::string>& lines,
+                           const fs::path& csv, const fs::path& arrow) {
+  std::string text = header + "\n";
+  for (const std::string& l : lines) text += l + "\n";
+  Write(csv / "patients.csv", text);
+  const ImportStatus imported = ImportToArrow(t.r.program->schema, csv.string(), arrow.string());
+  std::string errors;
+  for (const DataError& e : imported.data_errors) errors += e.ToString() + "\n";
+  INFO(errors, imported.message);
+  REQUIRE(imported.code == 0);
+}
+
 }  // namespace
 
 TEST_CASE("run pipeline: Arrow data (dictionary columns read as they are mapped) gives the same outputs as its CSV") {
@@ -399,14 +413,7 @@ TEST_CASE("run pipeline: records in no key order, many small batches: the same o
   std::vector<std::string> lines;
   while (std::getline(in, line)) lines.push_back(line);
   std::reverse(lines.begin(), lines.end());
-  std::string reversed = header + "\n";
-  for (const std::string& l : lines) reversed += l + "\n";
-  Write(csv / "patients.csv", reversed);
-  const ImportStatus imported = ImportToArrow(t.r.program->schema, csv.string(), arrow.string());
-  std::string errors;
-  for (const DataError& e : imported.data_errors) errors += e.ToString() + "\n";
-  INFO(errors, imported.message);
-  REQUIRE(imported.code == 0);
+  WriteRecordsAndImport(t, header, lines, csv, arrow);
   const auto sorted = RunToFiles(t.r, t.arrow, TempDir("reversed-sorted"), 1, 64);
   size_t listed = 0;
   for (const auto& [name, body] : sorted) listed += std::count(body.begin(), body.end(), '\n');
@@ -470,14 +477,7 @@ TEST_CASE("run pipeline: keys that need CSV quoting, shuffled records, small bat
   }
   std::mt19937 rng(3);
   std::shuffle(lines.begin() + 200, lines.end(), rng);  // the first 200 stay in key order: sorted batches too
-  std::string text = header + "\n";
-  for (const std::string& l : lines) text += l + "\n";
-  Write(csv / "patients.csv", text);
-  const ImportStatus imported = ImportToArrow(t.r.program->schema, csv.string(), arrow.string());
-  std::string errors;
-  for (const DataError& e : imported.data_errors) errors += e.ToString() + "\n";
-  INFO(errors, imported.message);
-  REQUIRE(imported.code == 0);
+  WriteRecordsAndImport(t, header, lines, csv, arrow);
   const auto reference = RunToFiles(t.r, csv, TempDir("quoted-ref"), 1, 1 << 20);
   size_t listed = 0, quoted = 0;
   for (const auto& [name, body] : reference) {
