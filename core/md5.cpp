@@ -198,25 +198,48 @@ uint32_t Bucket(std::string_view key, std::string_view segment, std::string_view
 constexpr int kLanes = 8;
 using Lanes = uint32_t __attribute__((vector_size(4 * kLanes)));
 
+/// Word 0 of the digest of each of `lanes` one-block messages (`blocks`;
+/// the other lanes hash block 0 again), into `first`.
+[[gnu::always_inline]] inline void FirstWords(const uint8_t (*blocks)[64], int lanes, uint32_t* first) {
+  Lanes m[16];
+  for (int w = 0; w < 16; ++w)
+    for (int l = 0; l < kLanes; ++l) m[w][l] = LoadLe32(blocks[l < lanes ? l : 0] + 4 * w);
+  Lanes state[4];
+  const uint32_t init[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
+  for (int w = 0; w < 4; ++w)
+    for (int l = 0; l < kLanes; ++l) state[w][l] = init[w];
+  Rounds(state, m);
+  std::memcpy(first, &state[0], sizeof(uint32_t) * kLanes);
+}
+
+// FirstWords compiled twice: for any CPU, and for AVX2 (the 8 lanes in one
+// register), picked once by what the CPU has.
+using FirstWordsFn = void (*)(const uint8_t (*)[64], int, uint32_t*);
+void FirstWordsPortable(const uint8_t (*blocks)[64], int lanes, uint32_t* first) { FirstWords(blocks, lanes, first); }
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2"))) void FirstWordsAvx2(const uint8_t (*blocks)[64], int lanes, uint32_t* first) {
+  FirstWords(blocks, lanes, first);
+}
+#endif
+FirstWordsFn PickFirstWords() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  if (__builtin_cpu_supports("avx2")) return FirstWordsAvx2;
+#endif
+  return FirstWordsPortable;
+}
+
 /// Bucket() of every key, 8 keys per pass where key ":" segment suffix fits
 /// one block (55 bytes: room for the 0x80 and the length).
 void Buckets(const std::string_view* keys, size_t n, std::string_view segment, std::string_view suffix,
              uint32_t* out) {
+  static const FirstWordsFn first_words = PickFirstWords();
   const size_t tail = 1 + segment.size() + suffix.size();
   uint8_t blocks[kLanes][64];
   size_t lane_row[kLanes];
   int lanes = 0;
   auto run = [&] {
-    Lanes m[16];
-    for (int w = 0; w < 16; ++w)
-      for (int l = 0; l < kLanes; ++l) m[w][l] = LoadLe32(blocks[l < lanes ? l : 0] + 4 * w);
-    Lanes state[4];
-    const uint32_t init[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
-    for (int w = 0; w < 4; ++w)
-      for (int l = 0; l < kLanes; ++l) state[w][l] = init[w];
-    Rounds(state, m);
     uint32_t first[kLanes];  // word 0 of every lane's digest
-    std::memcpy(first, &state[0], sizeof first);
+    first_words(blocks, lanes, first);
     for (int l = 0; l < lanes; ++l) out[lane_row[l]] = __builtin_bswap32(first[l]) % 10000;
     lanes = 0;
   };

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+#include <cstring>
+
 namespace cohort {
 
 static std::string Quote(std::string_view s, bool printable) {
@@ -42,11 +45,36 @@ std::string EscapeXml(std::string_view s) {
   return out;
 }
 
+namespace {
+
+/// The high bit of each byte of `w` that equals `c` is set (bits above a
+/// matching byte may be set too: "any bit set" is exact).
+inline uint64_t BytesEqual(uint64_t w, unsigned char c) {
+  const uint64_t x = w ^ (0x0101010101010101ull * c);
+  return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+}
+
+}  // namespace
+
 bool CsvFieldNeedsQuotes(std::string_view v) {
-  // (string_view::find_first_of calls memchr per byte: a plain loop is faster.)
-  bool quote = false;
-  for (char c : v) quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
-  return quote;
+  // 8 bytes at a time (keys are short; a batch's key bytes are scanned in
+  // one call), then byte by byte; no early exit, no branch per byte.
+  const char* p = v.data();
+  const size_t n = v.size();
+  size_t i = 0;
+  uint64_t found = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    found |= BytesEqual(w, ',') | BytesEqual(w, '"') | BytesEqual(w, '\r') | BytesEqual(w, '\n');
+  }
+  unsigned rest = 0;
+  for (; i < n; ++i) {
+    const char c = p[i];
+    rest |= static_cast<unsigned>(c == ',') | static_cast<unsigned>(c == '"') | static_cast<unsigned>(c == '\r') |
+            static_cast<unsigned>(c == '\n');
+  }
+  return found != 0 || rest != 0;
 }
 
 void AppendCsvField(std::string& out, std::string_view v) {

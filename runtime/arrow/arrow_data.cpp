@@ -1218,7 +1218,12 @@ bool ArrowRecordReader::Open(const std::string& dir) {
     if (plan.file && !plan.grouped && !JoinList(&plan)) return false;
   }
   key_rows_.clear();
-  ReleaseFiles();
+  // The checks read every checked buffer. With a projection those are the
+  // buffers of the columns read, whose pages each batch drops once it is
+  // done (Prepared::on_release): dropping them here too would only make the
+  // batches fault them back in. Without one (every column checked), drop
+  // them now.
+  if (!options_.projection) ReleaseFiles();
   return errors_.empty();
 }
 

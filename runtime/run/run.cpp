@@ -56,7 +56,8 @@ namespace {
 /// to the disk directly (O_DIRECT: no copy into the page cache and no
 /// writeback of it at fsync, which is most of writing a large list) where
 /// the filesystem allows it, else through the page cache; the bytes written
-/// are the same either way.
+/// are the same either way. Callers format straight into its block-aligned
+/// buffer (Reserve, then Commit), which is written from where it is.
 class FileOut {
  public:
   FileOut(const fs::path& path, std::string* error) : path_(path), error_(error) {
@@ -65,17 +66,26 @@ class FileOut {
     if (fd_ < 0 && errno == EINVAL)  // the filesystem has no direct I/O (e.g. tmpfs)
       fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) *error_ = fmt::format("cannot create `{}`: {}", path.string(), std::strerror(errno));
-    buf_.reserve(kBlock + kAlign);
   }
   FileOut(const FileOut&) = delete;
   FileOut& operator=(const FileOut&) = delete;
   ~FileOut() {
     if (fd_ >= 0) ::close(fd_);
   }
-  /// The buffer to append to; call MaybeFlush() when it may have grown past a block.
-  std::string& buf() { return buf_; }
-  void MaybeFlush() {
-    if (buf_.size() >= kBlock) Flush(false);
+  /// Room for `n` more bytes at the end of the buffer; Commit(k) keeps the
+  /// first k <= n of them.
+  char* Reserve(size_t n) {
+    if (capacity_ - size_ < n) Grow(n);
+    return buf_.get() + size_;
+  }
+  /// Keeps `n` bytes written at Reserve's pointer (a full block goes out).
+  void Commit(size_t n) {
+    size_ += n;
+    if (size_ >= kBlock) Flush(false);
+  }
+  void Append(std::string_view s) {
+    std::memcpy(Reserve(s.size()), s.data(), s.size());
+    Commit(s.size());
   }
   /// Writes the rest, fsyncs and closes: false (error set) on failure.
   bool Close() {
@@ -93,6 +103,18 @@ class FileOut {
  private:
   static constexpr size_t kBlock = size_t{1} << 20;
   static constexpr size_t kAlign = 4096;  ///< O_DIRECT: addresses, sizes and offsets in multiples of this
+  static constexpr size_t kSlack = size_t{1} << 16;  ///< room past a block (most lines fit)
+
+  /// A buffer of at least size_ + n bytes (a multiple of kAlign), the
+  /// buffered bytes kept.
+  void Grow(size_t n) {
+    const size_t capacity = std::max(kBlock + kSlack, (size_ + n + kAlign - 1) / kAlign * kAlign);
+    std::unique_ptr<char, Free> bigger(static_cast<char*>(std::aligned_alloc(kAlign, capacity)));
+    if (!bigger) throw std::bad_alloc();
+    if (size_ > 0) std::memcpy(bigger.get(), buf_.get(), size_);
+    buf_ = std::move(bigger);
+    capacity_ = capacity;
+  }
 
   void Fail(const char* what) {
     *error_ = fmt::format("cannot {} `{}`: {}", what, path_.string(), std::strerror(errno));
@@ -123,35 +145,33 @@ class FileOut {
     return true;
   }
 
-  /// Writes whole aligned blocks of the buffer (every byte when `last`; a
-  /// direct write then pads the final block and cuts the file back).
+  /// Writes the buffer's whole aligned blocks (every byte when `last`; a
+  /// direct write then pads the final block with zeros and cuts the file
+  /// back), keeping the rest at the buffer's start.
   void Flush(bool last) {
     if (fd_ < 0) {
-      buf_.clear();
+      size_ = 0;
       return;
     }
-    if (direct_ && !aligned_) aligned_.reset(static_cast<char*>(std::aligned_alloc(kAlign, kBlock)));
-    if (direct_ && !aligned_ && !StopDirect()) return Fail("write");
     if (!direct_) {
-      if (!WriteAll(buf_.data(), buf_.size())) return Fail("write");
-      buf_.clear();
+      if (!WriteAll(buf_.get(), size_)) return Fail("write");
+      size_ = 0;
       return;
     }
-    const uint64_t size = written_ + buf_.size();
-    size_t at = 0;
-    while (direct_ && buf_.size() - at >= (last ? 1 : kAlign)) {
-      const size_t rest = buf_.size() - at;
-      size_t n = std::min(rest / kAlign * kAlign, kBlock);
-      if (n == 0) n = kAlign;  // the last, partial block: padded with zeros
-      const size_t take = std::min(n, rest);
-      std::memcpy(aligned_.get(), buf_.data() + at, take);
-      if (take < n) std::memset(aligned_.get() + take, 0, n - take);
-      if (!WriteAll(aligned_.get(), n)) return Fail("write");
-      at += take;
+    const uint64_t size = written_ + size_;
+    size_t n = size_ / kAlign * kAlign;
+    if (last && n < size_) {  // capacity_ is a multiple of kAlign: the padding fits
+      n += kAlign;
+      std::memset(buf_.get() + size_, 0, n - size_);
     }
-    if (!direct_ && last && !WriteAll(buf_.data() + at, buf_.size() - at)) return Fail("write");
-    buf_.erase(0, last ? buf_.size() : at);
-    if (last && written_ != size && ::ftruncate(fd_, static_cast<off_t>(size)) != 0) return Fail("write");
+    if (n > 0 && !WriteAll(buf_.get(), n)) return Fail("write");
+    if (last) {
+      size_ = 0;
+      if (written_ != size && ::ftruncate(fd_, static_cast<off_t>(size)) != 0) return Fail("write");
+      return;
+    }
+    std::memmove(buf_.get(), buf_.get() + n, size_ - n);
+    size_ -= n;
   }
 
   struct Free {
@@ -162,14 +182,14 @@ class FileOut {
   int fd_ = -1;
   bool direct_ = false;
   uint64_t written_ = 0;  ///< bytes written to the file (with a direct write's padding)
-  std::string buf_;
-  std::unique_ptr<char, Free> aligned_;
+  std::unique_ptr<char, Free> buf_;  ///< kAlign-aligned
+  size_t size_ = 0, capacity_ = 0;
 };
 
 /// Writes `content` to `path` and flushes it to disk.
 bool WriteFileDurable(const fs::path& path, const std::string& content, std::string* error) {
   FileOut out(path, error);
-  out.buf() = content;
+  out.Append(content);
   return out.Close();
 }
 
@@ -223,6 +243,7 @@ class Assembler {
     }
     slots_.resize(slots);
     for (std::vector<ListRows>& lists : slots_) lists.resize(units_.size());
+    scratch_.resize(slots);
     runs_.resize(units_.size());
   }
 
@@ -231,10 +252,17 @@ class Assembler {
   /// for different slots on different threads at once.
   void AddBatch(size_t slot, const CohortBatchView& view, const Decisions& d, std::vector<uint32_t>* added) {
     added->assign(units_.size(), 0);
+    // Which keys need CSV quoting: none when no byte of the batch's keys
+    // does (one pass over the key bytes instead of one per key and list).
+    const CohortColumn& keys = view.columns[key_column_];
+    const bool check_keys = keys.dictionary || view.num_rows == 0 ||
+                            CsvFieldNeedsQuotes({reinterpret_cast<const char*>(keys.data) + keys.offsets[0],
+                                                 static_cast<size_t>(keys.offsets[view.num_rows] - keys.offsets[0])});
     for (size_t u = 0; u < units_.size(); ++u) {
       ListRows& rows = slots_[slot][u];
       const size_t before = rows.size();
-      AddUnit(u, view, d, rows);
+      AddUnit(u, view, d, check_keys, scratch_[slot], rows);
+      rows.Cut();  // the batch's rows are one span (Gather takes it whole)
       (*added)[u] = static_cast<uint32_t>(rows.size() - before);
     }
   }
@@ -271,26 +299,32 @@ class Assembler {
                             : lists_.channels[unit.segment][static_cast<size_t>(unit.channel)];
   }
 
-  /// Adds the rows of one batch to list `unit` (rows: a slot's copy of it).
-  void AddUnit(size_t unit, const CohortBatchView& view, const Decisions& d, ListRows& rows) {
+  /// Adds the rows of one batch to list `unit` (rows: a slot's copy of it;
+  /// `check_keys`: some key may need quoting; `tail`: scratch).
+  void AddUnit(size_t unit, const CohortBatchView& view, const Decisions& d, bool check_keys, std::string& tail,
+               ListRows& rows) {
     const size_t s = units_[unit].segment;
     const ir::Segment& seg = p_.segments[s];
     const CohortColumn& keys = view.columns[key_column_];
+    auto add_keys = [&](const uint8_t* mask) {
+      if (check_keys)
+        ForEachSet(mask, view.num_rows, [&](int64_t r) { rows.Add(StringAt(keys, r)); });
+      else
+        ForEachSet(mask, view.num_rows, [&](int64_t r) { rows.Add(PlainStringAt(keys, r), {}, false); });
+    };
     if (units_[unit].channel < 0) {
       if (seg.holdout_bp == 0) return;  // nobody is held out
-      ForEachSet(d.held[s].data(), view.num_rows, [&](int64_t r) { rows.Begin(StringAt(keys, r)); });
+      add_keys(d.held[s].data());
       return;
     }
     const size_t c = static_cast<size_t>(units_[unit].channel);
     const uint8_t* listed = d.listed[s][c].data();
     if (seg.variants.empty() && seg.exports.empty()) {  // the key is the whole row
-      ForEachSet(listed, view.num_rows, [&](int64_t r) { rows.Begin(StringAt(keys, r)); });
+      add_keys(listed);
       return;
     }
-    for (int64_t r = 0; r < view.num_rows; ++r) {
-      if (!listed[r]) continue;
-      rows.Begin(StringAt(keys, r));
-      std::string& tail = rows.tail();
+    ForEachSet(listed, view.num_rows, [&](int64_t r) {
+      tail.clear();
       // With variants (issue 12) the message and cta are the row's
       // variant's, and a `variant` column follows them.
       if (!seg.variants.empty()) AppendVariantFields(seg, VariantOf(d, s, r), tail);
@@ -298,7 +332,9 @@ class Assembler {
         tail.push_back(',');
         AppendCellCsv(tail, view.columns[col], p_.schema->columns[col], r);
       }
-    }
+      const std::string_view key = StringAt(keys, r);
+      rows.Add(key, tail, check_keys && CsvFieldNeedsQuotes(key));
+    });
   }
 
   static int VariantOf(const Decisions& d, size_t s, int64_t r) {
@@ -328,6 +364,7 @@ class Assembler {
   RunLists lists_;
   std::vector<Unit> units_;
   std::vector<std::vector<ListRows>> slots_;  ///< [slot][unit]
+  std::vector<std::string> scratch_;          ///< [slot]: a row's tail while it is built
   std::vector<std::vector<ListRows::Run>> runs_;  ///< [unit]: the batches' rows in batch order
 };
 
@@ -357,118 +394,233 @@ void AddCounts(const RunReport& from, RunReport* to) {
 
 }  // namespace
 
-void ListRows::Begin(std::string_view key) {
-  Close();
-  // A row lies in one chunk. A full chunk is set aside and a new one
-  // reserved (64 KiB doubling to 4 MiB), so rows are never copied to grow
-  // the arena; a row's tail past the reservation just grows its chunk.
-  if (bytes_.size() >= bytes_.capacity() / 8 * 7 || bytes_.capacity() < 64) {
-    const size_t next = std::min<size_t>(std::max<size_t>(bytes_.capacity() * 2, size_t{1} << 16), size_t{1} << 22);
-    if (!bytes_.empty()) full_.push_back(std::move(bytes_));
-    bytes_ = std::string();
-    bytes_.reserve(next);
-  }
-  Row row{0, (uint64_t{full_.size()} << kChunkShift) | bytes_.size(), static_cast<uint32_t>(key.size()), 0, 0};
-  if (key.size() >= 8) {
-    std::memcpy(&row.prefix, key.data(), 8);
-    if constexpr (std::endian::native == std::endian::little) row.prefix = __builtin_bswap64(row.prefix);
+namespace {
+
+/// The 8 bytes of `s` at `at` (at + 8 <= size) as a big-endian number
+/// (compares like the bytes).
+inline uint64_t Load8BigEndian(std::string_view s, size_t at) {
+  uint64_t w;
+  std::memcpy(&w, s.data() + at, 8);
+  if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+  return w;
+}
+
+/// Copies `n` bytes (keys, a list's shared fields: mostly under 64) with a
+/// few overlapping fixed-size moves instead of a call to memcpy per piece.
+inline void CopyShort(char* dst, const char* src, size_t n) {
+  if (n >= 16 && n <= 32) {
+    std::memcpy(dst, src, 16);
+    std::memcpy(dst + n - 16, src + n - 16, 16);
+  } else if (n >= 8 && n < 16) {
+    std::memcpy(dst, src, 8);
+    std::memcpy(dst + n - 8, src + n - 8, 8);
+  } else if (n >= 4 && n < 8) {
+    std::memcpy(dst, src, 4);
+    std::memcpy(dst + n - 4, src + n - 4, 4);
+  } else if (n > 32 && n <= 64) {
+    std::memcpy(dst, src, 32);
+    std::memcpy(dst + n - 32, src + n - 32, 32);
+  } else if (n < 4) {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
   } else {
-    for (size_t i = 0; i < 8; ++i) row.prefix = (row.prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
+    std::memcpy(dst, src, n);
   }
-  row.quote = CsvFieldNeedsQuotes(key);
-  bytes_.append(key);
-  rows_.push_back(row);
-  open_ = true;
 }
 
-void ListRows::Close() {
-  if (!open_) return;
-  open_ = false;
-  Row& last = rows_.back();
-  last.tail_len =
-      static_cast<uint32_t>(bytes_.size() - (last.at & ((uint64_t{1} << kChunkShift) - 1)) - last.key_len);
+/// a < b by bytes, as string_view compares them; inline, 8 bytes at a time
+/// (keys are short: a call to memcmp per row costs more than the compare).
+inline bool KeyLess(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const uint64_t x = Load8BigEndian(a, i), y = Load8BigEndian(b, i);
+    if (x != y) return x < y;
+  }
+  for (; i < n; ++i)
+    if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+  return a.size() < b.size();
 }
 
-void ListRows::AppendLine(size_t i, std::string& out) const {
-  const Row& row = rows_[i];
-  const char* key = At(row.at);
-  if (row.quote) {
-    AppendCsvField(out, {key, row.key_len});
-    out += shared_;
-    out.append(key + row.key_len, row.tail_len);
-    out.push_back('\n');
-    return;
+}  // namespace
+
+void ListRows::Add(std::string_view key, std::string_view tail, bool quote) {
+  const bool long_key = key.size() >= kLongKey;
+  const size_t need = (long_key ? 5 : 1) + key.size() + (tail.empty() ? 0 : 4 + tail.size());
+  if (chunks_.empty() || chunks_.back().capacity - chunks_.back().size < need) {
+    const size_t last = chunks_.empty() ? 0 : chunks_.back().capacity;
+    const size_t capacity =
+        std::max(need, std::min<size_t>(std::max<size_t>(last * 2, size_t{1} << 16), size_t{1} << 22));
+    chunks_.push_back({std::unique_ptr<char[]>(new char[capacity]), 0, capacity});  // not zeroed: filled as rows come
   }
-  // One resize, then the pieces copied in (most lines).
-  const size_t at = out.size();
-  out.resize(at + row.key_len + shared_.size() + row.tail_len + 1);
-  char* p = out.data() + at;
-  std::memcpy(p, key, row.key_len);
-  p += row.key_len;
-  std::memcpy(p, shared_.data(), shared_.size());
-  p += shared_.size();
-  std::memcpy(p, key + row.key_len, row.tail_len);
-  p[row.tail_len] = '\n';
+  Chunk& chunk = chunks_.back();
+  char* const row = chunk.bytes.get() + chunk.size;
+  char* p = row;
+  const unsigned length = long_key ? kLongKey : static_cast<unsigned>(key.size());
+  *p++ = static_cast<char>((quote ? 1u : 0u) | (tail.empty() ? 0u : 2u) | length << 2);
+  if (long_key) {
+    const auto n = static_cast<uint32_t>(key.size());
+    std::memcpy(p, &n, 4);
+    p += 4;
+  }
+  CopyShort(p, key.data(), key.size());
+  const std::string_view stored(p, key.size());
+  p += key.size();
+  if (!tail.empty()) {
+    const auto n = static_cast<uint32_t>(tail.size());
+    std::memcpy(p, &n, 4);
+    std::memcpy(p + 4, tail.data(), tail.size());
+    p += 4 + tail.size();
+  }
+  chunk.size = static_cast<size_t>(p - chunk.bytes.get());
+  if (open_ && spans_.back().end == row) {  // the next row of the current span
+    Span& span = spans_.back();
+    span.sorted &= !KeyLess(stored, last_key_);
+    span.end = p;
+    span.last = row;
+    ++span.rows;
+  } else {
+    spans_.push_back({row, p, row, 1, true});
+    open_ = true;
+  }
+  last_key_ = stored;
+  ++rows_;
+  sorted_order_.clear();  // rows added after a Sort: it must be sorted again
+}
+
+ListRows::RowView ListRows::Parse(const char* p, const char** next) {
+  const auto flags = static_cast<uint8_t>(*p++);
+  size_t length = flags >> 2;
+  if (length == kLongKey) {
+    uint32_t n;
+    std::memcpy(&n, p, 4);
+    p += 4;
+    length = n;
+  }
+  RowView row{{p, length}, {}, (flags & 1) != 0};
+  p += length;
+  if (flags & 2) {
+    uint32_t n;
+    std::memcpy(&n, p, 4);
+    row.tail = {p + 4, n};
+    p += 4 + n;
+  }
+  if (next) *next = p;
+  return row;
+}
+
+size_t ListRows::LineSize(const RowView& row) const {
+  size_t key = row.key.size();
+  if (row.quote) key += 2 + static_cast<size_t>(std::count(row.key.begin(), row.key.end(), '"'));
+  return key + shared_.size() + row.tail.size() + 1;
+}
+
+void ListRows::WriteLine(const RowView& row, char* out) const {
+  if (row.quote) {  // as AppendCsvField writes a field that needs quotes
+    *out++ = '"';
+    for (char c : row.key) {
+      if (c == '"') *out++ = '"';
+      *out++ = c;
+    }
+    *out++ = '"';
+  } else {
+    CopyShort(out, row.key.data(), row.key.size());
+    out += row.key.size();
+  }
+  CopyShort(out, shared_.data(), shared_.size());
+  out += shared_.size();
+  CopyShort(out, row.tail.data(), row.tail.size());
+  out[row.tail.size()] = '\n';
+}
+
+void ListRows::AppendLines(std::string& out) const {
+  ForEach([&](const RowView& row) {
+    const size_t at = out.size();
+    out.resize(at + LineSize(row));
+    WriteLine(row, out.data() + at);
+  });
 }
 
 void ListRows::Sort() {
-  Close();
-  auto less = [&](const Row& a, const Row& b) {
+  open_ = false;
+  sorted_order_.clear();
+  // Rows usually arrive in key order (data sorted by key): each span knows
+  // whether its rows are; then only the spans' ends are compared.
+  bool sorted = true;
+  for (size_t i = 0; i < spans_.size() && sorted; ++i)
+    sorted = spans_[i].sorted && (i == 0 || !KeyLess(Parse(spans_[i].begin, nullptr).key, Parse(spans_[i - 1].last, nullptr).key));
+  if (sorted) return;
+  sorted_order_.reserve(rows_);
+  for (const Span& span : spans_) {
+    for (const char* p = span.begin; p != span.end;) {
+      const char* row = p;
+      const std::string_view key = Parse(p, &p).key;
+      uint64_t prefix = 0;
+      if (key.size() >= 8) {
+        prefix = Load8BigEndian(key, 0);
+      } else {
+        for (size_t i = 0; i < 8; ++i) prefix = (prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
+      }
+      sorted_order_.push_back({prefix, row});
+    }
+  }
+  std::stable_sort(sorted_order_.begin(), sorted_order_.end(), [](const SortRef& a, const SortRef& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return std::string_view(At(a.at), a.key_len) < std::string_view(At(b.at), b.key_len);
-  };
-  // Rows usually arrive in key order (data sorted by key): check first.
-  if (!std::is_sorted(rows_.begin(), rows_.end(), less)) std::stable_sort(rows_.begin(), rows_.end(), less);
+    return KeyLess(Parse(a.row, nullptr).key, Parse(b.row, nullptr).key);
+  });
 }
 
 void ListRows::Gather(const std::vector<ListRows*>& parts, const std::vector<Run>& runs, ListRows* out) {
-  out->Close();
-  if (parts.size() == 1 && out->rows_.empty() && out->full_.empty() && out->bytes_.empty()) {
-    // One part (one thread): its rows are the list as they are.
-    ListRows* part = parts[0];
-    part->Close();
-    size_t covered = 0;
-    for (const Run& run : runs) covered += run.rows;
-    if (covered == part->rows_.size()) {
-      std::swap(out->full_, part->full_);
-      std::swap(out->bytes_, part->bytes_);
-      std::swap(out->rows_, part->rows_);
-      part->Clear();
-      return;
-    }
-  }
-  // out's chunks, then each part's (its full chunks, then the one it was
-  // filling): a part's chunk k becomes out's chunk base[part] + k.
-  if (!out->bytes_.empty()) out->full_.push_back(std::move(out->bytes_));
-  out->bytes_ = std::string();
-  std::vector<uint64_t> base;
-  size_t rows = out->rows_.size();
-  for (ListRows* part : parts) {
-    part->Close();
-    base.push_back(uint64_t{out->full_.size()} << kChunkShift);
-    for (std::string& chunk : part->full_) out->full_.push_back(std::move(chunk));
-    out->full_.push_back(std::move(part->bytes_));
-    rows += part->rows_.size();
-  }
-  out->rows_.reserve(rows);
-  std::vector<size_t> next(parts.size(), 0);
+  out->open_ = false;
+  out->sorted_order_.clear();
+  // Per part: the span taken next and how many of its rows were taken (a
+  // run may end inside a span when the part's rows were not Cut per run).
+  struct Cursor {
+    size_t span = 0;
+    uint32_t taken = 0;
+    const char* at = nullptr;  ///< the first row not taken when taken > 0
+  };
+  std::vector<Cursor> cursors(parts.size());
   for (const Run& run : runs) {
-    const std::vector<Row>& from = parts[run.part]->rows_;
-    size_t& i = next[run.part];
-    for (size_t end = std::min(i + run.rows, from.size()); i < end; ++i) {
-      Row row = from[i];
-      row.at += base[run.part];
-      out->rows_.push_back(row);
+    const std::vector<Span>& spans = parts[run.part]->spans_;
+    Cursor& c = cursors[run.part];
+    uint32_t need = run.rows;
+    while (need > 0 && c.span < spans.size()) {
+      const Span& span = spans[c.span];
+      const char* begin = c.taken == 0 ? span.begin : c.at;
+      const uint32_t left = span.rows - c.taken;
+      if (left <= need) {
+        out->spans_.push_back({begin, span.end, span.last, left, span.sorted});
+        need -= left;
+        ++c.span;
+        c.taken = 0;
+        continue;
+      }
+      const char* p = begin;
+      const char* last = begin;
+      for (uint32_t k = 0; k < need; ++k) {
+        last = p;
+        Parse(p, &p);
+      }
+      out->spans_.push_back({begin, p, last, need, span.sorted});
+      c.taken += need;
+      c.at = p;
+      need = 0;
     }
+    out->rows_ += run.rows - need;
   }
-  for (ListRows* part : parts) part->Clear();
+  for (ListRows* part : parts) {
+    for (Chunk& chunk : part->chunks_) out->chunks_.push_back(std::move(chunk));
+    part->Clear();
+  }
 }
 
 void ListRows::Clear() {
-  std::vector<std::string>().swap(full_);
-  std::string().swap(bytes_);
-  std::vector<Row>().swap(rows_);
+  std::vector<Chunk>().swap(chunks_);
+  std::vector<Span>().swap(spans_);
+  std::vector<SortRef>().swap(sorted_order_);
+  rows_ = 0;
   open_ = false;
+  last_key_ = {};
 }
 
 std::string FormatCell(const CohortColumn& c, const ColumnDef& def, int64_t row) {
@@ -643,17 +795,25 @@ bool WriteRunOutputs(const ir::Program& p, RunLists* lists, const RunReport& rep
     std::error_code rm;
     fs::remove(job.path, rm);  // a hard link to the previous run's file: never write through it
     FileOut out(job.path, &job.error);
-    out.buf() += *job.header;
-    for (size_t i = 0; i < job.rows->size(); ++i) {
-      job.rows->AppendLine(i, out.buf());
-      out.MaybeFlush();
-    }
+    out.Append(*job.header);
+    const ListRows& rows = *job.rows;
+    rows.ForEach([&](const ListRows::RowView& row) {  // each line formatted straight into the file's buffer
+      const size_t n = rows.LineSize(row);
+      rows.WriteLine(row, out.Reserve(n));
+      out.Commit(n);
+    });
     job.rows->Clear();
     if (!out.Close() && job.error.empty()) job.error = fmt::format("cannot write `{}`", job.path.string());
   };
+  // Longest lists first: the threads finish together (the first error
+  // reported is still the first list's in `jobs` order).
+  std::vector<size_t> by_size(jobs.size());
+  for (size_t j = 0; j < jobs.size(); ++j) by_size[j] = j;
+  std::stable_sort(by_size.begin(), by_size.end(),
+                   [&](size_t a, size_t b) { return jobs[a].rows->size() > jobs[b].rows->size(); });
   std::atomic<size_t> next{0};
   ParallelFor(std::min<size_t>(std::max(1, threads), jobs.size()), [&](size_t) {
-    for (size_t j = next++; j < jobs.size(); j = next++) write_list(jobs[j]);
+    for (size_t j = next++; j < jobs.size(); j = next++) write_list(jobs[by_size[j]]);
   });
   for (const Job& job : jobs) {
     if (ok && !job.error.empty()) {
@@ -932,12 +1092,11 @@ class BatchPrefetcher {
 
 /// An internal error when a column the program reads was not loaded (a
 /// projection that missed it): engines would read a column without rows.
-static std::string MissingColumn(const ir::Program& program, const ir::UsedColumns& used, const std::vector<Batch>& batches) {
-  for (const Batch& b : batches)
-    for (ColumnId c = 0; c < b.num_columns(); ++c)
-      if (used.column(c) && b.absent(c))
-        return fmt::format("internal error: column `{}` is read by the program but was not loaded",
-                           program.schema->columns[c].path);
+static std::string MissingColumn(const ir::Program& program, const ir::UsedColumns& used, const Batch& b) {
+  for (ColumnId c = 0; c < b.num_columns(); ++c)
+    if (used.column(c) && b.absent(c))
+      return fmt::format("internal error: column `{}` is read by the program but was not loaded",
+                         program.schema->columns[c].path);
   return "";
 }
 
@@ -966,22 +1125,96 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
   ExecContext ctx;
   ctx.today = options.today;
   ctx.now = int64_t{options.today} * kMicrosPerDay;
-  double eval_seconds = 0;
-  bool more = true;
-  // Reused across batches: masks and decisions keep their capacity.
-  std::vector<BatchResult> results;
-  std::vector<Decisions> decisions;
-  std::vector<double> eval_wall;
-  std::vector<std::vector<uint32_t>> added;  ///< per batch slot: rows it added to each list
-  // Batch slot i is counted into partial report i (added up at the end).
+  // Per worker slot, reused across its batches: masks and decisions keep
+  // their capacity. Slot i counts into partial report i (added up at the
+  // end) and fills slot i's copy of every list.
+  struct Slot {
+    BatchResult result;
+    Decisions decisions;
+    std::vector<uint32_t> added;  ///< rows the slot's last batch added to each list
+    const CohortBatchView* view = nullptr;  ///< of the slot's last batch (Batch::View, built once)
+    double eval_seconds = 0;
+  };
+  std::vector<Slot> slots(static_cast<size_t>(threads));
   std::vector<RunReport> partials(static_cast<size_t>(threads));
   std::vector<ReportTally> tallies;
   for (RunReport& r : partials) tallies.emplace_back(program, options.today, &r);
+  std::mutex status_mu;  // guards `status` and `failed` while workers run
+  bool failed = false;
+  // One batch on slot `slot`: evaluate, decide, count and add its list rows
+  // (the masks still in cache); false (status set) when it cannot be run.
+  auto process = [&](size_t slot, Batch& b) {
+    if (std::string bad = MissingColumn(program, *used, b); !bad.empty()) {
+      std::lock_guard<std::mutex> lock(status_mu);
+      status.code = 4;
+      status.message = bad;
+      failed = true;
+      return false;
+    }
+    if (program.contacts_column != kNoColumn && options.contacts)  // issue 12: the ledger's contacts
+      options.contacts->Fill(&b, program.contacts_column, program.schema->key_column());
+    Slot& sl = slots[slot];
+    sl.view = &b.View();
+    const CohortBatchView& view = *sl.view;
+    const auto e0 = Clock::now();
+    engine.Evaluate(view, ctx, &sl.result);
+    sl.eval_seconds += Seconds(e0, Clock::now());
+    Decide(program, view, sl.result, &sl.decisions, options.today);
+    tallies[slot].Add(view, sl.result, sl.decisions);
+    if (options.write_outputs) assembler.AddBatch(slot, view, sl.decisions, &sl.added);
+    return true;
+  };
   BatchPrefetcher prefetch(*reader, *program.schema, options.batch_rows, static_cast<size_t>(threads));
+  if (!options.on_batch) {
+    // A persistent worker per slot takes the next batch as soon as it is
+    // done with its last (no round of batches waits for its slowest). Each
+    // worker takes batches in input order, so its copy of a list holds its
+    // batches' rows in that order; the batches' order across workers is
+    // recorded and given to the lists after.
+    std::mutex take_mu;
+    size_t next_seq = 0;
+    bool stop = false;
+    struct Done {
+      size_t seq;
+      size_t slot;
+      std::vector<uint32_t> added;
+    };
+    std::vector<std::vector<Done>> done(slots.size());
+    ParallelFor(slots.size(), [&](size_t slot) {
+      for (;;) {
+        Batch b;
+        size_t seq;
+        {
+          std::lock_guard<std::mutex> lock(take_mu);
+          if (stop) return;
+          if (!prefetch.Next(&b)) {
+            stop = true;
+            return;
+          }
+          seq = next_seq++;
+        }
+        if (!process(slot, b)) {
+          std::lock_guard<std::mutex> lock(take_mu);
+          stop = true;
+          return;
+        }
+        if (options.write_outputs) done[slot].push_back({seq, slot, slots[slot].added});
+      }
+    });
+    if (failed) return status;
+    std::vector<Done> order;
+    for (std::vector<Done>& d : done)
+      for (Done& x : d) order.push_back(std::move(x));
+    std::sort(order.begin(), order.end(), [](const Done& a, const Done& b) { return a.seq < b.seq; });
+    for (const Done& x : order) assembler.EndBatch(x.slot, x.added);
+    timer.Charge(PhaseTimer::kEvaluate);
+  }
+  bool more = static_cast<bool>(options.on_batch);
   while (more) {
-    // Take up to `threads` batches (read ahead by `prefetch`); evaluate,
-    // decide, count them and add their list rows in parallel (each slot
-    // reads only its own batch and fills only its own lists).
+    // With on_batch (called in input order with every batch's masks):
+    // rounds of up to `threads` batches (read ahead by `prefetch`),
+    // evaluated, decided, counted and added to the lists in parallel (each
+    // slot reads only its own batch and fills only its own lists).
     std::vector<Batch> batches;
     for (int i = 0; i < threads; ++i) {
       Batch b;
@@ -991,40 +1224,18 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
       }
       batches.push_back(std::move(b));
     }
-    if (std::string bad = MissingColumn(program, *used, batches); !bad.empty()) {
-      status.code = 4;
-      status.message = bad;
-      return status;
-    }
-    if (program.contacts_column != kNoColumn && options.contacts)  // issue 12: the ledger's contacts
-      for (Batch& b : batches) options.contacts->Fill(&b, program.contacts_column, program.schema->key_column());
-    // Views are built here, once: Batch::View() rebuilds them and is not
-    // safe to call from two threads.
-    std::vector<const CohortBatchView*> views;
-    for (Batch& b : batches) views.push_back(&b.View());
     timer.Charge(PhaseTimer::kRead);
-    results.resize(batches.size());
-    decisions.resize(batches.size());
-    eval_wall.assign(batches.size(), 0);
-    added.resize(batches.size());
-    ParallelFor(batches.size(), [&](size_t i) {
-      const auto e0 = Clock::now();
-      engine.Evaluate(*views[i], ctx, &results[i]);
-      eval_wall[i] = Seconds(e0, Clock::now());
-      Decide(program, *views[i], results[i], &decisions[i], options.today);
-      tallies[i].Add(*views[i], results[i], decisions[i]);
-      // The lists' rows of this batch, into slot i's lists while its masks
-      // are in cache (AddBatch only touches slot i).
-      if (options.write_outputs) assembler.AddBatch(i, *views[i], decisions[i], &added[i]);
-    });
-    if (!eval_wall.empty()) eval_seconds += *std::max_element(eval_wall.begin(), eval_wall.end());
+    ParallelFor(batches.size(), [&](size_t i) { process(i, batches[i]); });
+    if (failed) return status;
     if (options.write_outputs)
-      for (size_t i = 0; i < batches.size(); ++i) assembler.EndBatch(i, added[i]);
+      for (size_t i = 0; i < batches.size(); ++i) assembler.EndBatch(i, slots[i].added);
     timer.Charge(PhaseTimer::kEvaluate);
-    if (options.on_batch)
-      for (size_t i = 0; i < batches.size(); ++i) options.on_batch(*views[i], results[i], decisions[i]);
+    for (size_t i = 0; i < batches.size(); ++i)
+      options.on_batch(*slots[i].view, slots[i].result, slots[i].decisions);
     timer.Charge(PhaseTimer::kAssemble);
   }
+  double eval_seconds = 0;
+  for (const Slot& sl : slots) eval_seconds = std::max(eval_seconds, sl.eval_seconds);
   prefetch.Finish();
   for (const RunReport& r : partials) AddCounts(r, report);
   if (!reader->errors().empty()) {

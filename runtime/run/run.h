@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -128,30 +129,52 @@ RunStatus Run(const ir::Program& program, const Engine& engine, const RunOptions
 /// `.sample` show it ("" when missing).
 std::string FormatCell(const CohortColumn& column, const ColumnDef& def, int64_t row);
 /// The rows of one output list, stored without a heap object per row. A row
-/// is a sort key and a tail; its CSV line (no newline) is the key as a CSV
-/// field, then shared(), then the tail (holdout lists: the key alone). Keys
-/// and tails go into a byte arena of chunks (up to 4 MiB; a full chunk is
-/// kept as it is, never copied into a larger one); rows are 24-byte entries
-/// (chunk and position, lengths, whether the key needs CSV quoting, and the
-/// key's first 8 bytes for comparing without touching the arena).
+/// is a key and a tail; its CSV line is the key as a CSV field, then
+/// shared(), then the tail, then a newline (holdout lists: the key alone).
+/// Rows are packed one after another into byte chunks (64 KiB doubling to
+/// 4 MiB; a chunk is filled, never grown or copied): a byte of flags and the
+/// key's length, the key, then the tail's length and bytes when there is a
+/// tail. The order of the rows is a list of spans (rows next to each other
+/// in one chunk), so Gather moves chunks and spans, never rows. Whether the
+/// rows are in key order is tracked as they are added (data is usually
+/// sorted by key): Sort sorts only when they are not.
 class ListRows {
  public:
   /// Text every line has between the key and the tail (e.g. `,send_on,message,cta`).
   void set_shared(std::string shared) { shared_ = std::move(shared); }
   const std::string& shared() const { return shared_; }
-  /// Starts a row sorted by `key`; its tail is what is appended to tail()
-  /// until the next Begin (or Sort).
-  void Begin(std::string_view key);
-  /// The arena the current row's tail is appended to.
-  std::string& tail() { return bytes_; }
-  /// Closes the last row and sorts rows by key bytes (equal keys keep their
-  /// order). Call before reading rows.
+  /// Adds a row; `quote`: the key needs CSV quoting (CsvFieldNeedsQuotes(key),
+  /// which a caller may know for many keys at once).
+  void Add(std::string_view key, std::string_view tail, bool quote);
+  void Add(std::string_view key, std::string_view tail = {}) { Add(key, tail, CsvFieldNeedsQuotes(key)); }
+  /// Ends the current span: rows added later start a new one. Calling it
+  /// after each batch's rows lets Gather take whole spans.
+  void Cut() { open_ = false; }
+  /// Orders the rows by key bytes (equal keys keep their order): nothing to
+  /// do when they were added in order. Call before reading rows.
   void Sort();
-  size_t size() const { return rows_.size(); }
-  std::string_view key(size_t i) const { return {At(rows_[i].at), rows_[i].key_len}; }
-  std::string_view tail(size_t i) const { return {At(rows_[i].at) + rows_[i].key_len, rows_[i].tail_len}; }
-  /// Appends row i's CSV line and a newline to `out`.
-  void AppendLine(size_t i, std::string& out) const;
+  size_t size() const { return rows_; }
+
+  /// One row as it is read.
+  struct RowView {
+    std::string_view key, tail;
+    bool quote;  ///< the key is written as a quoted CSV field
+  };
+  /// Calls fn(const RowView&) for every row, in order (key order after Sort).
+  template <class Fn>
+  void ForEach(Fn&& fn) const {
+    if (!sorted_order_.empty()) {
+      for (const SortRef& ref : sorted_order_) fn(Parse(ref.row, nullptr));
+      return;
+    }
+    for (const Span& span : spans_)
+      for (const char* p = span.begin; p != span.end;) fn(Parse(p, &p));
+  }
+  /// The bytes of `row`'s line, newline included; WriteLine writes them at `out`.
+  size_t LineSize(const RowView& row) const;
+  void WriteLine(const RowView& row, char* out) const;
+  /// Appends every row's line to `out`, in order.
+  void AppendLines(std::string& out) const;
   /// Frees the rows (after writing).
   void Clear();
 
@@ -162,33 +185,42 @@ class ListRows {
   };
   /// Appends to `out` the rows of `parts` in the order `runs` gives: each
   /// run takes the next `rows` rows of its part. Every part's rows must be
-  /// covered exactly once. The parts' arena chunks move to `out` (no key or
-  /// tail bytes are copied) and the parts are left empty. Lists filled by
-  /// several threads, one part each, become the list their batches make in
-  /// order.
+  /// covered exactly once. The parts' chunks move to `out` (no row is
+  /// copied) and the parts are left empty. Lists filled by several threads,
+  /// one part each, become the list their batches make in order.
   static void Gather(const std::vector<ListRows*>& parts, const std::vector<Run>& runs, ListRows* out);
 
  private:
-  struct Row {
-    uint64_t prefix;   ///< the key's first 8 bytes, big-endian, zero-padded
-    uint64_t at;       ///< key bytes, then tail bytes: chunk << kChunkShift | position in it
-    uint32_t key_len : 31;
-    uint32_t quote : 1;  ///< the key needs CSV quoting (checked once, at Begin)
-    uint32_t tail_len;
+  /// Flags+length byte: bit 0 quote, bit 1 a tail follows, bits 2-7 the
+  /// key's length, or kLongKey and the length in the next 4 bytes.
+  static constexpr unsigned kLongKey = 63;
+  struct Chunk {
+    std::unique_ptr<char[]> bytes;
+    size_t size = 0, capacity = 0;
   };
-  static constexpr int kChunkShift = 40;
-  /// The bytes at arena position `at`.
-  const char* At(uint64_t at) const {
-    const size_t chunk = static_cast<size_t>(at >> kChunkShift);
-    const std::string& bytes = chunk < full_.size() ? full_[chunk] : bytes_;
-    return bytes.data() + (at & ((uint64_t{1} << kChunkShift) - 1));
-  }
-  void Close();
+  /// Rows [begin, end) of one chunk, `rows` of them; `last` is the last
+  /// one; `sorted`: in key order among themselves.
+  struct Span {
+    const char* begin;
+    const char* end;
+    const char* last;
+    uint32_t rows;
+    bool sorted;
+  };
+  struct SortRef {
+    uint64_t prefix;  ///< the key's first 8 bytes, big-endian, zero-padded
+    const char* row;
+  };
+  /// The row at `p`; `*next` (when not null) is set to the row after it.
+  static RowView Parse(const char* p, const char** next);
+
   std::string shared_;
-  std::vector<std::string> full_;  ///< full chunks, in order
-  std::string bytes_;              ///< the chunk being filled
-  std::vector<Row> rows_;
-  bool open_ = false;  ///< the last row's tail is still being appended (its tail_len is not set)
+  std::vector<Chunk> chunks_;  ///< rows are added to the last
+  std::vector<Span> spans_;
+  std::vector<SortRef> sorted_order_;  ///< after Sort, when the rows were not in order
+  size_t rows_ = 0;
+  bool open_ = false;  ///< rows added next extend the last span (when adjacent)
+  std::string_view last_key_;  ///< the last row's key (in its chunk) while open_
 };
 
 /// Every list of a run: [segment][channel] rows and [segment] holdout keys

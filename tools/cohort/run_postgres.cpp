@@ -156,6 +156,7 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
   for (const ir::Segment& seg : p.segments) has_variants |= !seg.variants.empty();
   std::vector<std::string> columns;
   std::string bad;
+  std::string line;  // a list row's line after the key
   auto on_row = [&](const pg::Row& row) {
     if (row.size() < 6 || !row[0] || !row[1] || !row[2]) {
       bad = "a row without segment, list or key";
@@ -169,7 +170,7 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
     const ir::Segment& seg = p.segments[it->second];
     std::string_view list = *row[1];
     if (list == "holdout") {
-      lists.holdouts[it->second].Begin(*row[2]);
+      lists.holdouts[it->second].Add(*row[2]);
       if (ledger) ledger->rows.push_back(LedgerRowOf(seg, seg.channels.size(), *row[2], ro.today, ""));
       return;
     }
@@ -179,9 +180,7 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
       bad = "a row of an unknown list";
       return;
     }
-    ListRows& out = lists.channels[it->second][c];
-    out.Begin(*row[2]);
-    std::string& line = out.tail();  // the line after the key
+    line.clear();  // the line after the key
     for (size_t k = 3; k < 6; ++k) {
       line.push_back(',');
       AppendCsvField(line, row[k].value_or(""));
@@ -200,6 +199,7 @@ int Pushdown(const CompileResult& r, pg::Connection& conn, const RunOptions& ro,
       for (size_t k = first_export; k < columns.size() && k < row.size(); ++k)
         if (columns[k] == path) AppendCsvField(line, row[k].value_or(""));
     }
+    lists.channels[it->second][c].Add(*row[2], line);
   };
   if (!conn.StreamQuery(lists_sql, &columns, on_row, &error)) return SourceError("the list query failed", error);
   if (!bad.empty()) {

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <random>
+#include <set>
 #include <fstream>
 #include <sstream>
 
@@ -176,19 +178,48 @@ TEST_CASE("run pipeline: a data error writes nothing") {
 TEST_CASE("run pipeline: list rows are sorted by key bytes and written as CSV lines") {
   ListRows rows;
   rows.set_shared(",2026-11-23,m,\"c,1\"");
-  rows.Begin("P2");
-  rows.tail() += ",x";
-  rows.Begin("P10");  // sorts before P2 (bytes, not numbers)
-  rows.Begin("a,b");  // a key that needs quoting
-  rows.tail() += ",y";
+  rows.Add("P2", ",x");
+  rows.Add("P10");  // sorts before P2 (bytes, not numbers)
+  rows.Add("a,b", ",y");  // a key that needs quoting
   const std::string p2z("P2\0", 3);  // same 8-byte prefix as "P2" zero-padded: ordered by the full key
-  rows.Begin(p2z);
-  rows.Begin("P1");
+  rows.Add(p2z);
+  rows.Add("P1");
+  rows.Add("q\"", {}, true);  // a quote doubled
   rows.Sort();
   std::string out;
-  for (size_t i = 0; i < rows.size(); ++i) rows.AppendLine(i, out);
+  rows.AppendLines(out);
   const std::string shared = ",2026-11-23,m,\"c,1\"";
-  CHECK(out == "P1" + shared + "\nP10" + shared + "\nP2" + shared + ",x\n" + p2z + shared + "\n\"a,b\"" + shared + ",y\n");
+  CHECK(out == "P1" + shared + "\nP10" + shared + "\nP2" + shared + ",x\n" + p2z + shared + "\n\"a,b\"" + shared +
+                   ",y\n\"q\"\"\"" + shared + "\n");
+  // Rows added after a Sort are sorted by the next one.
+  rows.Add("P0");
+  rows.Sort();
+  out.clear();
+  rows.AppendLines(out);
+  CHECK(out.rfind("P0" + shared + "\nP1", 0) == 0);
+}
+
+TEST_CASE("run pipeline: list rows already in key order are read as added, long keys and tails kept") {
+  ListRows rows;
+  rows.set_shared(",s");
+  const std::string long_key = "K" + std::string(70, 'k');  // past the one-byte key length
+  const std::string long_tail = "," + std::string(70000, 't');  // past a chunk's first size
+  rows.Add("A");
+  rows.Add("A", ",second");  // equal keys keep their order
+  rows.Add(long_key, long_tail);
+  rows.Cut();
+  rows.Add("L");
+  rows.Add("M,", {}, true);
+  rows.Sort();
+  std::string out;
+  rows.AppendLines(out);
+  CHECK(out == "A,s\nA,s,second\n" + long_key + ",s" + long_tail + "\nL,s\n\"M,\",s\n");
+  CHECK(rows.size() == 5);
+  rows.Clear();
+  CHECK(rows.size() == 0);
+  out.clear();
+  rows.AppendLines(out);
+  CHECK(out.empty());
 }
 
 namespace {
@@ -233,6 +264,20 @@ std::map<std::string, std::string> RunToFiles(const CompileResult& r, const fs::
   return files;
 }
 
+/// Writes `header` and `lines` as csv/patients.csv and imports `csv` into
+/// `arrow`.
+void WriteRecordsAndImport(const Telehealth& t, const std::string& header, const std::vector<std::string>& lines,
+                           const fs::path& csv, const fs::path& arrow) {
+  std::string text = header + "\n";
+  for (const std::string& l : lines) text += l + "\n";
+  Write(csv / "patients.csv", text);
+  const ImportStatus imported = ImportToArrow(t.r.program->schema, csv.string(), arrow.string());
+  std::string errors;
+  for (const DataError& e : imported.data_errors) errors += e.ToString() + "\n";
+  INFO(errors, imported.message);
+  REQUIRE(imported.code == 0);
+}
+
 }  // namespace
 
 TEST_CASE("run pipeline: Arrow data (dictionary columns read as they are mapped) gives the same outputs as its CSV") {
@@ -246,6 +291,16 @@ TEST_CASE("run pipeline: Arrow data (dictionary columns read as they are mapped)
   CHECK(from_csv == from_arrow);
 }
 
+/// The lines of `rows` (after Sort), one string each, newline included.
+std::vector<std::string> LinesOf(const ListRows& rows) {
+  std::vector<std::string> lines;
+  rows.ForEach([&](const ListRows::RowView& row) {
+    lines.emplace_back(rows.LineSize(row), '\0');
+    rows.WriteLine(row, lines.back().data());
+  });
+  return lines;
+}
+
 TEST_CASE("run pipeline: list rows spread over many arena chunks keep their bytes and sort stably") {
   // Enough rows (with tails of every length up to 300 bytes) for the arena
   // to fill several chunks, checked against a plain vector of lines.
@@ -257,19 +312,17 @@ TEST_CASE("run pipeline: list rows spread over many arena chunks keep their byte
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
     std::string key = "K" + std::to_string(x % 5000);  // repeated keys: the sort must be stable
     std::string tail = "," + std::to_string(i) + std::string(x % 300, 'a' + static_cast<char>(i % 26));
-    rows.Begin(key);
-    rows.tail() += tail;
+    rows.Add(key, tail);
+    if (i % 1000 == 999) rows.Cut();
     expected.push_back({key, ",s" + tail});
   }
   rows.Sort();
   std::stable_sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   REQUIRE(rows.size() == expected.size());
+  const std::vector<std::string> lines = LinesOf(rows);
+  REQUIRE(lines.size() == expected.size());
   size_t wrong = 0;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    std::string line;
-    rows.AppendLine(i, line);
-    wrong += line != expected[i].first + expected[i].second + "\n";
-  }
+  for (size_t i = 0; i < lines.size(); ++i) wrong += lines[i] != expected[i].first + expected[i].second + "\n";
   CHECK(wrong == 0);
 }
 
@@ -297,46 +350,54 @@ TEST_CASE("run pipeline: ListRows::Gather interleaves parts' rows in run order, 
   // Three parts filled with rows whose tails span several arena chunks; runs
   // interleave them (as batches decided by three threads do). The gathered
   // list must read exactly like one list filled in run order, also with rows
-  // already in the target and rows added after the gather.
-  std::vector<ListRows> parts(3);
-  std::vector<ListRows::Run> runs;
-  std::vector<std::pair<std::string, std::string>> expected;  // key, tail in run order
-  ListRows out;
-  out.set_shared(",s");
-  out.Begin("before");
-  out.tail() += ",t0";
-  expected.push_back({"before", ",t0"});
-  uint64_t x = 0x9E3779B97F4A7C15ull;
-  std::vector<std::vector<std::pair<std::string, std::string>>> queued(3);
-  for (int batch = 0; batch < 300; ++batch) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    const uint32_t part = static_cast<uint32_t>(x % 3);
-    const uint32_t rows = static_cast<uint32_t>((x >> 8) % 40);  // 0-row runs too
-    for (uint32_t i = 0; i < rows; ++i) {
-      std::string key = "K" + std::to_string(batch) + "-" + std::to_string(i);
-      std::string tail = "," + std::string((x >> (i % 40)) % 700, static_cast<char>('a' + i % 26));
-      parts[part].Begin(key);
-      parts[part].tail() += tail;
-      expected.push_back({key, tail});
+  // already in the target and rows added after the gather. Parts are Cut
+  // after most runs (as the pipeline does per batch), not after some, so a
+  // run also ends inside a span. Keys rise in run order except where `down`
+  // says, so whether the gathered rows are sorted depends on the run order.
+  for (const bool down : {false, true}) {
+    CAPTURE(down);
+    std::vector<ListRows> parts(3);
+    std::vector<ListRows::Run> runs;
+    std::vector<std::pair<std::string, std::string>> expected;  // key, tail in run order
+    ListRows out;
+    out.set_shared(",s");
+    out.Add("A-before", ",t0");
+    expected.push_back({"A-before", ",t0"});
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int batch = 0; batch < 300; ++batch) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      const uint32_t part = static_cast<uint32_t>(x % 3);
+      const uint32_t rows = static_cast<uint32_t>((x >> 8) % 40);  // 0-row runs too
+      for (uint32_t i = 0; i < rows; ++i) {
+        const int rank = down && batch == 150 ? 999 - static_cast<int>(i) : 1000 + batch;
+        std::string key = "K" + std::to_string(rank) + "-" + std::to_string(100 + i);
+        std::string tail = "," + std::string((x >> (i % 40)) % 700, static_cast<char>('a' + i % 26));
+        parts[part].Add(key, tail);
+        expected.push_back({key, tail});
+      }
+      if ((x >> 20) % 4 != 0) parts[part].Cut();
+      runs.push_back({part, rows});
     }
-    runs.push_back({part, rows});
+    std::vector<ListRows*> ptrs{&parts[0], &parts[1], &parts[2]};
+    ListRows::Gather(ptrs, runs, &out);
+    for (const ListRows& p : parts) CHECK(p.size() == 0);
+    out.Add("Z-after");
+    expected.push_back({"Z-after", ""});
+    REQUIRE(out.size() == expected.size());
+    std::vector<std::string> keys;
+    out.ForEach([&](const ListRows::RowView& row) { keys.emplace_back(row.key); });
+    REQUIRE(keys.size() == expected.size());
+    size_t wrong = 0;
+    for (size_t i = 0; i < keys.size(); ++i) wrong += keys[i] != expected[i].first;
+    CHECK(wrong == 0);
+    out.Sort();  // keys are unique, so the order is the keys'
+    std::sort(expected.begin(), expected.end());
+    CHECK(std::is_sorted(keys.begin(), keys.end()) == !down);
+    const std::vector<std::string> lines = LinesOf(out);
+    REQUIRE(lines.size() == expected.size());
+    for (size_t i = 0; i < lines.size(); ++i) wrong += lines[i] != expected[i].first + ",s" + expected[i].second + "\n";
+    CHECK(wrong == 0);
   }
-  std::vector<ListRows*> ptrs{&parts[0], &parts[1], &parts[2]};
-  ListRows::Gather(ptrs, runs, &out);
-  for (const ListRows& p : parts) CHECK(p.size() == 0);
-  out.Begin("after");
-  expected.push_back({"after", ""});
-  REQUIRE(out.size() == expected.size());
-  size_t wrong = 0;
-  for (size_t i = 0; i < out.size(); ++i) wrong += out.key(i) != expected[i].first;
-  out.Sort();  // closes the last row; keys are unique, so the order is the keys'
-  std::sort(expected.begin(), expected.end());
-  for (size_t i = 0; i < out.size(); ++i) {
-    std::string line;
-    out.AppendLine(i, line);
-    wrong += line != expected[i].first + ",s" + expected[i].second + "\n";
-  }
-  CHECK(wrong == 0);
 }
 
 TEST_CASE("run pipeline: records in no key order, many small batches: the same outputs at 1, 2 and 3 threads") {
@@ -352,14 +413,7 @@ TEST_CASE("run pipeline: records in no key order, many small batches: the same o
   std::vector<std::string> lines;
   while (std::getline(in, line)) lines.push_back(line);
   std::reverse(lines.begin(), lines.end());
-  std::string reversed = header + "\n";
-  for (const std::string& l : lines) reversed += l + "\n";
-  Write(csv / "patients.csv", reversed);
-  const ImportStatus imported = ImportToArrow(t.r.program->schema, csv.string(), arrow.string());
-  std::string errors;
-  for (const DataError& e : imported.data_errors) errors += e.ToString() + "\n";
-  INFO(errors, imported.message);
-  REQUIRE(imported.code == 0);
+  WriteRecordsAndImport(t, header, lines, csv, arrow);
   const auto sorted = RunToFiles(t.r, t.arrow, TempDir("reversed-sorted"), 1, 64);
   size_t listed = 0;
   for (const auto& [name, body] : sorted) listed += std::count(body.begin(), body.end(), '\n');
@@ -368,5 +422,87 @@ TEST_CASE("run pipeline: records in no key order, many small batches: the same o
     CAPTURE(threads);
     CHECK(RunToFiles(t.r, arrow, TempDir("reversed-arrow-out"), threads, 64) == sorted);
     CHECK(RunToFiles(t.r, csv, TempDir("reversed-csv-out"), threads, 48) == sorted);
+  }
+}
+
+namespace {
+
+/// The first CSV field of `line` (a list's key), unquoted.
+std::string FirstField(const std::string& line) {
+  if (line.empty() || line[0] != '"') return line.substr(0, line.find(','));
+  std::string field;
+  for (size_t i = 1; i < line.size(); ++i) {
+    if (line[i] == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+      field.push_back('"');
+      ++i;
+    } else if (line[i] == '"') {
+      break;
+    } else {
+      field.push_back(line[i]);
+    }
+  }
+  return field;
+}
+
+}  // namespace
+
+TEST_CASE("run pipeline: keys that need CSV quoting, shuffled records, small batches: same lists at 1, 2 and 3 threads") {
+  // Some keys get a comma or a quote (quoted in the lists, found per batch
+  // or per key), the records are shuffled (every list needs the sort); the
+  // lists of one big batch are the reference, and they are checked on
+  // their own: keys in byte order, quoted keys read back.
+  Telehealth t("quoted", 3000, 17);
+  fs::path csv = TempDir("quoted-in-csv"), arrow = TempDir("quoted-in-arrow");
+  for (const auto& e : fs::directory_iterator(t.csv)) fs::copy(e.path(), csv / e.path().filename());
+  std::istringstream in(Read(t.csv / "patients.csv"));
+  std::string header, line;
+  std::getline(in, header);
+  std::vector<std::string> lines;
+  std::set<std::string> keys;  // every patient key, as the lists show it unquoted
+  while (std::getline(in, line)) {
+    const size_t comma = line.find(',');
+    std::string key = line.substr(0, comma);
+    const size_t i = lines.size();
+    if (i % 7 == 3) key += ",q";                  // the field is written "P..,q"
+    if (i % 11 == 5) key += "\"z";                // the field is written "P..""z"
+    if (i >= 1200 && i < 1400) key = "b" + key;  // keys sorting after every `P...` key
+    keys.insert(key);
+    std::string field = key;
+    if (key.find_first_of(",\"") != std::string::npos) {
+      field = "\"";
+      for (char c : key) field += c == '"' ? std::string("\"\"") : std::string(1, c);
+      field += "\"";
+    }
+    lines.push_back(field + line.substr(comma));
+  }
+  std::mt19937 rng(3);
+  std::shuffle(lines.begin() + 200, lines.end(), rng);  // the first 200 stay in key order: sorted batches too
+  WriteRecordsAndImport(t, header, lines, csv, arrow);
+  const auto reference = RunToFiles(t.r, csv, TempDir("quoted-ref"), 1, 1 << 20);
+  size_t listed = 0, quoted = 0;
+  for (const auto& [name, body] : reference) {
+    if (name == "summary.json") continue;
+    CAPTURE(name);
+    std::istringstream list(body);
+    std::getline(list, line);  // header
+    std::string previous;
+    size_t unsorted = 0, unknown = 0;
+    while (std::getline(list, line)) {
+      const std::string key = FirstField(line);
+      unsorted += key < previous;
+      unknown += keys.count(key) == 0;
+      quoted += line[0] == '"';
+      previous = key;
+      ++listed;
+    }
+    CHECK(unsorted == 0);
+    CHECK(unknown == 0);
+  }
+  CHECK(listed > 200);
+  CHECK(quoted > 20);
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    CHECK(RunToFiles(t.r, csv, TempDir("quoted-csv-out"), threads, 48) == reference);
+    CHECK(RunToFiles(t.r, arrow, TempDir("quoted-arrow-out"), threads, 64) == reference);
   }
 }
