@@ -41,4 +41,10 @@ std::unique_ptr<Engine> MakeBestEngine(std::shared_ptr<const ir::Program> progra
 /// True when this build includes the LLVM JIT.
 bool HasJit();
 
+/// Ends the engines' background work (the JIT's optimized compilations:
+/// queued ones are cancelled, the one in progress is waited for). Call once
+/// before the process exits (e.g. as main returns); engines keep working,
+/// on the kernels they have.
+void StopBackgroundWork();
+
 }  // namespace cohort

@@ -26,4 +26,10 @@ std::unique_ptr<Engine> MakeBestEngine(std::shared_ptr<const ir::Program> progra
   return MakeInterpreter(std::move(program));
 }
 
+void StopBackgroundWork() {
+#if defined(COHORT_HAVE_JIT)
+  StopJitBackground();
+#endif
+}
+
 }  // namespace cohort

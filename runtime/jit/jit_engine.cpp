@@ -393,11 +393,18 @@ struct Kernels {
   }
 };
 
-/// One background thread compiling optimized kernels, in order. Joined at
-/// exit (after at most the compilation in progress) so no compilation runs
-/// while LLVM's statics are destroyed.
+/// One background thread compiling optimized kernels, in order. A job is
+/// called with `cancelled` true instead of compiling when the worker stops
+/// first (it then settles its kernels on the quick tier, so nothing waits
+/// for it forever). Stop runs before the process exits (StopJitBackground,
+/// from main; atexit as the last resort): LLVM's statics must not be
+/// destroyed while a compilation runs on this thread, and the statics a
+/// compilation constructs lazily are destroyed before an atexit handler
+/// registered earlier runs.
 class TierUpWorker {
  public:
+  using Job = std::function<void(bool cancelled)>;
+
   static TierUpWorker& Get() {
     static TierUpWorker* worker = [] {
       auto* w = new TierUpWorker;  // never destroyed; the thread is joined by Stop
@@ -407,18 +414,37 @@ class TierUpWorker {
     return *worker;
   }
 
-  void Post(std::function<void()> job) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return;
-    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
-    jobs_.push_back(std::move(job));
-    cv_.notify_one();
+  void Post(Job job) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!stopping_) {
+        if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+        jobs_.push_back(std::move(job));
+        cv_.notify_one();
+        return;
+      }
+    }
+    job(true);
+  }
+
+  /// Cancels the queued jobs and waits for the one in progress. Later
+  /// jobs are cancelled at once. Idempotent.
+  void Stop() {
+    std::deque<Job> dropped;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+      dropped.swap(jobs_);
+    }
+    cv_.notify_all();
+    for (Job& job : dropped) job(true);
+    if (thread_.joinable()) thread_.join();
   }
 
  private:
   void Run() {
     for (;;) {
-      std::function<void()> job;
+      Job job;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
@@ -426,24 +452,13 @@ class TierUpWorker {
         job = std::move(jobs_.front());
         jobs_.pop_front();
       }
-      job();
+      job(false);
     }
-  }
-
-  void Stop() {
-    std::deque<std::function<void()>> dropped;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-      dropped.swap(jobs_);
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
   }
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
+  std::deque<Job> jobs_;
   std::thread thread_;
   bool stopping_ = false;
 };
@@ -548,9 +563,13 @@ std::shared_ptr<Kernels> CompileKernels(std::shared_ptr<const ir::Program> progr
   // program dropped by every engine and the cache before its turn (the fuzz
   // and differential loops) costs no optimized compile.
   std::weak_ptr<Kernels> weak = k;
-  TierUpWorker::Get().Post([weak, program = std::move(program), opts] {
+  TierUpWorker::Get().Post([weak, program = std::move(program), opts](bool cancelled) {
     std::shared_ptr<Kernels> kernels = weak.lock();
     if (!kernels) return;
+    if (cancelled) {
+      kernels->Settle(nullptr, "the optimized compilation was cancelled: the process is exiting");
+      return;
+    }
     std::string err;
     std::shared_ptr<CompiledKernel> best = Compile(*program, opts.opt_level, opts, &err);
     if (best) err.clear();
@@ -624,6 +643,8 @@ std::string_view JitTierOf(const Engine& engine) {
   jit::ProgramKernel fn = k.fn.load(std::memory_order_acquire);
   return k.quick && fn == k.quick->fn ? "quick" : "optimized";
 }
+
+void StopJitBackground() { TierUpWorker::Get().Stop(); }
 
 bool WaitForOptimizedKernel(const Engine& engine, std::string* error) {
   const auto* jit = dynamic_cast<const JitEngine*>(&engine);

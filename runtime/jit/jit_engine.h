@@ -49,6 +49,13 @@ std::string_view JitTierOf(const Engine& engine);
 /// compilation failed, `error` saying why, and the quick kernel stays).
 bool WaitForOptimizedKernel(const Engine& engine, std::string* error = nullptr);
 
+/// Stops the background tier-up thread: queued optimized compilations are
+/// cancelled (their engines stay on the quick kernel) and the one in
+/// progress is waited for. Call before the process exits, while LLVM's
+/// statics are alive (main's return, not a static destructor); engines made
+/// afterwards compile no optimized tier. Idempotent.
+void StopJitBackground();
+
 /// The optimized LLVM IR of `program` (`cohort check --emit=llvm`); "" with
 /// `error` set when it cannot be compiled.
 std::string EmitLlvmIr(const ir::Program& program, std::string* error);

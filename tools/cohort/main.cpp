@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cohort/cohort.h"
 #include "compiler/driver/driver.h"
 #include "core/dates.h"
 #include "core/version.h"
@@ -199,7 +200,9 @@ int WriteLedgerAfterRun(const std::string& dir, measure::LedgerRun ledger, bool 
 
 }  // namespace cohort::cli
 
-int main(int argc, char** argv) {
+namespace {
+
+int RunCommand(int argc, char** argv) {
   using namespace cohort::cli;
   std::vector<std::string> rest(argv + 1, argv + argc);
   SetCommandLine(std::vector<std::string>(argv, argv + argc));
@@ -242,4 +245,14 @@ int main(int argc, char** argv) {
     return kExitInternal;
   }
   return UsageError("unknown command `" + cmd + "`");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int code = RunCommand(argc, argv);
+  // Before static destructors: a tier-up compilation still running would
+  // otherwise race LLVM's statics being destroyed (a crash or hang at exit).
+  cohort::StopBackgroundWork();
+  return code;
 }

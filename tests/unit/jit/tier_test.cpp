@@ -165,3 +165,29 @@ TEST_CASE("tiers: a kernel whose code starts right after an unmapped page can be
   CHECK(munmap(base, static_cast<size_t>(2 * page)) == 0);
 }
 #endif
+
+// Skipped in unit_jit (it stops the process-wide tier-up thread for good);
+// ctest's jit_stop runs it alone.
+TEST_CASE("tiers: stopping the background compiles settles every engine" * doctest::skip()) {
+  auto first = TenPredicates(11);
+  auto second = TenPredicates(12);
+  ExecContext ctx;
+  ctx.today = *ParseDate("2026-11-23");
+  std::mt19937_64 rng(11);
+  auto batch = jit_test::RandomBatch(*first->schema, rng, 300, ctx.today);
+  std::string error;
+  // Queued or compiling when the stop comes: either way it settles.
+  auto running = MakeJitEngine(first, JitOptions{.tiering = JitTiering::kTiered}, &error);
+  REQUIRE_MESSAGE(running, error);
+  StopJitBackground();
+  std::string why;
+  if (!WaitForOptimizedKernel(*running, &why)) CHECK(why.find("cancelled") != std::string::npos);
+  // After the stop: the engine keeps the quick kernel, and says why.
+  auto late = MakeJitEngine(second, JitOptions{.tiering = JitTiering::kTiered}, &error);
+  REQUIRE_MESSAGE(late, error);
+  CHECK_FALSE(WaitForOptimizedKernel(*late, &why));
+  CHECK(why.find("cancelled") != std::string::npos);
+  CHECK(JitTierOf(*late) == "quick");
+  CHECK(jit_test::DiffResults(*second, Run(*MakeInterpreter(second), batch->View(), ctx), Run(*late, batch->View(), ctx)) == "");
+  StopJitBackground();  // idempotent
+}
