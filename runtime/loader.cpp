@@ -1370,9 +1370,12 @@ struct RecordSlot {
   std::vector<Batch> batches;
   std::vector<uint32_t> key_ids;        ///< per row: its key id (UINT32_MAX: the key is missing)
   std::vector<int64_t> lines;           ///< per row: line relative to the chunk
-  // The present keys (views into the file), their hashes, KeyTable prefixes
-  // and rows; then those no list names, and their ids.
+  // The present keys (views into the file, or into unescaped_keys), their
+  // hashes, KeyTable prefixes and rows; then those no list names, and their ids.
   std::vector<std::string_view> keys;
+  /// Keys whose quotes were unescaped: the grid's scratch they were read
+  /// from is reused by the next grid, so they are copied (deque: stable).
+  std::deque<std::string> unescaped_keys;
   std::vector<uint64_t> hashes;
   std::vector<uint64_t> prefixes;
   std::vector<uint32_t> key_rows;
@@ -1989,6 +1992,7 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
   s->key_ids.clear();
   s->lines.clear();
   s->keys.clear();
+  s->unescaped_keys.clear();
   s->hashes.clear();
   s->prefixes.clear();
   s->key_rows.clear();
@@ -2038,15 +2042,18 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
     // duplicate is decided in file order when the chunk is accepted.
     const size_t first_row = s->lines.size();
     const int64_t* lines = grid.lines().data();
+    const auto file_begin = reinterpret_cast<uintptr_t>(records_file_.data());
+    const uintptr_t file_size = records_file_.size();
     s->lines.insert(s->lines.end(), grid.lines().begin(), grid.lines().end());
     bool missing_key = false;
     for (size_t r = 0; r < rows; ++r) {
-      const std::string_view key = grid.field(r, key_index);
+      std::string_view key = grid.field(r, key_index);
       if (key.empty() || key == s->parser.null_token) {
         s->errors.push_back({lines[r], key_spec_.name, key_spec_.header_index + 1, "missing record key"});
         missing_key = true;
         continue;
       }
+      if (reinterpret_cast<uintptr_t>(key.data()) - file_begin >= file_size) key = s->unescaped_keys.emplace_back(key);
       s->keys.push_back(key);
       s->hashes.push_back(HashBytes(key));
       s->prefixes.push_back(KeyTable::Prefix(key));

@@ -232,9 +232,11 @@ TEST_CASE("segments: where/exclude masks, membership, channels and `in segment`"
   CHECK(rb.member == std::vector<uint8_t>{1, 0, 0, 1});
 
   // Evaluate is const and keeps no state: concurrent calls agree.
+  // (Batch::View() builds the view lazily and is not thread-safe: taken once.)
   BatchResult r1, r2;
-  std::thread t1([&] { engine->Evaluate(batch->View(), Ctx("2026-01-01"), &r1); });
-  std::thread t2([&] { engine->Evaluate(batch->View(), Ctx("2026-01-01"), &r2); });
+  const CohortBatchView& view = batch->View();
+  std::thread t1([&] { engine->Evaluate(view, Ctx("2026-01-01"), &r1); });
+  std::thread t2([&] { engine->Evaluate(view, Ctx("2026-01-01"), &r2); });
   t1.join();
   t2.join();
   CHECK(r1.segments[1].member == rb.member);
