@@ -45,17 +45,6 @@ std::string EscapeXml(std::string_view s) {
   return out;
 }
 
-namespace {
-
-/// The high bit of each byte of `w` that equals `c` is set (bits above a
-/// matching byte may be set too: "any bit set" is exact).
-inline uint64_t BytesEqual(uint64_t w, unsigned char c) {
-  const uint64_t x = w ^ (0x0101010101010101ull * c);
-  return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
-}
-
-}  // namespace
-
 bool CsvFieldNeedsQuotes(std::string_view v) {
   // 8 bytes at a time (keys are short; a batch's key bytes are scanned in
   // one call), then byte by byte; no early exit, no branch per byte.

@@ -1,10 +1,20 @@
 // Quoting of string values, shared by the formatter and the AST/IR dumps.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace cohort {
+
+/// SWAR byte compare: the high bit of exactly the bytes of `w` equal to `c`
+/// (no borrow crosses bytes). Shared by the CSV scanner's portable path and
+/// CsvFieldNeedsQuotes.
+inline uint64_t BytesEqual(uint64_t w, unsigned char c) {
+  const uint64_t x = w ^ (0x0101010101010101ULL * c);
+  const uint64_t lo7 = 0x7F7F7F7F7F7F7F7FULL;
+  return ~(((x & lo7) + lo7) | x | lo7);
+}
 
 /// A Cohort string literal the lexer reads back as `s`: escapes `"`, `\`,
 /// newline and tab; every other byte is kept as is (used by `cohort fmt`).

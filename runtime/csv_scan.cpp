@@ -20,6 +20,8 @@
 
 #include <fmt/format.h>
 
+#include "core/strings.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -114,15 +116,9 @@ inline uint64_t PrefixXor(uint64_t x) {
 void ScanPortable(const char* p, char delim, char quote, CsvBlockBits* out) {
   uint64_t q = 0, d = 0, n = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  // SWAR, 8 bytes at a time: a byte equal to c becomes zero after the XOR;
-  // the zero test is exact (no borrow crosses bytes), then the 8 high bits
-  // are gathered by one multiply.
-  auto equal = [](uint64_t w, uint8_t c) {
-    const uint64_t x = w ^ (0x0101010101010101ULL * c);
-    const uint64_t lo7 = 0x7F7F7F7F7F7F7F7FULL;
-    const uint64_t zero = ~(((x & lo7) + lo7) | x | lo7);
-    return ((zero >> 7) * 0x0102040810204080ULL) >> 56;
-  };
+  // SWAR, 8 bytes at a time (core BytesEqual, exact per byte), then the 8
+  // high bits are gathered by one multiply.
+  auto equal = [](uint64_t w, uint8_t c) { return ((BytesEqual(w, c) >> 7) * 0x0102040810204080ULL) >> 56; };
   for (int k = 0; k < 8; ++k) {
     uint64_t w;
     std::memcpy(&w, p + 8 * k, 8);

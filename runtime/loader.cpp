@@ -28,6 +28,7 @@
 
 #include "core/dates.h"
 #include "core/hash.h"
+#include "core/parallel.h"
 #include "core/diagnostic.h"
 #include "runtime/csv.h"
 #include "runtime/csv_scan.h"
@@ -438,14 +439,10 @@ class ShardedKeyTable {
   void Reserve(size_t n, int threads = 1) {
     reserve_ = n / kShards + n / kShards / 8 + 16;
     if (dense_.on()) return;
-    const auto step = static_cast<uint32_t>(std::clamp(threads, 1, static_cast<int>(kShards)));
-    auto reserve = [&](uint32_t first) {
-      for (uint32_t s = first; s < kShards; s += step) shards_[s].table.Reserve(reserve_);
-    };
-    std::vector<std::thread> workers;
-    for (uint32_t t = 1; t < step; ++t) workers.emplace_back(reserve, t);
-    reserve(0);
-    for (std::thread& w : workers) w.join();
+    const auto step = static_cast<size_t>(std::clamp(threads, 1, static_cast<int>(kShards)));
+    ParallelFor(step, [&](size_t first) {
+      for (size_t s = first; s < kShards; s += step) shards_[s].table.Reserve(reserve_);
+    });
   }
   /// One past the largest id (only while nothing interns).
   size_t id_limit() const {
@@ -1895,16 +1892,12 @@ bool CsvRecordReader::GroupList(ListData* list) {
   }
   std::atomic<size_t> next{0};
   std::vector<size_t> bad(list->staging.size(), SIZE_MAX);
-  auto scatter = [&] {
+  ParallelFor(std::min<size_t>(threads, tasks.size()), [&](size_t) {
     for (size_t t; (t = next.fetch_add(1)) < tasks.size();) {
       const auto [i, part] = tasks[t];
       fields[i].Run(dest.data(), part, fields[i].parts(threads), &bad[field_of[i]]);
     }
-  };
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads && t < tasks.size(); ++t) pool.emplace_back(scatter);
-  scatter();
-  for (std::thread& t : pool) t.join();
+  });
   for (size_t i = 0; i < fields.size(); ++i) list->staging[field_of[i]] = fields[i].Take();
   list->chunks.clear();
   for (size_t f = 0; f < bad.size(); ++f) {

@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/dates.h"
+#include "core/parallel.h"
 #include "runtime/arrow/arrow_data.h"
 #include "runtime/run/decide.h"
 #include "runtime/suppress.h"
@@ -38,15 +39,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
-
-/// Calls fn(0) .. fn(n - 1), each on its own thread (fn(0) on this one).
-template <class Fn>
-void ParallelFor(size_t n, Fn&& fn) {
-  std::vector<std::thread> pool;
-  for (size_t i = 1; i < n; ++i) pool.emplace_back([&fn, i] { fn(i); });
-  if (n > 0) fn(0);
-  for (auto& t : pool) t.join();
-}
 
 }  // namespace
 
