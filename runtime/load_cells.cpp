@@ -277,15 +277,18 @@ bool ConvertStrings(const GridColumn& g, ColumnData* col, ShortCodeCache* cache)
   auto present = [&](size_t r, size_t) {
     const std::string_view cell = g.cell(r);
     bool ok = false;
+    int32_t code = 0;
     if (g.Missing(r, cell)) {
       // null
+    } else if (dict && cache->Find(cell, &col->dictionary, &code)) {
+      ok = true;  // the cache holds checked text only
     } else if (const char* bad = CheckText(cell)) {
       g.Error(r, fmt::format("{} in a text cell", bad));
     } else {
       ok = true;
+      if (dict) code = cache->Intern(cell, &col->dictionary);
     }
     if (dict) {
-      const int32_t code = ok ? cache->Intern(cell, &col->dictionary) : 0;
       std::memcpy(col->values.data() + (base + r) * sizeof(int32_t), &code, sizeof code);
     } else {
       if (ok && !cell.empty()) std::memcpy(col->data.data() + at, cell.data(), cell.size());
