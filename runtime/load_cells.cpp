@@ -333,7 +333,8 @@ void ConvertColumn(const GridColumn& g, ColumnData* col, ColumnData* scratch, Sh
   const FieldSpec& spec = g.spec;
   scratch->kind = spec.kind;
   switch (spec.kind) {
-    case TypeKind::kInt: return ConvertFixed<int64_t>(g, col, scratch, FastInt);
+    case TypeKind::kInt:  // (a lambda, not the function's address: inlined)
+      return ConvertFixed<int64_t>(g, col, scratch, [](std::string_view c, int64_t* v) { return FastInt(c, v); });
     case TypeKind::kDate:
       return ConvertFixed<int32_t>(g, col, scratch, [](std::string_view c, int32_t* v) { return ParseDate10(c, v); });
     case TypeKind::kTimestamp:
