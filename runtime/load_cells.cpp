@@ -302,22 +302,34 @@ bool ConvertStrings(const GridColumn& g, ColumnData* col, ShortCodeCache* cache)
   return true;
 }
 
-/// Set cells: an empty (or null) cell is the empty set, a cell without `;`
-/// one element (its code through `cache`, the element dictionary's); others
-/// through the cell parser (split, sorted, unique).
+/// Set cells: an empty (or null) cell is the empty set; other text is split
+/// on `;` (empty items dropped), sorted and made unique as the cell parser
+/// does, each element's code through `cache` (the element dictionary's); a
+/// cell that is one element the cache already holds is not checked again.
+/// Bad text goes through the cell parser (its error).
 void ConvertSets(const GridColumn& g, ColumnData* col, ShortCodeCache* cache) {
   const std::string_view null_token = g.parser.null_token;
   ColumnData& child = col->children[0];
+  std::vector<std::string_view> items;
+  auto append = [&](std::string_view item) {
+    // As AppendString: interned while the dictionary has room.
+    if (child.encoding == StringEncoding::kDictionary && child.dictionary.size() < kMaxDictionaryEntries)
+      child.AppendCode(cache->Intern(item, &child.dictionary));
+    else
+      child.AppendString(item);
+  };
   for (size_t r = 0; r < g.rows; ++r) {
     const std::string_view cell = g.cell(r);
+    int32_t code = 0;
     if (cell.empty() || (!null_token.empty() && cell == null_token)) {
       col->AppendListEnd(child.length);
-    } else if (cell.find(';') == std::string_view::npos && !CheckText(cell)) {
-      // As AppendString: interned while the dictionary has room.
-      if (child.encoding == StringEncoding::kDictionary && child.dictionary.size() < kMaxDictionaryEntries)
-        child.AppendCode(cache->Intern(cell, &child.dictionary));
-      else
-        child.AppendString(cell);
+    } else if (child.encoding == StringEncoding::kDictionary && child.dictionary.size() < kMaxDictionaryEntries &&
+               cache->Find(cell, &child.dictionary, &code)) {
+      child.AppendCode(code);  // one element, checked before (an element never holds `;`)
+      col->AppendListEnd(child.length);
+    } else if (!CheckText(cell)) {
+      CellParser::SplitSet(cell, &items);
+      for (std::string_view item : items) append(item);
       col->AppendListEnd(child.length);
     } else if (!g.spec.parse(g.parser, g.spec, cell, col, g.message)) {
       g.Error(r, *g.message);

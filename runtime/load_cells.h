@@ -182,21 +182,27 @@ class CellParser {
     return false;
   }
 
-  /// `a;b;;a` -> {a, b}: split on `;`, untrimmed, empties dropped, duplicates
-  /// collapsed; items are stored sorted so equal sets have equal layouts.
-  void AppendSet(std::string_view cell, ColumnData* col) {
-    items_.clear();
+  /// The elements of set cell `cell` into `*items` (replaced): split on
+  /// `;`, untrimmed, empties dropped, sorted, duplicates collapsed.
+  static void SplitSet(std::string_view cell, std::vector<std::string_view>* items) {
+    items->clear();
     size_t start = 0;
     while (start <= cell.size()) {
       size_t semi = cell.find(';', start);
       if (semi == std::string_view::npos) semi = cell.size();
-      if (semi > start) items_.push_back(cell.substr(start, semi - start));
+      if (semi > start) items->push_back(cell.substr(start, semi - start));
       start = semi + 1;
     }
-    if (items_.size() > 1) {
-      std::sort(items_.begin(), items_.end());
-      items_.erase(std::unique(items_.begin(), items_.end()), items_.end());
+    if (items->size() > 1) {
+      std::sort(items->begin(), items->end());
+      items->erase(std::unique(items->begin(), items->end()), items->end());
     }
+  }
+
+  /// `a;b;;a` -> {a, b}: split on `;`, untrimmed, empties dropped, duplicates
+  /// collapsed; items are stored sorted so equal sets have equal layouts.
+  void AppendSet(std::string_view cell, ColumnData* col) {
+    SplitSet(cell, &items_);
     ColumnData& child = col->children[0];
     for (std::string_view item : items_) child.AppendString(item);
     col->AppendListEnd(child.length);
