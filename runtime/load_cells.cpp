@@ -187,6 +187,16 @@ void ConvertRows(const GridColumn& g, ColumnData* col, Present present, WordDone
   col->has_nulls |= nulls;
 }
 
+/// A grid column's cells through a pointer and a stride held in locals: the
+/// converters store bytes, which may alias anything, so reading cells
+/// through the grid would reload its fields, width and index every row.
+struct Cells {
+  explicit Cells(const GridColumn& g) : first(g.grid.fields() + g.index), stride(g.grid.width()) {}
+  std::string_view operator[](size_t r) const { return first[r * stride]; }
+  const std::string_view* first;
+  size_t stride;
+};
+
 /// A cell the fast converters do not take, through the column's cell parser
 /// into `scratch` (cleared): true with its value there, or false with the
 /// error recorded.
@@ -205,8 +215,9 @@ void ConvertFixed(const GridColumn& g, ColumnData* col, ColumnData* scratch, Fas
   const auto base = static_cast<size_t>(col->length);
   col->values.resize((base + g.rows) * sizeof(T));
   uint8_t* out = col->values.data() + base * sizeof(T);
+  const Cells cells(g);
   auto present = [&](size_t r, size_t) {
-    const std::string_view cell = g.cell(r);
+    const std::string_view cell = cells[r];
     T v{};
     bool ok = false;
     if (g.Missing(r, cell)) [[unlikely]] {
@@ -233,8 +244,9 @@ constexpr uint32_t Word4(const char* s) {
 void ConvertBools(const GridColumn& g, ColumnData* col, ColumnData* scratch) {
   const int64_t base = col->length;
   uint64_t value = 0;
+  const Cells cells(g);
   auto present = [&](size_t r, size_t k) {
-    const std::string_view cell = g.cell(r);
+    const std::string_view cell = cells[r];
     uint32_t w = 0;
     if (cell.size() == 4 || cell.size() == 5) std::memcpy(&w, cell.data(), 4);
     if (cell.size() == 4 && (w == Word4("true") || w == Word4("TRUE") || w == Word4("True"))) {
@@ -266,16 +278,17 @@ bool ConvertStrings(const GridColumn& g, ColumnData* col, ShortCodeCache* cache)
     return false;
   const auto base = static_cast<size_t>(col->length);
   size_t at = col->data.size();
+  const Cells cells(g);
   if (dict) {
     col->values.resize((base + g.rows) * sizeof(int32_t));
   } else {
     size_t bytes = 0;
-    for (size_t r = 0; r < g.rows; ++r) bytes += g.cell(r).size();
+    for (size_t r = 0; r < g.rows; ++r) bytes += cells[r].size();
     col->data.resize(at + bytes);
     col->offsets.resize(base + 1 + g.rows);
   }
   auto present = [&](size_t r, size_t) {
-    const std::string_view cell = g.cell(r);
+    const std::string_view cell = cells[r];
     bool ok = false;
     int32_t code = 0;
     if (g.Missing(r, cell)) {
@@ -318,8 +331,9 @@ void ConvertSets(const GridColumn& g, ColumnData* col, ShortCodeCache* cache) {
     else
       child.AppendString(item);
   };
+  const Cells cells(g);
   for (size_t r = 0; r < g.rows; ++r) {
-    const std::string_view cell = g.cell(r);
+    const std::string_view cell = cells[r];
     int32_t code = 0;
     if (cell.empty() || (!null_token.empty() && cell == null_token)) {
       col->AppendListEnd(child.length);
