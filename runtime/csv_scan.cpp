@@ -177,6 +177,15 @@ inline int64_t Popcount(uint64_t x) {
   return n;
 }
 
+/// Set bits of `x` without a popcnt instruction or a libgcc call (the
+/// build targets baseline x86-64): SWAR sums, gathered by one multiply.
+inline size_t BitCount(uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555ULL;
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<size_t>((x * 0x0101010101010101ULL) >> 56);
+}
+
 using ScanFn = void (*)(const char* p, char delim, char quote, CsvBlockBits* out);
 
 ScanFn ScanFor(CsvScanPath path) {
@@ -345,11 +354,12 @@ void CsvTokenizer::LoadBlock(const char* p, bool record_start) {
   block_ = p;
   CsvBlockBits b;
   ScanAt(p, &b);
-  ReserveFields(65);
+  ReserveFields(kBlockFields);
   if (record_start) carry_ = prev_sep_ = 0;
   const uint64_t inside = b.parity ^ carry_;
   const uint64_t sep = b.delim | b.nl;
   structural_ = sep & ~inside;
+  quotes_ = b.quote;
   line_ends_ = b.nl & ~inside;
   nl_inside_ = b.nl & inside;
   // A quote that opens a quoted region is right: at a field start (after a
@@ -445,18 +455,43 @@ inline __attribute__((always_inline)) CsvTokenizer::Status CsvTokenizer::Record(
       size_t n = num_fields_;
       const char* const block = block_;
       const char q = quote_;
-      const bool quoting = quoting_;
-      while (delims) {
-        const char* p = block + __builtin_ctzll(delims);
-        delims &= delims - 1;
-        if (quoting && p != fs && *fs == q) [[unlikely]] {
-          num_fields_ = n;
-          EmitQuotedField(fs, p, false);
-          n = num_fields_;
-        } else {
-          out[n++] = std::string_view(fs, static_cast<size_t>(p - fs));
+      if (quoting_ && delims) {
+        // Fields that may start with a quote: every one when the block has
+        // quotes, else only the first (it may have started in an earlier block).
+        uint64_t general = quotes_ ? delims : delims & (0 - delims);
+        delims ^= general;
+        while (general) {
+          const char* p = block + __builtin_ctzll(general);
+          general &= general - 1;
+          if (p != fs && *fs == q) [[unlikely]] {
+            num_fields_ = n;
+            EmitQuotedField(fs, p, false);
+            n = num_fields_;
+          } else {
+            out[n++] = std::string_view(fs, static_cast<size_t>(p - fs));
+          }
+          fs = p + 1;
         }
-        fs = p + 1;
+      }
+      // The rest start in this block, which has no quote: plain fields,
+      // four per step (up to three past the last are written and then
+      // overwritten: LoadBlock reserved the room), so the loop runs a
+      // quarter as often and mispredicts its exit less.
+      if (delims) {
+        const size_t count = BitCount(delims);
+        const char* const last = block + (63 - __builtin_clzll(delims));
+        constexpr uint64_t kTop = uint64_t{1} << 63;  // a position for the steps past the last bit
+        std::string_view* o = out + n;
+        for (size_t i = 0; i < count; i += 4, o += 4) {
+          for (size_t k = 0; k < 4; ++k) {
+            const char* p = block + __builtin_ctzll(delims | kTop);
+            delims &= delims - 1;
+            o[k] = std::string_view(fs, static_cast<size_t>(p - fs));
+            fs = p + 1;
+          }
+        }
+        n += count;
+        fs = last + 1;
       }
       num_fields_ = n;
     }
@@ -520,7 +555,7 @@ CsvTokenizer::Status CsvTokenizer::NextRecords(CsvRecordBatch* out, size_t width
   scratch_fields_.clear();
   quoted_.clear();
   if (fields_capacity_ < 128) GrowFields(128);
-  ReserveFields(65);  // the room LoadBlock reserved was in the other buffer
+  ReserveFields(kBlockFields);  // the room LoadBlock reserved was in the other buffer
   batching_ = true;
   Status st = Status::kRecord;
   for (size_t count = 0; count < max_records; ++count) {

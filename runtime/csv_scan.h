@@ -203,6 +203,7 @@ class CsvTokenizer {
   const char* block_ = nullptr;
   uint64_t structural_ = 0;  ///< delimiters and line ends outside quotes
   uint64_t line_ends_ = 0;   ///< the line ends among them
+  uint64_t quotes_ = 0;      ///< every quote of the block (none: no field starting in it is quoted)
   uint64_t nl_inside_ = 0;   ///< line ends inside quotes
   uint64_t anomaly_ = 0;     ///< quotes that open a quoted region away from a field start
   uint64_t carry_ = 0;       ///< all ones when the block ended inside quotes
@@ -211,6 +212,9 @@ class CsvTokenizer {
   const char* field_start_ = nullptr;
   int64_t inner_lines_ = 0;
 
+  /// Fields a block may add (64 delimiters and a line end), plus 3 the
+  /// fast path writes past the last in steps of four.
+  static constexpr size_t kBlockFields = 68;
   /// Room for `extra` more fields (a block adds at most 65), so the fast
   /// path stores fields without a capacity check.
   void ReserveFields(size_t extra) {

@@ -187,6 +187,16 @@ void ConvertRows(const GridColumn& g, ColumnData* col, Present present, WordDone
   col->has_nulls |= nulls;
 }
 
+/// A grid column's cells through a pointer and a stride held in locals: the
+/// converters store bytes, which may alias anything, so reading cells
+/// through the grid would reload its fields, width and index every row.
+struct Cells {
+  explicit Cells(const GridColumn& g) : first(g.grid.fields() + g.index), stride(g.grid.width()) {}
+  std::string_view operator[](size_t r) const { return first[r * stride]; }
+  const std::string_view* first;
+  size_t stride;
+};
+
 /// A cell the fast converters do not take, through the column's cell parser
 /// into `scratch` (cleared): true with its value there, or false with the
 /// error recorded.
@@ -205,8 +215,9 @@ void ConvertFixed(const GridColumn& g, ColumnData* col, ColumnData* scratch, Fas
   const auto base = static_cast<size_t>(col->length);
   col->values.resize((base + g.rows) * sizeof(T));
   uint8_t* out = col->values.data() + base * sizeof(T);
+  const Cells cells(g);
   auto present = [&](size_t r, size_t) {
-    const std::string_view cell = g.cell(r);
+    const std::string_view cell = cells[r];
     T v{};
     bool ok = false;
     if (g.Missing(r, cell)) [[unlikely]] {
@@ -233,8 +244,9 @@ constexpr uint32_t Word4(const char* s) {
 void ConvertBools(const GridColumn& g, ColumnData* col, ColumnData* scratch) {
   const int64_t base = col->length;
   uint64_t value = 0;
+  const Cells cells(g);
   auto present = [&](size_t r, size_t k) {
-    const std::string_view cell = g.cell(r);
+    const std::string_view cell = cells[r];
     uint32_t w = 0;
     if (cell.size() == 4 || cell.size() == 5) std::memcpy(&w, cell.data(), 4);
     if (cell.size() == 4 && (w == Word4("true") || w == Word4("TRUE") || w == Word4("True"))) {
@@ -266,26 +278,30 @@ bool ConvertStrings(const GridColumn& g, ColumnData* col, ShortCodeCache* cache)
     return false;
   const auto base = static_cast<size_t>(col->length);
   size_t at = col->data.size();
+  const Cells cells(g);
   if (dict) {
     col->values.resize((base + g.rows) * sizeof(int32_t));
   } else {
     size_t bytes = 0;
-    for (size_t r = 0; r < g.rows; ++r) bytes += g.cell(r).size();
+    for (size_t r = 0; r < g.rows; ++r) bytes += cells[r].size();
     col->data.resize(at + bytes);
     col->offsets.resize(base + 1 + g.rows);
   }
   auto present = [&](size_t r, size_t) {
-    const std::string_view cell = g.cell(r);
+    const std::string_view cell = cells[r];
     bool ok = false;
+    int32_t code = 0;
     if (g.Missing(r, cell)) {
       // null
+    } else if (dict && cache->Find(cell, &col->dictionary, &code)) {
+      ok = true;  // the cache holds checked text only
     } else if (const char* bad = CheckText(cell)) {
       g.Error(r, fmt::format("{} in a text cell", bad));
     } else {
       ok = true;
+      if (dict) code = cache->Intern(cell, &col->dictionary);
     }
     if (dict) {
-      const int32_t code = ok ? cache->Intern(cell, &col->dictionary) : 0;
       std::memcpy(col->values.data() + (base + r) * sizeof(int32_t), &code, sizeof code);
     } else {
       if (ok && !cell.empty()) std::memcpy(col->data.data() + at, cell.data(), cell.size());
@@ -299,22 +315,35 @@ bool ConvertStrings(const GridColumn& g, ColumnData* col, ShortCodeCache* cache)
   return true;
 }
 
-/// Set cells: an empty (or null) cell is the empty set, a cell without `;`
-/// one element (its code through `cache`, the element dictionary's); others
-/// through the cell parser (split, sorted, unique).
+/// Set cells: an empty (or null) cell is the empty set; other text is split
+/// on `;` (empty items dropped), sorted and made unique as the cell parser
+/// does, each element's code through `cache` (the element dictionary's); a
+/// cell that is one element the cache already holds is not checked again.
+/// Bad text goes through the cell parser (its error).
 void ConvertSets(const GridColumn& g, ColumnData* col, ShortCodeCache* cache) {
   const std::string_view null_token = g.parser.null_token;
   ColumnData& child = col->children[0];
+  std::vector<std::string_view> items;
+  auto append = [&](std::string_view item) {
+    // As AppendString: interned while the dictionary has room.
+    if (child.encoding == StringEncoding::kDictionary && child.dictionary.size() < kMaxDictionaryEntries)
+      child.AppendCode(cache->Intern(item, &child.dictionary));
+    else
+      child.AppendString(item);
+  };
+  const Cells cells(g);
   for (size_t r = 0; r < g.rows; ++r) {
-    const std::string_view cell = g.cell(r);
+    const std::string_view cell = cells[r];
+    int32_t code = 0;
     if (cell.empty() || (!null_token.empty() && cell == null_token)) {
       col->AppendListEnd(child.length);
-    } else if (cell.find(';') == std::string_view::npos && !CheckText(cell)) {
-      // As AppendString: interned while the dictionary has room.
-      if (child.encoding == StringEncoding::kDictionary && child.dictionary.size() < kMaxDictionaryEntries)
-        child.AppendCode(cache->Intern(cell, &child.dictionary));
-      else
-        child.AppendString(cell);
+    } else if (child.encoding == StringEncoding::kDictionary && child.dictionary.size() < kMaxDictionaryEntries &&
+               cache->Find(cell, &child.dictionary, &code)) {
+      child.AppendCode(code);  // one element, checked before (an element never holds `;`)
+      col->AppendListEnd(child.length);
+    } else if (!CheckText(cell)) {
+      CellParser::SplitSet(cell, &items);
+      for (std::string_view item : items) append(item);
       col->AppendListEnd(child.length);
     } else if (!g.spec.parse(g.parser, g.spec, cell, col, g.message)) {
       g.Error(r, *g.message);
@@ -330,7 +359,8 @@ void ConvertColumn(const GridColumn& g, ColumnData* col, ColumnData* scratch, Sh
   const FieldSpec& spec = g.spec;
   scratch->kind = spec.kind;
   switch (spec.kind) {
-    case TypeKind::kInt: return ConvertFixed<int64_t>(g, col, scratch, FastInt);
+    case TypeKind::kInt:  // (a lambda, not the function's address: inlined)
+      return ConvertFixed<int64_t>(g, col, scratch, [](std::string_view c, int64_t* v) { return FastInt(c, v); });
     case TypeKind::kDate:
       return ConvertFixed<int32_t>(g, col, scratch, [](std::string_view c, int32_t* v) { return ParseDate10(c, v); });
     case TypeKind::kTimestamp:

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/dates.h"
@@ -181,21 +182,27 @@ class CellParser {
     return false;
   }
 
-  /// `a;b;;a` -> {a, b}: split on `;`, untrimmed, empties dropped, duplicates
-  /// collapsed; items are stored sorted so equal sets have equal layouts.
-  void AppendSet(std::string_view cell, ColumnData* col) {
-    items_.clear();
+  /// The elements of set cell `cell` into `*items` (replaced): split on
+  /// `;`, untrimmed, empties dropped, sorted, duplicates collapsed.
+  static void SplitSet(std::string_view cell, std::vector<std::string_view>* items) {
+    items->clear();
     size_t start = 0;
     while (start <= cell.size()) {
       size_t semi = cell.find(';', start);
       if (semi == std::string_view::npos) semi = cell.size();
-      if (semi > start) items_.push_back(cell.substr(start, semi - start));
+      if (semi > start) items->push_back(cell.substr(start, semi - start));
       start = semi + 1;
     }
-    if (items_.size() > 1) {
-      std::sort(items_.begin(), items_.end());
-      items_.erase(std::unique(items_.begin(), items_.end()), items_.end());
+    if (items->size() > 1) {
+      std::sort(items->begin(), items->end());
+      items->erase(std::unique(items->begin(), items->end()), items->end());
     }
+  }
+
+  /// `a;b;;a` -> {a, b}: split on `;`, untrimmed, empties dropped, duplicates
+  /// collapsed; items are stored sorted so equal sets have equal layouts.
+  void AppendSet(std::string_view cell, ColumnData* col) {
+    SplitSet(cell, &items_);
     ColumnData& child = col->children[0];
     for (std::string_view item : items_) child.AppendString(item);
     col->AppendListEnd(child.length);
@@ -255,33 +262,97 @@ struct GridColumn {
   }
 };
 
-/// Dictionary codes of short strings (up to 8 bytes: language, state, zip
-/// codes) already interned into one column's dictionary, direct-mapped by
-/// their bytes, so a repeated value costs one compare instead of a hash and
-/// a probe. Valid for one dictionary: Reset with every new batch.
+/// Dictionary codes of short strings (up to 16 bytes: language, state, zip
+/// codes, service lines) interned into one column's dictionary, by their
+/// bytes, so a repeated value costs a compare instead of a hash and a probe.
+/// Two entries per set (one cache line), the one used last first. The
+/// entries outlive a batch: Reset for each new batch's dictionary makes
+/// their codes stale, not their bytes, so a value seen in an earlier batch
+/// is interned again without its text being checked again (Find).
 class ShortCodeCache {
  public:
-  void Reset() { entries_.assign(kSize, Entry{}); }
+  /// A new batch (a new, empty dictionary).
+  void Reset() {
+    if (entries_.empty() || ++epoch_ == 0) {
+      entries_.assign(2 * kSets, Entry{});
+      epoch_ = 1;
+    }
+  }
   /// Interns `s` into `dict` (through the cache when it is short).
   int32_t Intern(std::string_view s, StringDictionary* dict) {
-    if (s.size() > 8 || entries_.empty()) return dict->Intern(s);
-    uint64_t w = 0;
-    std::memcpy(&w, s.data(), s.size());
-    const auto tag = static_cast<uint32_t>(s.size()) + 1;
-    Entry& e = entries_[((w ^ tag) * 0x9E3779B97F4A7C15ULL) >> (64 - kBits)];
-    if (e.word == w && e.tag == tag) return e.code;
-    e = Entry{w, tag, dict->Intern(s)};
-    return e.code;
+    if (s.size() > 16 || entries_.empty()) return dict->Intern(s);
+    const Key k = KeyOf(s);
+    Entry* set = Set(k);
+    if (Match(set[0], k)) return Current(&set[0], s, dict);
+    if (Match(set[1], k)) {
+      std::swap(set[0], set[1]);
+      return Current(&set[0], s, dict);
+    }
+    set[1] = set[0];
+    set[0] = Entry{k.lo, k.hi, k.tag, epoch_, dict->Intern(s)};
+    return set[0].code;
+  }
+  /// Whether `s` went through Intern before (with any batch); then its code
+  /// in `dict` (the current batch's) in `*code`. A caller that only interns
+  /// checked text may skip checking a found one again.
+  bool Find(std::string_view s, StringDictionary* dict, int32_t* code) {
+    if (s.size() > 16 || entries_.empty()) return false;
+    const Key k = KeyOf(s);
+    Entry* set = Set(k);
+    if (Match(set[0], k)) {
+      *code = Current(&set[0], s, dict);
+      return true;
+    }
+    if (Match(set[1], k)) {
+      std::swap(set[0], set[1]);
+      *code = Current(&set[0], s, dict);
+      return true;
+    }
+    return false;
   }
 
  private:
-  static constexpr int kBits = 10;
-  static constexpr size_t kSize = size_t{1} << kBits;
-  struct Entry {
-    uint64_t word = 0;
-    uint32_t tag = 0;  ///< length + 1; 0: empty
+  static constexpr int kBits = 11;
+  static constexpr size_t kSets = size_t{1} << kBits;
+  struct Key {
+    uint64_t lo = 0, hi = 0;
+    uint32_t tag = 0;  ///< length + 1
+  };
+  struct alignas(32) Entry {
+    uint64_t lo = 0, hi = 0;
+    uint32_t tag = 0;    ///< length + 1; 0: empty
+    uint32_t epoch = 0;  ///< the batch `code` belongs to
     int32_t code = 0;
   };
+  /// For 1 to 16 bytes with the length, different strings give different
+  /// keys (overlapping loads when longer than 8).
+  static Key KeyOf(std::string_view s) {
+    Key k;
+    const size_t n = s.size();
+    if (n > 8) {
+      std::memcpy(&k.lo, s.data(), 8);
+      std::memcpy(&k.hi, s.data() + n - 8, 8);
+    } else {
+      std::memcpy(&k.lo, s.data(), n);
+    }
+    k.tag = static_cast<uint32_t>(n) + 1;
+    return k;
+  }
+  Entry* Set(const Key& k) {
+    const uint64_t h = (k.lo ^ (k.hi * 0xD6E8FEB86659FD93ULL) ^ k.tag) * 0x9E3779B97F4A7C15ULL;
+    return &entries_[2 * (h >> (64 - kBits))];
+  }
+  static bool Match(const Entry& e, const Key& k) { return e.lo == k.lo && e.hi == k.hi && e.tag == k.tag; }
+  /// The entry's code in the current batch (interned again when stale).
+  int32_t Current(Entry* e, std::string_view s, StringDictionary* dict) {
+    if (e->epoch != epoch_) {
+      e->code = dict->Intern(s);
+      e->epoch = epoch_;
+    }
+    return e->code;
+  }
+
+  uint32_t epoch_ = 0;
   std::vector<Entry> entries_;
 };
 

@@ -98,7 +98,7 @@ struct RecordSlot {
   std::string message;
   CsvRecordBatch grid;  ///< the records being converted
   ColumnData cell_scratch;  ///< a cell the fast converters leave to the cell parser
-  std::vector<ShortCodeCache> code_caches;  ///< per record field (fields_): codes in the current batch
+  std::vector<ShortCodeCache> code_caches;  ///< per record field (fields_): codes of short strings (Reset per batch)
   std::vector<std::vector<CodeMap>> list_maps;  ///< per list, per element field: staging codes -> batch codes
 };
 
@@ -153,6 +153,7 @@ class CsvRecordReader final : public RecordReader {
   LoadStats stats_;
   ShardedKeyTable list_keys_;    ///< parent keys of list rows (read-only once the lists are loaded)
   ShardedKeyTable record_keys_;  ///< record keys no list row names (interned by record chunk workers)
+  bool lists_named_ = true;  ///< some list row names a key (else no record key is in list_keys_)
   std::vector<uint8_t> seen_;         ///< per list_keys_ id: already read as a record
   std::vector<uint8_t> seen_record_;  ///< per record_keys_ id: the same
   std::vector<ListData> lists_;

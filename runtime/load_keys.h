@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdlib>
 #include <new>
 #include <cstdint>
@@ -226,10 +227,14 @@ class DenseKeys {
     const char* d = key.data() + p;
     if (!fixed_ && n - p > 1 && d[0] == '0') return false;  // canonical: no leading zero
     uint64_t v = 0;
-    for (size_t i = 0; i < n - p; ++i) {
-      const uint32_t c = static_cast<uint32_t>(static_cast<unsigned char>(d[i])) - '0';
-      if (c > 9) return false;
-      v = v * 10 + c;
+    if (n >= 8 && std::endian::native == std::endian::little) {  // the usual case: the last 8 bytes hold all (or 8 of 9) digits
+      if (!EightDigits(key.data() + n - 8, n - p, &v)) return false;
+    } else {
+      for (size_t i = 0; i < n - p; ++i) {
+        const uint32_t c = static_cast<uint32_t>(static_cast<unsigned char>(d[i])) - '0';
+        if (c > 9) return false;
+        v = v * 10 + c;
+      }
     }
     if (v >= limit_) return false;
     *id = static_cast<uint32_t>(v);
@@ -254,6 +259,31 @@ class DenseKeys {
 
  private:
   static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+  /// The number of the last `digits` (1 to 9) bytes of a key whose last 8
+  /// bytes start at `last8`, false unless they are all digits: the bytes
+  /// before the digits in the word count as `0`, then a SWAR check and
+  /// three multiplies (a 9th digit, before the word, is added on its own).
+  static bool EightDigits(const char* last8, size_t digits, uint64_t* v) {
+    constexpr uint64_t kZeros = 0x3030303030303030ULL, kHigh = 0xF0F0F0F0F0F0F0F0ULL;
+    uint64_t w;
+    std::memcpy(&w, last8, 8);
+    // Memory order: the first byte is the lowest; the digits are the top bytes.
+    const size_t in_word = std::min<size_t>(digits, 8);
+    const uint64_t keep = in_word == 8 ? ~uint64_t{0} : ~uint64_t{0} << (8 * (8 - in_word));
+    w = (w & keep) | (kZeros & ~keep);
+    if ((w & kHigh) != kZeros || ((w + 0x0606060606060606ULL) & kHigh) != kZeros) return false;
+    uint64_t x = w - kZeros;                                           // 8 digit values, most significant first
+    x = (x * 10 + (x >> 8)) & 0x00FF00FF00FF00FFULL;                   // pairs
+    x = (x * 100 + (x >> 16)) & 0x0000FFFF0000FFFFULL;                 // quads
+    x = (x * 10000 + (x >> 32)) & 0xFFFFFFFFULL;                       // all eight
+    if (digits == 9) {
+      const uint32_t c = static_cast<uint32_t>(static_cast<unsigned char>(last8[-1])) - '0';
+      if (c > 9) return false;
+      x += uint64_t{c} * 100000000;
+    }
+    *v = x;
+    return true;
+  }
   bool on_ = false;
   bool fixed_ = false;
   std::string prefix_;

@@ -272,6 +272,7 @@ bool CsvRecordReader::Open(const std::string& dir) {
     const size_t records = EstimateRows(records_file_, begin);
     size_t listed = 0;
     for (const ListData& list : lists_) listed = std::max(listed, list.num_groups);
+    lists_named_ = listed > 0;
     record_keys_.ConfigureDense(FirstCell(records_file_, schema.records_dialect, begin, key_spec_.header_index),
                                 2 * records + 4096);
     if (records > listed) record_keys_.Reserve(records - listed, options_.threads);
@@ -304,6 +305,10 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
   // stays in cache) and converted column by column.
   constexpr size_t kGridRows = 1024;
   CsvRecordBatch& grid = s->grid;
+  // Keys are hashed here (next to their bytes) when a list's key table is
+  // searched or record keys are not numbered; numbered keys no list names
+  // go straight to their ids.
+  const bool hash_keys = lists_named_ || !record_keys_.dense_configured();
   Batch* out = nullptr;
   for (auto st = CsvTokenizer::Status::kRecord; st == CsvTokenizer::Status::kRecord;) {
     const int64_t room = out && out->num_rows() < max_rows_ ? max_rows_ - out->num_rows() : max_rows_;
@@ -354,8 +359,10 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
       }
       if (reinterpret_cast<uintptr_t>(key.data()) - file_begin >= file_size) key = s->unescaped_keys.emplace_back(key);
       s->keys.push_back(key);
-      s->hashes.push_back(HashBytes(key));
-      s->prefixes.push_back(KeyTable::Prefix(key));
+      if (hash_keys) {
+        s->hashes.push_back(HashBytes(key));
+        s->prefixes.push_back(KeyTable::Prefix(key));
+      }
       s->key_rows.push_back(static_cast<uint32_t>(first_row + r));
     }
     for (size_t f = 0; f < fields_.size(); ++f) {
@@ -386,6 +393,15 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
   // Key ids: of the keys list rows named (the list key table is read-only
   // by now), else interned into record_keys_.
   s->key_ids.assign(s->lines.size(), UINT32_MAX);
+  if (!lists_named_) {  // no list row names a key: every key is a record-only key
+    s->new_ids.resize(s->keys.size());
+    s->keys_full = !record_keys_.InternAll(s->keys.data(), hash_keys ? s->hashes.data() : nullptr,
+                                           hash_keys ? s->prefixes.data() : nullptr, s->keys.size(),
+                                           s->new_ids.data(), &s->scratch);
+    for (size_t k = 0; k < s->key_rows.size(); ++k) s->key_ids[s->key_rows[k]] = s->new_ids[k] | kRecordOnlyKey;
+    AttachLists(s);
+    return;
+  }
   s->found.resize(s->keys.size());
   list_keys_.FindAll(s->keys.data(), s->hashes.data(), s->prefixes.data(), s->keys.size(), s->found.data());
   s->new_keys.clear();
