@@ -370,13 +370,24 @@ std::shared_ptr<CompiledKernel> Compile(const ir::Program& program, int opt_leve
 // that loaded the old pointer finishes safely.
 
 /// Quick-kernel time (summed over every engine and thread of one program)
-/// after which its optimized compilation is started: a run that is over
-/// sooner (the kernel is a small part of most runs: 1M rows of a simple
-/// segment take well under 1 ms) never pays the ~75 ms of CPU the optimized
-/// compile costs, nor waits for it at exit. A longer one tiers up after
-/// having spent at most this much more than it would on the optimized
-/// kernel (the ski-rental rule, with the compile on another core).
+/// after which the optimized compilation of a program without element loops
+/// is started. Such a kernel is cheap even unoptimized (1M rows of
+/// bench/e2e_spanish.cohort: ~14 ms), so a run over sooner never pays the
+/// ~75 ms of CPU the optimized compile costs, nor waits for it at exit; a
+/// longer one tiers up after spending at most this much more than it would
+/// on the optimized kernel (the ski-rental rule, the compile on another
+/// core). A program with quantifiers or aggregates over lists or sets tiers
+/// up at once: its quick kernel's element loops are several times slower
+/// (examples/telehealth.cohort: ~160 ns a row), and the compile overlaps
+/// the loading of the list files.
 constexpr int64_t kTierUpAfterNs = 20'000'000;
+
+/// Does `program` loop over the elements of a list or set column?
+bool HasElementLoops(const ir::Program& program) {
+  for (const ir::Expr& e : program.exprs)
+    if (e.kind == ir::ExprKind::kQuantifier || e.kind == ir::ExprKind::kAggregate) return true;
+  return false;
+}
 
 /// The kernels of one program, shared by the cache and every engine on it.
 struct Kernels {
@@ -595,10 +606,13 @@ std::shared_ptr<Kernels> CompileKernels(std::shared_ptr<const ir::Program> progr
     return k;
   }
   // Tiered: the optimized compile waits until the quick kernel has run long
-  // enough to make it worth its cost (kTierUpAfterNs, RequestTierUp).
+  // enough to make it worth its cost (kTierUpAfterNs, RequestTierUp), unless
+  // the program has element loops.
+  const bool now = HasElementLoops(*program);
   k->deferred_program = std::move(program);
   k->deferred_options = opts;
   k->deferred.store(true, std::memory_order_release);
+  if (now) RequestTierUp(k);
   return k;
 }
 

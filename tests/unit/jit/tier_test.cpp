@@ -147,6 +147,19 @@ TEST_CASE("tiers: the optimized compile starts only after the quick kernel ran a
   CHECK(WaitForOptimizedKernel(*twin, &error));
   CHECK(GetJitCacheStats().tier_ups == requested + 1);
   CHECK(jit_test::DiffResults(*program, ref, Run(*twin, view, ctx)) == "");
+
+  // Element loops (a quantifier over a list): requested at once.
+  CompileOptions options;
+  options.today = ctx.today;
+  options.warn_unused = false;
+  CompileResult loops = Compile("use Patient\nsegment L \"\"\n  where any e in events where e.kind == booked\n"
+                                "  channel sms if consent\n", options);
+  REQUIRE(loops.ok());
+  const uint64_t before_loops = GetJitCacheStats().tier_ups;
+  auto looping = MakeJitEngine(loops.program, JitOptions{.tiering = JitTiering::kTiered}, &error);
+  REQUIRE_MESSAGE(looping, error);
+  CHECK(GetJitCacheStats().tier_ups == before_loops + 1);
+  CHECK(WaitForOptimizedKernel(*looping, &error));
 }
 
 // Regression (tests/fuzz/regressions/compile/tiered_race): the fuzz loop's
