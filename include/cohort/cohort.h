@@ -47,4 +47,11 @@ bool HasJit();
 /// on the kernels they have.
 void StopBackgroundWork();
 
+/// StopBackgroundWork for a process about to exit: the same, except that a
+/// compilation in progress is not waited for (its kernel could no longer be
+/// used). Returns true when one is still running: the caller must then leave
+/// at once with std::_Exit (stdio flushed first, every output closed), since
+/// static destructors would race the compilation.
+bool StopBackgroundWorkForExit();
+
 }  // namespace cohort

@@ -32,4 +32,12 @@ void StopBackgroundWork() {
 #endif
 }
 
+bool StopBackgroundWorkForExit() {
+#if defined(COHORT_HAVE_JIT)
+  return StopJitBackgroundForExit();
+#else
+  return false;
+#endif
+}
+
 }  // namespace cohort

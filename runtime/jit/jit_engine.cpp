@@ -369,6 +369,26 @@ std::shared_ptr<CompiledKernel> Compile(const ir::Program& program, int opt_leve
 // arguments, and the quick one stays alive as long as its Kernels, so a call
 // that loaded the old pointer finishes safely.
 
+/// Quick-kernel time (summed over every engine and thread of one program)
+/// after which the optimized compilation of a program without element loops
+/// is started. Such a kernel is cheap even unoptimized (1M rows of
+/// bench/e2e_spanish.cohort: ~14 ms), so a run over sooner never pays the
+/// ~75 ms of CPU the optimized compile costs, nor waits for it at exit; a
+/// longer one tiers up after spending at most this much more than it would
+/// on the optimized kernel (the ski-rental rule, the compile on another
+/// core). A program with quantifiers or aggregates over lists or sets tiers
+/// up at once: its quick kernel's element loops are several times slower
+/// (examples/telehealth.cohort: ~160 ns a row), and the compile overlaps
+/// the loading of the list files.
+constexpr int64_t kTierUpAfterNs = 20'000'000;
+
+/// Does `program` loop over the elements of a list or set column?
+bool HasElementLoops(const ir::Program& program) {
+  for (const ir::Expr& e : program.exprs)
+    if (e.kind == ir::ExprKind::kQuantifier || e.kind == ir::ExprKind::kAggregate) return true;
+  return false;
+}
+
 /// The kernels of one program, shared by the cache and every engine on it.
 struct Kernels {
   std::shared_ptr<CompiledKernel> quick;
@@ -378,6 +398,13 @@ struct Kernels {
   std::condition_variable cv;
   bool settled = false;  ///< no tier-up pending (done, failed or never started)
   std::string tier_up_error;
+  /// Tiered, optimized compile not requested yet: Evaluate adds the quick
+  /// kernel's time to quick_ns and requests it past kTierUpAfterNs
+  /// (RequestTierUp; WaitForOptimizedKernel requests it at once).
+  std::atomic<bool> deferred{false};
+  std::atomic<int64_t> quick_ns{0};
+  std::shared_ptr<const ir::Program> deferred_program;  ///< under mu; moved out by the request
+  JitOptions deferred_options;
 
   void Settle(std::shared_ptr<CompiledKernel> best, std::string error) {
     {
@@ -392,6 +419,8 @@ struct Kernels {
     cv.notify_all();
   }
 };
+
+void RequestTierUp(const std::shared_ptr<Kernels>& k);
 
 /// One background thread compiling optimized kernels, in order. A job is
 /// called with `cancelled` true instead of compiling when the worker stops
@@ -427,18 +456,23 @@ class TierUpWorker {
     job(true);
   }
 
-  /// Cancels the queued jobs and waits for the one in progress. Later
-  /// jobs are cancelled at once. Idempotent.
-  void Stop() {
+  /// Cancels the queued jobs and waits for the one in progress (unless
+  /// `wait` is false and one is: then returns true, the thread still
+  /// running). Later jobs are cancelled at once. Idempotent.
+  bool Stop(bool wait = true) {
     std::deque<Job> dropped;
+    bool running;
     {
       std::lock_guard<std::mutex> lock(mu_);
       stopping_ = true;
       dropped.swap(jobs_);
+      running = running_;
     }
     cv_.notify_all();
     for (Job& job : dropped) job(true);
+    if (running && !wait) return true;
     if (thread_.joinable()) thread_.join();
+    return false;
   }
 
  private:
@@ -451,8 +485,11 @@ class TierUpWorker {
         if (stopping_) return;
         job = std::move(jobs_.front());
         jobs_.pop_front();
+        running_ = true;
       }
       job(false);
+      std::lock_guard<std::mutex> lock(mu_);
+      running_ = false;
     }
   }
 
@@ -461,6 +498,7 @@ class TierUpWorker {
   std::deque<Job> jobs_;
   std::thread thread_;
   bool stopping_ = false;
+  bool running_ = false;  ///< a job is running (not a cancelled one)
 };
 
 // ---- In-process kernel cache ---------------------------------------------------
@@ -527,10 +565,18 @@ class JitEngine final : public Engine {
     // run: found by fuzz_compile on an empty file).
     if (masks.empty()) return;
     jit::KernelRuntime rt;
+    if (!kernels_->deferred.load(std::memory_order_acquire)) {
+      jit::CallKernel(kernels_->fn.load(std::memory_order_acquire), &batch, &ctx, masks.data(), &rt);
+      return;
+    }
+    // The quick kernel, its optimized compile not started: time it.
+    const auto t0 = std::chrono::steady_clock::now();
     jit::CallKernel(kernels_->fn.load(std::memory_order_acquire), &batch, &ctx, masks.data(), &rt);
+    const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    if (kernels_->quick_ns.fetch_add(ns, std::memory_order_relaxed) + ns >= kTierUpAfterNs) RequestTierUp(kernels_);
   }
 
-  Kernels& kernels() const { return *kernels_; }
+  const std::shared_ptr<Kernels>& kernels() const { return kernels_; }
 
  private:
   std::shared_ptr<const ir::Program> program_;
@@ -559,11 +605,37 @@ std::shared_ptr<Kernels> CompileKernels(std::shared_ptr<const ir::Program> progr
     k->Settle(std::move(best), "");
     return k;
   }
+  // Tiered: the optimized compile waits until the quick kernel has run long
+  // enough to make it worth its cost (kTierUpAfterNs, RequestTierUp), unless
+  // the program has element loops.
+  const bool now = HasElementLoops(*program);
+  k->deferred_program = std::move(program);
+  k->deferred_options = opts;
+  k->deferred.store(true, std::memory_order_release);
+  if (now) RequestTierUp(k);
+  return k;
+}
+
+/// Posts the deferred optimized compilation of `k` to the tier-up worker
+/// (once; no-op when it is not deferred).
+void RequestTierUp(const std::shared_ptr<Kernels>& k) {
+  std::shared_ptr<const ir::Program> program;
+  {
+    std::lock_guard<std::mutex> lock(k->mu);
+    if (!k->deferred.load(std::memory_order_relaxed)) return;
+    k->deferred.store(false, std::memory_order_relaxed);
+    program = std::move(k->deferred_program);
+  }
+  {
+    Cache& cache = GetCache();
+    std::lock_guard<std::mutex> lock(cache.mu);
+    ++cache.stats.tier_ups;
+  }
   // The job owns the program it compiles; it holds the kernels weakly, so a
   // program dropped by every engine and the cache before its turn (the fuzz
   // and differential loops) costs no optimized compile.
   std::weak_ptr<Kernels> weak = k;
-  TierUpWorker::Get().Post([weak, program = std::move(program), opts](bool cancelled) {
+  TierUpWorker::Get().Post([weak, program = std::move(program), opts = k->deferred_options](bool cancelled) {
     std::shared_ptr<Kernels> kernels = weak.lock();
     if (!kernels) return;
     if (cancelled) {
@@ -575,7 +647,6 @@ std::shared_ptr<Kernels> CompileKernels(std::shared_ptr<const ir::Program> progr
     if (best) err.clear();
     kernels->Settle(std::move(best), std::move(err));
   });
-  return k;
 }
 
 }  // namespace
@@ -639,17 +710,20 @@ std::unique_ptr<Engine> MakeJitEngine(std::shared_ptr<const ir::Program> program
 std::string_view JitTierOf(const Engine& engine) {
   const auto* jit = dynamic_cast<const JitEngine*>(&engine);
   if (!jit) return "";
-  const Kernels& k = jit->kernels();
+  const Kernels& k = *jit->kernels();
   jit::ProgramKernel fn = k.fn.load(std::memory_order_acquire);
   return k.quick && fn == k.quick->fn ? "quick" : "optimized";
 }
 
 void StopJitBackground() { TierUpWorker::Get().Stop(); }
 
+bool StopJitBackgroundForExit() { return TierUpWorker::Get().Stop(/*wait=*/false); }
+
 bool WaitForOptimizedKernel(const Engine& engine, std::string* error) {
   const auto* jit = dynamic_cast<const JitEngine*>(&engine);
   if (!jit) return false;
-  Kernels& k = jit->kernels();
+  RequestTierUp(jit->kernels());  // a caller waiting for it wants it now
+  Kernels& k = *jit->kernels();
   std::unique_lock<std::mutex> lock(k.mu);
   k.cv.wait(lock, [&] { return k.settled; });
   if (error) *error = k.tier_up_error;

@@ -34,8 +34,9 @@ struct JitOptions {
 /// Compiles `program` (cached in process by IR fingerprint + schema
 /// fingerprint + options) and returns an engine whose Evaluate is const and
 /// thread-safe. Tiered (the default): a cold call compiles a quick kernel
-/// (O0 pipeline, FastISel) and returns; the optimized kernel is compiled in a
-/// background thread and replaces it atomically, between two kernel calls,
+/// (O0 pipeline, FastISel) and returns; once the quick kernel has run for
+/// about 20 ms (JitCacheStats::tier_ups), the optimized kernel is compiled in
+/// a background thread and replaces it atomically, between two kernel calls,
 /// for every engine of that program. Both compute identical masks. Returns
 /// nullptr with `error` set when the program uses a construct the JIT does not
 /// support: callers fall back to the interpreter.
@@ -55,6 +56,10 @@ bool WaitForOptimizedKernel(const Engine& engine, std::string* error = nullptr);
 /// statics are alive (main's return, not a static destructor); engines made
 /// afterwards compile no optimized tier. Idempotent.
 void StopJitBackground();
+/// StopJitBackground without waiting for the compilation in progress: true
+/// when one is still running (the process must then exit without static
+/// destructors: std::_Exit), false when the worker has stopped.
+bool StopJitBackgroundForExit();
 
 /// The optimized LLVM IR of `program` (`cohort check --emit=llvm`); "" with
 /// `error` set when it cannot be compiled.
@@ -64,6 +69,11 @@ std::string EmitLlvmIr(const ir::Program& program, std::string* error);
 struct JitCacheStats {
   uint64_t compiles = 0;
   uint64_t hits = 0;
+  /// Optimized compilations requested by tiered kernels: a tiered kernel
+  /// asks for its optimized tier only once the quick one has run for about
+  /// 20 ms (summed over its engines and threads), or when a caller waits for
+  /// it (WaitForOptimizedKernel); a short run never pays for the compile.
+  uint64_t tier_ups = 0;
 };
 JitCacheStats GetJitCacheStats();
 /// Drops every cached kernel not in use by a live engine (benchmarks: cold compiles).

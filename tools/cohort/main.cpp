@@ -253,6 +253,13 @@ int main(int argc, char** argv) {
   const int code = RunCommand(argc, argv);
   // Before static destructors: a tier-up compilation still running would
   // otherwise race LLVM's statics being destroyed (a crash or hang at exit).
-  cohort::StopBackgroundWork();
+  // Its kernel can no longer be used, so rather than wait for it (tens of
+  // ms), leave without running them: every output is written and closed by
+  // now, only stdio needs flushing.
+  if (cohort::StopBackgroundWorkForExit()) {
+    std::cout.flush();
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
   return code;
 }

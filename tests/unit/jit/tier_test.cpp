@@ -106,6 +106,62 @@ TEST_CASE("tiers: tier-up swaps the kernel under concurrent evaluations") {
   CHECK(GetJitCacheStats().hits == before.hits + 1);
 }
 
+TEST_CASE("tiers: the optimized compile starts only after the quick kernel ran a while, or when awaited") {
+  ExecContext ctx;
+  ctx.today = *ParseDate("2026-11-23");
+  std::mt19937_64 rng(13);
+  std::string error;
+  // Made but never run: no optimized compile is requested.
+  auto idle_program = TenPredicates(13);
+  const JitCacheStats before = GetJitCacheStats();
+  auto idle = MakeJitEngine(idle_program, JitOptions{.tiering = JitTiering::kTiered}, &error);
+  REQUIRE_MESSAGE(idle, error);
+  CHECK(GetJitCacheStats().compiles == before.compiles + 1);
+  CHECK(GetJitCacheStats().tier_ups == before.tier_ups);
+  CHECK(JitTierOf(*idle) == "quick");
+  // Waiting for it requests it.
+  CHECK(WaitForOptimizedKernel(*idle, &error));
+  CHECK(GetJitCacheStats().tier_ups == before.tier_ups + 1);
+  CHECK(JitTierOf(*idle) == "optimized");
+
+  // Run: the quick kernel's time adds up (over engines and threads) until
+  // it requests its optimized compile, exactly once; every result is exact.
+  auto program = TenPredicates(14);
+  auto batch = jit_test::RandomBatch(*program->schema, rng, 2000, ctx.today);
+  const CohortBatchView& view = batch->View();
+  const BatchResult ref = Run(*MakeInterpreter(program), view, ctx);
+  const uint64_t requested = GetJitCacheStats().tier_ups;
+  auto engine = MakeJitEngine(program, JitOptions{.tiering = JitTiering::kTiered}, &error);
+  REQUIRE_MESSAGE(engine, error);
+  auto twin = MakeJitEngine(program, JitOptions{.tiering = JitTiering::kTiered}, &error);  // a cache hit
+  REQUIRE_MESSAGE(twin, error);
+  long calls = 0;
+  std::string diff;
+  while (GetJitCacheStats().tier_ups == requested && calls < 100000000 && diff.empty()) {
+    diff = jit_test::DiffResults(*program, ref, Run(calls % 2 ? *twin : *engine, view, ctx));
+    ++calls;
+  }
+  CHECK(diff == "");
+  CHECK(GetJitCacheStats().tier_ups == requested + 1);
+  CHECK(WaitForOptimizedKernel(*engine, &error));
+  CHECK(WaitForOptimizedKernel(*twin, &error));
+  CHECK(GetJitCacheStats().tier_ups == requested + 1);
+  CHECK(jit_test::DiffResults(*program, ref, Run(*twin, view, ctx)) == "");
+
+  // Element loops (a quantifier over a list): requested at once.
+  CompileOptions options;
+  options.today = ctx.today;
+  options.warn_unused = false;
+  CompileResult loops = Compile("use Patient\nsegment L \"\"\n  where any e in events where e.kind == booked\n"
+                                "  channel sms if consent\n", options);
+  REQUIRE(loops.ok());
+  const uint64_t before_loops = GetJitCacheStats().tier_ups;
+  auto looping = MakeJitEngine(loops.program, JitOptions{.tiering = JitTiering::kTiered}, &error);
+  REQUIRE_MESSAGE(looping, error);
+  CHECK(GetJitCacheStats().tier_ups == before_loops + 1);
+  CHECK(WaitForOptimizedKernel(*looping, &error));
+}
+
 // Regression (tests/fuzz/regressions/compile/tiered_race): the fuzz loop's
 // pattern — many distinct programs compiled tiered, each evaluated once and
 // dropped while its tier-up is still queued or compiling, the cache cleared
@@ -190,4 +246,31 @@ TEST_CASE("tiers: stopping the background compiles settles every engine" * docte
   CHECK(JitTierOf(*late) == "quick");
   CHECK(jit_test::DiffResults(*second, Run(*MakeInterpreter(second), batch->View(), ctx), Run(*late, batch->View(), ctx)) == "");
   StopJitBackground();  // idempotent
+  CHECK_FALSE(StopJitBackgroundForExit());  // stopped: nothing runs
+}
+
+// Skipped in unit_jit (it stops the tier-up thread); ctest's jit_stop_exit
+// runs it alone. The exit stop (main's) cancels what is queued and does not
+// wait for a compilation in progress: either the worker had stopped (false)
+// or one still runs (true), and then it still settles its engines.
+TEST_CASE("tiers: the exit stop does not wait for a running compilation" * doctest::skip()) {
+  auto program = TenPredicates(15);
+  ExecContext ctx;
+  ctx.today = *ParseDate("2026-11-23");
+  std::mt19937_64 rng(15);
+  auto batch = jit_test::RandomBatch(*program->schema, rng, 300, ctx.today);
+  std::string error;
+  auto engine = MakeJitEngine(program, JitOptions{.tiering = JitTiering::kTiered}, &error);
+  REQUIRE_MESSAGE(engine, error);
+  bool optimized = false;
+  std::string why;
+  std::thread waiter([&] { optimized = WaitForOptimizedKernel(*engine, &why); });  // requests the tier-up
+  while (GetJitCacheStats().tier_ups == 0) std::this_thread::yield();
+  const bool running = StopJitBackgroundForExit();
+  waiter.join();  // settled either way: compiled, or cancelled before it ran
+  if (!optimized) CHECK(why.find("cancelled") != std::string::npos);
+  if (running) CHECK(optimized);  // it was running: it completed
+  CHECK(jit_test::DiffResults(*program, Run(*MakeInterpreter(program), batch->View(), ctx), Run(*engine, batch->View(), ctx)) == "");
+  StopJitBackground();  // joins the worker
+  CHECK_FALSE(StopJitBackgroundForExit());
 }
