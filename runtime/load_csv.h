@@ -56,13 +56,16 @@ struct ListData {
 /// and their owners' key ids (interned by the worker).
 struct ListSlot {
   std::vector<ColumnData> staging;
-  std::vector<std::string_view> parents;  ///< views into the mapped file
-  std::vector<uint32_t> parent_ids;       ///< key id of each parent
+  std::vector<uint32_t> parent_ids;       ///< key id of each row's owner
   bool keys_full = false;                 ///< the key table had no room (an error on accept)
   InternScratch scratch;
   std::vector<ChunkError> errors;
   CellParser parser;
   std::string message;
+  CsvRecordBatch grid;                    ///< the rows being converted
+  std::vector<std::string_view> keys;     ///< the grid's owner keys (views into the grid)
+  ColumnData cell_scratch;                ///< a cell the fast converters leave to the cell parser
+  std::vector<ShortCodeCache> code_caches;  ///< per element field: codes in the chunk's dictionaries
 };
 
 /// Record key ids: ids of keys a list file named (lists_keys_), or, with

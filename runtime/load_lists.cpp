@@ -19,48 +19,83 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
   // The chunk's columns are kept until the file is read: reserved for about
   // as many rows as this slot's previous chunk had, so they are not grown
   // by copying into ever larger fresh buffers.
-  const int64_t expect = static_cast<int64_t>(s->parents.size() + s->parents.size() / 8);
+  const int64_t expect = static_cast<int64_t>(s->parent_ids.size() + s->parent_ids.size() / 8);
   s->staging.clear();
   for (const FieldSpec& spec : list.fields) {
     ColumnData& c = s->staging.emplace_back(MakeStagingColumn(spec.kind));
     if (spec.projected) c.Reserve(expect);
   }
-  s->parents.clear();
+  s->code_caches.resize(list.fields.size());
+  for (size_t f = 0; f < list.fields.size(); ++f)
+    if (list.fields[f].projected && (list.fields[f].kind == TypeKind::kString || list.fields[f].kind == TypeKind::kStringSet))
+      s->code_caches[f].Reset();  // the chunk's dictionaries are new
+  s->parent_ids.clear();
   s->keys_full = false;
   s->errors.clear();
   const size_t width = header.size();
-  for (;;) {
-    auto st = t.Next();
-    if (st == CsvTokenizer::Status::kEnd || st == CsvTokenizer::Status::kAbort) break;
-    if (s->errors.size() >= kMaxErrors) continue;  // this chunk alone fills the report: only find its end
-    if (st == CsvTokenizer::Status::kError) {
-      s->errors.push_back({t.line(), HeaderName(header, t.error_field()), static_cast<int64_t>(t.error_field()), t.error()});
+  const auto key_index = static_cast<size_t>(parent_index);
+  // Rows are tokenized a grid at a time and converted column by column (as
+  // the records, ConvertColumn); the grid's owner keys are interned while
+  // they are at hand (dense keys: their number, DenseKeys).
+  constexpr size_t kGridRows = 1024;
+  CsvRecordBatch& grid = s->grid;
+  for (auto st = CsvTokenizer::Status::kRecord; st == CsvTokenizer::Status::kRecord;) {
+    st = t.NextRecords(&grid, width, kGridRows);
+    // This chunk alone fills the report: only find its end. (A grid's
+    // errors are all kept; sorted by line, the first kMaxErrors are those
+    // of row-at-a-time conversion.)
+    if (s->errors.size() >= kMaxErrors) continue;
+    for (const CsvRecordBatch::Bad& bad : grid.bad()) {
+      if (bad.error) s->errors.push_back({bad.line, HeaderName(header, bad.error_field), static_cast<int64_t>(bad.error_field), bad.error});
+      else s->errors.push_back({bad.line, "", 0, fmt::format("expected {} fields as in the header, found {}", width, bad.num_fields)});
+    }
+    const size_t rows = grid.rows();
+    if (rows == 0) continue;
+    const int64_t* lines = grid.lines().data();
+    // Owner keys first (a row without one is an error and is left out).
+    s->keys.clear();
+    for (size_t r = 0; r < rows; ++r) {
+      const std::string_view parent = grid.field(r, key_index);
+      if (parent.empty() || parent == s->parser.null_token) {
+        s->errors.push_back({lines[r], header[key_index], parent_index + 1, "missing parent key"});
+        continue;
+      }
+      s->keys.push_back(parent);
+    }
+    const size_t first = s->parent_ids.size();
+    s->parent_ids.resize(first + s->keys.size());
+    // (After an error the rows are not used; they are still interned, harmlessly.)
+    if (!list_keys_.InternAll(s->keys.data(), nullptr, nullptr, s->keys.size(), s->parent_ids.data() + first,
+                              &s->scratch))
+      s->keys_full = true;
+    if (s->keys.size() == rows) {
+      for (size_t i = 0; i < list.fields.size(); ++i) {
+        const FieldSpec& spec = list.fields[i];
+        if (!spec.projected) continue;
+        if (spec.header_index < 0) {  // `if present` field the header lacks: every cell empty
+          for (size_t r = 0; r < rows; ++r)
+            if (!s->parser.Append(spec, "", &s->staging[i], &s->message))
+              s->errors.push_back({lines[r], spec.name, spec.header_index + 1, s->message});
+          continue;
+        }
+        const GridColumn g{grid, rows, static_cast<size_t>(spec.header_index), lines, spec, s->parser, &s->errors, &s->message};
+        ConvertColumn(g, &s->staging[i], &s->cell_scratch, &s->code_caches[i]);
+      }
       continue;
     }
-    if (t.num_fields() != width) {
-      s->errors.push_back({t.line(), "", 0, fmt::format("expected {} fields as in the header, found {}", width, t.num_fields())});
-      continue;
+    // Some rows lack their key: the others cell by cell, in row order.
+    for (size_t r = 0; r < rows; ++r) {
+      const std::string_view parent = grid.field(r, key_index);
+      if (parent.empty() || parent == s->parser.null_token) continue;
+      for (size_t i = 0; i < list.fields.size(); ++i) {
+        const FieldSpec& spec = list.fields[i];
+        if (!spec.projected) continue;
+        const std::string_view cell = spec.header_index >= 0 ? grid.field(r, static_cast<size_t>(spec.header_index)) : "";
+        if (!s->parser.Append(spec, cell, &s->staging[i], &s->message))
+          s->errors.push_back({lines[r], spec.name, spec.header_index + 1, s->message});
+      }
     }
-    std::string_view parent = t.field(static_cast<size_t>(parent_index));
-    if (parent.empty() || parent == s->parser.null_token) {
-      s->errors.push_back({t.line(), header[parent_index], parent_index + 1, "missing parent key"});
-      continue;
-    }
-    for (size_t i = 0; i < list.fields.size(); ++i) {
-      const FieldSpec& spec = list.fields[i];
-      if (!spec.projected) continue;
-      std::string_view cell = spec.header_index >= 0 ? t.field(static_cast<size_t>(spec.header_index)) : "";
-      if (!s->parser.Append(spec, cell, &s->staging[i], &s->message))
-        s->errors.push_back({t.line(), spec.name, spec.header_index + 1, s->message});
-    }
-    s->parents.push_back(parent);
   }
-  // The owners' key ids, on this worker: the calling thread only splices.
-  // (After an error the rows are not used; they are still interned, harmlessly.)
-  // Keys are hashed there, unless dense.
-  s->parent_ids.resize(s->parents.size());
-  s->keys_full = !list_keys_.InternAll(s->parents.data(), nullptr, nullptr, s->parents.size(), s->parent_ids.data(),
-                                       &s->scratch);
 }
 
 bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, ListData* list) {
@@ -145,12 +180,12 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
     ListSlot& s = slots[slot];
     if (!AddChunkErrors(list->path, s.errors, line)) return false;
     if (!errors_.empty()) return true;  // keep scanning for more errors; the data is not used
-    if (s.keys_full || list->row_key.size() + s.parents.size() >= UINT32_MAX - 1) {
+    if (s.keys_full || list->row_key.size() + s.parent_ids.size() >= UINT32_MAX - 1) {
       AddError(list->path, line, "", 0, s.keys_full ? "too many distinct keys in list file" : "too many rows in list file");
       return false;
     }
     list->row_key.insert(list->row_key.end(), s.parent_ids.begin(), s.parent_ids.end());
-    if (!s.parents.empty()) {
+    if (!s.parent_ids.empty()) {
       list->chunks.push_back(std::move(s.staging));
       list->chunk_lines.push_back(line);
     }
