@@ -31,6 +31,12 @@ size_t EstimateRows(const MappedFile& file, size_t begin);
 /// when there is none, or it does not tokenize): a sample key.
 std::string FirstCell(const MappedFile& file, const CsvDialect& dialect, size_t begin, int index);
 
+/// Groups rows by key id (a counting sort, on up to `threads` threads):
+/// `keys` (per row, each below `groups`) become each row's position, so the
+/// rows of key g take positions [group_start[g], group_start[g + 1]) in
+/// file order.
+void GroupRows(std::vector<uint32_t>* keys, size_t groups, size_t threads, std::vector<uint32_t>* group_start);
+
 /// Is this kind readable from one CSV cell?
 bool IsCellKind(TypeKind k);
 

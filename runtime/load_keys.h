@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdlib>
 #include <new>
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/hash.h"
@@ -225,6 +227,16 @@ class DenseKeys {
     }
     const char* d = key.data() + p;
     if (!fixed_ && n - p > 1 && d[0] == '0') return false;  // canonical: no leading zero
+    if constexpr (std::endian::native == std::endian::little) {
+      if (n >= 8 && n - p <= 8) {  // the usual case: the digits in the key's last 8 bytes, read as one word
+        uint64_t w;
+        std::memcpy(&w, key.data() + n - 8, 8);
+        uint32_t v;
+        if (!Digits8(w, n - p, &v) || v >= limit_) return false;
+        *id = v;
+        return true;
+      }
+    }
     uint64_t v = 0;
     for (size_t i = 0; i < n - p; ++i) {
       const uint32_t c = static_cast<uint32_t>(static_cast<unsigned char>(d[i])) - '0';
@@ -254,6 +266,22 @@ class DenseKeys {
 
  private:
   static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+  /// The number in the last `m` (1 to 8) bytes of `w` (8 bytes loaded
+  /// little-endian, so the last bytes are the high ones) when they are all
+  /// digits. The other bytes count as leading `0`s, so all 8 are checked
+  /// and converted at once (SWAR: a nibble test, then three multiplies
+  /// that pair digits, pairs and quads).
+  static bool Digits8(uint64_t w, size_t m, uint32_t* out) {
+    constexpr uint64_t kZeros = 0x3030303030303030ULL, kHigh = 0xF0F0F0F0F0F0F0F0ULL;
+    const uint64_t keep = ~uint64_t{0} << (8 * (8 - m));
+    w = (w & keep) | (kZeros & ~keep);
+    // Each byte: its high nibble 3, and still 3 after adding 6 (0x30-0x39).
+    if (((w & kHigh) | (((w + 0x0606060606060606ULL) & kHigh) >> 4)) != 0x3333333333333333ULL) return false;
+    w = (w & 0x0F0F0F0F0F0F0F0FULL) * 2561 >> 8;
+    w = (w & 0x00FF00FF00FF00FFULL) * 6553601 >> 16;
+    *out = static_cast<uint32_t>((w & 0x0000FFFF0000FFFFULL) * 42949672960001ULL >> 32);
+    return true;
+  }
   bool on_ = false;
   bool fixed_ = false;
   std::string prefix_;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <numeric>
+#include <utility>
 
 #include "core/parallel.h"
 #include "runtime/load_csv.h"
@@ -198,6 +199,49 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
   return GroupList(list);
 }
 
+void GroupRows(std::vector<uint32_t>* keys, size_t groups, size_t threads, std::vector<uint32_t>* group_start) {
+  // In place, so no more memory is touched: start[g + 1] first counts group
+  // g's rows, then (summed) holds where g starts and serves as its fill
+  // position, so once every row is placed it is where g ends: where g + 1
+  // starts. Each of `parts` threads owns a range of key ids: it reads every
+  // row's key but counts and places only the rows of its own keys, writing
+  // only its range of start[]. A placed row's position is stored with the
+  // top bit set (keys are below 2^31, positions too when parts > 1), so no
+  // thread takes it for a key; the flags are cleared at the end.
+  std::vector<uint32_t>& key = *keys;
+  std::vector<uint32_t>& start = *group_start;
+  const size_t n = key.size();
+  start.assign(groups + 1, 0);
+  constexpr uint32_t kPlaced = 1u << 31;
+  const size_t parts = n >= (size_t{1} << 16) && n < kPlaced && groups < kPlaced ? std::max<size_t>(threads, 1) : 1;
+  const uint32_t flag = parts > 1 ? kPlaced : 0;
+  auto lo = [&](size_t p) { return static_cast<uint32_t>(groups * p / parts); };
+  std::vector<size_t> base(parts + 1, 0);  // per part: rows of lower parts' keys
+  ParallelFor(parts, [&](size_t p) {
+    const uint32_t first = lo(p), span = lo(p + 1) - first;
+    for (const uint32_t k : key)
+      if (k - first < span) ++start[k + 1];
+    size_t run = 0;
+    for (size_t g = first; g < first + span; ++g) run += std::exchange(start[g + 1], static_cast<uint32_t>(run));
+    base[p + 1] = run;
+  });
+  for (size_t p = 0; p < parts; ++p) base[p + 1] += base[p];
+  ParallelFor(parts, [&](size_t p) {
+    const uint32_t first = lo(p), span = lo(p + 1) - first;
+    const auto b = static_cast<uint32_t>(base[p]);
+    for (size_t g = first; g < first + span; ++g) start[g + 1] += b;
+    for (uint32_t& slot : key) {
+      std::atomic_ref<uint32_t> k(slot);  // other parts write other rows' slots meanwhile
+      const uint32_t id = k.load(std::memory_order_relaxed);
+      if (id - first < span) k.store(start[id + 1]++ | flag, std::memory_order_relaxed);
+    }
+  });
+  if (flag == 0) return;
+  ParallelFor(parts, [&](size_t p) {
+    for (size_t r = n * p / parts; r < n * (p + 1) / parts; ++r) key[r] &= ~flag;
+  });
+}
+
 namespace {
 
 /// Column `f` of a list's chunks reordered by owner: row r of the
@@ -316,25 +360,14 @@ class FieldScatter {
 bool CsvRecordReader::GroupList(ListData* list) {
   // Group rows by owner key id (a counting sort): row r of the file goes to
   // position dest[r], so a record's rows are one contiguous range.
-  // In place, so no more memory is touched: group_start[g + 1] first counts
-  // group g's rows; summed, group_start[g] is where group g starts and
-  // serves as its fill position, so once every row is placed it is where g
-  // ends: shifted up by one, where g + 1 starts. row_key[r] becomes row r's
-  // position.
   const size_t n = list->row_key.size();
   list->num_groups = list_keys_.id_limit();
-  std::vector<uint32_t>& start = list->group_start;
-  start.assign(list->num_groups + 1, 0);
-  for (uint32_t k : list->row_key) ++start[k + 1];
-  for (size_t g = 0; g < list->num_groups; ++g) start[g + 1] += start[g];
-  for (uint32_t& k : list->row_key) k = start[k]++;
-  for (size_t g = list->num_groups; g > 0; --g) start[g] = start[g - 1];
-  start[0] = 0;
+  const size_t threads = static_cast<size_t>(std::max(options_.threads, 1));
+  GroupRows(&list->row_key, list->num_groups, threads, &list->group_start);
   std::vector<uint32_t> dest = std::move(list->row_key);
   list->row_key = {};
   // Columns are built independently, null-free fixed-width ones also by
   // row ranges: on up to `threads` threads.
-  const size_t threads = static_cast<size_t>(std::max(options_.threads, 1));
   std::deque<FieldScatter> fields;
   std::vector<std::pair<size_t, size_t>> tasks;  // (field, part)
   std::vector<size_t> field_of;

@@ -6,12 +6,16 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/dates.h"
+#include "runtime/load_csv.h"
+#include "runtime/load_keys.h"
 #include "runtime/loader.h"
 #include "test_util.h"
 
@@ -439,5 +443,87 @@ TEST_CASE("list rows converted a grid at a time: many errors give the first 20 i
           CHECK(l.errors[i].column == want[i].column);
         }
       }
+  }
+}
+
+TEST_CASE("dense keys: the number read a word at a time is the digit-by-digit rule's") {
+  // DenseKeys::Id reads up to 8 trailing digits as one word; the model here
+  // applies the shape rule a character at a time. Keys near the shape:
+  // every length, digits swapped for bytes next to '0'..'9', other prefixes.
+  auto model = [](const std::string& sample, uint32_t limit, const std::string& key, uint32_t* id) {
+    size_t digits = 0;
+    while (digits < sample.size() && std::isdigit(static_cast<unsigned char>(sample[sample.size() - 1 - digits]))) ++digits;
+    if (digits == 0 || digits > 9 || limit == 0) return false;
+    const std::string prefix = sample.substr(0, sample.size() - digits);
+    const bool fixed = digits > 1 && sample[prefix.size()] == '0';
+    if (fixed ? key.size() != sample.size() : key.size() <= prefix.size() || key.size() > prefix.size() + 9) return false;
+    if (key.compare(0, prefix.size(), prefix) != 0) return false;
+    const std::string rest = key.substr(prefix.size());
+    if (!fixed && rest.size() > 1 && rest[0] == '0') return false;
+    uint64_t v = 0;
+    for (char c : rest) {
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (v >= limit) return false;
+    *id = static_cast<uint32_t>(v);
+    return true;
+  };
+  std::mt19937 rng(5);
+  const std::string alphabet = std::string("0123456789/:P-A") + '\0' + '\xff';
+  int dense = 0;
+  for (const std::string sample : {"P0000001", "P1", "MRN-00000007", "12345678", "7", "0000000001", "ABCDEFGH1", "P00000001",
+                                   "ABCDEFGHIJ00042", "X12345678"}) {
+    CAPTURE(sample);
+    for (uint32_t limit : {1u, 1000u, 20004096u, 1u << 30}) {
+      cohort::load::DenseKeys keys;
+      keys.Configure(sample, limit);
+      for (int k = 0; k < 3000; ++k) {
+        std::string key = sample;
+        if (k % 3 != 0) key.resize(1 + rng() % (sample.size() + 3), '0');
+        for (char& c : key)
+          if (rng() % 2) c = static_cast<char>('0' + rng() % 10);
+        if (rng() % 4 == 0) key[rng() % key.size()] = alphabet[rng() % alphabet.size()];
+        CAPTURE(key);
+        uint32_t got = 0, want = 0;
+        const bool is = keys.Id(key, &got);
+        REQUIRE(is == model(sample, limit, key, &want));
+        if (is) {
+          CHECK(got == want);
+          ++dense;
+        }
+      }
+    }
+  }
+  CHECK(dense > 10000);  // the generator does reach the dense shape
+}
+
+TEST_CASE("grouping rows by key: positions are a stable counting sort for any thread count") {
+  // GroupRows splits the key ids into one range per thread (from 65,536
+  // rows on); each row's position must be its place in the rows stably
+  // sorted by key, and group_start the groups' bounds.
+  std::mt19937 rng(3);
+  for (size_t n : {size_t{0}, size_t{1}, size_t{1000}, size_t{70000}, size_t{200003}}) {
+    for (size_t groups : {size_t{1}, size_t{7}, size_t{5000}, size_t{300000}}) {
+      std::vector<uint32_t> keys(n);
+      // Skewed: many rows on a few keys, and keys with no rows.
+      for (uint32_t& k : keys) k = static_cast<uint32_t>(rng() % 4 == 0 ? rng() % std::min<size_t>(groups, 3) : rng() % groups);
+      std::vector<uint32_t> order(n);
+      for (uint32_t r = 0; r < n; ++r) order[r] = r;
+      std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
+      std::vector<uint32_t> want(n), want_start(groups + 1, 0);
+      for (uint32_t i = 0; i < n; ++i) want[order[i]] = i;
+      for (uint32_t k : keys) ++want_start[k + 1];
+      for (size_t g = 0; g < groups; ++g) want_start[g + 1] += want_start[g];
+      for (size_t threads : {1, 2, 3, 4}) {
+        CAPTURE(n);
+        CAPTURE(groups);
+        CAPTURE(threads);
+        std::vector<uint32_t> got = keys, start;
+        cohort::load::GroupRows(&got, groups, threads, &start);
+        CHECK(got == want);
+        CHECK(start == want_start);
+      }
+    }
   }
 }
