@@ -3,6 +3,8 @@
 // Internal to the loader's files.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -134,6 +136,14 @@ class CsvRecordReader final : public RecordReader {
   /// The header name of 1-based field `index` of `header`, for CSV errors.
   static std::string HeaderName(const std::vector<std::string>& header, size_t index) {
     return index >= 1 && index <= header.size() ? header[index - 1] : std::string();
+  }
+  /// The errors of the records a grid left out (malformed, or of another width).
+  static void AddBadRecords(const CsvRecordBatch& grid, const std::vector<std::string>& header,
+                            std::vector<ChunkError>* errors) {
+    for (const CsvRecordBatch::Bad& bad : grid.bad()) {
+      if (bad.error) errors->push_back({bad.line, HeaderName(header, bad.error_field), static_cast<int64_t>(bad.error_field), bad.error});
+      else errors->push_back({bad.line, "", 0, fmt::format("expected {} fields as in the header, found {}", header.size(), bad.num_fields)});
+    }
   }
   /// Reads (or, without a header line, assumes) the header of `file` and maps
   /// `specs` and the `parent` key column to it; errors for missing or

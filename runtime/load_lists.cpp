@@ -46,10 +46,7 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
     // errors are all kept; sorted by line, the first kMaxErrors are those
     // of row-at-a-time conversion.)
     if (s->errors.size() >= kMaxErrors) continue;
-    for (const CsvRecordBatch::Bad& bad : grid.bad()) {
-      if (bad.error) s->errors.push_back({bad.line, HeaderName(header, bad.error_field), static_cast<int64_t>(bad.error_field), bad.error});
-      else s->errors.push_back({bad.line, "", 0, fmt::format("expected {} fields as in the header, found {}", width, bad.num_fields)});
-    }
+    AddBadRecords(grid, header, &s->errors);
     const size_t rows = grid.rows();
     if (rows == 0) continue;
     const int64_t* lines = grid.lines().data();
