@@ -71,7 +71,9 @@ struct ListSlot {
   CellParser parser;
   std::string message;
   CsvRecordBatch grid;                    ///< the rows being converted
-  std::vector<std::string_view> keys;     ///< the grid's owner keys (views into the grid)
+  std::vector<std::string_view> keys;     ///< the grid's owner keys that are not dense (views into the grid)
+  std::vector<uint32_t> key_rows;         ///< their rows (parent_ids indices)
+  std::vector<uint32_t> hashed_ids;       ///< their ids
   ColumnData cell_scratch;                ///< a cell the fast converters leave to the cell parser
   std::vector<ShortCodeCache> code_caches;  ///< per element field: codes in the chunk's dictionaries
 };

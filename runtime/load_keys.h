@@ -325,6 +325,14 @@ class ShardedKeyTable {
   }
   bool dense_configured() const { return dense_.on(); }
 
+  /// Interns `key` if it is dense (DenseKeys: its number is its id, a bit
+  /// set); false for a key InternAll hashes. Thread-safe.
+  bool InternDense(std::string_view key, uint32_t* id) {
+    if (!dense_.Id(key, id)) return false;
+    dense_.Add(*id);
+    return true;
+  }
+
   /// The ids of `keys[0, n)` (hashed with HashBytes into `hashes`, their
   /// KeyTable::Prefix in `prefixes`, computed while the key bytes were at
   /// hand; both null: computed here for keys that are not dense), inserting

@@ -50,23 +50,35 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
     const size_t rows = grid.rows();
     if (rows == 0) continue;
     const int64_t* lines = grid.lines().data();
-    // Owner keys first (a row without one is an error and is left out).
+    // Owner keys first (a row without one is an error and is left out):
+    // a dense key's id is its number, taken here; the others are hashed
+    // together below. (After an error the rows are not used; their keys
+    // are still interned, harmlessly.)
+    const size_t first = s->parent_ids.size();
+    size_t present = 0;
     s->keys.clear();
+    s->key_rows.clear();
     for (size_t r = 0; r < rows; ++r) {
       const std::string_view parent = grid.field(r, key_index);
       if (parent.empty() || parent == s->parser.null_token) {
         s->errors.push_back({lines[r], header[key_index], parent_index + 1, "missing parent key"});
         continue;
       }
-      s->keys.push_back(parent);
+      uint32_t id = 0;
+      if (!list_keys_.InternDense(parent, &id)) {
+        s->keys.push_back(parent);
+        s->key_rows.push_back(static_cast<uint32_t>(first + present));
+      }
+      s->parent_ids.push_back(id);
+      ++present;
     }
-    const size_t first = s->parent_ids.size();
-    s->parent_ids.resize(first + s->keys.size());
-    // (After an error the rows are not used; they are still interned, harmlessly.)
-    if (!list_keys_.InternAll(s->keys.data(), nullptr, nullptr, s->keys.size(), s->parent_ids.data() + first,
-                              &s->scratch))
-      s->keys_full = true;
-    if (s->keys.size() == rows) {
+    if (!s->keys.empty()) {
+      s->hashed_ids.resize(s->keys.size());
+      if (!list_keys_.InternAll(s->keys.data(), nullptr, nullptr, s->keys.size(), s->hashed_ids.data(), &s->scratch))
+        s->keys_full = true;
+      for (size_t k = 0; k < s->keys.size(); ++k) s->parent_ids[s->key_rows[k]] = s->hashed_ids[k];
+    }
+    if (present == rows) {
       for (size_t i = 0; i < list.fields.size(); ++i) {
         const FieldSpec& spec = list.fields[i];
         if (!spec.projected) continue;
