@@ -234,10 +234,10 @@ ColumnData Gather(ColumnData src, const uint32_t* rows, size_t n) {
 void ResizeForScatter(std::vector<uint8_t>* v, size_t n) {
   v->reserve(n);
 #ifdef MADV_HUGEPAGE
-  constexpr size_t kHuge = size_t{2} << 20;
-  uint8_t* p = v->data();
-  const size_t skip = (kHuge - reinterpret_cast<uintptr_t>(p) % kHuge) % kHuge;  // to the first whole huge page
-  if (n >= skip + kHuge) ::madvise(p + skip, (n - skip) / kHuge * kHuge, MADV_HUGEPAGE);  // a hint: errors are harmless
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const auto begin = (reinterpret_cast<uintptr_t>(v->data()) + kHuge - 1) & ~(kHuge - 1);
+  const auto end = (reinterpret_cast<uintptr_t>(v->data()) + n) & ~(kHuge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint: errors are harmless
 #endif
   v->resize(n);
 }
