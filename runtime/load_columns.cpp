@@ -1,10 +1,7 @@
 // Staging-column copies of the CSV loader (runtime/load_columns.h).
 #include "runtime/load_columns.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
-#include <cstdint>
 #include <cstring>
 
 namespace cohort::load {
@@ -230,16 +227,5 @@ ColumnData Gather(ColumnData src, const uint32_t* rows, size_t n) {
   return out;
 }
 
-
-void ResizeForScatter(std::vector<uint8_t>* v, size_t n) {
-  v->reserve(n);
-#ifdef MADV_HUGEPAGE
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  const auto begin = (reinterpret_cast<uintptr_t>(v->data()) + kHuge - 1) & ~(kHuge - 1);
-  const auto end = (reinterpret_cast<uintptr_t>(v->data()) + n) & ~(kHuge - 1);
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint: errors are harmless
-#endif
-  v->resize(n);
-}
 
 }  // namespace cohort::load

@@ -42,11 +42,6 @@ size_t StringBytes(const ColumnData& c);
 /// elements) dictionary-encoded like batch columns, so rows move as codes.
 ColumnData MakeStagingColumn(TypeKind kind);
 
-/// Resizes `v` (empty) to `n` zero bytes; a large buffer asks for huge pages
-/// first, since it is written at random positions (a scatter): fewer page
-/// faults and TLB misses.
-void ResizeForScatter(std::vector<uint8_t>* v, size_t n);
-
 /// Staging column `src` reordered: row k is `src`'s row `rows[k]`.
 /// Fixed-width values and dictionary codes (the dictionary moves along
 /// unchanged) are gathered straight into the new buffers.

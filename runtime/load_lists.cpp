@@ -285,7 +285,7 @@ class FieldScatter {
     codes_ = codes;
     nulls_ = false;
     for (size_t c = 0; c < chunks.size(); ++c) nulls_ |= chunks[c][f].has_nulls;
-    ResizeForScatter(&out_.values, n * width_);
+    out_.values.resize(n * width_);
     out_.validity.assign((n + 7) / 8, nulls_ ? 0 : 0xFF);
     if (!nulls_ && n % 8 != 0) out_.validity.back() = static_cast<uint8_t>((1u << (n % 8)) - 1);
     out_.length = static_cast<int64_t>(n);
