@@ -364,7 +364,8 @@ void ConvertColumn(const GridColumn& g, ColumnData* col, ColumnData* scratch, Sh
     case TypeKind::kDate:
       return ConvertFixed<int32_t>(g, col, scratch, [](std::string_view c, int32_t* v) { return ParseDate10(c, v); });
     case TypeKind::kTimestamp:
-      return ConvertFixed<int64_t>(g, col, scratch, [](std::string_view c, int64_t* v) { return ParseTimestamp20(c, v); });
+      return ConvertFixed<int64_t>(g, col, scratch,
+                                    [&g](std::string_view c, int64_t* v) { return g.parser.Timestamp20(c, v); });
     case TypeKind::kEnum:
       return ConvertFixed<uint8_t>(g, col, scratch, [&spec](std::string_view c, uint8_t* v) {
         const int code = spec.enum_lookup.Find(c);

@@ -3,6 +3,8 @@
 // Internal to the loader's files.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -31,6 +33,12 @@ size_t EstimateRows(const MappedFile& file, size_t begin);
 /// when there is none, or it does not tokenize): a sample key.
 std::string FirstCell(const MappedFile& file, const CsvDialect& dialect, size_t begin, int index);
 
+/// Groups rows by key id (a counting sort, on up to `threads` threads):
+/// `keys` (per row, each below `groups`) become each row's position, so the
+/// rows of key g take positions [group_start[g], group_start[g + 1]) in
+/// file order.
+void GroupRows(std::vector<uint32_t>* keys, size_t groups, size_t threads, std::vector<uint32_t>* group_start);
+
 /// Is this kind readable from one CSV cell?
 bool IsCellKind(TypeKind k);
 
@@ -56,13 +64,18 @@ struct ListData {
 /// and their owners' key ids (interned by the worker).
 struct ListSlot {
   std::vector<ColumnData> staging;
-  std::vector<std::string_view> parents;  ///< views into the mapped file
-  std::vector<uint32_t> parent_ids;       ///< key id of each parent
+  std::vector<uint32_t> parent_ids;       ///< key id of each row's owner
   bool keys_full = false;                 ///< the key table had no room (an error on accept)
   InternScratch scratch;
   std::vector<ChunkError> errors;
   CellParser parser;
   std::string message;
+  CsvRecordBatch grid;                    ///< the rows being converted
+  std::vector<std::string_view> keys;     ///< the grid's owner keys that are not dense (views into the grid)
+  std::vector<uint32_t> key_rows;         ///< their rows (parent_ids indices)
+  std::vector<uint32_t> hashed_ids;       ///< their ids
+  ColumnData cell_scratch;                ///< a cell the fast converters leave to the cell parser
+  std::vector<ShortCodeCache> code_caches;  ///< per element field: codes in the chunk's dictionaries
 };
 
 /// Record key ids: ids of keys a list file named (lists_keys_), or, with
@@ -125,6 +138,14 @@ class CsvRecordReader final : public RecordReader {
   /// The header name of 1-based field `index` of `header`, for CSV errors.
   static std::string HeaderName(const std::vector<std::string>& header, size_t index) {
     return index >= 1 && index <= header.size() ? header[index - 1] : std::string();
+  }
+  /// The errors of the records a grid left out (malformed, or of another width).
+  static void AddBadRecords(const CsvRecordBatch& grid, const std::vector<std::string>& header,
+                            std::vector<ChunkError>* errors) {
+    for (const CsvRecordBatch::Bad& bad : grid.bad()) {
+      if (bad.error) errors->push_back({bad.line, HeaderName(header, bad.error_field), static_cast<int64_t>(bad.error_field), bad.error});
+      else errors->push_back({bad.line, "", 0, fmt::format("expected {} fields as in the header, found {}", header.size(), bad.num_fields)});
+    }
   }
   /// Reads (or, without a header line, assumes) the header of `file` and maps
   /// `specs` and the `parent` key column to it; errors for missing or

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/hash.h"
@@ -326,6 +327,14 @@ class ShardedKeyTable {
     if (!dense_.on()) dense_.Configure(sample, static_cast<uint32_t>(std::min<size_t>(limit, kMaxDense)));
   }
   bool dense_configured() const { return dense_.on(); }
+
+  /// Interns `key` if it is dense (DenseKeys: its number is its id, a bit
+  /// set); false for a key InternAll hashes. Thread-safe.
+  bool InternDense(std::string_view key, uint32_t* id) {
+    if (!dense_.Id(key, id)) return false;
+    dense_.Add(*id);
+    return true;
+  }
 
   /// The ids of `keys[0, n)` (hashed with HashBytes into `hashes`, their
   /// KeyTable::Prefix in `prefixes`, computed while the key bytes were at

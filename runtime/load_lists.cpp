@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <numeric>
+#include <utility>
 
 #include "core/parallel.h"
 #include "runtime/load_csv.h"
@@ -19,48 +20,92 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
   // The chunk's columns are kept until the file is read: reserved for about
   // as many rows as this slot's previous chunk had, so they are not grown
   // by copying into ever larger fresh buffers.
-  const int64_t expect = static_cast<int64_t>(s->parents.size() + s->parents.size() / 8);
+  const int64_t expect = static_cast<int64_t>(s->parent_ids.size() + s->parent_ids.size() / 8);
   s->staging.clear();
   for (const FieldSpec& spec : list.fields) {
     ColumnData& c = s->staging.emplace_back(MakeStagingColumn(spec.kind));
     if (spec.projected) c.Reserve(expect);
   }
-  s->parents.clear();
+  s->code_caches.resize(list.fields.size());
+  for (size_t f = 0; f < list.fields.size(); ++f)
+    if (list.fields[f].projected && (list.fields[f].kind == TypeKind::kString || list.fields[f].kind == TypeKind::kStringSet))
+      s->code_caches[f].Reset();  // the chunk's dictionaries are new
+  s->parent_ids.clear();
   s->keys_full = false;
   s->errors.clear();
   const size_t width = header.size();
-  for (;;) {
-    auto st = t.Next();
-    if (st == CsvTokenizer::Status::kEnd || st == CsvTokenizer::Status::kAbort) break;
-    if (s->errors.size() >= kMaxErrors) continue;  // this chunk alone fills the report: only find its end
-    if (st == CsvTokenizer::Status::kError) {
-      s->errors.push_back({t.line(), HeaderName(header, t.error_field()), static_cast<int64_t>(t.error_field()), t.error()});
+  const auto key_index = static_cast<size_t>(parent_index);
+  // Rows are tokenized a grid at a time and converted column by column (as
+  // the records, ConvertColumn); the grid's owner keys are interned while
+  // they are at hand (dense keys: their number, DenseKeys).
+  constexpr size_t kGridRows = 1024;
+  CsvRecordBatch& grid = s->grid;
+  for (auto st = CsvTokenizer::Status::kRecord; st == CsvTokenizer::Status::kRecord;) {
+    st = t.NextRecords(&grid, width, kGridRows);
+    // This chunk alone fills the report: only find its end. (A grid's
+    // errors are all kept; sorted by line, the first kMaxErrors are those
+    // of row-at-a-time conversion.)
+    if (s->errors.size() >= kMaxErrors) continue;
+    AddBadRecords(grid, header, &s->errors);
+    const size_t rows = grid.rows();
+    if (rows == 0) continue;
+    const int64_t* lines = grid.lines().data();
+    // Owner keys first (a row without one is an error and is left out):
+    // a dense key's id is its number, taken here; the others are hashed
+    // together below. (After an error the rows are not used; their keys
+    // are still interned, harmlessly.)
+    const size_t first = s->parent_ids.size();
+    size_t present = 0;
+    s->keys.clear();
+    s->key_rows.clear();
+    for (size_t r = 0; r < rows; ++r) {
+      const std::string_view parent = grid.field(r, key_index);
+      if (parent.empty() || parent == s->parser.null_token) {
+        s->errors.push_back({lines[r], header[key_index], parent_index + 1, "missing parent key"});
+        continue;
+      }
+      uint32_t id = 0;
+      if (!list_keys_.InternDense(parent, &id)) {
+        s->keys.push_back(parent);
+        s->key_rows.push_back(static_cast<uint32_t>(first + present));
+      }
+      s->parent_ids.push_back(id);
+      ++present;
+    }
+    if (!s->keys.empty()) {
+      s->hashed_ids.resize(s->keys.size());
+      if (!list_keys_.InternAll(s->keys.data(), nullptr, nullptr, s->keys.size(), s->hashed_ids.data(), &s->scratch))
+        s->keys_full = true;
+      for (size_t k = 0; k < s->keys.size(); ++k) s->parent_ids[s->key_rows[k]] = s->hashed_ids[k];
+    }
+    if (present == rows) {
+      for (size_t i = 0; i < list.fields.size(); ++i) {
+        const FieldSpec& spec = list.fields[i];
+        if (!spec.projected) continue;
+        if (spec.header_index < 0) {  // `if present` field the header lacks: every cell empty
+          for (size_t r = 0; r < rows; ++r)
+            if (!s->parser.Append(spec, "", &s->staging[i], &s->message))
+              s->errors.push_back({lines[r], spec.name, spec.header_index + 1, s->message});
+          continue;
+        }
+        const GridColumn g{grid, rows, static_cast<size_t>(spec.header_index), lines, spec, s->parser, &s->errors, &s->message};
+        ConvertColumn(g, &s->staging[i], &s->cell_scratch, &s->code_caches[i]);
+      }
       continue;
     }
-    if (t.num_fields() != width) {
-      s->errors.push_back({t.line(), "", 0, fmt::format("expected {} fields as in the header, found {}", width, t.num_fields())});
-      continue;
+    // Some rows lack their key: the others cell by cell, in row order.
+    for (size_t r = 0; r < rows; ++r) {
+      const std::string_view parent = grid.field(r, key_index);
+      if (parent.empty() || parent == s->parser.null_token) continue;
+      for (size_t i = 0; i < list.fields.size(); ++i) {
+        const FieldSpec& spec = list.fields[i];
+        if (!spec.projected) continue;
+        const std::string_view cell = spec.header_index >= 0 ? grid.field(r, static_cast<size_t>(spec.header_index)) : "";
+        if (!s->parser.Append(spec, cell, &s->staging[i], &s->message))
+          s->errors.push_back({lines[r], spec.name, spec.header_index + 1, s->message});
+      }
     }
-    std::string_view parent = t.field(static_cast<size_t>(parent_index));
-    if (parent.empty() || parent == s->parser.null_token) {
-      s->errors.push_back({t.line(), header[parent_index], parent_index + 1, "missing parent key"});
-      continue;
-    }
-    for (size_t i = 0; i < list.fields.size(); ++i) {
-      const FieldSpec& spec = list.fields[i];
-      if (!spec.projected) continue;
-      std::string_view cell = spec.header_index >= 0 ? t.field(static_cast<size_t>(spec.header_index)) : "";
-      if (!s->parser.Append(spec, cell, &s->staging[i], &s->message))
-        s->errors.push_back({t.line(), spec.name, spec.header_index + 1, s->message});
-    }
-    s->parents.push_back(parent);
   }
-  // The owners' key ids, on this worker: the calling thread only splices.
-  // (After an error the rows are not used; they are still interned, harmlessly.)
-  // Keys are hashed there, unless dense.
-  s->parent_ids.resize(s->parents.size());
-  s->keys_full = !list_keys_.InternAll(s->parents.data(), nullptr, nullptr, s->parents.size(), s->parent_ids.data(),
-                                       &s->scratch);
 }
 
 bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, ListData* list) {
@@ -145,12 +190,12 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
     ListSlot& s = slots[slot];
     if (!AddChunkErrors(list->path, s.errors, line)) return false;
     if (!errors_.empty()) return true;  // keep scanning for more errors; the data is not used
-    if (s.keys_full || list->row_key.size() + s.parents.size() >= UINT32_MAX - 1) {
+    if (s.keys_full || list->row_key.size() + s.parent_ids.size() >= UINT32_MAX - 1) {
       AddError(list->path, line, "", 0, s.keys_full ? "too many distinct keys in list file" : "too many rows in list file");
       return false;
     }
     list->row_key.insert(list->row_key.end(), s.parent_ids.begin(), s.parent_ids.end());
-    if (!s.parents.empty()) {
+    if (!s.parent_ids.empty()) {
       list->chunks.push_back(std::move(s.staging));
       list->chunk_lines.push_back(line);
     }
@@ -161,6 +206,49 @@ bool CsvRecordReader::LoadList(const std::string& dir, const ColumnDef& def, Lis
   if (!errors_.empty()) return false;
   stats_.list_rows += static_cast<int64_t>(list->row_key.size());
   return GroupList(list);
+}
+
+void GroupRows(std::vector<uint32_t>* keys, size_t groups, size_t threads, std::vector<uint32_t>* group_start) {
+  // In place, so no more memory is touched: start[g + 1] first counts group
+  // g's rows, then (summed) holds where g starts and serves as its fill
+  // position, so once every row is placed it is where g ends: where g + 1
+  // starts. Each of `parts` threads owns a range of key ids: it reads every
+  // row's key but counts and places only the rows of its own keys, writing
+  // only its range of start[]. A placed row's position is stored with the
+  // top bit set (keys are below 2^31, positions too when parts > 1), so no
+  // thread takes it for a key; the flags are cleared at the end.
+  std::vector<uint32_t>& key = *keys;
+  std::vector<uint32_t>& start = *group_start;
+  const size_t n = key.size();
+  start.assign(groups + 1, 0);
+  constexpr uint32_t kPlaced = 1u << 31;
+  const size_t parts = n >= (size_t{1} << 16) && n < kPlaced && groups < kPlaced ? std::max<size_t>(threads, 1) : 1;
+  const uint32_t flag = parts > 1 ? kPlaced : 0;
+  auto lo = [&](size_t p) { return static_cast<uint32_t>(groups * p / parts); };
+  std::vector<size_t> base(parts + 1, 0);  // per part: rows of lower parts' keys
+  ParallelFor(parts, [&](size_t p) {
+    const uint32_t first = lo(p), span = lo(p + 1) - first;
+    for (const uint32_t k : key)
+      if (k - first < span) ++start[k + 1];
+    size_t run = 0;
+    for (size_t g = first; g < first + span; ++g) run += std::exchange(start[g + 1], static_cast<uint32_t>(run));
+    base[p + 1] = run;
+  });
+  for (size_t p = 0; p < parts; ++p) base[p + 1] += base[p];
+  ParallelFor(parts, [&](size_t p) {
+    const uint32_t first = lo(p), span = lo(p + 1) - first;
+    const auto b = static_cast<uint32_t>(base[p]);
+    for (size_t g = first; g < first + span; ++g) start[g + 1] += b;
+    for (uint32_t& slot : key) {
+      std::atomic_ref<uint32_t> k(slot);  // other parts write other rows' slots meanwhile
+      const uint32_t id = k.load(std::memory_order_relaxed);
+      if (id - first < span) k.store(start[id + 1]++ | flag, std::memory_order_relaxed);
+    }
+  });
+  if (flag == 0) return;
+  ParallelFor(parts, [&](size_t p) {
+    for (size_t r = n * p / parts; r < n * (p + 1) / parts; ++r) key[r] &= ~flag;
+  });
 }
 
 namespace {
@@ -281,25 +369,14 @@ class FieldScatter {
 bool CsvRecordReader::GroupList(ListData* list) {
   // Group rows by owner key id (a counting sort): row r of the file goes to
   // position dest[r], so a record's rows are one contiguous range.
-  // In place, so no more memory is touched: group_start[g + 1] first counts
-  // group g's rows; summed, group_start[g] is where group g starts and
-  // serves as its fill position, so once every row is placed it is where g
-  // ends: shifted up by one, where g + 1 starts. row_key[r] becomes row r's
-  // position.
   const size_t n = list->row_key.size();
   list->num_groups = list_keys_.id_limit();
-  std::vector<uint32_t>& start = list->group_start;
-  start.assign(list->num_groups + 1, 0);
-  for (uint32_t k : list->row_key) ++start[k + 1];
-  for (size_t g = 0; g < list->num_groups; ++g) start[g + 1] += start[g];
-  for (uint32_t& k : list->row_key) k = start[k]++;
-  for (size_t g = list->num_groups; g > 0; --g) start[g] = start[g - 1];
-  start[0] = 0;
+  const size_t threads = static_cast<size_t>(std::max(options_.threads, 1));
+  GroupRows(&list->row_key, list->num_groups, threads, &list->group_start);
   std::vector<uint32_t> dest = std::move(list->row_key);
   list->row_key = {};
   // Columns are built independently, null-free fixed-width ones also by
   // row ranges: on up to `threads` threads.
-  const size_t threads = static_cast<size_t>(std::max(options_.threads, 1));
   std::deque<FieldScatter> fields;
   std::vector<std::pair<size_t, size_t>> tasks;  // (field, part)
   std::vector<size_t> field_of;

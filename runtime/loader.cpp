@@ -318,10 +318,7 @@ void CsvRecordReader::ParseRecordChunk(CsvTokenizer& t, RecordSlot* s) {
     // errors are all kept; sorted by line, the first kMaxErrors are those
     // of record-at-a-time conversion.)
     if (s->errors.size() >= kMaxErrors) continue;
-    for (const CsvRecordBatch::Bad& bad : grid.bad()) {
-      if (bad.error) s->errors.push_back({bad.line, HeaderName(header_, bad.error_field), static_cast<int64_t>(bad.error_field), bad.error});
-      else s->errors.push_back({bad.line, "", 0, fmt::format("expected {} fields as in the header, found {}", width, bad.num_fields)});
-    }
+    AddBadRecords(grid, header_, &s->errors);
     const size_t rows = grid.rows();
     if (rows == 0) continue;
     if (out == nullptr || out->num_rows() >= max_rows_) {

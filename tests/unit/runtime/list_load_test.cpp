@@ -6,12 +6,16 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/dates.h"
+#include "runtime/load_csv.h"
+#include "runtime/load_keys.h"
 #include "runtime/loader.h"
 #include "test_util.h"
 
@@ -304,5 +308,222 @@ TEST_CASE("timestamps that repeat the previous cell's day are still checked whol
     CAPTURE(bad[k]);
     CHECK(l.errors[k].line == static_cast<int64_t>(3 + 2 * k));
     CHECK(l.errors[k].column == "at");
+  }
+}
+
+TEST_CASE("list rows converted a grid at a time: thousands of rows equal a model, for any thread count and chunk size") {
+  // Rows are tokenized and converted 1,024 at a time, column by column, and
+  // their owners interned per grid: quoted keys (also with doubled quotes,
+  // unescaped into the tokenizer's scratch), nulls, owners no record has,
+  // dense and hashed keys. The batches are computed here from the rows.
+  auto schema = SchemaFrom(kSchema);
+  std::mt19937 rng(91);
+  TempDir dir;
+  for (int iter = 0; iter < 4; ++iter) {
+    CAPTURE(iter);
+    const int records = 150 + static_cast<int>(rng() % 100);
+    // Record keys: dense-shaped `P00042`, odd ones, and keys with a quote.
+    std::vector<std::string> keys;
+    for (int r = 0; r < records; ++r) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "P%05d", r * 3 + 1);
+      const unsigned shape = rng() % 8;
+      keys.push_back(shape == 0 ? "Q\"" + std::to_string(r) : shape == 1 ? "k" + std::to_string(r) + "x" : buf);
+    }
+    auto field = [&](const std::string& s, bool quote) {
+      if (!quote && s.find('"') == std::string::npos) return s;
+      std::string q = "\"";
+      for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+      return q + "\"";
+    };
+    std::string p = "id,born\n";
+    for (int r = 0; r < records; ++r) p += field(keys[r], rng() % 4 == 0) + ",1970-01-0" + std::to_string(1 + r % 9) + "\n";
+    // Events: most owners are records' keys, some are not (unmatched).
+    std::vector<std::string> groups(static_cast<size_t>(records));
+    int64_t unmatched = 0;
+    std::string e = "pid,kind,at,note,ok,score,day\n";
+    const int rows = 2000 + static_cast<int>(rng() % 3000);
+    for (int k = 0; k < rows; ++k) {
+      const bool orphan = rng() % 20 == 0;
+      const int owner = static_cast<int>(rng() % records);
+      // The first row's key sets the dense shape: a record's key (P.....) or not.
+      const std::string key = k == 0 && iter % 2 == 1 ? "zz" : orphan ? "P9" + std::to_string(rng() % 9999) : keys[owner];
+      const int kind = static_cast<int>(rng() % 3);
+      const std::string at = "2026-0" + std::to_string(1 + k / 700 % 9) + "-1" + std::to_string(k / 70 % 10) + "T" +
+                             std::to_string(10 + rng() % 14) + ":0" + std::to_string(rng() % 10) + ":" +
+                             std::to_string(10 + rng() % 50) + "Z";
+      std::string note;
+      bool has_note = true;
+      switch (rng() % 5) {
+        case 0: has_note = false; break;
+        case 1: note = "a, \"b\"\nc"; break;
+        default: note = "n" + std::to_string(rng() % 7);
+      }
+      const unsigned ok = rng() % 3;  // 0: null
+      const bool has_score = rng() % 4 != 0;
+      const int score = static_cast<int>(rng() % 1000);
+      const bool has_day = rng() % 3 != 0;
+      const std::string day = "2025-0" + std::to_string(1 + rng() % 9) + "-2" + std::to_string(rng() % 8);
+      e += field(key, rng() % 5 == 0) + "," + "abc"[kind] + "," + at + "," + (has_note ? field(note, rng() % 2 == 0) : "") +
+           "," + (ok == 0 ? "" : ok == 1 ? "true" : "false") + "," + (has_score ? std::to_string(score) + ".5" : "") + "," +
+           (has_day ? day : "") + (rng() % 6 == 0 ? "\r\n" : "\n");
+      if (orphan || (k == 0 && iter % 2 == 1)) {
+        ++unmatched;
+        continue;
+      }
+      int32_t days = 0;
+      REQUIRE(ParseDate10(day, &days));
+      groups[owner] += std::to_string(kind) + "@" + std::to_string(ParseTimestampGeneral(at).value()) + "/" +
+                       (has_note ? note : "-") + "/" + (ok == 0 ? "-" : ok == 1 ? "T" : "F") + "/" +
+                       (has_score ? std::to_string(score + 0.5) : "-") + "/" + (has_day ? FormatDate(days) : "-") + ",";
+    }
+    std::string want;
+    for (int r = 0; r < records; ++r)
+      want += keys[r] + " " + "1970-01-0" + std::to_string(1 + r % 9) + " {" + groups[r] + "}\n";
+    want += "records " + std::to_string(records) + " list " + std::to_string(rows) + " unmatched " +
+            std::to_string(unmatched) + " not read 0\n";
+    dir.Write("patients.csv", p);
+    dir.Write("events.csv", e);
+    CheckSameLoads(schema, dir.path(), 3, {0, 1, 97, 5000}, want);
+  }
+}
+
+TEST_CASE("list rows converted a grid at a time: many errors give the first 20 in file order on any thread count") {
+  // Errors spread over several grids and chunks: rows without an owner (their
+  // other cells are not checked), bad cells (two in one row: in field order),
+  // rows of another width, a malformed quote. The first 20 are reported.
+  auto schema = SchemaFrom(kSchema);
+  std::mt19937 rng(17);
+  TempDir dir;
+  dir.Write("patients.csv", "id,born\nP1,1970-01-01\nP2,1970-01-02\n");
+  struct Want {
+    int64_t line;
+    std::string column;
+  };
+  for (int iter = 0; iter < 3; ++iter) {
+    CAPTURE(iter);
+    std::vector<Want> want;
+    std::string e = "pid,kind,at,note,ok,score,day\n";
+    int64_t line = 1;
+    const int rows = 3000;
+    for (int k = 0; k < rows; ++k) {
+      ++line;
+      const bool bad = rng() % (iter == 0 ? 40 : 150) == 0;
+      if (!bad) {
+        e += std::string(rng() % 2 ? "P1" : "\"P2\"") + ",a,2026-01-02T03:04:05Z,,," + (rng() % 2 ? "1.5" : "") + ",\n";
+        continue;
+      }
+      switch (rng() % 6) {
+        case 0: e += ",zz,x,,,,\n"; want.push_back({line, "pid"}); break;  // no owner: the bad cells are not checked
+        case 1: e += "\"\",a,2026-01-02T03:04:05Z,,,,\n"; want.push_back({line, "pid"}); break;  // quoted, empty
+        case 2: e += "P1,zz,2026-01-02T03:04:05Z,,,,\n"; want.push_back({line, "kind"}); break;
+        case 3:
+          e += "P2,zz,2026-13-02T03:04:05Z,,maybe,,\n";
+          want.push_back({line, "kind"});
+          want.push_back({line, "at"});
+          want.push_back({line, "ok"});
+          break;
+        case 4: e += "P1,a\n"; want.push_back({line, ""}); break;
+        default: e += "P1,a,,,,,\n"; want.push_back({line, "at"}); break;  // a required cell missing
+      }
+    }
+    e += "P1,\"a\"x,2026-01-02T03:04:05Z,,,,\n";
+    want.push_back({++line, "kind"});
+    dir.Write("events.csv", e);
+    const size_t n = std::min<size_t>(want.size(), 20);
+    for (int threads = 1; threads <= 3; ++threads)
+      for (size_t chunk : {0, 64, 5000}) {
+        CAPTURE(threads);
+        CAPTURE(chunk);
+        const Loaded l = Load(schema, dir.path(), threads, chunk);
+        REQUIRE(l.errors.size() == n);
+        for (size_t i = 0; i < n; ++i) {
+          CAPTURE(i);
+          CHECK(l.errors[i].line == want[i].line);
+          CHECK(l.errors[i].column == want[i].column);
+        }
+      }
+  }
+}
+
+TEST_CASE("dense keys: the number read a word at a time is the digit-by-digit rule's") {
+  // DenseKeys::Id reads up to 8 trailing digits as one word; the model here
+  // applies the shape rule a character at a time. Keys near the shape:
+  // every length, digits swapped for bytes next to '0'..'9', other prefixes.
+  auto model = [](const std::string& sample, uint32_t limit, const std::string& key, uint32_t* id) {
+    size_t digits = 0;
+    while (digits < sample.size() && std::isdigit(static_cast<unsigned char>(sample[sample.size() - 1 - digits]))) ++digits;
+    if (digits == 0 || digits > 9 || limit == 0) return false;
+    const std::string prefix = sample.substr(0, sample.size() - digits);
+    const bool fixed = digits > 1 && sample[prefix.size()] == '0';
+    if (fixed ? key.size() != sample.size() : key.size() <= prefix.size() || key.size() > prefix.size() + 9) return false;
+    if (key.compare(0, prefix.size(), prefix) != 0) return false;
+    const std::string rest = key.substr(prefix.size());
+    if (!fixed && rest.size() > 1 && rest[0] == '0') return false;
+    uint64_t v = 0;
+    for (char c : rest) {
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (v >= limit) return false;
+    *id = static_cast<uint32_t>(v);
+    return true;
+  };
+  std::mt19937 rng(5);
+  const std::string alphabet = std::string("0123456789/:P-A") + '\0' + '\xff';
+  int dense = 0;
+  for (const std::string sample : {"P0000001", "P1", "MRN-00000007", "12345678", "7", "0000000001", "ABCDEFGH1", "P00000001",
+                                   "ABCDEFGHIJ00042", "X12345678"}) {
+    CAPTURE(sample);
+    for (uint32_t limit : {1u, 1000u, 20004096u, 1u << 30}) {
+      cohort::load::DenseKeys keys;
+      keys.Configure(sample, limit);
+      for (int k = 0; k < 3000; ++k) {
+        std::string key = sample;
+        if (k % 3 != 0) key.resize(1 + rng() % (sample.size() + 3), '0');
+        for (char& c : key)
+          if (rng() % 2) c = static_cast<char>('0' + rng() % 10);
+        if (rng() % 4 == 0) key[rng() % key.size()] = alphabet[rng() % alphabet.size()];
+        CAPTURE(key);
+        uint32_t got = 0, want = 0;
+        const bool is = keys.Id(key, &got);
+        REQUIRE(is == model(sample, limit, key, &want));
+        if (is) {
+          CHECK(got == want);
+          ++dense;
+        }
+      }
+    }
+  }
+  CHECK(dense > 10000);  // the generator does reach the dense shape
+}
+
+TEST_CASE("grouping rows by key: positions are a stable counting sort for any thread count") {
+  // GroupRows splits the key ids into one range per thread (from 65,536
+  // rows on); each row's position must be its place in the rows stably
+  // sorted by key, and group_start the groups' bounds.
+  std::mt19937 rng(3);
+  for (size_t n : {size_t{0}, size_t{1}, size_t{1000}, size_t{70000}, size_t{200003}}) {
+    for (size_t groups : {size_t{1}, size_t{7}, size_t{5000}, size_t{300000}}) {
+      std::vector<uint32_t> keys(n);
+      // Skewed: many rows on a few keys, and keys with no rows.
+      for (uint32_t& k : keys) k = static_cast<uint32_t>(rng() % 4 == 0 ? rng() % std::min<size_t>(groups, 3) : rng() % groups);
+      std::vector<uint32_t> order(n);
+      for (uint32_t r = 0; r < n; ++r) order[r] = r;
+      std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
+      std::vector<uint32_t> want(n), want_start(groups + 1, 0);
+      for (uint32_t i = 0; i < n; ++i) want[order[i]] = i;
+      for (uint32_t k : keys) ++want_start[k + 1];
+      for (size_t g = 0; g < groups; ++g) want_start[g + 1] += want_start[g];
+      for (size_t threads : {1, 2, 3, 4}) {
+        CAPTURE(n);
+        CAPTURE(groups);
+        CAPTURE(threads);
+        std::vector<uint32_t> got = keys, start;
+        cohort::load::GroupRows(&got, groups, threads, &start);
+        CHECK(got == want);
+        CHECK(start == want_start);
+      }
+    }
   }
 }
