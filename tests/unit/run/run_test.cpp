@@ -244,29 +244,39 @@ struct Telehealth {
   }
 };
 
-/// Runs compiled `r` (interpreter, today 2026-11-23) over `data` into `out`;
-/// returns every output file by relative path.
-/// `stream_rows` > 0: lists are streamed (RunOptions::stream_rows); 0: an
-/// on_batch callback that does nothing keeps them to be written after the
-/// run.
-std::map<std::string, std::string> RunToFiles(const CompileResult& r, const fs::path& data, const fs::path& out,
-                                              int threads, int64_t batch_rows, int64_t stream_rows = 16384) {
-  auto engine = MakeInterpreter(r.program);
+/// Options of a run (today 2026-11-23) over `data` into `out`.
+RunOptions TestRunOptions(const fs::path& data, const fs::path& out, int threads, int64_t batch_rows) {
   RunOptions ro;
-  ro.stream_rows = stream_rows;
-  if (stream_rows == 0) ro.on_batch = [](const CohortBatchView&, const BatchResult&, const Decisions&) {};
   ro.data_dir = data.string();
   ro.out_dir = out.string();
   ro.today = *ParseDate("2026-11-23");
   ro.batch_rows = batch_rows;
   ro.threads = threads;
+  return ro;
+}
+
+/// Every file below `dir` by relative path.
+std::map<std::string, std::string> FilesOf(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) files[e.path().lexically_relative(dir).string()] = Read(e.path());
+  return files;
+}
+
+/// Runs compiled `r` (interpreter) over `data` into `out`; returns every
+/// output file by relative path. `stream_rows` > 0: lists are streamed
+/// (RunOptions::stream_rows); 0: an on_batch callback that does nothing
+/// keeps them to be written after the run.
+std::map<std::string, std::string> RunToFiles(const CompileResult& r, const fs::path& data, const fs::path& out,
+                                              int threads, int64_t batch_rows, int64_t stream_rows = 16384) {
+  auto engine = MakeInterpreter(r.program);
+  RunOptions ro = TestRunOptions(data, out, threads, batch_rows);
+  ro.stream_rows = stream_rows;
+  if (stream_rows == 0) ro.on_batch = [](const CohortBatchView&, const BatchResult&, const Decisions&) {};
   RunReport report;
   RunStatus st = Run(*r.program, *engine, ro, &report);
   REQUIRE(st.code == 0);
-  std::map<std::string, std::string> files;
-  for (const auto& e : fs::recursive_directory_iterator(out))
-    if (e.is_regular_file()) files[e.path().lexically_relative(out).string()] = Read(e.path());
-  return files;
+  return FilesOf(out);
 }
 
 /// Writes `header` and `lines` as csv/patients.csv and imports `csv` into
@@ -595,12 +605,7 @@ TEST_CASE("run pipeline: a data error in a late batch leaves the previous output
   for (int threads : {1, 2}) {
     CAPTURE(threads);
     auto engine = MakeInterpreter(t.r.program);
-    RunOptions ro;
-    ro.data_dir = csv.string();
-    ro.out_dir = out.string();
-    ro.today = *ParseDate("2026-11-23");
-    ro.batch_rows = 64;
-    ro.threads = threads;
+    RunOptions ro = TestRunOptions(csv, out, threads, 64);
     ro.stream_rows = 1;
     ro.load_chunk_bytes = 4096;  // the bad row is parsed long after the first batches are handed out
     RunReport report;
@@ -608,10 +613,7 @@ TEST_CASE("run pipeline: a data error in a late batch leaves the previous output
     CHECK(st.code == 3);
     REQUIRE(!st.data_errors.empty());
     CHECK(st.data_errors[0].column == "birth_date");
-    std::map<std::string, std::string> after;
-    for (const auto& e : fs::recursive_directory_iterator(out))
-      if (e.is_regular_file()) after[e.path().lexically_relative(out).string()] = Read(e.path());
-    CHECK(after == before);
+    CHECK(FilesOf(out) == before);
     std::vector<std::string> left;
     for (const auto& e : fs::directory_iterator(parent)) left.push_back(e.path().filename().string());
     CHECK(left == std::vector<std::string>{"lists"});
