@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -618,4 +619,31 @@ TEST_CASE("run pipeline: a data error in a late batch leaves the previous output
     for (const auto& e : fs::directory_iterator(parent)) left.push_back(e.path().filename().string());
     CHECK(left == std::vector<std::string>{"lists"});
   }
+}
+
+TEST_CASE("run pipeline: ForEachSet visits exactly the nonzero bytes of a mask, in order") {
+  // Every length to 70 (words and a tail), densities from empty to full,
+  // nonzero bytes of every kind (1, 0x80 alone, 0xff, others).
+  std::mt19937 rng(7);
+  size_t masks = 0, visited = 0;
+  for (int64_t n = 0; n <= 70; ++n) {
+    for (int density : {0, 1, 3, 5, 8}) {
+      std::vector<uint8_t> mask(static_cast<size_t>(n));
+      for (uint8_t& b : mask) {
+        const uint32_t x = rng();
+        b = x % 8 < static_cast<uint32_t>(density) ? static_cast<uint8_t>(std::array<int, 4>{1, 0x80, 0xff, 0x41}[(x >> 8) % 4]) : 0;
+      }
+      std::vector<int64_t> expected, got;
+      for (int64_t r = 0; r < n; ++r)
+        if (mask[static_cast<size_t>(r)] != 0) expected.push_back(r);
+      ForEachSet(mask.data(), n, [&](int64_t r) { got.push_back(r); });
+      CAPTURE(n);
+      CAPTURE(density);
+      CHECK(got == expected);
+      ++masks;
+      visited += got.size();
+    }
+  }
+  CHECK(masks == 71 * 5);
+  CHECK(visited > 500);
 }
