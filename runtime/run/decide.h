@@ -3,6 +3,7 @@
 // compute clause masks; this applies campaign priority, holdout and consent.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -41,7 +42,9 @@ struct Decisions {
 };
 
 /// Calls fn(r) for every row r < n whose byte in `mask` is nonzero, in
-/// order; 8 rows at a time where all 8 are zero (sparse masks).
+/// order; 8 rows at a time: a word of zeros is skipped, and in the others
+/// the nonzero bytes are found from one bit each (no branch per row, which
+/// mispredicts on masks of middling density).
 template <class Fn>
 inline void ForEachSet(const uint8_t* mask, int64_t n, Fn&& fn) {
   int64_t r = 0;
@@ -49,8 +52,16 @@ inline void ForEachSet(const uint8_t* mask, int64_t n, Fn&& fn) {
     uint64_t word;
     std::memcpy(&word, mask + r, 8);
     if (word == 0) continue;
-    for (int64_t k = r; k < r + 8; ++k)
-      if (mask[k]) fn(k);
+    if constexpr (std::endian::native == std::endian::little) {
+      // The high bit of each byte that is nonzero (its low 7 bits carry
+      // into the high bit unless all are zero; or the high bit itself).
+      constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full, kHigh = 0x8080808080808080ull;
+      for (uint64_t bits = (((word & kLow7) + kLow7) | word) & kHigh; bits != 0; bits &= bits - 1)
+        fn(r + (std::countr_zero(bits) >> 3));
+    } else {
+      for (int64_t k = r; k < r + 8; ++k)
+        if (mask[k]) fn(k);
+    }
   }
   for (; r < n; ++r)
     if (mask[r]) fn(r);

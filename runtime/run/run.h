@@ -43,6 +43,11 @@ struct RunOptions {
   /// Issue 12: earlier contacts from the ledger; the program's contacts
   /// column is filled from it per batch (required when the program has one).
   const measure::ContactIndex* contacts = nullptr;
+  /// Without on_batch, the lists are written while batches are still
+  /// evaluated (rows in key order; others are sorted and written after):
+  /// a list's rows are written once this many are waiting (tests use 1).
+  int64_t stream_rows = 16384;
+  size_t load_chunk_bytes = 0;  ///< LoadOptions::chunk_bytes (0: the loader's default; tests use tiny chunks)
 };
 
 /// Counters of one channel step.
@@ -167,8 +172,7 @@ class ListRows {
       for (const SortRef& ref : sorted_order_) fn(Parse(ref.row, nullptr));
       return;
     }
-    for (const Span& span : spans_)
-      for (const char* p = span.begin; p != span.end;) fn(Parse(p, &p));
+    for (const Span& span : spans_) ForEachRow(span, fn);
   }
   /// The bytes of `row`'s line, newline included; WriteLine writes them at `out`.
   size_t LineSize(const RowView& row) const;
@@ -177,6 +181,29 @@ class ListRows {
   void AppendLines(std::string& out) const;
   /// Frees the rows (after writing).
   void Clear();
+
+  /// Rows [begin, end) of one chunk, `rows` of them; `last` is the last
+  /// one; `sorted`: in key order among themselves. A span never changes once
+  /// the list is Cut after it, and its rows stay where they are until Clear
+  /// or Gather: another thread may read them meanwhile (ForEachRow), which
+  /// is how Run streams lists to their files while it goes on.
+  struct Span {
+    const char* begin;
+    const char* end;
+    const char* last;
+    uint32_t rows;
+    bool sorted;
+  };
+  const std::vector<Span>& spans() const { return spans_; }
+  /// Whether the rows of `next` may follow those of `prev` (null: none) in
+  /// key order: its own rows are in order and its first key is not below
+  /// prev's last.
+  static bool InOrder(const Span* prev, const Span& next);
+  /// Calls fn(const RowView&) for each row of `span`, in order.
+  template <class Fn>
+  static void ForEachRow(const Span& span, Fn&& fn) {
+    for (const char* p = span.begin; p != span.end;) fn(Parse(p, &p));
+  }
 
   /// `rows` rows of part `part` (a Gather input), taken in order.
   struct Run {
@@ -197,15 +224,6 @@ class ListRows {
   struct Chunk {
     std::unique_ptr<char[]> bytes;
     size_t size = 0, capacity = 0;
-  };
-  /// Rows [begin, end) of one chunk, `rows` of them; `last` is the last
-  /// one; `sorted`: in key order among themselves.
-  struct Span {
-    const char* begin;
-    const char* end;
-    const char* last;
-    uint32_t rows;
-    bool sorted;
   };
   struct SortRef {
     uint64_t prefix;  ///< the key's first 8 bytes, big-endian, zero-padded

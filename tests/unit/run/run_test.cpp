@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -244,24 +245,39 @@ struct Telehealth {
   }
 };
 
-/// Runs compiled `r` (interpreter, today 2026-11-23) over `data` into `out`;
-/// returns every output file by relative path.
-std::map<std::string, std::string> RunToFiles(const CompileResult& r, const fs::path& data, const fs::path& out,
-                                              int threads, int64_t batch_rows) {
-  auto engine = MakeInterpreter(r.program);
+/// Options of a run (today 2026-11-23) over `data` into `out`.
+RunOptions TestRunOptions(const fs::path& data, const fs::path& out, int threads, int64_t batch_rows) {
   RunOptions ro;
   ro.data_dir = data.string();
   ro.out_dir = out.string();
   ro.today = *ParseDate("2026-11-23");
   ro.batch_rows = batch_rows;
   ro.threads = threads;
+  return ro;
+}
+
+/// Every file below `dir` by relative path.
+std::map<std::string, std::string> FilesOf(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) files[e.path().lexically_relative(dir).string()] = Read(e.path());
+  return files;
+}
+
+/// Runs compiled `r` (interpreter) over `data` into `out`; returns every
+/// output file by relative path. `stream_rows` > 0: lists are streamed
+/// (RunOptions::stream_rows); 0: an on_batch callback that does nothing
+/// keeps them to be written after the run.
+std::map<std::string, std::string> RunToFiles(const CompileResult& r, const fs::path& data, const fs::path& out,
+                                              int threads, int64_t batch_rows, int64_t stream_rows = 16384) {
+  auto engine = MakeInterpreter(r.program);
+  RunOptions ro = TestRunOptions(data, out, threads, batch_rows);
+  ro.stream_rows = stream_rows;
+  if (stream_rows == 0) ro.on_batch = [](const CohortBatchView&, const BatchResult&, const Decisions&) {};
   RunReport report;
   RunStatus st = Run(*r.program, *engine, ro, &report);
   REQUIRE(st.code == 0);
-  std::map<std::string, std::string> files;
-  for (const auto& e : fs::recursive_directory_iterator(out))
-    if (e.is_regular_file()) files[e.path().lexically_relative(out).string()] = Read(e.path());
-  return files;
+  return FilesOf(out);
 }
 
 /// Writes `header` and `lines` as csv/patients.csv and imports `csv` into
@@ -505,4 +521,129 @@ TEST_CASE("run pipeline: keys that need CSV quoting, shuffled records, small bat
     CHECK(RunToFiles(t.r, csv, TempDir("quoted-csv-out"), threads, 48) == reference);
     CHECK(RunToFiles(t.r, arrow, TempDir("quoted-arrow-out"), threads, 64) == reference);
   }
+}
+
+namespace {
+
+/// The lines of telehealth patients (`t`'s CSV) and its header.
+std::vector<std::string> PatientLines(const Telehealth& t, std::string* header) {
+  std::istringstream in(Read(t.csv / "patients.csv"));
+  std::getline(in, *header);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+/// Copies `t`'s CSV directory (events and all) to `dir`.
+void CopyCsv(const Telehealth& t, const fs::path& dir) {
+  for (const auto& e : fs::directory_iterator(t.csv)) fs::copy(e.path(), dir / e.path().filename());
+}
+
+}  // namespace
+
+TEST_CASE("run pipeline: lists streamed while the run goes on are the lists written after it") {
+  // Lists are written while batches are evaluated (a list's rows once
+  // stream_rows wait: 1 here, so after almost every batch) as long as they
+  // come in key order; the reference keeps every list until the end
+  // (on_batch). Three inputs: in key order (streamed whole), reversed
+  // (never in order), and in order but for 300 records moved to the end
+  // (lists written in part, then dropped and written again, sorted).
+  Telehealth t("stream", 4000, 23);
+  std::string header;
+  const std::vector<std::string> lines = PatientLines(t, &header);
+  std::vector<std::string> reversed(lines.rbegin(), lines.rend());
+  std::vector<std::string> late(lines.begin() + 300, lines.end());
+  late.insert(late.end(), lines.begin(), lines.begin() + 300);
+  struct Input {
+    std::string name;
+    fs::path dir;
+  };
+  std::vector<Input> inputs = {{"sorted", t.arrow}};
+  for (const auto& [name, records] : {std::pair{"reversed", &reversed}, std::pair{"late", &late}}) {
+    fs::path csv = TempDir(std::string("stream-") + name + "-csv"), arrow = TempDir(std::string("stream-") + name + "-arrow");
+    CopyCsv(t, csv);
+    WriteRecordsAndImport(t, header, *records, csv, arrow);
+    inputs.push_back({name, arrow});
+    inputs.push_back({std::string(name) + "-csv", csv});
+  }
+  for (const Input& in : inputs) {
+    CAPTURE(in.name);
+    const auto reference = RunToFiles(t.r, in.dir, TempDir("stream-ref"), 1, 64, 0);
+    size_t listed = 0, lists = 0;
+    for (const auto& [name, body] : reference) {
+      listed += std::count(body.begin(), body.end(), '\n');
+      lists += name != "summary.json";
+    }
+    CHECK(listed > 400);
+    CHECK(lists > 10);
+    for (int threads : {1, 2, 3}) {
+      CAPTURE(threads);
+      CHECK(RunToFiles(t.r, in.dir, TempDir("stream-out"), threads, 64, 1) == reference);
+      CHECK(RunToFiles(t.r, in.dir, TempDir("stream-out"), threads, 48, 100) == reference);
+    }
+  }
+}
+
+TEST_CASE("run pipeline: a data error in a late batch leaves the previous outputs and no staging tree") {
+  // The lists of the batches before the bad one are already being written
+  // (streamed into the staging tree, whose files start as hard links to
+  // the previous outputs) when the error is found.
+  Telehealth t("stream-error", 3000, 29);
+  fs::path parent = TempDir("stream-error-out");
+  const fs::path out = parent / "lists";
+  const auto before = RunToFiles(t.r, t.arrow, out, 2, 64, 1);
+  std::string header;
+  std::vector<std::string> lines = PatientLines(t, &header);
+  std::string& bad = lines[2500];
+  const size_t birth = bad.find(',') + 1;
+  bad.replace(birth, 10, "1980-02-30");  // birth_date is the second column
+  fs::path csv = TempDir("stream-error-csv");
+  CopyCsv(t, csv);
+  std::string text = header + "\n";
+  for (const std::string& l : lines) text += l + "\n";
+  Write(csv / "patients.csv", text);
+  for (int threads : {1, 2}) {
+    CAPTURE(threads);
+    auto engine = MakeInterpreter(t.r.program);
+    RunOptions ro = TestRunOptions(csv, out, threads, 64);
+    ro.stream_rows = 1;
+    ro.load_chunk_bytes = 4096;  // the bad row is parsed long after the first batches are handed out
+    RunReport report;
+    RunStatus st = Run(*t.r.program, *engine, ro, &report);
+    CHECK(st.code == 3);
+    REQUIRE(!st.data_errors.empty());
+    CHECK(st.data_errors[0].column == "birth_date");
+    CHECK(FilesOf(out) == before);
+    std::vector<std::string> left;
+    for (const auto& e : fs::directory_iterator(parent)) left.push_back(e.path().filename().string());
+    CHECK(left == std::vector<std::string>{"lists"});
+  }
+}
+
+TEST_CASE("run pipeline: ForEachSet visits exactly the nonzero bytes of a mask, in order") {
+  // Every length to 70 (words and a tail), densities from empty to full,
+  // nonzero bytes of every kind (1, 0x80 alone, 0xff, others).
+  std::mt19937 rng(7);
+  size_t masks = 0, visited = 0;
+  for (int64_t n = 0; n <= 70; ++n) {
+    for (int density : {0, 1, 3, 5, 8}) {
+      std::vector<uint8_t> mask(static_cast<size_t>(n));
+      for (uint8_t& b : mask) {
+        const uint32_t x = rng();
+        b = x % 8 < static_cast<uint32_t>(density) ? static_cast<uint8_t>(std::array<int, 4>{1, 0x80, 0xff, 0x41}[(x >> 8) % 4]) : 0;
+      }
+      std::vector<int64_t> expected, got;
+      for (int64_t r = 0; r < n; ++r)
+        if (mask[static_cast<size_t>(r)] != 0) expected.push_back(r);
+      ForEachSet(mask.data(), n, [&](int64_t r) { got.push_back(r); });
+      CAPTURE(n);
+      CAPTURE(density);
+      CHECK(got == expected);
+      ++masks;
+      visited += got.size();
+    }
+  }
+  CHECK(masks == 71 * 5);
+  CHECK(visited > 500);
 }
