@@ -467,13 +467,13 @@ events: list<Ev> from "events.csv" by pid
 /// An events.arrow written by hand: `batches` of (owning record 0..5, or 6
 /// for the key `PX` no record has; n). The parent column indexes a
 /// dictionary of the keys P1..P6 (then PX): the record keys in order, as
-/// `cohort import` writes it, or reversed, or plain utf8 keys. `grouped`
+/// `cohort import` writes it, or with P1 and P2 swapped, or plain utf8 keys. `grouped`
 /// writes the layout metadata `cohort import` writes.
 struct EventsFile {
   const char* what;
   std::vector<std::vector<std::pair<int, int64_t>>> batches;
   bool grouped = true;
-  bool reversed = false;
+  bool swapped = false;
   bool plain = false;
 };
 
@@ -502,7 +502,7 @@ void WriteGroupedCase(const EventsFile& e, TempDir& arrow, TempDir& csv) {
   for (const auto& b : e.batches)
     for (const auto& [owner, n] : b) unknown = unknown || owner == 6;
   const int entries = unknown ? 7 : 6;  // the grouped layout's dictionary: exactly the record keys
-  auto entry = [&](int owner) { return e.reversed ? entries - 1 - owner : owner; };
+  auto entry = [&](int owner) { return e.swapped && owner < 2 ? 1 - owner : owner; };
   std::vector<arrow::Field> fields(2);
   fields[0].name = "pid";
   fields[0].type.id = arrow::TypeId::kUtf8;
@@ -541,7 +541,7 @@ void WriteGroupedCase(const EventsFile& e, TempDir& arrow, TempDir& csv) {
   std::vector<int32_t> dict_off = {0};
   std::string dict_data;
   for (int k = 0; k < entries; ++k) {
-    dict_data += keys[static_cast<size_t>(e.reversed ? entries - 1 - k : k)];
+    dict_data += keys[static_cast<size_t>(entry(k))];
     dict_off.push_back(static_cast<int32_t>(dict_data.size()));
   }
   arrow::WriteArray dict;
@@ -565,9 +565,11 @@ TEST_CASE("arrow: a list file not in the grouped layout (whatever its metadata c
       {"claims grouped; batch 1 holds a row of record 0 (batch 0)", {{{1, 10}, {2, 11}}, {{0, 12}, {3, 13}, {4, 14}}}},
       {"claims grouped; batch 0 holds a row of record 4 (batch 1)", {{{0, 10}, {4, 11}}, {{3, 12}, {5, 13}}}},
       {"claims grouped; rows of a batch out of record order", {{{2, 10}, {0, 11}}, {{5, 12}, {3, 13}}}},
-      {"claims grouped; three list batches for two record batches", {{{0, 10}, {1, 11}}, {{2, 12}}, {{4, 13}}}},
-      {"claims grouped; one list batch for two record batches", {{{0, 10}, {1, 11}, {2, 12}, {3, 13}, {5, 14}}}},
-      {"claims grouped; parent dictionary not in record order", {{{0, 10}, {2, 11}}, {{3, 12}, {5, 13}}}, true, true},
+      {"claims grouped; three list batches for two record batches", {{{0, 10}, {1, 11}}, {{3, 12}}, {{4, 13}}}},
+      {"claims grouped; one list batch for two record batches", {{{0, 10}, {1, 11}, {2, 12}}}},
+      // Entry 0 is P2: row 0 (P1) would get the event of P2 if indices were taken for rows.
+      {"claims grouped; parent dictionary not the record keys in order", {{{1, 10}, {0, 11}, {2, 12}}, {{3, 13}, {5, 14}}},
+       true, true},
       {"claims grouped; parent keys plain utf8", {{{0, 10}, {2, 11}}, {{3, 12}, {5, 13}}}, true, false, true},
       {"no layout metadata; random parent order; three batches; an unknown key",
        {{{4, 10}, {0, 11}, {6, 12}}, {{2, 13}, {0, 14}, {5, 15}}, {{1, 16}, {4, 17}, {0, 18}}},
@@ -576,7 +578,7 @@ TEST_CASE("arrow: a list file not in the grouped layout (whatever its metadata c
   };
   auto schema = SchemaFrom(kGroupedSchema);
   for (const EventsFile& e : cases) {
-    INFO(e.what);
+    INFO(std::string(e.what));
     TempDir arrow, csv;
     WriteGroupedCase(e, arrow, csv);
     const std::string from_csv = LoadAll(schema, csv.path());
