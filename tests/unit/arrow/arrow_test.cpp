@@ -451,3 +451,139 @@ TEST_CASE("arrow: a dictionary index outside the dictionary in a valid row is an
     CHECK(rows == n);
   }
 }
+
+namespace {
+
+const char* kGroupedSchema = R"(schema G "list files in and out of the grouped layout"
+key id
+file "patients.csv"
+record Ev {
+  n: int
+}
+id: string
+events: list<Ev> from "events.csv" by pid
+)";
+
+/// An events.arrow written by hand: `batches` of (owning record 0..5, or 6
+/// for the key `PX` no record has; n). The parent column indexes a
+/// dictionary of the keys P1..P6 (then PX): the record keys in order, as
+/// `cohort import` writes it, or with P1 and P2 swapped, or plain utf8 keys. `grouped`
+/// writes the layout metadata `cohort import` writes.
+struct EventsFile {
+  const char* what;
+  std::vector<std::vector<std::pair<int, int64_t>>> batches;
+  bool grouped = true;
+  bool swapped = false;
+  bool plain = false;
+};
+
+/// patients.arrow (two record batches: P1..P3, P4..P6) and events.arrow as
+/// `e` says, in `arrow`; the same rows, in the same file order, as CSV in `csv`.
+void WriteGroupedCase(const EventsFile& e, TempDir& arrow, TempDir& csv) {
+  const std::vector<std::string> keys = {"P1", "P2", "P3", "P4", "P5", "P6", "PX"};
+  std::string error;
+  {
+    std::vector<arrow::Field> fields(1);
+    fields[0].name = "id";
+    fields[0].type.id = arrow::TypeId::kUtf8;
+    arrow::FileWriter w;
+    REQUIRE(w.Open(arrow.File("patients.arrow"), fields, {}, &error));
+    std::vector<int32_t> off = {0, 2, 4, 6};
+    std::string ids[2] = {"P1P2P3", "P4P5P6"};
+    for (const std::string& data : ids) {
+      std::vector<arrow::WriteArray> cols(1);
+      cols[0].length = 3;
+      cols[0].buffers = {{nullptr, 0}, {off.data(), off.size() * 4}, {data.data(), data.size()}};
+      REQUIRE(w.WriteBatch(3, cols, &error));
+    }
+    REQUIRE(w.Finish({}, &error));
+  }
+  bool unknown = false;
+  for (const auto& b : e.batches)
+    for (const auto& [owner, n] : b) unknown = unknown || owner == 6;
+  const int entries = unknown ? 7 : 6;  // the grouped layout's dictionary: exactly the record keys
+  auto entry = [&](int owner) { return e.swapped && owner < 2 ? 1 - owner : owner; };
+  std::vector<arrow::Field> fields(2);
+  fields[0].name = "pid";
+  fields[0].type.id = arrow::TypeId::kUtf8;
+  if (!e.plain) {
+    fields[0].dictionary_encoded = true;
+    fields[0].dictionary_id = 0;
+    fields[0].index_type = {arrow::TypeId::kInt, 32, true};
+  }
+  fields[1].name = "n";
+  fields[1].type = {arrow::TypeId::kInt, 64, true};
+  std::vector<std::pair<std::string, std::string>> meta;
+  if (e.grouped) meta = {{"cohort.layout", "grouped"}, {"cohort.list_rows_unmatched", "0"}};
+  arrow::FileWriter w;
+  REQUIRE(w.Open(arrow.File("events.arrow"), fields, meta, &error));
+  std::string events_csv = "pid,n\n";
+  for (const auto& batch : e.batches) {
+    std::vector<int32_t> idx, off = {0};
+    std::string data;
+    std::vector<int64_t> n;
+    for (const auto& [owner, value] : batch) {
+      idx.push_back(entry(owner));
+      data += keys[static_cast<size_t>(owner)];
+      off.push_back(static_cast<int32_t>(data.size()));
+      n.push_back(value);
+      events_csv += keys[static_cast<size_t>(owner)] + "," + std::to_string(value) + "\n";
+    }
+    std::vector<arrow::WriteArray> cols(2);
+    for (auto& c : cols) c.length = static_cast<int64_t>(batch.size());
+    if (e.plain)
+      cols[0].buffers = {{nullptr, 0}, {off.data(), off.size() * 4}, {data.data(), data.size()}};
+    else
+      cols[0].buffers = {{nullptr, 0}, {idx.data(), idx.size() * 4}};
+    cols[1].buffers = {{nullptr, 0}, {n.data(), n.size() * 8}};
+    REQUIRE(w.WriteBatch(static_cast<int64_t>(batch.size()), cols, &error));
+  }
+  std::vector<int32_t> dict_off = {0};
+  std::string dict_data;
+  for (int k = 0; k < entries; ++k) {
+    dict_data += keys[static_cast<size_t>(entry(k))];
+    dict_off.push_back(static_cast<int32_t>(dict_data.size()));
+  }
+  arrow::WriteArray dict;
+  dict.length = entries;
+  dict.buffers = {{nullptr, 0}, {dict_off.data(), dict_off.size() * 4}, {dict_data.data(), dict_data.size()}};
+  std::vector<std::pair<int64_t, arrow::WriteArray>> dicts;
+  if (!e.plain) dicts.push_back({0, dict});
+  REQUIRE(w.Finish(dicts, &error));
+  csv.Write("patients.csv", "id\nP1\nP2\nP3\nP4\nP5\nP6\n");
+  csv.Write("events.csv", events_csv);
+}
+
+}  // namespace
+
+TEST_CASE("arrow: a list file not in the grouped layout (whatever its metadata claims) is joined by key, like CSV") {
+  // Only the first case is in the grouped layout; every other one breaks one
+  // of its rules and must load through the key join, with the same records
+  // and lists as the CSV load of the same rows, never silently wrong.
+  const EventsFile cases[] = {
+      {"grouped (the layout `cohort import` writes)", {{{0, 10}, {0, 11}, {2, 12}}, {{3, 13}, {5, 14}}}},
+      {"claims grouped; batch 1 holds a row of record 0 (batch 0)", {{{1, 10}, {2, 11}}, {{0, 12}, {3, 13}, {4, 14}}}},
+      {"claims grouped; batch 0 holds a row of record 4 (batch 1)", {{{0, 10}, {4, 11}}, {{3, 12}, {5, 13}}}},
+      {"claims grouped; rows of a batch out of record order", {{{2, 10}, {0, 11}}, {{5, 12}, {3, 13}}}},
+      {"claims grouped; three list batches for two record batches", {{{0, 10}, {1, 11}}, {{3, 12}}, {{4, 13}}}},
+      {"claims grouped; one list batch for two record batches", {{{0, 10}, {1, 11}, {2, 12}}}},
+      // Entry 0 is P2: row 0 (P1) would get the event of P2 if indices were taken for rows.
+      {"claims grouped; parent dictionary not the record keys in order", {{{1, 10}, {0, 11}, {2, 12}}, {{3, 13}, {5, 14}}},
+       true, true},
+      {"claims grouped; parent keys plain utf8", {{{0, 10}, {2, 11}}, {{3, 12}, {5, 13}}}, true, false, true},
+      {"no layout metadata; random parent order; three batches; an unknown key",
+       {{{4, 10}, {0, 11}, {6, 12}}, {{2, 13}, {0, 14}, {5, 15}}, {{1, 16}, {4, 17}, {0, 18}}},
+       false},
+      {"no layout metadata, otherwise grouped", {{{0, 10}, {1, 11}}, {{3, 12}, {5, 13}}}, false},
+  };
+  auto schema = SchemaFrom(kGroupedSchema);
+  for (const EventsFile& e : cases) {
+    INFO(std::string(e.what));
+    TempDir arrow, csv;
+    WriteGroupedCase(e, arrow, csv);
+    const std::string from_csv = LoadAll(schema, csv.path());
+    REQUIRE(from_csv.rfind("ERROR", 0) != 0);
+    CHECK(from_csv == LoadAll(schema, arrow.path()));
+    CHECK(from_csv == LoadAll(schema, arrow.path(), 2));  // reader batches cut across file batches
+  }
+}
