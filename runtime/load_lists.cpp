@@ -50,6 +50,13 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
     const size_t rows = grid.rows();
     if (rows == 0) continue;
     const int64_t* lines = grid.lines().data();
+    auto missing = [&](std::string_view key) { return key.empty() || key == s->parser.null_token; };
+    // One cell of element field i, row r, through the field's cell parser.
+    auto append_cell = [&](size_t i, size_t r, std::string_view cell) {
+      const FieldSpec& spec = list.fields[i];
+      if (!s->parser.Append(spec, cell, &s->staging[i], &s->message))
+        s->errors.push_back({lines[r], spec.name, spec.header_index + 1, s->message});
+    };
     // Owner keys first (a row without one is an error and is left out):
     // a dense key's id is its number, taken here; the others are hashed
     // together below. (After an error the rows are not used; their keys
@@ -60,7 +67,7 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
     s->key_rows.clear();
     for (size_t r = 0; r < rows; ++r) {
       const std::string_view parent = grid.field(r, key_index);
-      if (parent.empty() || parent == s->parser.null_token) {
+      if (missing(parent)) {
         s->errors.push_back({lines[r], header[key_index], parent_index + 1, "missing parent key"});
         continue;
       }
@@ -83,9 +90,7 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
         const FieldSpec& spec = list.fields[i];
         if (!spec.projected) continue;
         if (spec.header_index < 0) {  // `if present` field the header lacks: every cell empty
-          for (size_t r = 0; r < rows; ++r)
-            if (!s->parser.Append(spec, "", &s->staging[i], &s->message))
-              s->errors.push_back({lines[r], spec.name, spec.header_index + 1, s->message});
+          for (size_t r = 0; r < rows; ++r) append_cell(i, r, "");
           continue;
         }
         const GridColumn g{grid, rows, static_cast<size_t>(spec.header_index), lines, spec, s->parser, &s->errors, &s->message};
@@ -95,14 +100,11 @@ void CsvRecordReader::ParseListChunk(CsvTokenizer& t, const ListData& list, cons
     }
     // Some rows lack their key: the others cell by cell, in row order.
     for (size_t r = 0; r < rows; ++r) {
-      const std::string_view parent = grid.field(r, key_index);
-      if (parent.empty() || parent == s->parser.null_token) continue;
+      if (missing(grid.field(r, key_index))) continue;
       for (size_t i = 0; i < list.fields.size(); ++i) {
         const FieldSpec& spec = list.fields[i];
         if (!spec.projected) continue;
-        const std::string_view cell = spec.header_index >= 0 ? grid.field(r, static_cast<size_t>(spec.header_index)) : "";
-        if (!s->parser.Append(spec, cell, &s->staging[i], &s->message))
-          s->errors.push_back({lines[r], spec.name, spec.header_index + 1, s->message});
+        append_cell(i, r, spec.header_index >= 0 ? grid.field(r, static_cast<size_t>(spec.header_index)) : "");
       }
     }
   }

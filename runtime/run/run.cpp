@@ -80,6 +80,12 @@ class FileOut {
     std::memcpy(Reserve(s.size()), s.data(), s.size());
     Commit(s.size());
   }
+  /// Appends `row`'s line of `rows`, formatted straight into the buffer.
+  void AppendRow(const ListRows& rows, const ListRows::RowView& row) {
+    const size_t n = rows.LineSize(row);
+    rows.WriteLine(row, Reserve(n));
+    Commit(n);
+  }
   /// Writes the rest, fsyncs and closes: false (error set) on failure.
   bool Close() {
     Flush(true);
@@ -818,11 +824,7 @@ class OutputStage {
       job.rows->Sort();
       std::unique_ptr<FileOut> out = Open(job, &job.error);
       const ListRows& rows = *job.rows;
-      rows.ForEach([&](const ListRows::RowView& row) {  // each line formatted straight into the file's buffer
-        const size_t n = rows.LineSize(row);
-        rows.WriteLine(row, out->Reserve(n));
-        out->Commit(n);
-      });
+      rows.ForEach([&](const ListRows::RowView& row) { out->AppendRow(rows, row); });
       job.rows->Clear();
       if (!out->Close() && job.error.empty()) job.error = fmt::format("cannot write `{}`", job.path.string());
     };
@@ -1009,11 +1011,7 @@ class ListStreamer {
         l.out.reset();
         return false;
       }
-      ListRows::ForEachRow(span, [&](const ListRows::RowView& row) {
-        const size_t n = rows.LineSize(row);
-        rows.WriteLine(row, out.Reserve(n));
-        out.Commit(n);
-      });
+      ListRows::ForEachRow(span, [&](const ListRows::RowView& row) { out.AppendRow(rows, row); });
       l.last = span;
       l.any = true;
     }
